@@ -1,0 +1,53 @@
+import { Command, CommanderError } from 'commander';
+import { CliError } from './cli-error.js';
+import { commandGroups } from './commands.js';
+
+/** Builds the `warden` program with every command group registered. */
+export function buildProgram(): Command {
+  const program = new Command('warden')
+    .description(
+      'Operational safety for trading bots: kill switch, watchdog, strategy breaker, resilient orders.',
+    )
+    .option('--config <file>', 'config file (default warden.config.json)')
+    .option('--data-dir <dir>', 'data directory (default ./data, env WARDEN_DATA_DIR)')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const register of commandGroups) register(program);
+  return program;
+}
+
+function exitCodeOf(err: unknown): number {
+  if (err instanceof CliError) return err.exitCode;
+  return 1;
+}
+
+/** Runs the CLI: every failure is one line on stderr and a non-zero exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // commander already printed the message (or the help / version).
+      return err.exitCode === 0 ? 0 : 1;
+    }
+    const msg = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`warden: ${msg.split('\n')[0]}\n`);
+    return exitCodeOf(err);
+  }
+}
+
+const isMain =
+  process.argv[1] !== undefined && /(?:^|[\\/])(?:main\.(?:ts|js)|warden(?:\.js)?)$/.test(process.argv[1]);
+if (isMain) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`warden: ${String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,31 @@
+import { z } from 'zod';
+
+/** The `strategy` section: the performance breaker's evaluation and runtime check. */
+export const strategySectionSchema = z
+  .object({
+    /** Trade log read by `warden evaluate` (JSON lines or CSV). */
+    trades: z.string().default('trades.jsonl'),
+    /** State file written by the evaluator, read by the runtime check (relative to the data dir). */
+    state: z.string().default('strategy_state.json'),
+    /** Top-level key of the state file; `sports` makes seed 000's Python reader work unchanged. */
+    stateKey: z.string().min(1).default('strategies'),
+    /** Column that names the group (strategy, sport, pair). */
+    groupBy: z.string().min(1).default('sport'),
+    /** Trip below this rolling ROI. */
+    trip: z.number().default(-0.05),
+    /** Recover at or above this rolling ROI. */
+    recover: z.number().default(0),
+    /** Below this many trades in the window the status is `monitor`. */
+    minN: z.number().int().positive().default(30),
+    /** Length of the rolling window in days. */
+    windowDays: z.number().positive().default(30),
+    /** The runtime check fails open when the state is older than this (hours). */
+    staleAfterHours: z.number().positive().default(30),
+    /** When the daemon runs the evaluation (cron, croner syntax). */
+    schedule: z.string().default('49 3 * * *'),
+    /** Time zone of `schedule`. */
+    timezone: z.string().default('UTC'),
+  })
+  .strict();
+
+export type StrategySection = z.infer<typeof strategySectionSchema>;
