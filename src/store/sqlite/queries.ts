@@ -1,0 +1,43 @@
+// One named constant per statement of the SQLite store.
+
+export const KILL_INSERT =
+  'INSERT INTO kill_switch_events (action, at, reason, by, source, host, pid, flatten) VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
+export const KILL_LATEST = 'SELECT * FROM kill_switch_events ORDER BY id DESC LIMIT 1';
+export const KILL_HISTORY = 'SELECT * FROM kill_switch_events ORDER BY id DESC LIMIT ?';
+export const KILL_BY_ID = 'SELECT * FROM kill_switch_events WHERE id = ?';
+
+export const BEAT_GET = 'SELECT * FROM heartbeats WHERE name = ?';
+export const BEAT_LIST = 'SELECT * FROM heartbeats ORDER BY name';
+export const BEAT_UPSERT = `INSERT INTO heartbeats (name, at, kind, status, last_ok_at, started_at, exit_code, extra)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT (name) DO UPDATE SET at = excluded.at, kind = excluded.kind, status = excluded.status,
+    last_ok_at = excluded.last_ok_at, started_at = excluded.started_at, exit_code = excluded.exit_code,
+    extra = excluded.extra`;
+
+export const INCIDENT_OPEN =
+  'INSERT OR IGNORE INTO incidents (key, opened_at, kind, detail) VALUES (?, ?, ?, ?)';
+export const INCIDENT_GET = 'SELECT * FROM incidents WHERE key = ?';
+export const INCIDENT_DELETE = 'DELETE FROM incidents WHERE key = ?';
+export const INCIDENT_LIST = 'SELECT * FROM incidents ORDER BY opened_at';
+
+export const ALERT_INSERT = `INSERT OR IGNORE INTO alert_outbox
+  (channel, dedupe_key, severity, title, body, created_at, status, attempts, next_attempt_at)
+  VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?)`;
+export const ALERT_BY_ID = 'SELECT * FROM alert_outbox WHERE id = ?';
+export const ALERT_DUE = `SELECT * FROM alert_outbox WHERE status = 'pending' AND next_attempt_at <= ?
+  ORDER BY next_attempt_at, id LIMIT ?`;
+export const ALERT_LEASE = 'UPDATE alert_outbox SET next_attempt_at = ? WHERE id = ?';
+export const ALERT_SENT =
+  "UPDATE alert_outbox SET status = 'sent', sent_at = ?, attempts = attempts + 1 WHERE id = ?";
+export const ALERT_FAILED = `UPDATE alert_outbox SET status = ?, last_error = ?, next_attempt_at = ?,
+  attempts = attempts + 1 WHERE id = ?`;
+export const ALERT_COUNT_SENT_SINCE =
+  "SELECT COUNT(*) AS n FROM alert_outbox WHERE channel = ? AND status = 'sent' AND sent_at >= ?";
+export const ALERT_LIST =
+  'SELECT * FROM alert_outbox WHERE (? IS NULL OR status = ?) ORDER BY id DESC LIMIT ?';
+
+export const KV_GET = 'SELECT value FROM kv WHERE key = ?';
+export const KV_SET =
+  'INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value';
+
+export const NOW = "SELECT CAST(unixepoch('subsec') * 1000 AS INTEGER) AS t";

@@ -1,0 +1,81 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { storeContract } from '../store-contract.js';
+import { SqliteStore } from './sqlite-store.js';
+import { StoreError } from '../store-error.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'warden-sqlite-'));
+
+storeContract('sqlite', () => Promise.resolve(SqliteStore.open(join(tmp(), 'warden.db'))));
+
+describe('SqliteStore', () => {
+  it('sets WAL and FULL on the first open and on every reopen', async () => {
+    const path = join(tmp(), 'w.db');
+    for (let i = 0; i < 2; i++) {
+      const s = SqliteStore.open(path);
+      assert.equal(s.database.pragma('journal_mode', { simple: true }), 'wal');
+      assert.equal(s.database.pragma('synchronous', { simple: true }), 2, 'synchronous=FULL');
+      await s.close();
+    }
+  });
+
+  it('applies migrations once even when opened again', async () => {
+    const path = join(tmp(), 'w.db');
+    await SqliteStore.open(path).close();
+    const s = SqliteStore.open(path);
+    const n = s.database.prepare('SELECT COUNT(*) AS n FROM schema_migrations').get() as { n: number };
+    assert.ok(n.n >= 1);
+    await s.killSwitch.append({
+      action: 'trip',
+      at: 1,
+      reason: 'x',
+      by: 'y',
+      source: 'z',
+      host: 'h',
+      pid: 1,
+      flatten: true,
+    });
+    await s.close();
+    const again = SqliteStore.open(path);
+    assert.equal((await again.killSwitch.latest())?.flatten, true);
+    await again.close();
+  });
+
+  it('says clearly when another process holds the file locked', async () => {
+    const path = join(tmp(), 'w.db');
+    const s = SqliteStore.open(path, { busyTimeoutMs: 50 });
+    const other = new Database(path);
+    other.pragma('busy_timeout = 0');
+    other.exec('BEGIN EXCLUSIVE');
+    await assert.rejects(
+      s.killSwitch.append({
+        action: 'trip',
+        at: 1,
+        reason: 'x',
+        by: 'y',
+        source: 'z',
+        host: 'h',
+        pid: 1,
+        flatten: false,
+      }),
+      (err: unknown) => err instanceof StoreError && /locked by another process/.test(err.message),
+    );
+    other.exec('ROLLBACK');
+    other.close();
+    await s.close();
+  });
+
+  it('names the file when it is not a store', () => {
+    const path = join(tmp(), 'junk.db');
+    writeFileSync(path, 'this is not sqlite at all, just text that is long enough to be a header'.repeat(20));
+    assert.throws(
+      () => SqliteStore.open(path),
+      (err: unknown) =>
+        err instanceof StoreError && err.message.includes(path) && /not a valid store/.test(err.message),
+    );
+  });
+

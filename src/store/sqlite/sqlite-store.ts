@@ -1,0 +1,316 @@
+import Database from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type {
+  AlertOutboxRepo,
+  HeartbeatRepo,
+  IncidentRepo,
+  KillSwitchRepo,
+  KvRepo,
+  Store,
+} from '../store.js';
+import type {
+  HeartbeatRecord,
+  HeartbeatReport,
+  Incident,
+  KillSwitchEvent,
+  NewKillSwitchEvent,
+  NewOutboxAlert,
+  OutboxAlert,
+} from '../types.js';
+import { StoreError } from '../store-error.js';
+import { migrate } from './migrate.js';
+import * as Q from './queries.js';
+
+export interface SqliteStoreOptions {
+  /** Milliseconds to wait for a lock held by another process before failing. */
+  busyTimeoutMs?: number;
+  readonly?: boolean;
+}
+
+interface KillRow {
+  id: number;
+  action: 'trip' | 'resume';
+  at: number;
+  reason: string;
+  by: string;
+  source: string;
+  host: string;
+  pid: number;
+  flatten: number;
+}
+interface BeatRow {
+  name: string;
+  at: number;
+  kind: HeartbeatRecord['kind'];
+  status: string;
+  last_ok_at: number | null;
+  started_at: number | null;
+  exit_code: number | null;
+  extra: string;
+}
+interface AlertRow {
+  id: number;
+  channel: string;
+  dedupe_key: string | null;
+  severity: OutboxAlert['severity'];
+  title: string;
+  body: string;
+  created_at: number;
+  status: OutboxAlert['status'];
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  sent_at: number | null;
+}
+interface IncidentRow {
+  key: string;
+  opened_at: number;
+  kind: string;
+  detail: string;
+}
+
+const toKill = (r: KillRow): KillSwitchEvent => ({ ...r, flatten: r.flatten === 1 });
+const toBeat = (r: BeatRow): HeartbeatRecord => ({
+  name: r.name,
+  at: r.at,
+  kind: r.kind,
+  status: r.status,
+  lastOkAt: r.last_ok_at,
+  startedAt: r.started_at,
+  exitCode: r.exit_code,
+  extra: JSON.parse(r.extra) as Record<string, unknown>,
+});
+const toAlert = (r: AlertRow): OutboxAlert => ({
+  id: r.id,
+  channel: r.channel,
+  dedupeKey: r.dedupe_key,
+  severity: r.severity,
+  title: r.title,
+  body: r.body,
+  createdAt: r.created_at,
+  status: r.status,
+  attempts: r.attempts,
+  nextAttemptAt: r.next_attempt_at,
+  lastError: r.last_error,
+  sentAt: r.sent_at,
+});
+const toIncident = (r: IncidentRow): Incident => ({
+  key: r.key,
+  openedAt: r.opened_at,
+  kind: r.kind,
+  detail: r.detail,
+});
+
+function wrapError(path: string, err: unknown): StoreError {
+  const code = (err as { code?: string }).code ?? '';
+  let why = err instanceof Error ? err.message : String(err);
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED')
+    why = 'locked by another process (timed out waiting)';
+  else if (code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY_DBMOVED')
+    why = `cannot write (${code}): check the data dir's permissions`;
+  else if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') why = `not a valid store file (${code})`;
+  return new StoreError(`store ${path}: ${why}`, { cause: err });
+}
+
+/**
+ * The embedded store: one SQLite file in WAL mode, shared safely by the bot, the watchdog and
+ * the CLI on one host. `journal_mode=WAL` and `synchronous=FULL` are set on every open, so
+ * durability does not differ between the first open and a reopen.
+ */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  readonly location: string;
+  readonly killSwitch: KillSwitchRepo;
+  readonly heartbeats: HeartbeatRepo;
+  readonly incidents: IncidentRepo;
+  readonly alerts: AlertOutboxRepo;
+  readonly kv: KvRepo;
+  readonly #db: BetterSqlite3.Database;
+  #closed = false;
+
+  /** Opens (creating if needed) the store file and applies pending migrations. */
+  static open(path: string, opts: SqliteStoreOptions = {}): SqliteStore {
+    try {
+      if (!opts.readonly) mkdirSync(dirname(path), { recursive: true });
+      const db = new Database(path, {
+        readonly: opts.readonly ?? false,
+        fileMustExist: opts.readonly ?? false,
+      });
+      try {
+        db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
+        if (!opts.readonly) db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = FULL');
+        db.pragma('foreign_keys = ON');
+        if (!opts.readonly) migrate(db);
+        return new SqliteStore(db, path);
+      } catch (err) {
+        db.close();
+        throw err;
+      }
+    } catch (err) {
+      throw err instanceof StoreError ? err : wrapError(path, err);
+    }
+  }
+
+  private constructor(db: BetterSqlite3.Database, path: string) {
+    this.#db = db;
+    this.location = path;
+    const run = <T>(fn: () => T): Promise<T> => {
+      try {
+        if (this.#closed) throw new StoreError(`store ${path}: closed`);
+        return Promise.resolve(fn());
+      } catch (err) {
+        return Promise.reject(err instanceof StoreError ? err : wrapError(path, err));
+      }
+    };
+    const s = {
+      killInsert: db.prepare(Q.KILL_INSERT),
+      killLatest: db.prepare<[], KillRow>(Q.KILL_LATEST),
+      killHistory: db.prepare<[number], KillRow>(Q.KILL_HISTORY),
+      killById: db.prepare<[number], KillRow>(Q.KILL_BY_ID),
+      beatGet: db.prepare<[string], BeatRow>(Q.BEAT_GET),
+      beatUpsert: db.prepare(Q.BEAT_UPSERT),
+      beatList: db.prepare<[], BeatRow>(Q.BEAT_LIST),
+      incOpen: db.prepare(Q.INCIDENT_OPEN),
+      incGet: db.prepare<[string], IncidentRow>(Q.INCIDENT_GET),
+      incDelete: db.prepare(Q.INCIDENT_DELETE),
+      incList: db.prepare<[], IncidentRow>(Q.INCIDENT_LIST),
+      alertInsert: db.prepare(Q.ALERT_INSERT),
+      alertById: db.prepare<[number], AlertRow>(Q.ALERT_BY_ID),
+      alertDue: db.prepare<[number, number], AlertRow>(Q.ALERT_DUE),
+      alertLease: db.prepare(Q.ALERT_LEASE),
+      alertSent: db.prepare(Q.ALERT_SENT),
+      alertFailed: db.prepare(Q.ALERT_FAILED),
+      alertCount: db.prepare<[string, number], { n: number }>(Q.ALERT_COUNT_SENT_SINCE),
+      alertList: db.prepare<[string | null, string | null, number], AlertRow>(Q.ALERT_LIST),
+      kvGet: db.prepare<[string], { value: string }>(Q.KV_GET),
+      kvSet: db.prepare(Q.KV_SET),
+      now: db.prepare<[], { t: number }>(Q.NOW),
+    };
+
+    this.killSwitch = {
+      append: (e: NewKillSwitchEvent) =>
+        run(() => {
+          const info = s.killInsert.run(
+            e.action,
+            e.at,
+            e.reason,
+            e.by,
+            e.source,
+            e.host,
+            e.pid,
+            e.flatten ? 1 : 0,
+          );
+          return toKill(s.killById.get(Number(info.lastInsertRowid))!);
+        }),
+      latest: () =>
+        run(() => {
+          const r = s.killLatest.get();
+          return r ? toKill(r) : null;
+        }),
+      history: (limit = 100) => run(() => s.killHistory.all(limit).map(toKill)),
+    };
+
+    const recordBeat = db.transaction((r: HeartbeatReport): HeartbeatRecord => {
+      const prev = s.beatGet.get(r.name);
+      const ok = r.kind === 'beat' && r.status === 'ok';
+      const lastOkAt = ok ? r.at : (prev?.last_ok_at ?? null);
+      const startedAt = r.kind === 'start' ? r.at : null;
+      s.beatUpsert.run(
+        r.name,
+        r.at,
+        r.kind,
+        r.status,
+        lastOkAt,
+        startedAt,
+        r.exitCode ?? null,
+        JSON.stringify(r.extra ?? {}),
+      );
+      return toBeat(s.beatGet.get(r.name)!);
+    });
+    this.heartbeats = {
+      record: (r) => run(() => recordBeat.immediate(r)),
+      get: (name) =>
+        run(() => {
+          const r = s.beatGet.get(name);
+          return r ? toBeat(r) : null;
+        }),
+      list: () => run(() => s.beatList.all().map(toBeat)),
+    };
+
+    const closeIncident = db.transaction((key: string): Incident | null => {
+      const r = s.incGet.get(key);
+      if (!r) return null;
+      s.incDelete.run(key);
+      return toIncident(r);
+    });
+    this.incidents = {
+      open: (i) => run(() => s.incOpen.run(i.key, i.openedAt, i.kind, i.detail).changes === 1),
+      close: (key) => run(() => closeIncident.immediate(key)),
+      list: () => run(() => s.incList.all().map(toIncident)),
+    };
+
+    const claim = db.transaction((now: number, limit: number, leaseMs: number): OutboxAlert[] => {
+      const rows = s.alertDue.all(now, limit);
+      for (const r of rows) s.alertLease.run(now + leaseMs, r.id);
+      return rows.map(toAlert);
+    });
+    this.alerts = {
+      enqueue: (a: NewOutboxAlert) =>
+        run(() => {
+          const info = s.alertInsert.run(
+            a.channel,
+            a.dedupeKey,
+            a.severity,
+            a.title,
+            a.body,
+            a.createdAt,
+            a.createdAt,
+          );
+          return info.changes === 0 ? null : toAlert(s.alertById.get(Number(info.lastInsertRowid))!);
+        }),
+      claimDue: (now, limit, leaseMs) => run(() => claim.immediate(now, limit, leaseMs)),
+      markSent: (id, at) =>
+        run(() => {
+          s.alertSent.run(at, id);
+        }),
+      markFailed: (id, error, next) =>
+        run(() => {
+          s.alertFailed.run(next === null ? 'failed' : 'pending', error, next ?? 0, id);
+        }),
+      countSentSince: (channel, since) => run(() => s.alertCount.get(channel, since)!.n),
+      list: (opts = {}) =>
+        run(() => s.alertList.all(opts.status ?? null, opts.status ?? null, opts.limit ?? 100).map(toAlert)),
+    };
+
+    this.kv = {
+      get: (key) => run(() => s.kvGet.get(key)?.value ?? null),
+      set: (key, value) =>
+        run(() => {
+          s.kvSet.run(key, value);
+        }),
+    };
+    this.now = () => run(() => s.now.get()!.t);
+  }
+
+  now: () => Promise<number>;
+
+  /** The underlying connection, for modules that add their own tables (orders, DLQ). */
+  get database(): BetterSqlite3.Database {
+    return this.#db;
+  }
+
+  close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      this.#db.close();
+    }
+    return Promise.resolve();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}

@@ -1,0 +1,130 @@
+import { describe, it, beforeEach, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Store } from './store.js';
+
+/**
+ * The behaviour every Store backend must have. Each backend's test file calls this with a
+ * factory that gives a fresh, empty store per test (a new file, a new schema).
+ */
+export function storeContract(name: string, fresh: () => Promise<Store>): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store;
+    beforeEach(async () => {
+      store = await fresh();
+    });
+    afterEach(async () => {
+      await store.close();
+    });
+
+    const trip = (at: number, reason = 'r') => ({
+      action: 'trip' as const,
+      at,
+      reason,
+      by: 'watchdog',
+      source: 'test',
+      host: 'h',
+      pid: 1,
+      flatten: false,
+    });
+
+    it('has no kill-switch state until the first event', async () => {
+      assert.equal(await store.killSwitch.latest(), null);
+      assert.deepEqual(await store.killSwitch.history(), []);
+    });
+
+    it('keeps every trip and resume, newest first, and the latest is the state', async () => {
+      const a = await store.killSwitch.append(trip(1000, 'stale'));
+      const b = await store.killSwitch.append({ ...trip(2000, 'checked'), action: 'resume', by: 'alice' });
+      assert.ok(b.id > a.id);
+      assert.equal((await store.killSwitch.latest())?.action, 'resume');
+      const h = await store.killSwitch.history();
+      assert.deepEqual(
+        h.map((e) => [e.action, e.reason, e.by, e.at]),
+        [
+          ['resume', 'checked', 'alice', 2000],
+          ['trip', 'stale', 'watchdog', 1000],
+        ],
+      );
+      assert.equal(h[1]?.flatten, false);
+      assert.equal((await store.killSwitch.history(1)).length, 1);
+    });
+
+    it('records the last heartbeat per name and remembers the last ok beat', async () => {
+      await store.heartbeats.record({ name: 'bot', at: 100, kind: 'beat', status: 'ok', extra: { n: 1 } });
+      const r = await store.heartbeats.record({ name: 'bot', at: 200, kind: 'beat', status: 'degraded' });
+      assert.equal(r.status, 'degraded');
+      assert.equal(r.lastOkAt, 100);
+      assert.equal(r.at, 200);
+      assert.deepEqual(r.extra, {});
+      const s = await store.heartbeats.record({ name: 'job', at: 300, kind: 'start', status: 'running' });
+      assert.equal(s.startedAt, 300);
+      const f = await store.heartbeats.record({
+        name: 'job',
+        at: 400,
+        kind: 'fail',
+        status: 'failed',
+        exitCode: 2,
+      });
+      assert.equal(f.startedAt, null);
+      assert.equal(f.exitCode, 2);
+      assert.deepEqual(
+        (await store.heartbeats.list()).map((b) => b.name),
+        ['bot', 'job'],
+      );
+      assert.equal(await store.heartbeats.get('nobody'), null);
+    });
+
+    it('opens an incident once and closes it once', async () => {
+      assert.equal(await store.incidents.open({ key: 'k', openedAt: 1, kind: 'stale', detail: 'd' }), true);
+      assert.equal(await store.incidents.open({ key: 'k', openedAt: 2, kind: 'stale', detail: 'd2' }), false);
+      assert.equal((await store.incidents.list()).length, 1);
+      assert.equal((await store.incidents.close('k'))?.openedAt, 1);
+      assert.equal(await store.incidents.close('k'), null);
+    });
+
+    it('deduplicates alerts per channel and key, claims due ones with a lease, counts sends', async () => {
+      const base = { severity: 'critical' as const, title: 't', body: 'b', createdAt: 1000 };
+      const a = await store.alerts.enqueue({ ...base, channel: 'tg', dedupeKey: 'inc-1' });
+      assert.ok(a);
+      assert.equal(await store.alerts.enqueue({ ...base, channel: 'tg', dedupeKey: 'inc-1' }), null);
+      assert.ok(await store.alerts.enqueue({ ...base, channel: 'slack', dedupeKey: 'inc-1' }));
+      assert.ok(await store.alerts.enqueue({ ...base, channel: 'tg', dedupeKey: null }));
+      assert.ok(await store.alerts.enqueue({ ...base, channel: 'tg', dedupeKey: null }));
+
+      const claimed = await store.alerts.claimDue(1000, 10, 30_000);
+      assert.equal(claimed.length, 4);
+      assert.deepEqual(
+        await store.alerts.claimDue(1000, 10, 30_000),
+        [],
+        'leased alerts are not claimed twice',
+      );
+
+      await store.alerts.markSent(a.id, 1500);
+      await store.alerts.markFailed(claimed[1]!.id, 'HTTP 500', 5000);
+      await store.alerts.markFailed(claimed[2]!.id, 'HTTP 400', null);
+      assert.equal(await store.alerts.countSentSince('tg', 1000), 1);
+      assert.equal(await store.alerts.countSentSince('tg', 2000), 0);
+      const retry = await store.alerts.claimDue(40_000, 10, 1);
+      assert.deepEqual(
+        retry.map((r) => [r.id, r.attempts, r.lastError]).sort(),
+        [
+          [claimed[1]!.id, 1, 'HTTP 500'],
+          [claimed[3]!.id, 0, null],
+        ].sort(),
+      );
+      assert.equal((await store.alerts.list({ status: 'failed' }))[0]?.id, claimed[2]!.id);
+      assert.equal((await store.alerts.list({ status: 'sent' }))[0]?.sentAt, 1500);
+    });
+
+    it('stores small named values', async () => {
+      assert.equal(await store.kv.get('x'), null);
+      await store.kv.set('x', '1');
+      await store.kv.set('x', '2');
+      assert.equal(await store.kv.get('x'), '2');
+    });
+
+    it('has a clock close to the local one', async () => {
+      assert.ok(Math.abs((await store.now()) - Date.now()) < 5000);
+    });
+  });
+}

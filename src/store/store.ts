@@ -1,0 +1,73 @@
+import type {
+  HeartbeatRecord,
+  HeartbeatReport,
+  Incident,
+  KillSwitchEvent,
+  NewKillSwitchEvent,
+  NewOutboxAlert,
+  OutboxAlert,
+} from './types.js';
+
+/** The kill switch's durable history; the current state is the last event. */
+export interface KillSwitchRepo {
+  /** Appends a trip or resume durably and returns it with its id. */
+  append(event: NewKillSwitchEvent): Promise<KillSwitchEvent>;
+  /** The newest event, or null when the switch was never touched (= running). */
+  latest(): Promise<KillSwitchEvent | null>;
+  /** Events newest first. */
+  history(limit?: number): Promise<KillSwitchEvent[]>;
+}
+
+/** Last heartbeat per name. */
+export interface HeartbeatRepo {
+  record(report: HeartbeatReport): Promise<HeartbeatRecord>;
+  get(name: string): Promise<HeartbeatRecord | null>;
+  list(): Promise<HeartbeatRecord[]>;
+}
+
+/** Open watchdog incidents keyed by check. */
+export interface IncidentRepo {
+  /** Opens an incident; returns false when one with this key is already open. */
+  open(incident: Incident): Promise<boolean>;
+  /** Closes an incident; returns it when one was open. */
+  close(key: string): Promise<Incident | null>;
+  list(): Promise<Incident[]>;
+}
+
+/** The alert outbox: alerts are recorded before they are sent. */
+export interface AlertOutboxRepo {
+  /** Enqueues an alert; returns null when one with the same channel + dedupeKey exists already. */
+  enqueue(alert: NewOutboxAlert): Promise<OutboxAlert | null>;
+  /** Claims pending alerts due at `now` (at most `limit`), leasing them for `leaseMs` so another process skips them. */
+  claimDue(now: number, limit: number, leaseMs: number): Promise<OutboxAlert[]>;
+  markSent(id: number, at: number): Promise<void>;
+  /** Records a failed send; `nextAttemptAt` null marks it failed for good. */
+  markFailed(id: number, error: string, nextAttemptAt: number | null): Promise<void>;
+  /** How many alerts were sent on `channel` since `since` (for the rate limit). */
+  countSentSince(channel: string, since: number): Promise<number>;
+  list(opts?: { status?: OutboxAlert['status']; limit?: number }): Promise<OutboxAlert[]>;
+}
+
+/** Small named values (schedules' last runs, cursors). */
+export interface KvRepo {
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string): Promise<void>;
+}
+
+/**
+ * Everything Warden keeps durably. Backends: SQLite (one host, default) and PostgreSQL (fleet).
+ * Every backend passes the same contract suite (`store-contract.ts`).
+ */
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Human-readable location (file path or connection target without the password). */
+  readonly location: string;
+  readonly killSwitch: KillSwitchRepo;
+  readonly heartbeats: HeartbeatRepo;
+  readonly incidents: IncidentRepo;
+  readonly alerts: AlertOutboxRepo;
+  readonly kv: KvRepo;
+  /** The store's own clock (ms), for the clock-drift check. */
+  now(): Promise<number>;
+  close(): Promise<void>;
+}

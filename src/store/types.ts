@@ -1,0 +1,84 @@
+/** Who changed the kill switch, why, when and from where. */
+export interface KillSwitchEvent {
+  readonly id: number;
+  readonly action: 'trip' | 'resume';
+  /** Milliseconds since the epoch. */
+  readonly at: number;
+  readonly reason: string;
+  /** A person's name for a resume; the component for an automatic trip (`watchdog`, `gate`...). */
+  readonly by: string;
+  /** Where the change came from: `cli`, `library`, `watchdog`, `api`, `daemon`... */
+  readonly source: string;
+  readonly host: string;
+  readonly pid: number;
+  readonly flatten: boolean;
+}
+
+/** A new kill-switch event, before the store gives it an id. */
+export type NewKillSwitchEvent = Omit<KillSwitchEvent, 'id'>;
+
+/** What a heartbeat report says: a beat with a status, or a job's start / failure. */
+export type HeartbeatEventKind = 'beat' | 'start' | 'fail';
+
+/** The last known heartbeat of one named process or job. */
+export interface HeartbeatRecord {
+  readonly name: string;
+  /** Time of the last report of any kind (ms). */
+  readonly at: number;
+  readonly kind: HeartbeatEventKind;
+  readonly status: string;
+  /** Time of the last `beat` whose status was `ok` (ms), or null. */
+  readonly lastOkAt: number | null;
+  /** Time of the last `start` not yet followed by a beat or a fail (ms), or null. */
+  readonly startedAt: number | null;
+  readonly exitCode: number | null;
+  readonly extra: Record<string, unknown>;
+}
+
+/** One heartbeat report. */
+export interface HeartbeatReport {
+  readonly name: string;
+  readonly at: number;
+  readonly kind: HeartbeatEventKind;
+  readonly status: string;
+  readonly exitCode?: number | null;
+  readonly extra?: Record<string, unknown>;
+}
+
+/** An open watchdog incident: one per check, so one alert per incident, not one per check. */
+export interface Incident {
+  readonly key: string;
+  readonly openedAt: number;
+  readonly kind: string;
+  readonly detail: string;
+}
+
+export type AlertSeverity = 'info' | 'warning' | 'critical';
+export type AlertStatus = 'pending' | 'sent' | 'failed';
+
+/** An alert waiting in (or done with) the outbox, for one channel. */
+export interface OutboxAlert {
+  readonly id: number;
+  readonly channel: string;
+  /** Alerts with the same key on the same channel are sent once (one per incident). */
+  readonly dedupeKey: string | null;
+  readonly severity: AlertSeverity;
+  readonly title: string;
+  readonly body: string;
+  readonly createdAt: number;
+  readonly status: AlertStatus;
+  readonly attempts: number;
+  readonly nextAttemptAt: number;
+  readonly lastError: string | null;
+  readonly sentAt: number | null;
+}
+
+/** A new alert for one channel. */
+export interface NewOutboxAlert {
+  readonly channel: string;
+  readonly dedupeKey: string | null;
+  readonly severity: AlertSeverity;
+  readonly title: string;
+  readonly body: string;
+  readonly createdAt: number;
+}
