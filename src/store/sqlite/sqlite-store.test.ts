@@ -78,4 +78,4 @@ describe('SqliteStore', () => {
         err instanceof StoreError && err.message.includes(path) && /not a valid store/.test(err.message),
     );
   });
-
+});
