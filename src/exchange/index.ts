@@ -1,0 +1,5 @@
+export type * from './types.js';
+export type { Exchange } from './exchange.js';
+export * from './exchange-error.js';
+export * from './bad-exchange-data-error.js';
+export * from './simulator/index.js';
