@@ -1,7 +1,12 @@
 import type { Command } from 'commander';
+import { registerInit } from './init.js';
+import { registerKillSwitch } from './killswitch.js';
+import { registerHeartbeat } from './heartbeat.js';
+import { registerInstall } from './install.js';
+import { registerAudit } from './audit.js';
 
 /** One command group registers its commands on the root program. One file per group. */
 export type RegisterCommands = (program: Command) => void;
 
 /** Every command group, in help order. Add a group by adding its import here. */
-export const commandGroups: RegisterCommands[] = [];
+export const commandGroups: RegisterCommands[] = [registerInit, registerKillSwitch, registerHeartbeat, registerInstall, registerAudit];

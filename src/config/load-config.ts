@@ -54,8 +54,18 @@ function explain(issue: ZodIssue, raw: unknown): string {
   return `field ${field}: ${issue.message} (got ${describe(valueAt(raw, issue.path))})`;
 }
 
+/** Drops comment keys ("//" or starting with "//") at any depth: JSON has no comments. */
+export function stripComments(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(stripComments);
+  if (v === null || typeof v !== 'object') return v;
+  const o: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v)) if (!k.startsWith('//')) o[k] = stripComments(x);
+  return o;
+}
+
 /** Validates a parsed config object; throws ConfigError naming the field, the value and what was expected. */
 export function parseConfig(raw: unknown, source = 'config'): WardenConfig {
+  raw = stripComments(raw);
   const r = configSchema.safeParse(raw);
   if (r.success) return r.data;
   const lines = r.error.issues.slice(0, 5).map((i) => explain(i, raw));

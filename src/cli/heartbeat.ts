@@ -1,0 +1,147 @@
+import type { Command } from 'commander';
+import { CliError } from './cli-error.js';
+import { out } from './context.js';
+import { withRuntime } from './runtime.js';
+import { HeartbeatWriter, Watchdog, type WatchReport } from '../heartbeat/index.js';
+import { remindIfHalted } from '../killswitch/index.js';
+
+function parseExtra(text: string | undefined): Record<string, unknown> {
+  if (text === undefined) return {};
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (err) {
+    throw new CliError(`--extra: not valid JSON (${(err as Error).message})`);
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v))
+    throw new CliError('--extra: expected a JSON object');
+  return v as Record<string, unknown>;
+}
+
+function printReport(r: WatchReport, json: boolean): void {
+  if (json) return out(r, true);
+  const lines = r.results.map(
+    (x) =>
+      `${x.ok ? 'ok  ' : 'FAIL'} ${x.name}${x.detail ? `: ${x.detail}` : ''}${x.opened ? ' [alerted]' : ''}${x.recovered ? ' [recovered]' : ''}`,
+  );
+  if (r.tripped) lines.push('kill switch tripped');
+  if (r.unwatched.length > 0) lines.push(`not watched (not in config heartbeats): ${r.unwatched.join(', ')}`);
+  out(`${new Date(r.at).toISOString()} ${lines.join('\n  ')}`, false);
+}
+
+/** `warden heartbeat`, `watch`, `remind`. */
+export function registerHeartbeat(program: Command): void {
+  program
+    .command('heartbeat')
+    .description('report that NAME is alive (or a job started / failed)')
+    .argument('<name>', 'heartbeat name (as configured under heartbeats)')
+    .option('--status <status>', 'ok, or anything else to report a degraded state', 'ok')
+    .option('--extra <json>', 'a JSON object kept with the beat')
+    .option('--start', 'report that a job started (a job that never finishes is noticed)')
+    .option('--fail', 'report that a job failed')
+    .option('--exit-code <n>', 'exit code of the failed job')
+    .action(
+      async (
+        name: string,
+        opts: { status: string; extra?: string; start?: boolean; fail?: boolean; exitCode?: string },
+        cmd: Command,
+      ) => {
+        const extra = parseExtra(opts.extra);
+        if (opts.start && opts.fail) throw new CliError('--start and --fail are exclusive');
+        let exitCode: number | null = null;
+        if (opts.exitCode !== undefined) {
+          exitCode = Number(opts.exitCode);
+          if (!Number.isInteger(exitCode))
+            throw new CliError(`--exit-code: expected an integer, got ${opts.exitCode}`);
+        }
+        await withRuntime(cmd, async (rt) => {
+          const w = new HeartbeatWriter({ store: rt.store, dataDir: rt.dataDir });
+          try {
+            if (opts.start) await w.start(name, extra);
+            else if (opts.fail) await w.fail(name, exitCode, extra);
+            else await w.beat(name, opts.status, extra);
+          } catch (err) {
+            if (err instanceof RangeError) throw new CliError(err.message);
+            throw err;
+          }
+        });
+      },
+    );
+
+  program
+    .command('watch')
+    .description(
+      'the independent watchdog: alert and trip when a heartbeat is missing, late, failed or not ok',
+    )
+    .option(
+      '--once',
+      'one check, then exit (for cron / systemd timers); exit 1 when a heartbeat is unhealthy',
+    )
+    .option('--only <name>', 'check only this heartbeat')
+    .option('--interval <sec>', 'seconds between checks (default: watchdog.intervalSec)')
+    .option('--json', 'one JSON report per check')
+    .action(
+      async (opts: { once?: boolean; only?: string; interval?: string; json?: boolean }, cmd: Command) => {
+        await withRuntime(cmd, async (rt) => {
+          let exps = rt.config.heartbeats;
+          if (exps.length === 0) {
+            throw new CliError(
+              `no heartbeats configured: add one under "heartbeats" in ${rt.path ?? 'warden.config.json'} (e.g. {"name":"bot","periodSec":60,"graceSec":30})`,
+            );
+          }
+          if (opts.only !== undefined) {
+            exps = exps.filter((e) => e.name === opts.only);
+            if (exps.length === 0) {
+              throw new CliError(
+                `unknown heartbeat ${JSON.stringify(opts.only)}: configured are ${rt.config.heartbeats.map((e) => e.name).join(', ')}`,
+              );
+            }
+          }
+          const ks = await rt.killSwitch('watchdog');
+          let dog: Watchdog;
+          try {
+            dog = new Watchdog({
+              store: rt.store,
+              expectations: exps,
+              killSwitch: ks,
+              alerts: rt.alerts,
+              maxClockDriftMs: rt.config.watchdog.maxClockDriftMs,
+            });
+          } catch (err) {
+            throw new CliError((err as Error).message);
+          }
+          if (opts.once) {
+            const r = await dog.check();
+            await rt.alerts.flush();
+            printReport(r, opts.json === true);
+            process.exitCode = r.results.every((x) => x.ok) ? 0 : 1;
+            return;
+          }
+          const interval =
+            opts.interval !== undefined ? Number(opts.interval) : rt.config.watchdog.intervalSec;
+          if (!(interval > 0))
+            throw new CliError(`--interval: expected a positive number of seconds, got ${opts.interval}`);
+          const ac = new AbortController();
+          const stop = () => ac.abort();
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+          await dog.run(interval * 1000, ac.signal, (r) => {
+            if (r instanceof Error) process.stderr.write(`warden watch: check failed: ${r.message}\n`);
+            else printReport(r, opts.json === true);
+            rt.alerts.flush().catch(() => undefined);
+          });
+        });
+      },
+    );
+
+  program
+    .command('remind')
+    .description('send a reminder when trading is halted (run daily from a timer)')
+    .action(async (_opts: unknown, cmd: Command) => {
+      await withRuntime(cmd, async (rt) => {
+        const ks = await rt.killSwitch('reminder');
+        const sent = await remindIfHalted(ks, rt.alerts, Date.now());
+        out(sent ? 'halted: reminder sent' : 'running: no reminder needed', false);
+      });
+    });
+}

@@ -1,0 +1,4 @@
+export * from './heartbeat-file.js';
+export * from './heartbeat.js';
+export * from './expectation.js';
+export * from './watchdog.js';
