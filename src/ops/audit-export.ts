@@ -1,0 +1,203 @@
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import type { LoadedConfig } from '../config/index.js';
+import type { Store } from '../store/index.js';
+import { atomicWriteFileSync } from '../util/atomic-write.js';
+import { AuditExportError } from './audit-export-error.js';
+import { launchdPlists } from './launchd.js';
+import { redactSecrets } from './redact.js';
+import { packageRoot, unitContext, type UnitOptions } from './unit-context.js';
+import { systemdUnits } from './units.js';
+
+/** Files copied as they are from the data dir when they exist (the seed's formats). */
+export const DATA_DIR_FILES = ['heartbeat.json', 'circuit.json', 'decisions.jsonl', 'STOP'] as const;
+
+/** Files every export must hold; a missing one is reported in the manifest. */
+const REQUIRED_DATA_FILES: readonly string[] = ['heartbeat.json', 'circuit.json'];
+
+/** As many rows as a store will ever hold, for "all of the history". */
+const ALL = 2_147_483_647;
+
+/** One exported file in MANIFEST.json. */
+export interface ManifestEntry {
+  /** Path relative to the export folder, with `/`. */
+  readonly path: string;
+  readonly bytes: number;
+  readonly sha256: string;
+}
+
+/** MANIFEST.json: what was exported, when, from where, with a sha256 of every file. */
+export interface AuditManifest {
+  readonly format: 'warden-audit/1';
+  readonly exportedAt: string;
+  readonly exportedAtMs: number;
+  readonly wardenVersion: string;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly configPath: string | null;
+  readonly store: string;
+  readonly files: readonly ManifestEntry[];
+  /** Expected files that were not there (e.g. no heartbeat.json yet), with why. */
+  readonly missing: readonly { readonly path: string; readonly why: string }[];
+  /** Anything else the auditor should know (redacted config keys, units not generated...). */
+  readonly notes: readonly string[];
+}
+
+export interface AuditExportOptions {
+  readonly loaded: LoadedConfig;
+  readonly store: Store;
+  /** Target folder; created when missing; refused when not empty unless `force`. */
+  readonly dir: string;
+  readonly force?: boolean;
+  /** Options of the generated units (same as `warden install`). */
+  readonly units?: UnitOptions;
+  readonly now?: () => number;
+}
+
+function wardenVersion(): string {
+  try {
+    const pj = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as {
+      version?: unknown;
+    };
+    return typeof pj.version === 'string' ? pj.version : 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+function prepareTarget(dir: string, force: boolean): void {
+  let entries: string[] | null = null;
+  try {
+    if (!statSync(dir).isDirectory()) throw new AuditExportError(`${dir} exists and is not a directory`);
+    entries = readdirSync(dir);
+  } catch (err) {
+    if (err instanceof AuditExportError) throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new AuditExportError(`cannot use ${dir}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+  if (entries !== null && entries.length > 0 && !force) {
+    throw new AuditExportError(
+      `${dir} is not empty (${entries.length} entries); choose an empty folder or pass --force`,
+    );
+  }
+  mkdirSync(dir, { recursive: true });
+}
+
+const jsonl = (rows: readonly unknown[]): string => rows.map((r) => `${JSON.stringify(r)}\n`).join('');
+
+/**
+ * Gathers the files an auditor asks for (seed 001) into one folder: the data dir's heartbeat
+ * and circuit files as they are, the kill-switch history, the last heartbeats, the alert outbox,
+ * the decision log when it exists, freshly generated unit files, the config with secret-looking
+ * values redacted, and MANIFEST.json with a sha256 of every file.
+ */
+export async function auditExport(opts: AuditExportOptions): Promise<AuditManifest> {
+  const dir = resolve(opts.dir);
+  const now = (opts.now ?? Date.now)();
+  const { loaded, store } = opts;
+  const dataDir = resolve(loaded.dataDir);
+  if (dir === dataDir || dir.startsWith(dataDir + sep)) {
+    throw new AuditExportError(`${dir} is inside the data dir ${dataDir}; export somewhere else`);
+  }
+  prepareTarget(dir, opts.force === true);
+
+  const files: ManifestEntry[] = [];
+  const missing: { path: string; why: string }[] = [];
+  const notes: string[] = [];
+  const put = (rel: string, data: string | Buffer): void => {
+    const p = join(dir, ...rel.split('/'));
+    mkdirSync(dirname(p), { recursive: true });
+    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    atomicWriteFileSync(p, buf);
+    files.push({ path: rel, bytes: buf.length, sha256: createHash('sha256').update(buf).digest('hex') });
+  };
+
+  for (const name of DATA_DIR_FILES) {
+    try {
+      put(name, readFileSync(join(dataDir, name)));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') {
+        if (REQUIRED_DATA_FILES.includes(name)) missing.push({ path: name, why: `not in ${dataDir}` });
+      } else {
+        missing.push({ path: name, why: `cannot read: ${(err as Error).message}` });
+      }
+    }
+  }
+
+  const history = await store.killSwitch.history(ALL);
+  put('killswitch-history.jsonl', jsonl([...history].reverse()));
+  put('heartbeats.json', `${JSON.stringify(await store.heartbeats.list(), null, 2)}\n`);
+  const alerts = await store.alerts.list({ limit: ALL });
+  put('alerts.jsonl', jsonl([...alerts].reverse()));
+
+  const effective = redactSecrets(loaded.config);
+  put('config-effective.json', `${JSON.stringify(effective.value, null, 2)}\n`);
+  if (loaded.path !== null) {
+    try {
+      const original = redactSecrets(JSON.parse(readFileSync(loaded.path, 'utf8')) as unknown);
+      put('config.json', `${JSON.stringify(original.value, null, 2)}\n`);
+      if (original.redacted.length > 0) {
+        notes.push(`config.json: values redacted at ${original.redacted.join(', ')}`);
+      }
+    } catch (err) {
+      missing.push({ path: 'config.json', why: `cannot read ${loaded.path}: ${(err as Error).message}` });
+    }
+  } else {
+    notes.push('no config file: the defaults in config-effective.json are in use');
+  }
+  if (effective.redacted.length > 0) {
+    notes.push(`config-effective.json: values redacted at ${effective.redacted.join(', ')}`);
+  }
+
+  try {
+    const ctx = unitContext(loaded, opts.units ?? {});
+    for (const gen of [systemdUnits(ctx), launchdPlists(ctx)]) {
+      for (const f of gen.files) put(`units/${gen.kind}/${f.name}`, f.content);
+      for (const w of gen.warnings) notes.push(`units/${gen.kind}: ${w}`);
+    }
+  } catch (err) {
+    notes.push(`units: not generated: ${(err as Error).message}`);
+  }
+
+  files.sort((a, b) => a.path.localeCompare(b.path));
+  const manifest: AuditManifest = {
+    format: 'warden-audit/1',
+    exportedAt: new Date(now).toISOString(),
+    exportedAtMs: now,
+    wardenVersion: wardenVersion(),
+    host: hostname(),
+    dataDir,
+    configPath: loaded.path,
+    store: store.location,
+    files,
+    missing,
+    notes,
+  };
+  atomicWriteFileSync(join(dir, 'MANIFEST.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}
+
+/** Paths in a manifest are relative with `/`; this gives the local path of one. */
+export const manifestPath = (dir: string, entry: ManifestEntry): string =>
+  join(dir, ...entry.path.split('/'));
+
+/** Recomputes every hash of an export; returns the paths whose content no longer matches. */
+export function verifyAuditExport(dir: string): string[] {
+  const m = JSON.parse(readFileSync(join(dir, 'MANIFEST.json'), 'utf8')) as AuditManifest;
+  return m.files
+    .filter((f) => {
+      try {
+        const h = createHash('sha256')
+          .update(readFileSync(manifestPath(dir, f)))
+          .digest('hex');
+        return h !== f.sha256;
+      } catch {
+        return true;
+      }
+    })
+    .map((f) => relative(dir, manifestPath(dir, f)));
+}

@@ -1,0 +1,118 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { userInfo } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import type { LoadedConfig } from '../config/index.js';
+import { parseDailyCron, type DailySchedule } from './daily-schedule.js';
+import { resolveProgram, splitCommandLine } from './command-line.js';
+
+/** Everything the unit and plist generators need, resolved to absolute paths and validated. */
+export interface UnitContext {
+  /** Absolute path of the node binary that runs warden. */
+  readonly nodePath: string;
+  /** Absolute path of this package's `bin/warden.js`. */
+  readonly wardenBin: string;
+  /** Absolute config file, or null when none exists (the units then run on defaults from `workingDir`). */
+  readonly configPath: string | null;
+  /** Absolute data dir, passed as `WARDEN_DATA_DIR`. */
+  readonly dataDir: string;
+  /** Absolute working directory of every unit (the config's folder, else the current one). */
+  readonly workingDir: string;
+  /** The bot's argv with an absolute program, or null when no `--bot-cmd` was given. */
+  readonly botArgv: readonly string[] | null;
+  /** systemd `WatchdogSec=` for the bot, or null. */
+  readonly watchdogSec: number | null;
+  /** systemd user units (`systemctl --user`) instead of system units. */
+  readonly userUnits: boolean;
+  /** `User=` of system units (the installing user), or null for root and user units. */
+  readonly runAs: string | null;
+  /** Seconds systemd / launchd wait before restarting a process that exited. */
+  readonly restartSec: number;
+  /** When the nightly evaluation runs (`strategy.schedule`). */
+  readonly evaluate: DailySchedule;
+  /** When the halted reminder runs (`killSwitch.reminderCron`). */
+  readonly remind: DailySchedule;
+}
+
+/** Options of `warden install` (and of `audit export`, which generates the same units). */
+export interface UnitOptions {
+  /** The bot's command line, split like a shell would (no expansion). */
+  botCmd?: string;
+  /** Seconds for systemd's watchdog on the bot (1-86400). */
+  watchdogSec?: string | number;
+  /** systemd user units. */
+  user?: boolean;
+}
+
+/** The root of this package: the nearest folder above this module whose package.json is `warden`. */
+export function packageRoot(from: string = dirname(fileURLToPath(import.meta.url))): string {
+  let dir = from;
+  for (;;) {
+    const pj = join(dir, 'package.json');
+    if (existsSync(pj)) {
+      try {
+        if ((JSON.parse(readFileSync(pj, 'utf8')) as { name?: unknown }).name === 'warden') return dir;
+      } catch {
+        /* not ours; keep looking */
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`cannot find the warden package above ${from}`);
+    dir = up;
+  }
+}
+
+/** Parses a `--watchdog-sec` value; throws RangeError naming the option. */
+export function parseWatchdogSec(raw: string | number | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = typeof raw === 'number' ? raw : Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 86_400) {
+    throw new RangeError(`--watchdog-sec: expected whole seconds 1-86400, got "${String(raw)}"`);
+  }
+  return n;
+}
+
+/** Builds the generator context from the loaded config and the command's options; bad input throws RangeError. */
+export function unitContext(
+  loaded: LoadedConfig,
+  opts: UnitOptions,
+  env: NodeJS.ProcessEnv = process.env,
+  cwd: string = process.cwd(),
+): UnitContext {
+  const watchdogSec = parseWatchdogSec(opts.watchdogSec) ?? null;
+  const botArgv =
+    opts.botCmd === undefined ? null : resolveProgram(splitCommandLine(opts.botCmd), cwd, env['PATH']);
+  if (watchdogSec !== null && botArgv === null) {
+    throw new RangeError('--watchdog-sec applies to the bot unit: give --bot-cmd too');
+  }
+  const { config } = loaded;
+  const user = userInfo().username;
+  return Object.freeze({
+    nodePath: process.execPath,
+    wardenBin: join(packageRoot(), 'bin', 'warden.js'),
+    configPath: loaded.path === null ? null : resolve(loaded.path),
+    dataDir: resolve(loaded.dataDir),
+    workingDir: loaded.path === null ? resolve(cwd) : dirname(resolve(loaded.path)),
+    botArgv,
+    watchdogSec,
+    userUnits: opts.user === true,
+    runAs: opts.user === true || process.getuid?.() === 0 ? null : user,
+    restartSec: 5,
+    evaluate: parseDailyCron(config.strategy.schedule, config.strategy.timezone, 'strategy.schedule'),
+    remind: parseDailyCron(
+      config.killSwitch.reminderCron,
+      config.killSwitch.reminderTz,
+      'killSwitch.reminderCron',
+    ),
+  });
+}
+
+/** The argv of one warden command as the units run it: absolute node, bin and config. */
+export function wardenArgv(ctx: UnitContext, ...args: string[]): string[] {
+  return [
+    ctx.nodePath,
+    ctx.wardenBin,
+    ...(ctx.configPath === null ? [] : ['--config', ctx.configPath]),
+    ...args,
+  ];
+}
