@@ -1,0 +1,413 @@
+import type { AlertChannelConfig } from '../config/index.js';
+import type { OutboxAlert, Store } from '../store/index.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import { AlertEventSource, type Disposable, type Listener } from './alert-event.js';
+import { AlertOutboxError } from './alert-outbox-error.js';
+import { AlerterClosedError } from './alerter-closed-error.js';
+import { createNotifiers } from './create-notifiers.js';
+import { retryDelay } from './retry-delay.js';
+import {
+  ALERT_SEVERITIES,
+  type AlertInput,
+  type ChannelType,
+  type Env,
+  type FetchLike,
+  type LogLine,
+  type Notifier,
+  type Random,
+  type SendOutcome,
+} from './types.js';
+
+/** Options of an `Alerter`. */
+export interface AlerterOptions {
+  readonly store: Store;
+  /** The validated `alerts.channels` of the config; ready-made notifiers are accepted too. */
+  readonly channels: readonly (AlertChannelConfig | Notifier)[];
+  /** At most this many sends per channel in any 60 s; the rest wait in the outbox. */
+  readonly ratePerMinute: number;
+  /** An alert is marked failed for good after this many failed sends. */
+  readonly maxAttempts: number;
+  readonly clock?: Clock;
+  /** Jitter for the backoff. Default `Math.random`. */
+  readonly random?: Random;
+  /** Where secrets are read from. Default `process.env`. */
+  readonly env?: Env;
+  /** Default the global `fetch`. */
+  readonly fetch?: FetchLike;
+  /** The alerter's own log lines (failures, retries). Default: stderr. Never given a secret. */
+  readonly log?: LogLine;
+  /** Where the stderr channel writes. Default `process.stderr`. */
+  readonly stderr?: (line: string) => void;
+  /** Per-request timeout (ms). Default 10,000. */
+  readonly timeoutMs?: number;
+  /** How long a claimed alert is leased to this process (ms); must exceed `timeoutMs`. Default 60,000. */
+  readonly leaseMs?: number;
+  /** Period of the background loop started by `start()` (ms). Default 5,000. */
+  readonly intervalMs?: number;
+  /** The wait after the first failure (ms). Default 1,000. */
+  readonly backoffInitialMs?: number;
+  /** The longest wait between attempts (ms). Default 600,000. */
+  readonly backoffMaxMs?: number;
+  /** At most this many alerts claimed per round. Default 50. */
+  readonly batchSize?: number;
+}
+
+/** What `alert()` did. */
+export interface AlertReceipt {
+  /** Channels the alert was newly recorded for. */
+  readonly queued: readonly string[];
+  /** Channels that already had an alert with this key (same incident): nothing new recorded. */
+  readonly duplicate: readonly string[];
+  /** Settles when the flush this alert triggered is over. Never rejects. */
+  readonly delivered: Promise<FlushReport>;
+}
+
+/** What one `flush()` did. */
+export interface FlushReport {
+  readonly sent: number;
+  /** Failed attempts that will be retried. */
+  readonly retrying: number;
+  /** Alerts marked failed for good. */
+  readonly failed: number;
+  /** Alerts claimed but left for later (rate limit, channel backing off or unknown here). */
+  readonly held: number;
+}
+
+/** An alert was delivered on a channel. */
+export interface AlertSentEvent {
+  readonly alert: OutboxAlert;
+  readonly at: number;
+}
+
+/** A send failed; `final` when the alert will not be retried. */
+export interface AlertFailedEvent {
+  readonly alert: OutboxAlert;
+  readonly error: string;
+  /** 1-based number of this attempt. */
+  readonly attempt: number;
+  readonly final: boolean;
+  readonly nextAttemptAt: number | null;
+}
+
+/** One channel as the alerter sees it. */
+export interface ChannelInfo {
+  readonly name: string;
+  readonly type: ChannelType;
+  /** Why it cannot send (a secret's env var is not set...), or null. */
+  readonly problem: string | null;
+}
+
+const WINDOW_MS = 60_000;
+const EMPTY: FlushReport = Object.freeze({ sent: 0, retrying: 0, failed: 0, held: 0 });
+
+function positiveInt(option: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1)
+    throw new RangeError(`${option} must be an integer >= 1, got ${value}`);
+  return value;
+}
+function positiveMs(option: string, value: number): number {
+  if (!Number.isFinite(value) || value <= 0)
+    throw new RangeError(`${option} must be a number of ms > 0, got ${value}`);
+  return value;
+}
+const isNotifier = (c: AlertChannelConfig | Notifier): c is Notifier =>
+  typeof (c as Notifier).send === 'function';
+
+/**
+ * The one thing other modules use to alert. `alert()` records the alert in the store's outbox
+ * for every channel first (so a crash loses nothing), then flushes: due alerts are claimed
+ * under a lease (so two processes do not double-send), rate-limited per channel, sent, and
+ * retried with backoff until `maxAttempts`. Sending never throws into the caller.
+ */
+export class Alerter {
+  readonly #store: Store;
+  readonly #notifiers: ReadonlyMap<string, Notifier>;
+  readonly #rate: number;
+  readonly #maxAttempts: number;
+  readonly #clock: Clock;
+  readonly #random: Random;
+  readonly #log: LogLine;
+  readonly #leaseMs: number;
+  readonly #timeoutMs: number;
+  readonly #intervalMs: number;
+  readonly #backoffInitialMs: number;
+  readonly #backoffMaxMs: number;
+  readonly #batch: number;
+  readonly #sentEvents = new AlertEventSource<AlertSentEvent>();
+  readonly #failedEvents = new AlertEventSource<AlertFailedEvent>();
+  /** Channel → time before which it is not sent to (an endpoint's retry-after). */
+  readonly #blockedUntil = new Map<string, number>();
+  readonly #unknownLogged = new Set<string>();
+  #flushing: Promise<FlushReport> | null = null;
+  #again = false;
+  #timer: NodeJS.Timeout | null = null;
+  #closed = false;
+  readonly #abort = new AbortController();
+
+  constructor(options: AlerterOptions) {
+    this.#store = options.store;
+    this.#rate = positiveInt('ratePerMinute', options.ratePerMinute);
+    this.#maxAttempts = positiveInt('maxAttempts', options.maxAttempts);
+    this.#batch = positiveInt('batchSize', options.batchSize ?? 50);
+    this.#timeoutMs = positiveMs('timeoutMs', options.timeoutMs ?? 10_000);
+    this.#leaseMs = positiveMs('leaseMs', options.leaseMs ?? 60_000);
+    if (this.#leaseMs <= this.#timeoutMs)
+      throw new RangeError(`leaseMs must exceed timeoutMs (${this.#timeoutMs}), got ${this.#leaseMs}`);
+    this.#intervalMs = positiveMs('intervalMs', options.intervalMs ?? 5_000);
+    this.#backoffInitialMs = positiveMs('backoffInitialMs', options.backoffInitialMs ?? 1_000);
+    this.#backoffMaxMs = positiveMs('backoffMaxMs', options.backoffMaxMs ?? 600_000);
+    if (this.#backoffMaxMs < this.#backoffInitialMs)
+      throw new RangeError(
+        `backoffMaxMs must be >= backoffInitialMs (${this.#backoffInitialMs}), got ${this.#backoffMaxMs}`,
+      );
+    this.#clock = options.clock ?? systemClock;
+    this.#random = options.random ?? Math.random;
+    this.#log = options.log ?? ((line) => void process.stderr.write(`${line}\n`));
+    const clock = this.#clock;
+    const configs = options.channels.filter((c): c is AlertChannelConfig => !isNotifier(c));
+    const built = createNotifiers(configs, {
+      env: options.env ?? process.env,
+      http: {
+        fetch: options.fetch ?? ((url, init) => fetch(url, init)),
+        timeoutMs: this.#timeoutMs,
+        now: () => clock.now(),
+      },
+      ...(options.stderr === undefined ? {} : { stderr: options.stderr }),
+    });
+    const all: Notifier[] = [];
+    let next = 0;
+    for (const c of options.channels) all.push(isNotifier(c) ? c : (built[next++] as Notifier));
+    const map = new Map<string, Notifier>();
+    for (const n of all) {
+      if (map.has(n.name))
+        throw new RangeError(`channels: two channels are named "${n.name}"; give each a unique name`);
+      map.set(n.name, n);
+    }
+    this.#notifiers = map;
+    for (const n of all)
+      if (n.problem !== null) this.#log(`warden alerts: channel ${n.name} cannot send: ${n.problem}`);
+  }
+
+  /** The configured channels, with any problem that stops them sending. */
+  get channels(): readonly ChannelInfo[] {
+    return [...this.#notifiers.values()].map((n) => ({ name: n.name, type: n.type, problem: n.problem }));
+  }
+
+  /**
+   * Records the alert in the outbox for every channel, then starts a flush. `key` is the
+   * incident key: a second alert with a key already recorded on a channel is not sent again
+   * there. Rejects only when the store cannot record it (`AlertOutboxError`) or after `close()`.
+   */
+  async alert(input: AlertInput): Promise<AlertReceipt> {
+    if (this.#closed) throw new AlerterClosedError();
+    if (typeof input.key !== 'string' || input.key === '')
+      throw new RangeError(`alert key must be a non-empty string, got ${JSON.stringify(input.key)}`);
+    if (!ALERT_SEVERITIES.includes(input.severity))
+      throw new RangeError(
+        `alert severity must be info, warning or critical, got ${JSON.stringify(input.severity)}`,
+      );
+    if (typeof input.title !== 'string' || input.title.trim() === '')
+      throw new RangeError(`alert title must be a non-empty string, got ${JSON.stringify(input.title)}`);
+    if (typeof input.body !== 'string')
+      throw new RangeError(`alert body must be a string, got ${typeof input.body}`);
+    const at = this.#clock.now();
+    const queued: string[] = [];
+    const duplicate: string[] = [];
+    for (const name of this.#notifiers.keys()) {
+      let row: OutboxAlert | null;
+      try {
+        row = await this.#store.alerts.enqueue({
+          channel: name,
+          dedupeKey: input.key,
+          severity: input.severity,
+          title: input.title,
+          body: input.body,
+          createdAt: at,
+        });
+      } catch (err) {
+        const why = err instanceof Error ? err.message : String(err);
+        throw new AlertOutboxError(
+          `alert "${input.title}" (key ${input.key}) could not be recorded in the outbox for channel ${name}` +
+            `${queued.length > 0 ? ` (recorded for ${queued.join(', ')})` : ''}: ${why}`,
+          { cause: err },
+        );
+      }
+      (row === null ? duplicate : queued).push(name);
+    }
+    const delivered = queued.length > 0 ? this.flush() : Promise.resolve(EMPTY);
+    return { queued, duplicate, delivered };
+  }
+
+  /**
+   * Sends what is due now. Concurrent calls share one run (a call during a run triggers one
+   * more round). Never rejects: store and channel errors are logged and counted.
+   */
+  flush(): Promise<FlushReport> {
+    if (this.#flushing !== null) {
+      this.#again = true;
+      return this.#flushing;
+    }
+    // #run clears #flushing itself, in the same tick as its last look at #again.
+    const run = this.#run();
+    this.#flushing = run;
+    return run;
+  }
+
+  /** Flushes every `intervalMs` on an unref'd timer until `close()`. */
+  start(): void {
+    if (this.#closed) throw new AlerterClosedError();
+    if (this.#timer !== null) return;
+    this.#timer = setInterval(() => void this.flush(), this.#intervalMs);
+    this.#timer.unref();
+    void this.flush();
+  }
+
+  /** Stops the loop and waits for the flush in progress to drain what is due (each send is bounded by `timeoutMs`). */
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#timer !== null) clearInterval(this.#timer);
+    this.#timer = null;
+    if (this.#flushing !== null) await this.#flushing;
+    this.#abort.abort();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** Called after each delivered alert. */
+  onSent(listener: Listener<AlertSentEvent>): Disposable {
+    return this.#sentEvents.subscribe(listener);
+  }
+
+  /** Called after each failed attempt (`final` when the alert is given up). */
+  onFailed(listener: Listener<AlertFailedEvent>): Disposable {
+    return this.#failedEvents.subscribe(listener);
+  }
+
+  async #run(): Promise<FlushReport> {
+    const total = { sent: 0, retrying: 0, failed: 0, held: 0 };
+    try {
+      do {
+        this.#again = false;
+        // Rounds continue while full batches make progress, so a backlog drains in one flush.
+        for (let round = 0; round < 20; round++) {
+          const r = await this.#round();
+          total.sent += r.report.sent;
+          total.retrying += r.report.retrying;
+          total.failed += r.report.failed;
+          total.held += r.report.held;
+          if (r.claimed < this.#batch || r.report.sent + r.report.failed + r.report.retrying === 0) break;
+        }
+      } while (this.#again);
+    } catch (err) {
+      this.#log(`warden alerts: flush stopped: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    this.#flushing = null;
+    return total;
+  }
+
+  async #round(): Promise<{ claimed: number; report: FlushReport }> {
+    const claimedAt = this.#clock.now();
+    const due = await this.#store.alerts.claimDue(claimedAt, this.#batch, this.#leaseMs);
+    const byChannel = new Map<string, OutboxAlert[]>();
+    for (const a of due) {
+      const list = byChannel.get(a.channel);
+      if (list === undefined) byChannel.set(a.channel, [a]);
+      else list.push(a);
+    }
+    const reports = await Promise.all(
+      [...byChannel].map(([name, alerts]) => this.#sendChannel(name, alerts, claimedAt)),
+    );
+    const report = { sent: 0, retrying: 0, failed: 0, held: 0 };
+    for (const r of reports) {
+      report.sent += r.sent;
+      report.retrying += r.retrying;
+      report.failed += r.failed;
+      report.held += r.held;
+    }
+    return { claimed: due.length, report };
+  }
+
+  /** Sends one channel's claimed alerts in order; what it does not send stays leased and comes back later. */
+  async #sendChannel(name: string, alerts: readonly OutboxAlert[], claimedAt: number): Promise<FlushReport> {
+    const r = { sent: 0, retrying: 0, failed: 0, held: 0 };
+    const notifier = this.#notifiers.get(name);
+    if (notifier === undefined) {
+      if (!this.#unknownLogged.has(name)) {
+        this.#unknownLogged.add(name);
+        this.#log(
+          `warden alerts: outbox holds alerts for channel ${name}, which is not configured here; left for another process`,
+        );
+      }
+      r.held = alerts.length;
+      return r;
+    }
+    const now0 = this.#clock.now();
+    let budget = this.#rate - (await this.#store.alerts.countSentSince(name, now0 - WINDOW_MS));
+    for (let i = 0; i < alerts.length; i++) {
+      const a = alerts[i] as OutboxAlert;
+      const now = this.#clock.now();
+      const blocked = (this.#blockedUntil.get(name) ?? 0) > now;
+      // Stop before the lease could run out mid-send: another process may then claim it.
+      const leaseLeft = claimedAt + this.#leaseMs - now > this.#timeoutMs;
+      if (budget <= 0 || blocked || !leaseLeft) {
+        r.held += alerts.length - i;
+        break;
+      }
+      budget--;
+      const outcome = await this.#sendOne(notifier, a);
+      if (outcome === 'sent') r.sent++;
+      else if (outcome === 'failed') r.failed++;
+      else {
+        r.retrying++;
+        // The channel is failing: leave the rest of its batch for the next attempt.
+        r.held += alerts.length - i - 1;
+        break;
+      }
+    }
+    return r;
+  }
+
+  async #sendOne(notifier: Notifier, a: OutboxAlert): Promise<'sent' | 'retrying' | 'failed'> {
+    const message = {
+      key: a.dedupeKey ?? `outbox:${a.id}`,
+      severity: a.severity,
+      title: a.title,
+      body: a.body,
+      at: a.createdAt,
+    };
+    let outcome: SendOutcome;
+    try {
+      outcome = await notifier.send(message, this.#abort.signal);
+    } catch (err) {
+      outcome = {
+        kind: 'retry',
+        error: `notifier threw: ${err instanceof Error ? err.message : String(err)}`,
+      };
+    }
+    const now = this.#clock.now();
+    const attempt = a.attempts + 1;
+    if (outcome.kind === 'sent') {
+      await this.#store.alerts.markSent(a.id, now);
+      if (this.#sentEvents.size > 0) this.#sentEvents.emit({ alert: a, at: now });
+      return 'sent';
+    }
+    let next: number | null = null;
+    if (outcome.kind === 'retry' && attempt < this.#maxAttempts) {
+      const wait =
+        outcome.retryAfterMs ?? retryDelay(attempt, this.#backoffInitialMs, this.#backoffMaxMs, this.#random);
+      next = now + wait;
+      if (outcome.retryAfterMs !== undefined) this.#blockedUntil.set(notifier.name, next);
+    }
+    await this.#store.alerts.markFailed(a.id, outcome.error, next);
+    const final = next === null;
+    this.#log(
+      `warden alerts: ${notifier.name}: alert ${a.id} (key ${message.key}) attempt ${attempt}/${this.#maxAttempts} failed: ${outcome.error}` +
+        (final ? '; given up' : `; retry at ${new Date(next ?? 0).toISOString()}`),
+    );
+    if (this.#failedEvents.size > 0)
+      this.#failedEvents.emit({ alert: a, error: outcome.error, attempt, final, nextAttemptAt: next });
+    return final ? 'failed' : 'retrying';
+  }
+}

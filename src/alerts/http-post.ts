@@ -1,0 +1,112 @@
+import type { Redactor } from './redact.js';
+import { maskUrl } from './redact.js';
+import type { FetchLike, SendOutcome } from './types.js';
+
+/** How one HTTP notifier posts JSON and reads the answer. */
+export interface PostJsonOptions {
+  readonly fetch: FetchLike;
+  readonly url: string;
+  readonly payload: unknown;
+  readonly timeoutMs: number;
+  readonly signal: AbortSignal;
+  readonly redactor: Redactor;
+  /** The current time (ms), to read a `Retry-After` HTTP date. */
+  readonly now: () => number;
+  /** The endpoint's retry-after from a 429 body (ms), when it puts it there. */
+  readonly retryAfterFromBody?: (body: unknown) => number | undefined;
+  /** Why a 2xx answer is still a failure (Telegram's `ok: false`), or null. */
+  readonly failureIn2xx?: (body: unknown) => string | null;
+  /** The endpoint's own description of an error, from its body. */
+  readonly describe?: (body: unknown) => string | undefined;
+}
+
+const MAX_SNIPPET = 200;
+/** Retry-after values are capped at a day: an endpoint cannot park an alert forever. */
+const MAX_RETRY_AFTER_MS = 86_400_000;
+
+function oneLine(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > MAX_SNIPPET ? `${flat.slice(0, MAX_SNIPPET)}…` : flat;
+}
+
+/** Parses a `Retry-After` header: seconds, or an HTTP date. */
+export function parseRetryAfter(value: string | null, now: number): number | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  const secs = Number(value);
+  if (Number.isFinite(secs) && secs >= 0) return Math.min(MAX_RETRY_AFTER_MS, Math.ceil(secs * 1000));
+  const date = Date.parse(value);
+  if (Number.isNaN(date)) return undefined;
+  return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, date - now));
+}
+
+/** Seconds (as JSON gives them) to capped milliseconds. */
+export function secondsToMs(value: unknown): number | undefined {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) return undefined;
+  return Math.min(MAX_RETRY_AFTER_MS, Math.ceil(value * 1000));
+}
+
+function describeNetworkError(err: unknown, timeoutMs: number): string {
+  if (err instanceof Error) {
+    if (err.name === 'TimeoutError') return `timed out after ${timeoutMs} ms`;
+    if (err.name === 'AbortError') return 'aborted';
+    const cause = (err as { cause?: unknown }).cause;
+    let detail = err.message;
+    if (cause instanceof Error) {
+      const code = (cause as { code?: unknown }).code;
+      detail += `: ${typeof code === 'string' ? `${code} ` : ''}${cause.message}`;
+    }
+    return `network error: ${detail}`;
+  }
+  return `network error: ${String(err)}`;
+}
+
+/**
+ * POSTs `payload` as JSON and classifies the answer: 2xx → sent; network error, timeout, 5xx
+ * and 429 → retry (with the endpoint's retry-after); any other 4xx → fail. Never throws;
+ * every error string has passed through the redactor.
+ */
+export async function postJson(o: PostJsonOptions): Promise<SendOutcome> {
+  const where = maskUrl(o.url);
+  let res: Response;
+  let text: string;
+  try {
+    res = await o.fetch(o.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(o.payload),
+      signal: AbortSignal.any([o.signal, AbortSignal.timeout(o.timeoutMs)]),
+      redirect: 'error',
+    });
+    text = await res.text();
+  } catch (err) {
+    return {
+      kind: 'retry',
+      error: o.redactor.redact(`${describeNetworkError(err, o.timeoutMs)} (${where})`),
+    };
+  }
+  let body: unknown = undefined;
+  try {
+    body = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  const detail = (): string => {
+    const described = body === undefined ? undefined : o.describe?.(body);
+    const d = oneLine(described ?? text);
+    return d === '' ? '' : `: ${d}`;
+  };
+  const status = res.status;
+  if (status >= 200 && status < 300) {
+    const why = o.failureIn2xx?.(body) ?? null;
+    if (why === null) return { kind: 'sent' };
+    return { kind: 'fail', error: o.redactor.redact(`HTTP ${status} from ${where}: ${oneLine(why)}`) };
+  }
+  const error = o.redactor.redact(`HTTP ${status} from ${where}${detail()}`);
+  if (status === 429) {
+    const fromBody = body === undefined ? undefined : o.retryAfterFromBody?.(body);
+    const retryAfterMs = fromBody ?? parseRetryAfter(res.headers.get('retry-after'), o.now());
+    return retryAfterMs === undefined ? { kind: 'retry', error } : { kind: 'retry', error, retryAfterMs };
+  }
+  if (status >= 500) return { kind: 'retry', error };
+  return { kind: 'fail', error };
+}

@@ -1,0 +1,14 @@
+export * from './types.js';
+export * from './alerter.js';
+export * from './create-alerter.js';
+export * from './create-notifiers.js';
+export * from './alert-outbox-error.js';
+export * from './alerter-closed-error.js';
+export type { Disposable, Listener } from './alert-event.js';
+export { Redactor, maskUrl } from './redact.js';
+export type { HttpContext } from './http-context.js';
+export { StderrNotifier } from './stderr-notifier.js';
+export { WebhookNotifier, type WebhookPayload } from './webhook-notifier.js';
+export { SlackNotifier } from './slack-notifier.js';
+export { DiscordNotifier, type DiscordPayload } from './discord-notifier.js';
+export { TelegramNotifier, type TelegramPayload } from './telegram-notifier.js';
