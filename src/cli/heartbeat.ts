@@ -106,6 +106,7 @@ export function registerHeartbeat(program: Command): void {
               killSwitch: ks,
               alerts: rt.alerts,
               maxClockDriftMs: rt.config.watchdog.maxClockDriftMs,
+              dataDir: rt.dataDir,
             });
           } catch (err) {
             throw new CliError((err as Error).message);

@@ -23,6 +23,11 @@ export const heartbeatExpectationSchema = z
     tripOnFailure: z.boolean().default(true),
     /** Also flatten when tripping. */
     flatten: z.boolean().default(false),
+    /**
+     * Watch a heartbeat file that another program writes in seed 001's format ({at, iso, status})
+     * instead of the store (relative to the data dir). A corrupt file counts as a failure.
+     */
+    file: z.string().min(1).optional(),
   })
   .strict()
   .refine((h) => (h.periodSec === undefined) !== (h.cron === undefined), {
@@ -70,10 +75,17 @@ export const configSchema = z
     dataDir: z.string().optional(),
     store: z
       .discriminatedUnion('kind', [
-        z.object({ kind: z.literal('sqlite'), path: z.string().default('warden.db') }).strict(),
+        z
+          .object({
+            kind: z.literal('sqlite'),
+            path: z.string().default('warden.db'),
+            /** How long to wait for a lock held by another process before failing (ms). */
+            busyTimeoutMs: z.number().int().nonnegative().default(5000),
+          })
+          .strict(),
         z.object({ kind: z.literal('postgres'), url: z.string().min(1) }).strict(),
       ])
-      .default({ kind: 'sqlite', path: 'warden.db' }),
+      .default({ kind: 'sqlite', path: 'warden.db', busyTimeoutMs: 5000 }),
     killSwitch: z
       .object({
         /** Command run by `trip --flatten` (argv array): cancels open orders and closes positions. */

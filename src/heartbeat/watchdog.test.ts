@@ -189,4 +189,29 @@ describe('Watchdog', () => {
     await d.check();
     assert.equal(alerts.alerts.length, 1);
   });
+
+  it('watches a heartbeat file written by another program, and fails on a corrupt one', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const d = new Watchdog({
+      store,
+      expectations: [exp({ name: 'pybot', periodSec: 60, graceSec: 0, file: 'py-heartbeat.json' })],
+      killSwitch: ks,
+      alerts,
+      clock,
+      dataDir: dir,
+    });
+    writeFileSync(join(dir, 'py-heartbeat.json'), JSON.stringify({ at: T0 / 1000, iso: 'x', status: 'ok' }));
+    assert.equal((await d.check()).results[0]?.ok, true);
+    clock.advance(61_000);
+    assert.equal((await d.check()).results[0]?.kind, 'late');
+    writeFileSync(
+      join(dir, 'py-heartbeat.json'),
+      JSON.stringify({ at: clock.now() / 1000, iso: 'x', status: 'ok' }),
+    );
+    assert.equal((await d.check()).results[0]?.ok, true);
+    writeFileSync(join(dir, 'py-heartbeat.json'), '{"at": 17');
+    const r = await d.check();
+    assert.equal(r.results[0]?.kind, 'failed');
+    assert.match(r.results[0]!.detail!, /unreadable: not JSON/);
+  });
 });

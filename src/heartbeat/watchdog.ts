@@ -4,7 +4,10 @@ import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
 import { nullAlertSink, type AlertSink } from '../util/alert-sink.js';
 import type { KillSwitch } from '../killswitch/index.js';
-import { Expectation, type ProblemKind } from './expectation.js';
+import { Expectation, type ProblemKind, type Verdict } from './expectation.js';
+import { readHeartbeatFile } from './heartbeat-file.js';
+import type { HeartbeatRecord } from '../store/index.js';
+import { isAbsolute, join } from 'node:path';
 
 /** Options of the watchdog. */
 export interface WatchdogOptions {
@@ -18,6 +21,8 @@ export interface WatchdogOptions {
   readonly maxClockDriftMs?: number;
   /** The clock compared with the store's; the real one unless a test says otherwise. */
   readonly wallClock?: Clock;
+  /** Where `file` heartbeats are read from (relative paths). */
+  readonly dataDir?: string;
 }
 
 /** What one check found and did, per heartbeat. */
@@ -53,6 +58,7 @@ export class Watchdog {
   readonly #clock: Clock;
   readonly #maxDrift: number;
   readonly #wall: Clock;
+  readonly #dataDir: string;
 
   constructor(opts: WatchdogOptions) {
     const names = new Set<string>();
@@ -70,6 +76,7 @@ export class Watchdog {
     this.#clock = opts.clock ?? systemClock;
     this.#maxDrift = opts.maxClockDriftMs ?? 2000;
     this.#wall = opts.wallClock ?? systemClock;
+    this.#dataDir = opts.dataDir ?? '.';
   }
 
   /** The names this watchdog expects. */
@@ -85,7 +92,9 @@ export class Watchdog {
     let tripped = false;
     for (const exp of this.#exps) {
       const since = await this.#expectedSince(exp.name, now);
-      const verdict = exp.judge(records.get(exp.name) ?? null, now, since);
+      const verdict = exp.config.file
+        ? this.#judgeFile(exp, exp.config.file, now, since)
+        : exp.judge(records.get(exp.name) ?? null, now, since);
       const key = `heartbeat:${exp.name}`;
       if (verdict.ok) {
         const closed = await this.#store.incidents.close(key);
@@ -125,6 +134,28 @@ export class Watchdog {
     const watched = new Set(this.names);
     const unwatched = [...records.keys()].filter((n) => !watched.has(n));
     return { at: now, results, clockDriftMs, tripped, unwatched };
+  }
+
+  /** A heartbeat written by another program in seed 001's format; a corrupt file is a failure. */
+  #judgeFile(exp: Expectation, file: string, now: number, since: number): Verdict {
+    const path = isAbsolute(file) ? file : join(this.#dataDir, file);
+    const read = readHeartbeatFile(path);
+    if (read.kind === 'corrupt') {
+      return { ok: false, kind: 'failed', detail: `heartbeat file ${path} is unreadable: ${read.error}` };
+    }
+    if (read.kind === 'absent') return exp.judge(null, now, since);
+    const at = Math.round(read.value.at * 1000);
+    const rec: HeartbeatRecord = {
+      name: exp.name,
+      at,
+      kind: 'beat',
+      status: read.value.status,
+      lastOkAt: read.value.status === 'ok' ? at : null,
+      startedAt: null,
+      exitCode: null,
+      extra: {},
+    };
+    return exp.judge(rec, now, since);
   }
 
   async #expectedSince(name: string, now: number): Promise<number> {

@@ -9,7 +9,11 @@ export function openStore(config: WardenConfig, dataDir: string): Promise<Store>
   const s = config.store;
   switch (s.kind) {
     case 'sqlite':
-      return Promise.resolve(SqliteStore.open(isAbsolute(s.path) ? s.path : join(dataDir, s.path)));
+      return Promise.resolve(
+        SqliteStore.open(isAbsolute(s.path) ? s.path : join(dataDir, s.path), {
+          busyTimeoutMs: s.busyTimeoutMs,
+        }),
+      );
     case 'postgres':
       return Promise.reject(
         new StoreError(
