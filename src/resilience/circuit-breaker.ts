@@ -1,0 +1,448 @@
+import type { Clock } from '../util/clock.js';
+import {
+  resolveBreakerOptions,
+  type CircuitBreakerOptions,
+  type ResolvedBreakerOptions,
+} from './breaker-options.js';
+import type {
+  BreakerJSON,
+  BreakerState,
+  BreakerStateName,
+  BreakerStats,
+  FailureEvent,
+  RejectEvent,
+  StateChangeEvent,
+  SuccessEvent,
+  TransitionReason,
+} from './breaker-types.js';
+import { CircuitOpenError, type RejectingState } from './circuit-open-error.js';
+import { EventSource, type Subscribe } from './event.js';
+import type { Isolatable, Isolation } from './isolation.js';
+import {
+  defaultContext,
+  toContext,
+  type ExecuteContext,
+  type ExecuteOptions,
+  type Policy,
+  type Protected,
+} from './policy.js';
+import type { TripRule } from './trip-rule.js';
+
+const noop = (): void => {};
+
+const STATE_NAMES: readonly BreakerStateName[] = [
+  'closed',
+  'open',
+  'half-open',
+  'forced-open',
+  'forced-closed',
+  'disabled',
+];
+
+/**
+ * A circuit breaker: closed, open, half-open, plus manual forced-open / forced-closed / disabled.
+ * The rule decides when to trip; this class is only the state machine. Transitions out of open
+ * happen lazily when a call or a reader looks, so no timer runs and tests drive the clock.
+ */
+export class CircuitBreaker implements Policy, Isolatable {
+  readonly name: string;
+  readonly #o: ResolvedBreakerOptions;
+  readonly #rule: TripRule;
+  readonly #clock: Clock;
+  #state: BreakerState;
+  /** Hot-path flag: state is 'closed' and no clock reading is needed around calls. */
+  #fast = true;
+  #rejected: { readonly error: CircuitOpenError; readonly promise: Promise<never> } | undefined;
+  /** Read the clock around calls (slow-call bound, time window, or duration listeners). */
+  #timed: boolean;
+  /** Bumped on every transition; a probe that settles under another generation is ignored. */
+  #generation = 0;
+  #trips = 0;
+  #totalTrips = 0;
+  #lastOpenMs = 0;
+  #probesAdmitted = 0;
+  #probeSuccesses = 0;
+  readonly #probeStarts: Float64Array;
+  /** Forced-open holds: token -> until (Infinity for "until released"). */
+  readonly #holds = new Map<object, number>();
+  #calls = 0;
+  #successes = 0;
+  #failures = 0;
+  #slowCalls = 0;
+  #rejections = 0;
+  readonly #timeIn: Record<BreakerStateName, number> = {
+    closed: 0,
+    open: 0,
+    'half-open': 0,
+    'forced-open': 0,
+    'forced-closed': 0,
+    disabled: 0,
+  };
+  readonly #stateChange = new EventSource<StateChangeEvent>();
+  readonly #success = new EventSource<SuccessEvent>(() => this.#retime());
+  readonly #failure = new EventSource<FailureEvent>(() => this.#retime());
+  readonly #reject = new EventSource<RejectEvent>();
+
+  /** Listens to state changes. */
+  readonly onStateChange: Subscribe<StateChangeEvent> = this.#stateChange.subscribe;
+  /** Listens to calls that did not count as failures (with their duration). */
+  readonly onSuccess: Subscribe<SuccessEvent> = this.#success.subscribe;
+  /** Listens to calls that counted as failures (with their duration). */
+  readonly onFailure: Subscribe<FailureEvent> = this.#failure.subscribe;
+  /** Listens to refused calls. */
+  readonly onReject: Subscribe<RejectEvent> = this.#reject.subscribe;
+
+  constructor(options: CircuitBreakerOptions = {}) {
+    this.#o = resolveBreakerOptions(options);
+    this.name = this.#o.name;
+    this.#rule = this.#o.rule;
+    this.#clock = this.#o.clock;
+    this.#probeStarts = new Float64Array(this.#o.halfOpenProbes).fill(NaN);
+    this.#state = { state: 'closed', since: this.#clock.now() };
+    this.#timed = false;
+    this.#retime();
+    if (options.initialState !== undefined) this.#restore(options.initialState);
+  }
+
+  /**
+   * Runs `fn` through the breaker; rejects with a CircuitOpenError (nothing sent) when it is open.
+   * The returned promise is `fn`'s own when the breaker is closed and untimed: the breaker observes
+   * it from the side, so the success path allocates one reaction and the failure path throws nothing.
+   */
+  execute<T>(fn: Protected<T>, options?: ExecuteOptions): Promise<T> {
+    const ctx = options === undefined ? defaultContext : toContext(options);
+    if (!this.#fast) return this.#executeSlow(fn, ctx);
+    let p: PromiseLike<T> | T;
+    try {
+      p = fn(ctx);
+    } catch (error) {
+      this.#onError(error);
+      return Promise.reject(error);
+    }
+    const promise = p instanceof Promise ? (p as Promise<T>) : Promise.resolve(p);
+    promise.then(this.#onResult, this.#onError);
+    return promise;
+  }
+
+  readonly #onResult = (result: unknown): void => this.#settle(false, result, NaN, -1, 0);
+  readonly #onError = (error: unknown): void => this.#settle(true, error, NaN, -1, 0);
+
+  #executeSlow<T>(fn: Protected<T>, ctx: ExecuteContext): Promise<T> {
+    const now = this.#clock.now();
+    this.#refresh(now);
+    const s = this.#state;
+    switch (s.state) {
+      case 'closed':
+      case 'forced-closed':
+        return this.#run(fn, ctx, now, -1);
+      case 'disabled':
+        return this.#passThrough(fn, ctx);
+      case 'open':
+      case 'forced-open':
+        return this.#rejection(s.state, now);
+      case 'half-open': {
+        if (this.#probesAdmitted >= this.#o.halfOpenProbes) return this.#rejection('half-open', now);
+        const slot = this.#probesAdmitted++;
+        this.#probeStarts[slot] = now;
+        return this.#run(fn, ctx, now, slot);
+      }
+      default:
+        return s satisfies never;
+    }
+  }
+
+  async #passThrough<T>(fn: Protected<T>, ctx: ExecuteContext): Promise<T> {
+    return fn(ctx);
+  }
+
+  async #run<T>(fn: Protected<T>, ctx: ExecuteContext, start: number, slot: number): Promise<T> {
+    const generation = this.#generation;
+    let result: T;
+    try {
+      result = await fn(ctx);
+    } catch (error) {
+      this.#settle(true, error, start, slot, generation);
+      throw error;
+    }
+    this.#settle(false, result, start, slot, generation);
+    return result;
+  }
+
+  /** Counts a finished call; `slot` >= 0 marks a half-open probe of `generation`. */
+  #settle(threw: boolean, value: unknown, start: number, slot: number, generation: number): void {
+    const timed = this.#timed || slot >= 0;
+    const now = timed ? this.#clock.now() : 0;
+    const durationMs = timed && !Number.isNaN(start) ? now - start : 0;
+    const failed = threw
+      ? this.#o.isFailure === undefined || this.#o.isFailure(value)
+      : this.#o.isResultFailure !== undefined && this.#o.isResultFailure(value);
+    const slow = durationMs >= this.#o.slowCallMs;
+    this.#calls++;
+    if (slow) this.#slowCalls++;
+    if (failed) {
+      this.#failures++;
+      if (this.#failure.size > 0)
+        this.#failure.emit({ breaker: this.name, durationMs, slow, kind: threw ? 'error' : 'result', value });
+    } else {
+      this.#successes++;
+      if (this.#success.size > 0) this.#success.emit({ breaker: this.name, durationMs, slow });
+    }
+    if (slot >= 0) {
+      if (generation !== this.#generation) return; // a probe from an earlier half-open: too late to count
+      this.#probeStarts[slot] = NaN;
+      if (failed || slow) this.#trip(now, 'probe-failed');
+      else if (++this.#probeSuccesses >= this.#o.halfOpenProbes) this.#close(now, 'probe-succeeded');
+      return;
+    }
+    const tag = this.#state.state;
+    if (tag === 'closed') {
+      if (this.#rule.record(failed, slow, now)) this.#trip(timed ? now : this.#clock.now(), 'tripped');
+    } else if (tag === 'forced-closed') this.#rule.record(failed, slow, now);
+  }
+
+  /**
+   * A refusal: one rejected promise per (state, retryAfter), made once and handled up front, so
+   * a rejection costs no Error, no stack and no unhandled-rejection bookkeeping. The error is
+   * shared by the rejections of one open period; `captureStack` makes a fresh one each time.
+   */
+  #rejection<T>(state: RejectingState, now: number): Promise<T> {
+    this.#rejections++;
+    const retryAfter = this.#retryAfter(now);
+    if (this.#reject.size > 0) this.#reject.emit({ breaker: this.name, state, retryAfter });
+    if (this.#o.captureStack) return Promise.reject(new CircuitOpenError(this.name, state, retryAfter, true));
+    const cached = this.#rejected;
+    if (cached !== undefined && cached.error.state === state && cached.error.retryAfter === retryAfter)
+      return cached.promise as Promise<T>;
+    const error = new CircuitOpenError(this.name, state, retryAfter);
+    const promise = Promise.reject(error);
+    promise.catch(noop);
+    this.#rejected = { error, promise };
+    return promise;
+  }
+
+  /** Applies the transitions that time alone causes: open period over, forced period over, hung probe. */
+  #refresh(now: number): void {
+    const s = this.#state;
+    if (s.state === 'open') {
+      if (now >= s.until) this.#enter({ state: 'half-open', since: now, trips: this.#trips }, 'open-elapsed');
+    } else if (s.state === 'forced-open') {
+      if (now >= this.#forcedUntil()) {
+        this.#holds.clear();
+        this.#enter({ state: 'half-open', since: now, trips: this.#trips }, 'released');
+      }
+    } else if (s.state === 'half-open') {
+      for (let i = 0; i < this.#probesAdmitted; i++) {
+        const started = this.#probeStarts[i] as number;
+        if (!Number.isNaN(started) && now - started >= this.#o.probeTimeoutMs) {
+          this.#trip(now, 'probe-hung');
+          return;
+        }
+      }
+    }
+  }
+
+  #trip(now: number, reason: TransitionReason): void {
+    const openMs = this.#o.openMs;
+    const ms =
+      typeof openMs === 'number' ? openMs : openMs.delay(this.#trips, this.#lastOpenMs, this.#o.random);
+    this.#lastOpenMs = ms;
+    this.#trips++;
+    this.#totalTrips++;
+    this.#rule.reset();
+    this.#enter({ state: 'open', since: now, until: now + ms, trips: this.#trips }, reason);
+  }
+
+  #close(now: number, reason: TransitionReason): void {
+    this.#trips = 0;
+    this.#lastOpenMs = 0;
+    this.#rule.reset();
+    this.#enter({ state: 'closed', since: now }, reason);
+  }
+
+  #enter(next: BreakerState, reason: TransitionReason): void {
+    const prev = this.#state;
+    this.#timeIn[prev.state] += Math.max(0, next.since - prev.since);
+    this.#state = next;
+    this.#rejected = undefined;
+    this.#fast = next.state === 'closed' && !this.#timed;
+    this.#generation++;
+    this.#probesAdmitted = 0;
+    this.#probeSuccesses = 0;
+    this.#probeStarts.fill(NaN);
+    if (this.#stateChange.size > 0)
+      this.#stateChange.emit({ breaker: this.name, from: prev.state, to: next, reason });
+  }
+
+  #retime(): void {
+    this.#timed =
+      Number.isFinite(this.#o.slowCallMs) ||
+      this.#rule.usesTime ||
+      this.#success.size + this.#failure.size > 0;
+    this.#fast = this.#state?.state === 'closed' && !this.#timed;
+  }
+
+  #oldestProbe(now: number): number {
+    let oldest = now;
+    for (const started of this.#probeStarts) if (started < oldest) oldest = started;
+    return oldest;
+  }
+
+  #forcedUntil(): number {
+    let until = 0;
+    for (const u of this.#holds.values()) if (u > until) until = u;
+    return until;
+  }
+
+  #retryAfter(now: number): number | null {
+    const s = this.#state;
+    switch (s.state) {
+      case 'open':
+        return s.until;
+      case 'forced-open':
+        return s.until;
+      case 'half-open':
+        return this.#probesAdmitted < this.#o.halfOpenProbes
+          ? now
+          : this.#oldestProbe(now) + this.#o.probeTimeoutMs;
+      case 'closed':
+      case 'forced-closed':
+      case 'disabled':
+        return now;
+      default:
+        return s satisfies never;
+    }
+  }
+
+  /** The current state's name. */
+  get state(): BreakerStateName {
+    return this.detail.state;
+  }
+
+  /** The current state with its details. */
+  get detail(): BreakerState {
+    this.#refresh(this.#clock.now());
+    return this.#state;
+  }
+
+  /** When (epoch ms) the breaker will admit a call: now if it does, null when forced open until released. */
+  get retryAfter(): number | null {
+    const now = this.#clock.now();
+    this.#refresh(now);
+    return this.#retryAfter(now);
+  }
+
+  /**
+   * Forces the breaker open: until `until` (epoch ms), or until the returned hold is released.
+   * It never drifts to half-open while a hold lasts; with no hold left it goes half-open and probes.
+   */
+  forceOpen(options: { until?: number; reason?: string } = {}): Isolation {
+    const until = options.until ?? Infinity;
+    if (Number.isNaN(until))
+      throw new RangeError(`CircuitBreaker forceOpen until must be a number, got ${until}`);
+    const now = this.#clock.now();
+    const token = {};
+    this.#holds.set(token, until);
+    this.#forceOpenState(now, options.reason ?? 'forced open');
+    const release = (): void => {
+      if (!this.#holds.delete(token)) return;
+      if (this.#state.state !== 'forced-open') return;
+      const t = this.#clock.now();
+      if (this.#holds.size > 0) this.#forceOpenState(t, this.#state.reason);
+      else this.#refresh(t);
+    };
+    return { release, [Symbol.dispose]: release };
+  }
+
+  #forceOpenState(now: number, reason: string): void {
+    const forcedUntil = this.#forcedUntil();
+    if (now >= forcedUntil) return this.#refresh(now);
+    const until = forcedUntil === Infinity ? null : forcedUntil;
+    const s = this.#state;
+    if (s.state === 'forced-open') this.#state = { ...s, until, reason };
+    else this.#enter({ state: 'forced-open', since: now, until, reason }, 'forced-open');
+  }
+
+  /** Forces the breaker closed: every call goes through and is counted, nothing trips, until `reset()`. */
+  forceClosed(): void {
+    this.#holds.clear();
+    this.#enter({ state: 'forced-closed', since: this.#clock.now() }, 'forced-closed');
+  }
+
+  /** Takes the breaker out of the path: calls go straight through, uncounted, until `reset()`. */
+  disable(): void {
+    this.#holds.clear();
+    this.#enter({ state: 'disabled', since: this.#clock.now() }, 'disabled');
+  }
+
+  /** Back to closed with an empty window; releases every hold and forgets the trip backoff. */
+  reset(): void {
+    this.#holds.clear();
+    this.#close(this.#clock.now(), 'reset');
+  }
+
+  /** Counts, rates and time in state, as a plain object. */
+  stats(): BreakerStats {
+    const now = this.#clock.now();
+    this.#refresh(now);
+    const w = this.#rule.snapshot(now);
+    const timeInState = { ...this.#timeIn };
+    timeInState[this.#state.state] += Math.max(0, now - this.#state.since);
+    return {
+      name: this.name,
+      state: this.#state.state,
+      since: this.#state.since,
+      retryAfter: this.#retryAfter(now),
+      calls: this.#calls,
+      successes: this.#successes,
+      failures: this.#failures,
+      slowCalls: this.#slowCalls,
+      rejections: this.#rejections,
+      trips: this.#totalTrips,
+      window: {
+        ...w,
+        failureRate: w.calls === 0 ? 0 : w.failures / w.calls,
+        slowCallRate: w.calls === 0 ? 0 : w.slowCalls / w.calls,
+      },
+      timeInState,
+    };
+  }
+
+  /** The state to carry over a restart (see `initialState`). */
+  toJSON(): BreakerJSON {
+    return {
+      v: 1,
+      name: this.name,
+      state: this.detail,
+      trips: this.#trips,
+      lastOpenMs: this.#lastOpenMs,
+      rule: this.#rule.toJSON(),
+    };
+  }
+
+  #restore(json: BreakerJSON): void {
+    if (json.v !== 1 || !STATE_NAMES.includes(json.state.state)) return;
+    const now = this.#clock.now();
+    this.#trips = Number.isInteger(json.trips) && json.trips >= 0 ? json.trips : 0;
+    this.#lastOpenMs = Number.isFinite(json.lastOpenMs) ? json.lastOpenMs : 0;
+    this.#rule.restore(json.rule);
+    const s = json.state;
+    switch (s.state) {
+      case 'closed':
+        return;
+      case 'open':
+        this.#enter({ ...s, since: Math.min(s.since, now) }, 'tripped');
+        return this.#refresh(now); // its open period over: half-open, probing
+      case 'half-open':
+        return this.#enter({ state: 'half-open', since: now, trips: this.#trips }, 'open-elapsed');
+      case 'forced-open':
+        this.#holds.set({}, s.until ?? Infinity); // no handle: only reset() or forceClosed() clears it
+        return this.#forceOpenState(now, s.reason);
+      case 'forced-closed':
+        return this.forceClosed();
+      case 'disabled':
+        return this.disable();
+      default:
+        return s satisfies never;
+    }
+  }
+}
