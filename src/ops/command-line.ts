@@ -81,7 +81,7 @@ export const systemdSpecifierEscape = (s: string): string => s.replaceAll('%', '
  * whitespace, quotes or backslashes (systemd.service(5), "Command lines").
  */
 export function systemdArg(arg: string): string {
-  const s = systemdSpecifierEscape(arg).replaceAll('$', '$$');
+  const s = systemdSpecifierEscape(arg).replaceAll('$', () => '$$');
   if (s !== '' && !/[\s"'\\;]/.test(s)) return s;
   return `"${s.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
 }
