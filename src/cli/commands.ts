@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { registerInit } from './init.js';
 import { registerKillSwitch } from './killswitch.js';
 import { registerHeartbeat } from './heartbeat.js';
+import { registerDemo } from './demo.js';
 import { registerInstall } from './install.js';
 import { registerAudit } from './audit.js';
 
@@ -9,4 +10,11 @@ import { registerAudit } from './audit.js';
 export type RegisterCommands = (program: Command) => void;
 
 /** Every command group, in help order. Add a group by adding its import here. */
-export const commandGroups: RegisterCommands[] = [registerInit, registerKillSwitch, registerHeartbeat, registerInstall, registerAudit];
+export const commandGroups: RegisterCommands[] = [
+  registerInit,
+  registerKillSwitch,
+  registerHeartbeat,
+  registerDemo,
+  registerInstall,
+  registerAudit,
+];

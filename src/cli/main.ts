@@ -10,6 +10,7 @@ export function buildProgram(): Command {
     )
     .option('--config <file>', 'config file (default warden.config.json)')
     .option('--data-dir <dir>', 'data directory (default ./data, env WARDEN_DATA_DIR)')
+    .enablePositionalOptions()
     .showHelpAfterError()
     .exitOverride();
   for (const register of commandGroups) register(program);

@@ -28,7 +28,7 @@ export function lastFireAtOrBefore(cron: Cron, t: number): number | null {
   return null;
 }
 
-const secs = (ms: number) => `${Math.round(ms / 1000)}s`;
+const secs = (ms: number) => (ms < 10_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.round(ms / 1000)}s`);
 
 /** Compiled expectation for one heartbeat (period + grace, or cron + grace, as healthchecks.io models it). */
 export class Expectation {
