@@ -3,3 +3,4 @@ export * from './in-process-exchange.js';
 export * from './fault-injector.js';
 export * from './order-book.js';
 export { seededRandom } from './seeded-random.js';
+export * from './http-server.js';

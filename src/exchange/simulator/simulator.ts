@@ -223,7 +223,13 @@ export class ExchangeSimulator {
   ticker(symbol: string): Ticker {
     this.tick();
     const book = this.#book(symbol);
-    return Object.freeze({ symbol, bid: book.bid, ask: book.ask, last: book.mid, timestamp: book.updatedAt });
+    return Object.freeze({
+      symbol,
+      bid: book.bid,
+      ask: book.ask,
+      last: book.mid,
+      timestamp: this.#clock.now(),
+    });
   }
 
   /** A snapshot of `symbol`'s book: the synthetic touch and the resting orders. */

@@ -1,0 +1,36 @@
+// Builds a real ccxt `binance` client pointed at a local SimulatorHttpServer. Imports ccxt
+// (a devDependency), so only tests and the demo import this file; index.ts does not.
+
+/** Options of `createSimulatedCcxt`. */
+export interface SimulatedCcxtOptions {
+  /** ccxt's request timeout in ms. Default 1000. */
+  readonly timeout?: number;
+}
+
+/**
+ * A `ccxt.binance` instance whose every `urls.api` entry points at `baseUrl` (path kept),
+ * spot markets only, no currency fetch, and dummy credentials (the simulator checks presence only).
+ */
+export async function createSimulatedCcxt(baseUrl: string, options: SimulatedCcxtOptions = {}) {
+  const timeout = options.timeout ?? 1000;
+  if (!Number.isInteger(timeout) || timeout <= 0)
+    throw new RangeError(`timeout must be a positive integer, got ${String(timeout)}`);
+  const ccxt = await import('ccxt');
+  const exchange = new ccxt.binance({
+    apiKey: 'sim-key',
+    secret: 'sim-secret',
+    timeout,
+    enableRateLimit: false,
+    options: {
+      fetchMarkets: ['spot'],
+      fetchCurrencies: false,
+      warnOnFetchOpenOrdersWithoutSymbol: false,
+      adjustForTimeDifference: false,
+    },
+  });
+  const api = exchange.urls['api'] as Record<string, unknown>;
+  for (const [key, value] of Object.entries(api)) {
+    if (typeof value === 'string') api[key] = baseUrl + new URL(value).pathname;
+  }
+  return exchange;
+}
