@@ -8,7 +8,7 @@ import { ManualClock } from '../util/clock.js';
 import { Alerter, type AlerterOptions } from './alerter.js';
 import { AlertOutboxError } from './alert-outbox-error.js';
 import { createAlerter } from './create-alerter.js';
-import { TestHttpServer } from './test-http-server.js';
+import { closedPortBase, TestHttpServer } from './test-http-server.js';
 
 const T0 = Date.UTC(2026, 10, 24, 9, 0, 0);
 const dbPath = () => join(mkdtempSync(join(tmpdir(), 'warden-alerts-')), 'warden.db');
@@ -171,7 +171,7 @@ describe('Alerter', () => {
     const alerter = new Alerter({
       store,
       // A port nobody listens on.
-      channels: [{ type: 'webhook', url: 'http://127.0.0.1:9/hook' }],
+      channels: [{ type: 'webhook', url: `${await closedPortBase()}/hook` }],
       ratePerMinute: 5,
       maxAttempts: 5,
       clock: new ManualClock(T0),
@@ -179,7 +179,7 @@ describe('Alerter', () => {
     });
     const r = await alerter.alert({ key: 'k', severity: 'critical', title: 't', body: 'b' });
     assert.equal((await r.delivered).retrying, 1);
-    assert.match(log.join('\n'), /network error/);
+    assert.match(log.join('\n'), /network error: .*ECONNREFUSED/);
     await alerter.close();
   });
 

@@ -95,3 +95,11 @@ export class TestHttpServer {
     await this.close();
   }
 }
+
+/** `http://127.0.0.1:PORT` where nothing listens (a port just released): connection refused. */
+export async function closedPortBase(): Promise<string> {
+  const s = await TestHttpServer.start();
+  const base = s.base;
+  await s.close();
+  return base;
+}
