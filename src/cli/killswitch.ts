@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
 import { CliError } from './cli-error.js';
-import { out } from './context.js';
+import { configFor, out } from './context.js';
 import { openRuntime, withRuntime } from './runtime.js';
 import { ResumeRefusedError, type HaltState } from '../killswitch/index.js';
 import { readCircuitFile } from '../killswitch/files.js';
@@ -25,9 +25,10 @@ export function registerKillSwitch(program: Command): void {
     .description('everything at a glance; exit 1 when halted')
     .option('--json', 'machine-readable output')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
+      const loaded = configFor(cmd); // a bad config is a config error, not a halt
       let rt;
       try {
-        rt = await openRuntime(cmd);
+        rt = await openRuntime(cmd, loaded);
       } catch (err) {
         // Fail closed: a store that cannot be opened means trading is halted.
         const msg = (err as Error).message;

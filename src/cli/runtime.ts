@@ -12,12 +12,13 @@ export interface Runtime extends LoadedConfig {
   readonly store: Store;
   readonly alerts: AlertSink & { flush(): Promise<unknown>; close(): Promise<void> };
   killSwitch(source: string): Promise<KillSwitch>;
-  close(): Promise<void>;
+  /** Closes everything; `flush: false` leaves queued alerts in the outbox (when the command failed). */
+  close(opts?: { flush?: boolean }): Promise<void>;
 }
 
 /** Loads the config, makes the data dir, opens the store and the alerter. */
-export async function openRuntime(cmd: Command): Promise<Runtime> {
-  const loaded = configFor(cmd);
+export async function openRuntime(cmd: Command, loadedConfig?: LoadedConfig): Promise<Runtime> {
+  const loaded = loadedConfig ?? configFor(cmd);
   mkdirSync(loaded.dataDir, { recursive: true });
   const store = await openStore(loaded.config, loaded.dataDir);
   const alerts = createAlerter(loaded.config, store);
@@ -43,10 +44,10 @@ export async function openRuntime(cmd: Command): Promise<Runtime> {
       switches.push(ks);
       return ks;
     },
-    async close() {
+    async close(opts = {}) {
       for (const ks of switches) await ks.close();
       // Give queued alerts one chance to go out now; the rest wait in the outbox for the daemon.
-      await alerts.flush().catch(() => undefined);
+      if (opts.flush !== false) await alerts.flush().catch(() => undefined);
       await alerts.close();
       await store.close();
     },
@@ -56,9 +57,12 @@ export async function openRuntime(cmd: Command): Promise<Runtime> {
 /** Runs `fn` with a runtime and always closes it. */
 export async function withRuntime<T>(cmd: Command, fn: (rt: Runtime) => Promise<T>): Promise<T> {
   const rt = await openRuntime(cmd);
+  let ok = false;
   try {
-    return await fn(rt);
+    const r = await fn(rt);
+    ok = true;
+    return r;
   } finally {
-    await rt.close();
+    await rt.close({ flush: ok });
   }
 }

@@ -1,0 +1,48 @@
+import { spawn, type SpawnOptions } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const WARDEN = join(ROOT, 'bin', 'warden.js');
+
+/** What a finished CLI run printed and returned. */
+export interface CliRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `warden ARGS` as a real process (bin/warden.js). */
+export function warden(args: string[], opts: SpawnOptions & { input?: string } = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [WARDEN, ...args], {
+      cwd: ROOT,
+      ...opts,
+      env: { ...process.env, ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
+    child.stdin!.end(opts.input ?? '');
+  });
+}
+
+/** A fresh temp dir with a config file in it; returns the dir, its data dir and the global args. */
+export function workspace(config: Record<string, unknown> = {}): {
+  dir: string;
+  dataDir: string;
+  args: string[];
+} {
+  const dir = mkdtempSync(join(tmpdir(), 'warden-cli-'));
+  const dataDir = join(dir, 'data');
+  const cfg = join(dir, 'warden.config.json');
+  writeFileSync(cfg, JSON.stringify(config));
+  return { dir, dataDir, args: ['--config', cfg, '--data-dir', dataDir] };
+}
