@@ -77,6 +77,7 @@ export function parseOrder(raw: unknown, at = 'order'): Order {
     amount,
     price,
     filled,
+    average: filled > 0 ? (finiteOrNull(d, 'average', at) ?? price) : null,
     status,
     timestamp: finite(d, 'timestamp', at),
   });

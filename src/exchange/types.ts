@@ -23,6 +23,8 @@ export interface Order {
   readonly price: number | null;
   /** Filled amount in base units. */
   readonly filled: number;
+  /** Average fill price, or `null` before any fill. */
+  readonly average: number | null;
   readonly status: OrderStatus;
   /** When the venue created the order (ms since epoch). */
   readonly timestamp: number;

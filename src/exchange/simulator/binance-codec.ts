@@ -126,7 +126,7 @@ export function orderJson(o: Order, now: number): Record<string, unknown> {
     price: decimal(o.type === 'market' ? 0 : price),
     origQty: decimal(o.amount),
     executedQty: decimal(o.filled),
-    cummulativeQuoteQty: decimal(o.filled * price),
+    cummulativeQuoteQty: decimal(o.filled * (o.average ?? price)),
     status: orderStatus(o),
     timeInForce: o.type === 'limit' ? 'GTC' : 'GTC',
     type: o.type === 'limit' ? 'LIMIT' : 'MARKET',

@@ -11,6 +11,8 @@ export interface SimOrder {
   /** Limit price (market orders: the fill price once filled). */
   price: number | null;
   filled: number;
+  /** Average fill price, or `null` before any fill. */
+  average: number | null;
   status: OrderStatus;
   readonly timestamp: number;
   /** What this order holds in reserve: currency and amount. */

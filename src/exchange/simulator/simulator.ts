@@ -133,6 +133,7 @@ export class ExchangeSimulator {
       amount: request.amount,
       price: request.type === 'limit' ? request.price! : null,
       filled: 0,
+      average: null,
       status: 'open',
       timestamp: this.#clock.now(),
       reserved: null,
@@ -313,6 +314,7 @@ export class ExchangeSimulator {
     if (o.reserved !== null) this.#ledger.release(o.reserved.currency, o.reserved.amount);
     o.reserved = null;
     this.#ledger.fill(o.symbol, market.base, market.quote, o.side, o.amount - o.filled, price);
+    o.average = price;
     o.filled = o.amount;
     if (o.type === 'market') o.price = price;
     this.#close(o, 'closed');
@@ -337,6 +339,7 @@ function snapshot(o: SimOrder): Order {
     amount: o.amount,
     price: o.price,
     filled: o.filled,
+    average: o.average,
     status: o.status,
     timestamp: o.timestamp,
   });
