@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerStrategyCommands } from './strategy.js';
 import { registerInit } from './init.js';
 import { registerKillSwitch } from './killswitch.js';
 import { registerHeartbeat } from './heartbeat.js';
@@ -14,6 +15,7 @@ export const commandGroups: RegisterCommands[] = [
   registerInit,
   registerKillSwitch,
   registerHeartbeat,
+  registerStrategyCommands,
   registerDemo,
   registerInstall,
   registerAudit,

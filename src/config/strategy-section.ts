@@ -25,6 +25,25 @@ export const strategySectionSchema = z
     schedule: z.string().default('49 3 * * *'),
     /** Time zone of `schedule`. */
     timezone: z.string().default('UTC'),
+    /** Alert when no evaluation succeeded this long after a scheduled run (minutes). */
+    missedRunGraceMinutes: z.number().nonnegative().default(60),
+    /** Trade log format; `auto` picks CSV for a `.csv` file, JSON lines otherwise. */
+    format: z.enum(['auto', 'jsonl', 'csv']).default('auto'),
+    /** Names of the trade log's fields (seed 000's by default). */
+    fields: z
+      .object({
+        ts: z.string().min(1).default('ts'),
+        resolved: z.string().min(1).default('resolved'),
+        pnl: z.string().min(1).default('pnl_c'),
+        size: z.string().min(1).default('size'),
+        entryPrice: z.string().min(1).default('entry_price_c'),
+      })
+      .strict()
+      .default({}),
+    /** Shadow-trade ledger (JSON lines, relative to the data dir). */
+    shadow: z.string().default('shadow.jsonl'),
+    /** Read only the new bytes of a log that only grew (cursor in the data dir). */
+    incremental: z.boolean().default(true),
   })
   .strict();
 

@@ -1,0 +1,298 @@
+import { mkdirSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import type { Command } from 'commander';
+import {
+  applyOverride,
+  checkOnce,
+  describeIssues,
+  evaluateStrategies,
+  parseIsoMs,
+  runTune,
+  type EvaluationOptions,
+} from '../strategy/index.js';
+import { CliError } from './cli-error.js';
+import { configFor, out } from './context.js';
+import type { LoadedConfig } from '../config/index.js';
+
+function num(option: string, v: string | undefined, integer = false): number | undefined {
+  if (v === undefined) return undefined;
+  const x = v.trim() === '' ? NaN : Number(v);
+  if (!Number.isFinite(x) || (integer && !Number.isInteger(x)))
+    throw new CliError(`${option} must be ${integer ? 'an integer' : 'a number'} (got ${JSON.stringify(v)})`);
+  return x;
+}
+
+function nowOf(v: string | undefined): number {
+  if (v === undefined) return Date.now();
+  const t = parseIsoMs(v);
+  if (Number.isNaN(t))
+    throw new CliError(
+      `--now must be an ISO-8601 time such as 2026-05-05T03:49:00Z (got ${JSON.stringify(v)})`,
+    );
+  return t;
+}
+
+function inData(loaded: LoadedConfig, p: string): string {
+  return isAbsolute(p) ? p : resolve(loaded.dataDir, p);
+}
+
+function numList(option: string, v: string | undefined, integer = false): number[] | undefined {
+  if (v === undefined) return undefined;
+  return v.split(',').map((x) => num(option, x, integer) as number);
+}
+
+interface EvaluateFlags {
+  trades?: string;
+  state?: string;
+  now?: string;
+  groupBy?: string;
+  stateKey?: string;
+  trip?: string;
+  recover?: string;
+  minN?: string;
+  windowDays?: string;
+  full?: boolean;
+  json?: boolean;
+}
+
+function evaluationOptions(loaded: LoadedConfig, f: EvaluateFlags): Partial<EvaluationOptions> {
+  const s = loaded.config.strategy;
+  const o = {
+    groupBy: f.groupBy ?? s.groupBy,
+    stateKey: f.stateKey ?? s.stateKey,
+    trip: num('--trip', f.trip) ?? s.trip,
+    recover: num('--recover', f.recover) ?? s.recover,
+    minN: num('--min-n', f.minN, true) ?? s.minN,
+    windowDays: num('--window-days', f.windowDays) ?? s.windowDays,
+    format: s.format,
+    fields: s.fields,
+  };
+  if (o.minN < 1) throw new CliError(`--min-n must be >= 1 (got ${o.minN})`);
+  if (o.windowDays <= 0) throw new CliError(`--window-days must be > 0 (got ${o.windowDays})`);
+  if (o.recover < o.trip) throw new CliError(`--recover (${o.recover}) must be >= --trip (${o.trip})`);
+  return o;
+}
+
+function pct(x: number | null | undefined): string {
+  return x === null || x === undefined ? '-' : `${(x * 100).toFixed(2)}%`;
+}
+
+/** `warden evaluate`, `warden check`, `warden strategy block|unblock`, `warden tune`. */
+export function registerStrategyCommands(program: Command): void {
+  program
+    .command('evaluate')
+    .description('evaluate the trade log and write the strategy breaker state')
+    .option('--trades <file>', 'trade log (JSON lines or CSV)')
+    .option('--state <file>', 'state file to write')
+    .option('--now <iso>', 'evaluation time (default now): makes a run reproducible')
+    .option('--group-by <column>', 'group column (default sport)')
+    .option('--state-key <key>', 'top-level key of the state file (sports = seed reader)')
+    .option('--trip <x>', 'trip below this ROI (default -0.05)')
+    .option('--recover <x>', 'recover at or above this ROI (default 0)')
+    .option('--min-n <n>', 'minimum trades in the window (default 30)')
+    .option('--window-days <d>', 'window length in days (default 30)')
+    .option('--full', 'ignore the incremental cursor and read the whole log')
+    .option('--json', 'print the result as JSON')
+    .action((f: EvaluateFlags, cmd: Command) => {
+      const loaded = configFor(cmd);
+      const s = loaded.config.strategy;
+      const options = evaluationOptions(loaded, f);
+      const now = nowOf(f.now);
+      const statePath = f.state !== undefined ? resolve(f.state) : inData(loaded, s.state);
+      const tradesPath = resolve(f.trades ?? s.trades);
+      mkdirSync(loaded.dataDir, { recursive: true });
+      let r;
+      try {
+        r = evaluateStrategies({
+          tradesPath,
+          statePath,
+          now,
+          options,
+          shadowPath: inData(loaded, s.shadow),
+          cursorPath: s.incremental ? resolve(loaded.dataDir, 'strategy-cursor.json') : null,
+          full: f.full === true,
+        });
+      } catch (err) {
+        if (
+          err instanceof Error &&
+          (err.name === 'TradeLogError' || err.name === 'StateFileError' || err instanceof RangeError)
+        )
+          throw new CliError(err.message, 1, { cause: err });
+        throw err;
+      }
+      for (const line of describeIssues(r.issues, tradesPath)) process.stderr.write(`warden: ${line}\n`);
+      if (r.shadow.bad > 0)
+        process.stderr.write(
+          `warden: shadow ledger: ${r.shadow.bad} bad line(s) (lines ${r.shadow.badLines.join(', ')})\n`,
+        );
+      if (f.json) {
+        out(
+          {
+            as_of: r.state.as_of,
+            state: statePath,
+            [options.stateKey as string]: r.entries,
+            transitions: r.transitions,
+            counted: r.counted,
+            before_window: r.beforeWindow,
+            skipped: r.issues,
+            read: r.read,
+          },
+          true,
+        );
+        return;
+      }
+      const rows = Object.entries(r.entries).map(([k, e]) => [
+        k,
+        e.status,
+        pct(e.roi_30d),
+        String(e.n_30d),
+        e.basis === 'shadow' ? `shadow ${pct(e.shadow_roi_30d)} n=${e.shadow_n_30d ?? 0}` : '',
+        e.reason ?? e.note ?? '',
+      ]);
+      const head = ['key', 'status', 'roi', 'n', 'shadow', 'reason'];
+      const w = head.map((h, i) => Math.max(h.length, ...rows.map((r2) => (r2[i] as string).length)));
+      const fmt = (cells: string[]): string =>
+        cells
+          .map((c, i) => c.padEnd(w[i] as number))
+          .join('  ')
+          .trimEnd();
+      const lines = [fmt(head), ...rows.map(fmt)];
+      for (const t of r.transitions.filter((x) => x.kind !== 'other'))
+        lines.push(
+          `${t.kind === 'trip' ? 'TRIPPED' : 'RECOVERED'}: ${t.key} ${t.from ?? 'new'} -> ${t.to} (${t.reason})`,
+        );
+      lines.push(
+        `wrote ${statePath} (${r.read.mode} read of ${r.read.lines} line(s)${r.read.fullReason ? `, ${r.read.fullReason}` : ''}; ${r.counted} trade(s) in the window)`,
+      );
+      out(lines.join('\n'), false);
+    });
+
+  program
+    .command('check <key>')
+    .description('runtime check of one strategy: prints {"allow":…,"reason":…}; exit 0 allow, 3 deny')
+    .option('--state <file>', 'state file')
+    .option('--state-key <key>', 'top-level key of the state file')
+    .action((key: string, f: { state?: string; stateKey?: string }, cmd: Command) => {
+      const loaded = configFor(cmd);
+      const s = loaded.config.strategy;
+      const statePath = f.state !== undefined ? resolve(f.state) : inData(loaded, s.state);
+      const r = checkOnce(statePath, key, {
+        stateKey: f.stateKey ?? s.stateKey,
+        staleAfterMs: s.staleAfterHours * 3_600_000,
+      });
+      out({ allow: r.allow, reason: r.reason }, true);
+      if (!r.allow) process.exitCode = 3;
+    });
+
+  const group = program
+    .command('strategy')
+    .description('manual override of the strategy breaker (logged loudly)');
+  for (const action of ['block', 'unblock'] as const) {
+    group
+      .command(`${action} <key>`)
+      .description(`${action} a strategy by hand; recorded in the state and the audit log`)
+      .requiredOption('--reason <text>', 'why')
+      .requiredOption('--by <name>', 'who')
+      .option('--state <file>', 'state file')
+      .option('--state-key <key>', 'top-level key of the state file')
+      .option('--json', 'print the new entry as JSON')
+      .action(
+        (
+          key: string,
+          f: { reason: string; by: string; state?: string; stateKey?: string; json?: boolean },
+          cmd: Command,
+        ) => {
+          const loaded = configFor(cmd);
+          const s = loaded.config.strategy;
+          mkdirSync(loaded.dataDir, { recursive: true });
+          const statePath = f.state !== undefined ? resolve(f.state) : inData(loaded, s.state);
+          let r;
+          try {
+            r = applyOverride({
+              statePath,
+              stateKey: f.stateKey ?? s.stateKey,
+              auditPath: resolve(loaded.dataDir, 'strategy-overrides.jsonl'),
+              key,
+              action,
+              reason: f.reason,
+              by: f.by,
+              now: Date.now(),
+            });
+          } catch (err) {
+            if (err instanceof RangeError || (err instanceof Error && err.name === 'StateFileError'))
+              throw new CliError(err.message, 1, { cause: err });
+            throw err;
+          }
+          process.stderr.write(
+            `warden: MANUAL OVERRIDE: ${key} ${r.previous ?? 'unknown'} -> ${r.entry.status} by ${f.by}: ${f.reason} (recorded in ${statePath} and the audit log)\n`,
+          );
+          if (action === 'unblock')
+            process.stderr.write(
+              'warden: the next evaluation applies the rules again and may trip it back: trust the breaker\n',
+            );
+          if (r.stateStale)
+            process.stderr.write(
+              'warden: WARNING: the state is stale, so the runtime check fails open until the next evaluation\n',
+            );
+          if (f.json) out({ key, ...r.entry }, true);
+        },
+      );
+  }
+
+  program
+    .command('tune')
+    .description('walk forward over a trade log and score a grid of breaker parameters')
+    .requiredOption('--trades <file>', 'trade log (JSON lines or CSV)')
+    .option('--trip <list>', 'trip thresholds, comma separated', '-0.02,-0.035,-0.05,-0.075,-0.1')
+    .option('--recover <list>', 'recovery thresholds', '-0.02,-0.01,0,0.01,0.02')
+    .option('--min-n <list>', 'minimum samples', '20,30,50')
+    .option('--window-days <list>', 'window lengths in days', '14,30,60')
+    .option('--group-by <column>', 'group column')
+    .option('--label-field <name>', 'boolean field marking trades of a real degradation (optional)')
+    .option('--out <dir>', 'directory for report.html and results.json', '.')
+    .option('--json', 'print the results as JSON instead of a table')
+    .action(
+      (
+        f: {
+          trades: string;
+          trip: string;
+          recover: string;
+          minN: string;
+          windowDays: string;
+          groupBy?: string;
+          labelField?: string;
+          out: string;
+          json?: boolean;
+        },
+        cmd: Command,
+      ) => {
+        const loaded = configFor(cmd);
+        const s = loaded.config.strategy;
+        const grid = {
+          trip: numList('--trip', f.trip) as number[],
+          recover: numList('--recover', f.recover) as number[],
+          minN: numList('--min-n', f.minN, true) as number[],
+          windowDays: numList('--window-days', f.windowDays, true) as number[],
+        };
+        if (grid.minN.some((n) => n < 1)) throw new CliError(`--min-n values must be >= 1 (got ${f.minN})`);
+        if (grid.windowDays.some((n) => n < 1))
+          throw new CliError(`--window-days values must be >= 1 (got ${f.windowDays})`);
+        try {
+          runTune({
+            tradesPath: resolve(f.trades),
+            outDir: resolve(f.out),
+            grid,
+            groupBy: f.groupBy ?? s.groupBy,
+            fields: s.fields,
+            format: s.format,
+            ...(f.labelField !== undefined ? { labelField: f.labelField } : {}),
+            json: f.json === true,
+          });
+        } catch (err) {
+          if (err instanceof Error && (err.name === 'TradeLogError' || err instanceof RangeError))
+            throw new CliError(err.message, 1, { cause: err });
+          throw err;
+        }
+      },
+    );
+}

@@ -1,0 +1,151 @@
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+
+const RECORD = 4; // group id, ts, pnl × size, entry × size
+const BUF_RECORDS = 4096;
+
+interface Writer {
+  fd: number;
+  buf: Float64Array;
+  len: number;
+}
+
+/**
+ * The incremental cursor's raw trades, one append-only binary file per UTC day
+ * (`<day>.bin`, float64 records [group id, ts, pnl × size, entry × size] in file order).
+ * Only the day the window's cutoff falls in is ever read back; the other days live in the
+ * cursor as sums. Days before the window are deleted.
+ */
+export class DayRecordFiles {
+  readonly #dir: string;
+  readonly #writers = new Map<number, Writer>();
+  readonly #counts = new Map<number, number>();
+
+  constructor(dir: string) {
+    this.#dir = dir;
+  }
+
+  /** Deletes every day file (before a full read). */
+  reset(): void {
+    this.close();
+    this.#counts.clear();
+    rmSync(this.#dir, { recursive: true, force: true });
+    mkdirSync(this.#dir, { recursive: true });
+  }
+
+  /**
+   * Brings the files back to what a cursor recorded: a file longer than its count (records
+   * appended by a run that crashed before writing its cursor) is cut, and unknown files go.
+   * Returns false when a file is shorter than recorded (the cursor cannot be trusted).
+   */
+  restore(counts: Readonly<Record<string, number>>): boolean {
+    this.close();
+    this.#counts.clear();
+    for (const d of this.days()) {
+      const want = counts[String(d)];
+      const p = join(this.#dir, `${d}.bin`);
+      if (want === undefined) {
+        unlinkSync(p);
+        continue;
+      }
+      const have = Math.floor(statSync(p).size / 8);
+      if (have < want * RECORD) return false;
+      if (have > want * RECORD) truncateSync(p, want * RECORD * 8);
+      this.#counts.set(d, want);
+    }
+    for (const [d, n] of Object.entries(counts)) if (n > 0 && !this.#counts.has(Number(d))) return false;
+    return true;
+  }
+
+  /** Records per day, for the cursor. */
+  counts(): Record<string, number> {
+    return Object.fromEntries([...this.#counts].map(([d, n]) => [String(d), n]));
+  }
+
+  /** Days that have a file. */
+  days(): number[] {
+    try {
+      return readdirSync(this.#dir)
+        .filter((n) => /^-?\d+\.bin$/.test(n))
+        .map((n) => Number(n.slice(0, -4)));
+    } catch {
+      return [];
+    }
+  }
+
+  /** Deletes the files of days before `day`. */
+  dropBefore(day: number): void {
+    for (const d of this.days()) {
+      if (d >= day) continue;
+      const w = this.#writers.get(d);
+      if (w !== undefined) {
+        closeSync(w.fd);
+        this.#writers.delete(d);
+      }
+      unlinkSync(join(this.#dir, `${d}.bin`));
+      this.#counts.delete(d);
+    }
+  }
+
+  /** The records of one day, in the order they were appended; null when the file is missing. */
+  read(day: number): Float64Array | null {
+    let b: Buffer;
+    try {
+      b = readFileSync(join(this.#dir, `${day}.bin`));
+    } catch {
+      return null;
+    }
+    const n = Math.floor(b.length / 8 / RECORD) * RECORD;
+    const out = new Float64Array(n);
+    new Uint8Array(out.buffer).set(b.subarray(0, n * 8));
+    return out;
+  }
+
+  /** Appends one record (buffered). */
+  append(day: number, gid: number, ts: number, pnl: number, cost: number): void {
+    let w = this.#writers.get(day);
+    if (w === undefined) {
+      mkdirSync(this.#dir, { recursive: true });
+      w = {
+        fd: openSync(join(this.#dir, `${day}.bin`), 'a'),
+        buf: new Float64Array(BUF_RECORDS * RECORD),
+        len: 0,
+      };
+      this.#writers.set(day, w);
+    }
+    const at = w.len;
+    w.buf[at] = gid;
+    w.buf[at + 1] = ts;
+    w.buf[at + 2] = pnl;
+    w.buf[at + 3] = cost;
+    w.len = at + RECORD;
+    this.#counts.set(day, (this.#counts.get(day) ?? 0) + 1);
+    if (w.len === w.buf.length) this.#flush(w);
+  }
+
+  #flush(w: Writer): void {
+    if (w.len === 0) return;
+    writeSync(w.fd, new Uint8Array(w.buf.buffer, 0, w.len * 8));
+    w.len = 0;
+  }
+
+  /** Flushes and closes every open file. */
+  close(): void {
+    for (const w of this.#writers.values()) {
+      this.#flush(w);
+      closeSync(w.fd);
+    }
+    this.#writers.clear();
+  }
+}

@@ -1,0 +1,238 @@
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { decide } from './decide.js';
+import { DayRecordFiles } from './day-record-files.js';
+import { resolveEvaluationOptions, type EvaluationOptions } from './evaluation-options.js';
+import {
+  loadCursor,
+  prefixChecksum,
+  restoreBuckets,
+  snapshotBuckets,
+  writeCursor,
+  type CursorData,
+} from './incremental-cursor.js';
+import { IssueReport, type IssueSummary } from './issue-report.js';
+import { readShadowFigures } from './shadow-ledger.js';
+import { buildStateFile, entriesOf, readStateFile, writeStateFile } from './state-file.js';
+import { scanTradeLog } from './trade-log-scanner.js';
+import { TradeLogError } from './trade-log-error.js';
+import type { GroupEntry, StateFile, Transition } from './types.js';
+import { DAY_MS, WindowAggregate } from './window-aggregate.js';
+
+/** One evaluation run. */
+export interface EvaluateParams {
+  readonly tradesPath: string;
+  readonly statePath: string;
+  /** Evaluation time in ms since the epoch (the window ends here). */
+  readonly now: number;
+  readonly options?: Partial<EvaluationOptions>;
+  /** The shadow-trade ledger (absent file = no shadow trades). */
+  readonly shadowPath?: string | null;
+  /** The incremental cursor file; null reads the whole log every time. */
+  readonly cursorPath?: string | null;
+  /** Ignore the cursor and read the whole log (the cursor is rewritten). */
+  readonly full?: boolean;
+  /** Write the state file (default true). */
+  readonly write?: boolean;
+}
+
+/** How the log was read. */
+export interface ReadInfo {
+  readonly mode: 'full' | 'incremental';
+  /** Why a cursor was not used. */
+  readonly fullReason?: string;
+  readonly bytesRead: number;
+  readonly lines: number;
+}
+
+/** What an evaluation produced. */
+export interface EvaluationResult {
+  readonly state: StateFile;
+  readonly entries: Record<string, GroupEntry>;
+  readonly transitions: Transition[];
+  readonly issues: IssueSummary;
+  /** Resolved trades in the window / before it. */
+  readonly counted: number;
+  readonly beforeWindow: number;
+  readonly shadow: { readonly pending: number; readonly bad: number; readonly badLines: number[] };
+  readonly read: ReadInfo;
+  readonly options: EvaluationOptions;
+}
+
+function formatOf(path: string, o: EvaluationOptions): 'jsonl' | 'csv' {
+  if (o.format !== 'auto') return o.format;
+  return /\.csv$/i.test(path) ? 'csv' : 'jsonl';
+}
+
+function fingerprintOf(format: string, o: EvaluationOptions): string {
+  return JSON.stringify([format, o.groupBy, o.fields, o.windowDays]);
+}
+
+/**
+ * Reads the trade log (incrementally when a valid cursor exists), sums the window per group,
+ * joins the shadow trades, applies the rules and writes the state file atomically.
+ * Throws TradeLogError for a missing or empty log, StateFileError for a damaged state.
+ */
+export function evaluateStrategies(p: EvaluateParams): EvaluationResult {
+  const options = resolveEvaluationOptions(p.options);
+  if (!Number.isFinite(p.now)) throw new RangeError(`now must be a time in ms (got ${p.now})`);
+  const tradesPath = resolve(p.tradesPath);
+  let size: number;
+  let ino: number;
+  try {
+    const st = statSync(tradesPath);
+    size = st.size;
+    ino = st.ino;
+  } catch (err) {
+    throw new TradeLogError(`${tradesPath}: trade log not found (give --trades or set strategy.trades)`, {
+      cause: err,
+    });
+  }
+  if (size === 0) throw new TradeLogError(`${tradesPath}: trade log is empty; nothing to evaluate`);
+  const format = formatOf(tradesPath, options);
+  const prevState = readStateFile(p.statePath);
+  const prev = entriesOf(prevState, options.stateKey);
+
+  const cutoff = p.now - options.windowDays * DAY_MS;
+  const boundary = Math.floor(cutoff / DAY_MS);
+  const aggregate = new WindowAggregate(cutoff);
+  const fingerprint = fingerprintOf(format, options);
+  let issues = new IssueReport();
+  let start = 0;
+  let startLine = 0;
+  let csvHeader: string | undefined;
+  let mode: ReadInfo['mode'] = 'full';
+  let fullReason: string | undefined;
+  let raw: DayRecordFiles | null = null;
+  const gids = new Map<string, number>();
+  let groups: string[] = [];
+
+  if (p.cursorPath) {
+    raw = new DayRecordFiles(`${p.cursorPath}.d`);
+    const loaded = p.full
+      ? { ok: false as const, reason: 'forced' }
+      : loadCursor(p.cursorPath, tradesPath, fingerprint, p.now);
+    if (loaded.ok && raw.restore(loaded.cursor.rawCounts)) {
+      const c = loaded.cursor;
+      mode = 'incremental';
+      start = c.offset;
+      startLine = c.line;
+      csvHeader = c.csvHeader;
+      issues = new IssueReport(c.issues);
+      groups = [...c.groups];
+      groups.forEach((g, i) => gids.set(g, i));
+      restoreBuckets(aggregate, c.buckets);
+      const rec = raw.read(boundary);
+      if (rec !== null) {
+        for (let i = 0; i < rec.length; i += 4) {
+          aggregate.add(
+            groups[rec[i] as number] as string,
+            rec[i + 1] as number,
+            rec[i + 2] as number,
+            rec[i + 3] as number,
+          );
+        }
+      }
+      aggregate.beforeWindow = 0;
+      raw.dropBefore(boundary);
+    } else {
+      fullReason = loaded.ok ? 'raw_files_missing' : loaded.reason;
+      raw.reset();
+    }
+  }
+
+  let sinking = raw !== null;
+  let snapshot: Omit<CursorData, 'checksum'> | null = null;
+  const takeSnapshot = (endOffset: number, endLine: number, header: string | undefined): void => {
+    if (raw === null) return;
+    raw.close();
+    snapshot = {
+      version: 1,
+      trades: tradesPath,
+      ino,
+      offset: endOffset,
+      line: endLine,
+      fingerprint,
+      now: p.now,
+      ...(header !== undefined ? { csvHeader: header } : {}),
+      groups: [...groups],
+      buckets: snapshotBuckets(aggregate, boundary),
+      rawCounts: raw.counts(),
+      issues: structuredClone(issues.summary),
+    };
+    sinking = false;
+  };
+  let headerSeen = csvHeader;
+  const scan = scanTradeLog({
+    path: tradesPath,
+    format,
+    options,
+    aggregate,
+    issues,
+    start,
+    startLine,
+    ...(csvHeader !== undefined ? { csvHeader } : {}),
+    sink:
+      raw === null
+        ? undefined
+        : (g, ts, pnl, cost) => {
+            if (!sinking) return;
+            let id = gids.get(g);
+            if (id === undefined) {
+              id = groups.length;
+              groups.push(g);
+              gids.set(g, id);
+            }
+            (raw as DayRecordFiles).append(Math.floor(ts / DAY_MS), id, ts, pnl, cost);
+          },
+    beforeTail: (endOffset, endLine) => takeSnapshot(endOffset, endLine, headerSeen),
+  });
+  headerSeen = scan.csvHeader ?? headerSeen;
+  if (snapshot === null) takeSnapshot(scan.endOffset, scan.endLine, scan.csvHeader ?? csvHeader);
+  raw?.close();
+
+  const real = aggregate.figures();
+  let counted = 0;
+  for (const f of real.values()) counted += f.n;
+  const sum = issues.summary;
+  if (mode === 'full' && sum.resolved === 0 && sum.unresolved === 0 && sum.total === 0)
+    throw new TradeLogError(`${tradesPath}: trade log has no trade lines; nothing to evaluate`);
+
+  const shadow = p.shadowPath
+    ? readShadowFigures(p.shadowPath, cutoff)
+    : { figures: new Map(), pending: 0, bad: 0, badLines: [] };
+  const nowIso = new Date(p.now).toISOString();
+  const { entries, transitions } = decide({ prev, real, shadow: shadow.figures, options, nowIso });
+  const state = buildStateFile(p.now, options.stateKey, entries, {
+    trades: tradesPath,
+    window_days: options.windowDays,
+    trip: options.trip,
+    recover: options.recover,
+    min_n: options.minN,
+    group_by: options.groupBy,
+    skipped_lines: sum.total,
+    skipped_by_kind: sum.counts,
+  });
+  if (p.write !== false) writeStateFile(p.statePath, state);
+  if (p.cursorPath && snapshot !== null) {
+    const s: Omit<CursorData, 'checksum'> = snapshot;
+    if (p.write !== false)
+      writeCursor(p.cursorPath, { ...s, checksum: prefixChecksum(tradesPath, s.offset) });
+  }
+  return {
+    state,
+    entries,
+    transitions,
+    issues: sum,
+    counted,
+    beforeWindow: sum.resolved - counted,
+    shadow: { pending: shadow.pending, bad: shadow.bad, badLines: shadow.badLines },
+    read: {
+      mode,
+      ...(fullReason !== undefined ? { fullReason } : {}),
+      bytesRead: scan.bytesRead,
+      lines: scan.endLine - startLine + (scan.tailBytes > 0 ? 1 : 0),
+    },
+    options,
+  };
+}

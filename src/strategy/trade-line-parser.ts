@@ -1,0 +1,362 @@
+import type { TradeFields } from './evaluation-options.js';
+import { parseIsoMs } from './iso-time.js';
+import { parseNumber } from './number-parse.js';
+
+/** What is wrong with a trade line. */
+export type IssueKind = 'malformed' | 'missing_field' | 'non_numeric' | 'bad_timestamp';
+
+/** Outcome of parsing one line: a resolved trade, a line to skip, or an issue. */
+export const LineResult = { Trade: 0, Unresolved: 1, Blank: 2, Issue: 3 } as const;
+export type LineResult = (typeof LineResult)[keyof typeof LineResult];
+
+// Field slots.
+const TS = 0;
+const GROUP = 1;
+const RESOLVED = 2;
+const PNL = 3;
+const SIZE = 4;
+const ENTRY = 5;
+const EXTRA = 6; // optional: a label field for the tuner
+const SLOTS = 7;
+
+// Value types in a slot.
+const ABSENT = 0;
+const NULL = 1;
+const STR = 2; // a JSON string without escapes, or a CSV cell
+const NUM = 3;
+const OTHER = 4; // true / false
+
+/**
+ * Parses trade lines (flat JSON objects or CSV rows) in place in a decoded chunk, without
+ * building objects: the fields' names are matched where they stand and numbers and ISO
+ * timestamps are read from the characters. Lines the fast path does not cover (escapes,
+ * nested values, odd spacing) go through `JSON.parse`, which stays the authority.
+ * After `parse()` returns `Trade`, read `group`, `ts`, `pnl`, `size`, `entry`; after `Issue`,
+ * read `issue` and `issueField`.
+ */
+export class TradeLineParser {
+  readonly #names: string[];
+  readonly #csv: boolean;
+  #csvIndex: Int32Array = new Int32Array(0);
+  #csvColumns = 0;
+  readonly #type = new Int32Array(SLOTS);
+  readonly #start = new Int32Array(SLOTS);
+  readonly #end = new Int32Array(SLOTS);
+  #slowValues: unknown[] = new Array<unknown>(SLOTS);
+  #slow = false;
+  #s = '';
+  readonly #known: string[] = [];
+
+  group = '';
+  ts = 0;
+  pnl = 0;
+  size = 0;
+  entry = 0;
+  /** The optional extra field is present and neither null nor false. */
+  extra = false;
+  issue: IssueKind = 'malformed';
+  issueField = '';
+
+  constructor(fields: TradeFields, groupBy: string, format: 'jsonl' | 'csv', extraField = '\u0000') {
+    this.#names = [
+      fields.ts,
+      groupBy,
+      fields.resolved,
+      fields.pnl,
+      fields.size,
+      fields.entryPrice,
+      extraField,
+    ];
+    this.#csv = format === 'csv';
+  }
+
+  /** True when the CSV header has been read (always true for JSON lines). */
+  get ready(): boolean {
+    return !this.#csv || this.#csvColumns > 0;
+  }
+
+  /** Reads the CSV header; returns the names of the required columns it lacks. */
+  header(s: string, a: number, b: number): string[] {
+    const cols = splitCsv(s, a, b);
+    this.#csvColumns = cols.length;
+    this.#csvIndex = new Int32Array(cols.length).fill(-1);
+    const missing: string[] = [];
+    this.#names.forEach((name, slot) => {
+      const at = cols.indexOf(name);
+      if (at < 0 && slot !== EXTRA) missing.push(name);
+      else if (at < 0) return;
+      else this.#csvIndex[at] = slot;
+    });
+    return missing;
+  }
+
+  /** Parses `s[a, b)` (no newline). */
+  parse(s: string, a: number, b: number): LineResult {
+    let i = a;
+    while (i < b && isWs(s.charCodeAt(i))) i++;
+    if (i === b) return LineResult.Blank;
+    this.#type.fill(ABSENT);
+    this.#s = s;
+    this.#slow = false;
+    if (this.#csv) {
+      if (!this.#scanCsv(s, a, b)) return this.#fail('malformed', '');
+    } else if (!this.#scanJson(s, i, b)) {
+      let v: unknown;
+      try {
+        v = JSON.parse(s.slice(a, b));
+      } catch {
+        return this.#fail('malformed', '');
+      }
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) return this.#fail('malformed', '');
+      this.#slow = true;
+      const o = v as Record<string, unknown>;
+      for (let k = 0; k < SLOTS; k++) this.#slowValues[k] = o[this.#names[k] as string];
+    }
+    return this.#interpret();
+  }
+
+  #fail(kind: IssueKind, field: string): LineResult {
+    this.issue = kind;
+    this.issueField = field;
+    return LineResult.Issue;
+  }
+
+  #interpret(): LineResult {
+    if (this.#slow) return this.#interpretSlow();
+    const t = this.#type;
+    const s = this.#s;
+    if (t[RESOLVED] === ABSENT || t[RESOLVED] === NULL) return LineResult.Unresolved;
+    // group
+    if (t[GROUP] === STR) {
+      const a = this.#start[GROUP] as number;
+      const len = (this.#end[GROUP] as number) - a;
+      const g = this.group;
+      if (len === 0 && this.#csv) return this.#fail('missing_field', this.#names[GROUP] as string);
+      if (g.length !== len || !s.startsWith(g, a)) this.group = this.#intern(s, a, len);
+    } else if (t[GROUP] === NUM || t[GROUP] === OTHER) {
+      this.group = s.slice(this.#start[GROUP], this.#end[GROUP]);
+    } else {
+      return this.#fail('missing_field', this.#names[GROUP] as string);
+    }
+    // timestamp
+    if (t[TS] === ABSENT || t[TS] === NULL) return this.#fail('missing_field', this.#names[TS] as string);
+    if (t[TS] !== STR) return this.#fail('bad_timestamp', this.#names[TS] as string);
+    this.ts = parseIsoMs(s, this.#start[TS], this.#end[TS]);
+    if (this.ts !== this.ts) return this.#fail('bad_timestamp', this.#names[TS] as string);
+    // numbers
+    for (let k = PNL; k <= ENTRY; k++) {
+      const ty = t[k];
+      const name = this.#names[k] as string;
+      if (ty === ABSENT || ty === NULL) return this.#fail('missing_field', name);
+      if (ty !== NUM && !(this.#csv && ty === STR)) return this.#fail('non_numeric', name);
+      const v = parseNumber(s, this.#start[k] as number, this.#end[k] as number);
+      if (!Number.isFinite(v)) return this.#fail('non_numeric', name);
+      if (k === PNL) this.pnl = v;
+      else if (k === SIZE) this.size = v;
+      else this.entry = v;
+    }
+    const ex = t[EXTRA];
+    this.extra =
+      ex === NUM ||
+      (ex === OTHER && s.charCodeAt(this.#start[EXTRA] as number) === 116) ||
+      (ex === STR && !this.#csvFalse());
+    return LineResult.Trade;
+  }
+
+  #csvFalse(): boolean {
+    const v = this.#s.slice(this.#start[EXTRA], this.#end[EXTRA]).toLowerCase();
+    return v === 'false' || v === '0';
+  }
+
+  #interpretSlow(): LineResult {
+    const v = this.#slowValues;
+    if (v[RESOLVED] === undefined || v[RESOLVED] === null) return LineResult.Unresolved;
+    const g = v[GROUP];
+    if (typeof g === 'string') this.group = g;
+    else if (typeof g === 'number' || typeof g === 'boolean') this.group = String(g);
+    else return this.#fail('missing_field', this.#names[GROUP] as string);
+    const ts = v[TS];
+    if (ts === undefined || ts === null) return this.#fail('missing_field', this.#names[TS] as string);
+    this.ts = typeof ts === 'string' ? parseIsoMs(ts) : NaN;
+    if (this.ts !== this.ts) return this.#fail('bad_timestamp', this.#names[TS] as string);
+    for (let k = PNL; k <= ENTRY; k++) {
+      const x = v[k];
+      const name = this.#names[k] as string;
+      if (x === undefined || x === null) return this.#fail('missing_field', name);
+      if (typeof x !== 'number' || !Number.isFinite(x)) return this.#fail('non_numeric', name);
+      if (k === PNL) this.pnl = x;
+      else if (k === SIZE) this.size = x;
+      else this.entry = x;
+    }
+    const ex = v[EXTRA];
+    this.extra = ex !== undefined && ex !== null && ex !== false;
+    return LineResult.Trade;
+  }
+
+  /** Returns a known group name equal to `s[a, a + len)` without allocating, or slices a new one. */
+  #intern(s: string, a: number, len: number): string {
+    const known = this.#known;
+    for (let i = 0; i < known.length; i++) {
+      const k = known[i] as string;
+      if (k.length === len && s.startsWith(k, a)) return k;
+    }
+    const g = s.slice(a, a + len);
+    if (known.length < 256) known.push(g);
+    return g;
+  }
+
+  #slotOf(s: string, a: number, b: number): number {
+    const len = b - a;
+    const names = this.#names;
+    for (let k = 0; k < SLOTS; k++) {
+      const n = names[k] as string;
+      if (n.length === len && s.startsWith(n, a)) return k;
+    }
+    return -1;
+  }
+
+  /** The fast path for flat JSON objects; false sends the line to JSON.parse. */
+  #scanJson(s: string, i: number, b: number): boolean {
+    if (s.charCodeAt(i) !== 123) return false; // {
+    i++;
+    while (i < b && isWs(s.charCodeAt(i))) i++;
+    if (s.charCodeAt(i) === 125) return trailingOk(s, i + 1, b);
+    for (;;) {
+      if (s.charCodeAt(i) !== 34) return false;
+      const k0 = i + 1;
+      let k1 = k0;
+      for (; k1 < b; k1++) {
+        const c = s.charCodeAt(k1);
+        if (c === 34) break;
+        if (c === 92 || c < 32) return false;
+      }
+      if (k1 >= b) return false;
+      i = k1 + 1;
+      while (i < b && isWs(s.charCodeAt(i))) i++;
+      if (s.charCodeAt(i) !== 58) return false;
+      i++;
+      while (i < b && isWs(s.charCodeAt(i))) i++;
+      const slot = this.#slotOf(s, k0, k1);
+      const c = s.charCodeAt(i);
+      let ty: number;
+      let v0 = i;
+      let v1: number;
+      if (c === 34) {
+        v0 = i + 1;
+        v1 = v0;
+        for (; v1 < b; v1++) {
+          const d = s.charCodeAt(v1);
+          if (d === 34) break;
+          if (d === 92 || d < 32) return false;
+        }
+        if (v1 >= b) return false;
+        i = v1 + 1;
+        ty = STR;
+      } else if (c === 45 || (c >= 48 && c <= 57)) {
+        v1 = i + 1;
+        for (; v1 < b; v1++) {
+          const d = s.charCodeAt(v1);
+          if (!((d >= 48 && d <= 57) || d === 46 || d === 101 || d === 69 || d === 43 || d === 45)) break;
+        }
+        i = v1;
+        ty = NUM;
+      } else if (c === 110 && s.startsWith('null', i)) {
+        i += 4;
+        v1 = i;
+        ty = NULL;
+      } else if (c === 116 && s.startsWith('true', i)) {
+        i += 4;
+        v1 = i;
+        ty = OTHER;
+      } else if (c === 102 && s.startsWith('false', i)) {
+        i += 5;
+        v1 = i;
+        ty = OTHER;
+      } else {
+        return false;
+      }
+      if (slot >= 0) {
+        this.#type[slot] = ty;
+        this.#start[slot] = v0;
+        this.#end[slot] = v1;
+      }
+      while (i < b && isWs(s.charCodeAt(i))) i++;
+      const d = s.charCodeAt(i);
+      if (d === 44) {
+        i++;
+        while (i < b && isWs(s.charCodeAt(i))) i++;
+        continue;
+      }
+      if (d === 125) return trailingOk(s, i + 1, b);
+      return false;
+    }
+  }
+
+  #scanCsv(s: string, a: number, b: number): boolean {
+    let col = 0;
+    let i = a;
+    if (b > a && s.charCodeAt(b - 1) === 13) b--; // CRLF
+    for (;;) {
+      let v0 = i;
+      let v1: number;
+      if (s.charCodeAt(i) === 34) {
+        // quoted: find the closing quote ("" is an escaped quote)
+        let j = i + 1;
+        let escaped = false;
+        for (;;) {
+          if (j >= b) return false;
+          if (s.charCodeAt(j) === 34) {
+            if (s.charCodeAt(j + 1) === 34) {
+              escaped = true;
+              j += 2;
+              continue;
+            }
+            break;
+          }
+          j++;
+        }
+        if (escaped) return false; // rare: let the caller report it rather than guess
+        v0 = i + 1;
+        v1 = j;
+        i = j + 1;
+        if (i < b && s.charCodeAt(i) !== 44) return false;
+      } else {
+        v1 = s.indexOf(',', i);
+        if (v1 < 0 || v1 > b) v1 = b;
+        i = v1;
+      }
+      if (col >= this.#csvColumns) return false;
+      const slot = this.#csvIndex[col] as number;
+      if (slot >= 0) {
+        let x0 = v0;
+        let x1 = v1;
+        while (x0 < x1 && s.charCodeAt(x0) === 32) x0++;
+        while (x1 > x0 && s.charCodeAt(x1 - 1) === 32) x1--;
+        this.#type[slot] = x1 === x0 ? NULL : STR;
+        this.#start[slot] = x0;
+        this.#end[slot] = x1;
+      }
+      col++;
+      if (i >= b) break;
+      i++; // the comma
+    }
+    return col === this.#csvColumns;
+  }
+}
+
+function isWs(c: number): boolean {
+  return c === 32 || c === 9 || c === 13;
+}
+
+function trailingOk(s: string, i: number, b: number): boolean {
+  while (i < b && isWs(s.charCodeAt(i))) i++;
+  return i === b;
+}
+
+function splitCsv(s: string, a: number, b: number): string[] {
+  return s
+    .slice(a, b)
+    .replace(/\r$/, '')
+    .split(',')
+    .map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
+}

@@ -1,0 +1,102 @@
+import type { GroupFigures } from './types.js';
+
+/** Milliseconds in a UTC day: the bucket size of the window aggregate. */
+export const DAY_MS = 86_400_000;
+
+/** Sums of one group on one UTC day. */
+export interface DayBucket {
+  pnl: number;
+  cost: number;
+  n: number;
+}
+
+/**
+ * Per-group, per-UTC-day sums of the resolved trades with `ts >= cutoff`. Each bucket is
+ * summed in file order, and a group's total is the sum of its buckets in day order; the
+ * incremental path builds the very same buckets, so a rerun gives the same figures to the bit.
+ */
+export class WindowAggregate {
+  readonly cutoff: number;
+  readonly #groups = new Map<string, Map<number, DayBucket>>();
+  #lastGroup = '';
+  #lastDays: Map<number, DayBucket> | undefined;
+  #lastDay = NaN;
+  #lastBucket: DayBucket | undefined;
+  /** Trades older than the cutoff, not counted. */
+  beforeWindow = 0;
+
+  constructor(cutoff: number) {
+    this.cutoff = cutoff;
+  }
+
+  /** Adds one resolved trade; returns false when it lies before the window. */
+  add(group: string, ts: number, pnl: number, cost: number): boolean {
+    if (!(ts >= this.cutoff)) {
+      this.beforeWindow++;
+      return false;
+    }
+    const day = Math.floor(ts / DAY_MS);
+    let bucket: DayBucket | undefined;
+    if (group === this.#lastGroup && this.#lastDays !== undefined && day === this.#lastDay) {
+      bucket = this.#lastBucket as DayBucket;
+    } else {
+      let days = group === this.#lastGroup ? this.#lastDays : this.#groups.get(group);
+      if (days === undefined) {
+        days = new Map();
+        this.#groups.set(group, days);
+      }
+      bucket = days.get(day);
+      if (bucket === undefined) {
+        bucket = { pnl: 0, cost: 0, n: 0 };
+        days.set(day, bucket);
+      }
+      this.#lastGroup = group;
+      this.#lastDays = days;
+      this.#lastDay = day;
+      this.#lastBucket = bucket;
+    }
+    bucket.pnl += pnl;
+    bucket.cost += cost;
+    bucket.n++;
+    return true;
+  }
+
+  /** Sets a bucket directly (restoring a cursor). */
+  setBucket(group: string, day: number, b: DayBucket): void {
+    let days = this.#groups.get(group);
+    if (days === undefined) {
+      days = new Map();
+      this.#groups.set(group, days);
+    }
+    days.set(day, { pnl: b.pnl, cost: b.cost, n: b.n });
+    this.#lastGroup = '';
+    this.#lastDays = undefined;
+  }
+
+  /** Groups with at least one trade in the window. */
+  groups(): IterableIterator<string> {
+    return this.#groups.keys();
+  }
+
+  /** The buckets of a group, for a cursor. */
+  buckets(group: string): ReadonlyMap<number, DayBucket> | undefined {
+    return this.#groups.get(group);
+  }
+
+  /** Totals per group, summing buckets in ascending day order. */
+  figures(): Map<string, GroupFigures> {
+    const out = new Map<string, GroupFigures>();
+    for (const [g, days] of this.#groups) {
+      const keys = [...days.keys()].sort((x, y) => x - y);
+      const f = { n: 0, pnl: 0, cost: 0 };
+      for (const d of keys) {
+        const b = days.get(d) as DayBucket;
+        f.n += b.n;
+        f.pnl += b.pnl;
+        f.cost += b.cost;
+      }
+      out.set(g, f);
+    }
+    return out;
+  }
+}
