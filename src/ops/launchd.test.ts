@@ -88,7 +88,11 @@ function readPlist(xml: string): Plist {
 
 function plists(config: unknown, hostTz: string) {
   const ctx = unitContext(
-    { config: parseConfig(config), path: '/srv/bot/warden.config.json', dataDir: '/srv/bot/data' },
+    {
+      config: parseConfig({ heartbeats: [{ name: 'bot', periodSec: 60 }], ...(config as object) }),
+      path: '/srv/bot/warden.config.json',
+      dataDir: '/srv/bot/data',
+    },
     { botCmd: `${process.execPath} bot.js --tag "a&b<c>"` },
   );
   const gen = launchdPlists(ctx, hostTz, Date.UTC(2026, 0, 15));

@@ -80,7 +80,7 @@ export function launchdPlists(
 ): GeneratedUnits {
   const L = LAUNCHD_LABELS;
   const files: UnitFile[] = [];
-  const warnings: string[] = [];
+  const warnings: string[] = [...ctx.warnings];
   const keepAlive = { RunAtLoad: true, KeepAlive: true, ThrottleInterval: ctx.restartSec };
   if (ctx.botArgv !== null) {
     files.push({

@@ -32,6 +32,8 @@ export interface UnitContext {
   readonly evaluate: DailySchedule;
   /** When the halted reminder runs (`killSwitch.reminderCron`). */
   readonly remind: DailySchedule;
+  /** Problems in the config the operator should fix before enabling the units. */
+  readonly warnings: readonly string[];
 }
 
 /** Options of `warden install` (and of `audit export`, which generates the same units). */
@@ -87,6 +89,18 @@ export function unitContext(
   }
   const { config } = loaded;
   const user = userInfo().username;
+  const warnings: string[] = [];
+  if (config.heartbeats.length === 0) {
+    warnings.push(
+      'no heartbeats configured: `warden watch` exits at once without any; add one under "heartbeats" before enabling the watchdog',
+    );
+  }
+  const periods = config.heartbeats.flatMap((h) => (h.periodSec === undefined ? [] : [h.periodSec]));
+  if (watchdogSec !== null && periods.length > 0 && watchdogSec <= Math.min(...periods)) {
+    warnings.push(
+      `--watchdog-sec ${watchdogSec} is not longer than the heartbeat period (${Math.min(...periods)}s): systemd would kill the bot between two beats`,
+    );
+  }
   return Object.freeze({
     nodePath: process.execPath,
     wardenBin: join(packageRoot(), 'bin', 'warden.js'),
@@ -104,6 +118,7 @@ export function unitContext(
       config.killSwitch.reminderTz,
       'killSwitch.reminderCron',
     ),
+    warnings,
   });
 }
 

@@ -125,6 +125,16 @@ describe('systemd units', () => {
     assert.match(cmds, /warden-evaluate\.timer warden-remind\.timer/);
   });
 
+  it('warns when no heartbeat is configured and when WatchdogSec is not longer than the beat period', () => {
+    assert.match(generate({}, {}).gen.warnings.join('\n'), /no heartbeats configured/);
+    const hb = { heartbeats: [{ name: 'bot', periodSec: 60 }] };
+    assert.deepEqual(generate(hb, { botCmd: bot, watchdogSec: 120 }).gen.warnings, []);
+    assert.match(
+      generate(hb, { botCmd: bot, watchdogSec: 60 }).gen.warnings.join('\n'),
+      /--watchdog-sec 60 is not longer than the heartbeat period \(60s\)/,
+    );
+  });
+
   it('refuses crons that are not simple daily times, and bad watchdog seconds', () => {
     assert.throws(
       () => generate({ strategy: { schedule: '*/5 * * * *' } }, {}),

@@ -53,13 +53,16 @@ function botUnit(ctx: UnitContext, argv: readonly string[]): string {
     `ExecStart=${systemdCommand(argv)}`,
     'Restart=always',
     `RestartSec=${ctx.restartSec}`,
-    wd !== null && '# systemd watchdog: the bot must notify WATCHDOG=1 at least every WatchdogSec.',
-    wd !== null && '# Node cannot open the notify socket itself; when NOTIFY_SOCKET is set, the',
+    wd !== null && '# systemd watchdog: the bot must notify WATCHDOG=1 at least every WatchdogSec seconds,',
+    wd !== null && '# so WatchdogSec must be longer than its heartbeat period. Node cannot open the notify',
+    wd !== null && '# socket itself: when NOTIFY_SOCKET is set, the heartbeat writer spawns',
+    wd !== null && '# `systemd-notify WATCHDOG=1` on each ok beat. NotifyAccess=all lets that child process',
+    wd !== null && '# notify; systemd-notify waits until the manager has read the message (systemd >= 246),',
+    wd !== null && '# so it is attributed to this unit although the child exits at once. A frozen event loop',
+    wd !== null && '# stops beating: systemd kills the bot (SIGABRT) and Restart=always, which includes',
     wd !== null &&
-      '# heartbeat writer spawns `systemd-notify WATCHDOG=1` on each beat (NotifyAccess=all lets a',
-    wd !== null && '# child process notify). A frozen event loop stops beating: systemd kills the bot with',
-    wd !== null && '# SIGABRT and Restart=always (which includes on-watchdog) starts it again, while',
-    wd !== null && '# `warden watch` reports the stale heartbeat independently.',
+      '# on-watchdog, starts it again, while `warden watch` reports the stale heartbeat on its own.',
+    wd !== null && '# Type=simple, not notify: Type=notify would also wait for READY=1 at start-up.',
     wd !== null && `WatchdogSec=${wd}`,
     wd !== null && 'NotifyAccess=all',
     '',
@@ -143,7 +146,10 @@ export function systemdUnits(ctx: UnitContext): GeneratedUnits {
       content: timer('Warden: halted reminder (killSwitch.reminderCron)', u.remind, ctx.remind),
     },
   );
-  const warnings = ctx.botArgv === null ? [`no --bot-cmd given: ${u.bot} was not generated`] : [];
+  const warnings = [
+    ...ctx.warnings,
+    ...(ctx.botArgv === null ? [`no --bot-cmd given: ${u.bot} was not generated`] : []),
+  ];
   const enable = [...(ctx.botArgv === null ? [] : [u.bot]), u.watchdog, u.evaluateTimer, u.remindTimer];
   return {
     kind: 'systemd',
