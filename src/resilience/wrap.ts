@@ -1,0 +1,35 @@
+import {
+  toContext,
+  type ExecuteContext,
+  type ExecuteOptions,
+  type Policy,
+  type Protected,
+} from './policy.js';
+
+/**
+ * Composes policies, outermost first: `wrap(retry, breaker, timeout).execute(fn)` retries calls
+ * that go through the breaker, each bounded by the timeout. One context (attempt, signal) flows
+ * down: each policy passes on the one it received or one it derived (a retry's attempt, a timeout's signal).
+ */
+export function wrap(...policies: Policy[]): Policy {
+  if (policies.length === 0) throw new RangeError('wrap policies must not be empty, got 0 policies');
+  if (policies.length === 1) return policies[0] as Policy;
+  const [outer, ...rest] = policies as [Policy, ...Policy[]];
+  const inner = rest.length === 1 ? (rest[0] as Policy) : wrap(...rest);
+  return new Wrapped(outer, inner);
+}
+
+class Wrapped implements Policy {
+  readonly #outer: Policy;
+  readonly #inner: Policy;
+
+  constructor(outer: Policy, inner: Policy) {
+    this.#outer = outer;
+    this.#inner = inner;
+  }
+
+  execute<T>(fn: Protected<T>, options?: ExecuteOptions): Promise<T> {
+    const inner = this.#inner;
+    return this.#outer.execute((ctx: ExecuteContext) => inner.execute(fn, ctx), toContext(options));
+  }
+}
