@@ -10,6 +10,14 @@ export function maskUrl(url: string): string {
   }
 }
 
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 /**
  * Removes secrets (tokens, webhook URLs and their paths) from any text before it is logged,
  * recorded in the outbox or put in an error.
@@ -29,7 +37,7 @@ export class Redactor {
         const tail = `${u.pathname}${u.search}`;
         if (tail.length > 1) list.push(tail);
         if (u.password !== '') list.push(u.password);
-        list.push(decodeURIComponent(tail));
+        list.push(safeDecode(tail));
       } catch {
         list.push(encodeURIComponent(s));
       }
