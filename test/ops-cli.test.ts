@@ -186,6 +186,7 @@ describe('warden install and audit export (process level)', () => {
   it('copies circuit.json and decisions.jsonl when they exist', () => {
     writeFileSync(join(data, 'circuit.json'), '{"paused": true, "reason": "manual", "since": 12.5}');
     writeFileSync(join(data, 'decisions.jsonl'), '{"seq":1}\n');
+    writeFileSync(join(data, 'heartbeat-bot.json'), '{"at": 2, "iso": "x", "status": "ok", "name": "bot"}');
     const dir = join(root, 'audit2');
     const r = warden(work, '--data-dir', data, 'audit', 'export', dir, '--json');
     assert.equal(r.code, 0, r.stderr);
@@ -195,7 +196,12 @@ describe('warden install and audit export (process level)', () => {
       readFileSync(join(dir, 'circuit.json'), 'utf8'),
       '{"paused": true, "reason": "manual", "since": 12.5}',
     );
-    assert.ok(m.files.some((f) => f.path === 'decisions.jsonl'));
+    for (const p of ['decisions.jsonl', 'heartbeat-bot.json']) {
+      assert.ok(
+        m.files.some((f) => f.path === p),
+        p,
+      );
+    }
   });
 
   it('refuses a non-empty target with one line and exit 1, and accepts it with --force', () => {

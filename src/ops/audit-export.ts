@@ -14,6 +14,9 @@ import { systemdUnits } from './units.js';
 /** Files copied as they are from the data dir when they exist (the seed's formats). */
 export const DATA_DIR_FILES = ['heartbeat.json', 'circuit.json', 'decisions.jsonl', 'STOP'] as const;
 
+/** The heartbeat writer's one file per name, beside the seed's single heartbeat.json. */
+const PER_NAME_HEARTBEAT = /^heartbeat-[A-Za-z0-9_.-]+\.json$/;
+
 /** Files every export must hold; a missing one is reported in the manifest. */
 const REQUIRED_DATA_FILES: readonly string[] = ['heartbeat.json', 'circuit.json'];
 
@@ -90,7 +93,7 @@ const jsonl = (rows: readonly unknown[]): string => rows.map((r) => `${JSON.stri
 
 /**
  * Gathers the files an auditor asks for (seed 001) into one folder: the data dir's heartbeat
- * and circuit files as they are, the kill-switch history, the last heartbeats, the alert outbox,
+ * files (heartbeat.json and heartbeat-NAME.json) and circuit file as they are, the kill-switch history, the last heartbeats, the alert outbox,
  * the decision log when it exists, freshly generated unit files, the config with secret-looking
  * values redacted, and MANIFEST.json with a sha256 of every file.
  */
@@ -115,7 +118,15 @@ export async function auditExport(opts: AuditExportOptions): Promise<AuditManife
     files.push({ path: rel, bytes: buf.length, sha256: createHash('sha256').update(buf).digest('hex') });
   };
 
-  for (const name of DATA_DIR_FILES) {
+  let perName: string[] = [];
+  try {
+    perName = readdirSync(dataDir)
+      .filter((n) => PER_NAME_HEARTBEAT.test(n))
+      .sort();
+  } catch (err) {
+    missing.push({ path: 'heartbeat-NAME.json', why: `cannot list ${dataDir}: ${(err as Error).message}` });
+  }
+  for (const name of [...DATA_DIR_FILES, ...perName]) {
     try {
       put(name, readFileSync(join(dataDir, name)));
     } catch (err) {
