@@ -4,6 +4,7 @@ import { registerInit } from './init.js';
 import { registerKillSwitch } from './killswitch.js';
 import { registerHeartbeat } from './heartbeat.js';
 import { registerDemo } from './demo.js';
+import { registerServe } from './serve.js';
 import { registerInstall } from './install.js';
 import { registerAudit } from './audit.js';
 
@@ -17,6 +18,7 @@ export const commandGroups: RegisterCommands[] = [
   registerHeartbeat,
   registerStrategyCommands,
   registerDemo,
+  registerServe,
   registerInstall,
   registerAudit,
 ];

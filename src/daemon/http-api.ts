@@ -1,0 +1,98 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Store } from '../store/index.js';
+import type { KillSwitch } from '../killswitch/index.js';
+import { ResumeRefusedError } from '../killswitch/index.js';
+import { HeartbeatWriter } from '../heartbeat/index.js';
+import { bearer, tokenMatches } from './token.js';
+
+/** What the HTTP API needs. */
+export interface HttpApiOptions {
+  readonly store: Store;
+  readonly killSwitch: KillSwitch;
+  readonly dataDir: string;
+  /** The token mutating endpoints require; undefined = they all answer 401. */
+  readonly token: string | undefined;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/**
+ * The daemon's HTTP API. Reads are open on the loopback interface; every mutating endpoint
+ * needs `Authorization: Bearer <token>`, compared in constant time and never logged.
+ */
+export function buildHttpApi(opts: HttpApiOptions): FastifyInstance {
+  const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
+  const hb = new HeartbeatWriter({ store: opts.store, dataDir: opts.dataDir });
+
+  const requireToken = async (req: FastifyRequest, reply: FastifyReply) => {
+    if (!tokenMatches(bearer(req.headers.authorization), opts.token)) {
+      await reply.code(401).send({
+        error: opts.token
+          ? 'missing or invalid token'
+          : 'no API token configured (set the env var named by daemon.tokenEnv)',
+      });
+    }
+  };
+
+  app.get('/healthz', () => ({ ok: true }));
+
+  app.get('/api/status', async () => {
+    const state = await opts.killSwitch.refresh();
+    const [heartbeats, incidents, recent] = await Promise.all([
+      opts.store.heartbeats.list(),
+      opts.store.incidents.list(),
+      opts.store.killSwitch.history(20),
+    ]);
+    return { ...state, heartbeats, incidents, recent };
+  });
+
+  app.post('/api/trip', { preHandler: requireToken }, async (req, reply) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const reason = str(body['reason'])?.trim();
+    if (!reason) return reply.code(400).send({ error: 'reason: required (a non-empty string)' });
+    const r = await opts.killSwitch.trip({
+      reason,
+      by: str(body['by']) ?? 'api',
+      flatten: body['flatten'] === true,
+    });
+    return r;
+  });
+
+  app.post('/api/resume', { preHandler: requireToken }, async (req, reply) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    try {
+      const event = await opts.killSwitch.resume({
+        reason: str(body['reason']) ?? '',
+        by: str(body['by']) ?? '',
+      });
+      return { event, state: opts.killSwitch.state() };
+    } catch (err) {
+      if (err instanceof ResumeRefusedError) return reply.code(400).send({ error: err.message });
+      throw err;
+    }
+  });
+
+  app.post<{ Params: { name: string } }>(
+    '/api/heartbeat/:name',
+    { preHandler: requireToken },
+    async (req, reply) => {
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const extra = body['extra'];
+      if (extra !== undefined && (extra === null || typeof extra !== 'object' || Array.isArray(extra))) {
+        return reply.code(400).send({ error: 'extra: expected a JSON object' });
+      }
+      try {
+        return await hb.beat(
+          req.params.name,
+          str(body['status']) ?? 'ok',
+          (extra ?? {}) as Record<string, unknown>,
+        );
+      } catch (err) {
+        if (err instanceof RangeError) return reply.code(400).send({ error: err.message });
+        throw err;
+      }
+    },
+  );
+
+  return app;
+}

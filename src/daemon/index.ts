@@ -1,0 +1,3 @@
+export * from './token.js';
+export * from './http-api.js';
+export * from './daemon.js';
