@@ -106,7 +106,7 @@ describe('Slack channel', () => {
     const [req] = server.requests;
     assert.equal(req?.path, '/services/T0/B0/x');
     assert.deepEqual(req?.json, {
-      text: '*[CRITICAL] bot is late*\npnl &lt; 0 &amp; falling\n_key: heartbeat:bot:late_',
+      text: '*[CRITICAL] bot is late*\npnl &lt; 0 &amp; falling\n_key: heartbeat:bot:late · raised 2026-11-24 09:00:00 UTC_',
     });
     assert.equal((await store.alerts.list())[0]?.status, 'sent');
     await alerter.close();
@@ -144,7 +144,8 @@ describe('Discord channel', () => {
     const [req] = server.requests;
     assert.equal(req?.path, '/api/webhooks/1/tok');
     assert.deepEqual(req?.json, {
-      content: '[CRITICAL] bot is late\n@everyone look\nkey: heartbeat:bot:late',
+      content:
+        '[CRITICAL] bot is late\n@everyone look\nkey: heartbeat:bot:late · raised 2026-11-24 09:00:00 UTC',
       allowed_mentions: { parse: [] },
     });
     assert.equal((await store.alerts.list())[0]?.status, 'sent');
@@ -190,7 +191,7 @@ describe('Telegram channel', () => {
     assert.equal(req?.headers['content-type'], 'application/json');
     assert.deepEqual(req?.json, {
       chat_id: -100123,
-      text: '[CRITICAL] bot is late\nlast beat 20 min ago\nkey: heartbeat:bot:late',
+      text: '[CRITICAL] bot is late\nlast beat 20 min ago\nkey: heartbeat:bot:late · raised 2026-11-24 09:00:00 UTC',
       disable_web_page_preview: true,
     });
     assert.equal((await store.alerts.list())[0]?.status, 'sent');

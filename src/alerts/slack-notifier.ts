@@ -1,4 +1,4 @@
-import { headline, truncate } from './format-alert.js';
+import { footer, headline, truncate } from './format-alert.js';
 import { postJson } from './http-post.js';
 import type { HttpContext } from './http-context.js';
 import { Redactor } from './redact.js';
@@ -30,7 +30,7 @@ export class SlackNotifier implements Notifier {
   /** The body sent for `m`: the headline in bold, the body, the incident key. */
   static payload(m: AlertMessage): { text: string } {
     const body = m.body.trim();
-    const text = `*${escapeSlack(headline(m))}*${body === '' ? '' : `\n${escapeSlack(body)}`}\n_key: ${escapeSlack(m.key)}_`;
+    const text = `*${escapeSlack(headline(m))}*${body === '' ? '' : `\n${escapeSlack(body)}`}\n_${escapeSlack(footer(m))}_`;
     return { text: truncate(text, 35_000) };
   }
 
