@@ -76,6 +76,14 @@ describe('InProcessExchange', () => {
     });
   });
 
+  it('a rejection lost with the connection still surfaces as the transport error', async () => {
+    const { ex, sim } = setup();
+    await ex.createOrder(req);
+    sim.faults.injectNext('timeout_after_accept');
+    await assert.rejects(ex.createOrder(req), { name: 'RequestTimeout' }); // the duplicate is never seen
+    assert.equal(sim.allOrders().length, 1);
+  });
+
   it('disconnect: NetworkError after the venue acted', async () => {
     const { ex, sim } = setup();
     sim.faults.injectNext('disconnect');

@@ -117,7 +117,7 @@ export class InProcessExchange implements Exchange {
       case 'timeout_before_accept':
         throw new RequestTimeout(`simulator: ${operation} timed out before the venue received it (injected)`);
       case 'timeout_after_accept':
-        act();
+        actQuietly(act);
         throw new RequestTimeout(`simulator: ${operation} timed out after the venue accepted it (injected)`);
       case 'http_5xx':
         throw new ExchangeNotAvailable(`simulator: ${operation} got 503 Service Unavailable (injected)`);
@@ -126,13 +126,22 @@ export class InProcessExchange implements Exchange {
           retryAfterMs: this.#sim.faults.retryAfterMs,
         });
       case 'disconnect':
-        act();
+        actQuietly(act);
         throw new NetworkError(
           `simulator: connection dropped after ${operation} reached the venue (injected)`,
         );
       default:
         throw new NotSupported(`simulator: unknown fault ${String(fault satisfies never)}`);
     }
+  }
+}
+
+/** The venue acts, but its answer (a result or a rejection) never reaches the caller. */
+function actQuietly(act: () => unknown): void {
+  try {
+    act();
+  } catch {
+    // lost with the connection, as over the wire
   }
 }
 
