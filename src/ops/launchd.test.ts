@@ -152,6 +152,24 @@ describe('launchd plists', () => {
     assert.match(gen.warnings[0]!, /launchd has no time zone/);
   });
 
+  const python = spawnSync('sh', ['-c', 'command -v python3'], { encoding: 'utf8' });
+  it(
+    "reads back identically with Python's plistlib",
+    { skip: python.status !== 0 ? 'python3 is not installed' : false },
+    () => {
+      const { gen, byLabel } = plists({ killSwitch: { reminderCron: '30 9,21 * * *' } }, 'UTC');
+      for (const f of gen.files) {
+        const r = spawnSync(
+          'python3',
+          ['-c', 'import sys, json, plistlib; print(json.dumps(plistlib.loads(sys.stdin.buffer.read())))'],
+          { input: f.content, encoding: 'utf8' },
+        );
+        assert.equal(r.status, 0, r.stderr);
+        assert.deepEqual(JSON.parse(r.stdout), byLabel.get(f.name.replace(/\.plist$/, '')));
+      }
+    },
+  );
+
   const plutil = spawnSync('sh', ['-c', 'command -v plutil'], { encoding: 'utf8' });
   it('passes plutil -lint', { skip: plutil.status !== 0 ? 'plutil is not installed' : false }, () => {
     const dir = mkdtempSync(join(tmpdir(), 'warden-plist-'));
