@@ -11,7 +11,7 @@ export class ConsecutiveRule implements TripRule {
     this.threshold = threshold;
   }
 
-  record(failed: boolean): boolean {
+  record(failed: boolean, _slow?: boolean, _now?: number): boolean {
     if (!failed) {
       this.#failures = 0;
       return false;

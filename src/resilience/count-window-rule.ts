@@ -48,7 +48,7 @@ export class CountWindowRule implements TripRule {
     this.#ring = new Uint8Array(options.size);
   }
 
-  record(failed: boolean, slow: boolean): boolean {
+  record(failed: boolean, slow: boolean, _now?: number): boolean {
     const i = this.#next;
     if (this.#calls === this.size) {
       const old = this.#ring[i] as number;
