@@ -20,3 +20,4 @@ export * from './tune-history.js';
 export * from './walk-forward.js';
 export * from './tune-report.js';
 export * from './tune.js';
+export * from './evaluation-schedule.js';
