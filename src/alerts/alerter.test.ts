@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteStore } from '../store/index.js';
+import { SqliteStore, type Store } from '../store/index.js';
 import { ManualClock } from '../util/clock.js';
 import { Alerter, type AlerterOptions } from './alerter.js';
 import { AlertOutboxError } from './alert-outbox-error.js';
@@ -180,6 +180,38 @@ describe('Alerter', () => {
     const r = await alerter.alert({ key: 'k', severity: 'critical', title: 't', body: 'b' });
     assert.equal((await r.delivered).retrying, 1);
     assert.match(log.join('\n'), /network error: .*ECONNREFUSED/);
+    await alerter.close();
+  });
+
+  it('survives a store error in the middle of a flush and sends on the next one', async () => {
+    await using server = await TestHttpServer.start();
+    await using store = SqliteStore.open(dbPath());
+    let failNext = true;
+    const flaky: Store = {
+      kind: store.kind,
+      location: store.location,
+      killSwitch: store.killSwitch,
+      heartbeats: store.heartbeats,
+      incidents: store.incidents,
+      kv: store.kv,
+      now: () => store.now(),
+      close: () => store.close(),
+      alerts: {
+        ...store.alerts,
+        claimDue: (now, limit, leaseMs) => {
+          if (failNext) {
+            failNext = false;
+            throw new Error('disk I/O error');
+          }
+          return store.alerts.claimDue(now, limit, leaseMs);
+        },
+      },
+    };
+    const { alerter, log } = webhookAlerter(store, server, { store: flaky });
+    const r = await alerter.alert({ key: 'k', severity: 'critical', title: 't', body: 'b' });
+    assert.deepEqual(await r.delivered, { sent: 0, retrying: 0, failed: 0, held: 0 });
+    assert.match(log.join('\n'), /flush stopped: disk I\/O error/);
+    assert.equal((await alerter.flush()).sent, 1);
     await alerter.close();
   });
 

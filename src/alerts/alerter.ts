@@ -226,6 +226,8 @@ export class Alerter {
         });
       } catch (err) {
         const why = err instanceof Error ? err.message : String(err);
+        // What was recorded still goes out.
+        if (queued.length > 0) void this.flush();
         throw new AlertOutboxError(
           `alert "${input.title}" (key ${input.key}) could not be recorded in the outbox for channel ${name}` +
             `${queued.length > 0 ? ` (recorded for ${queued.join(', ')})` : ''}: ${why}`,
@@ -287,6 +289,8 @@ export class Alerter {
 
   async #run(): Promise<FlushReport> {
     const total = { sent: 0, retrying: 0, failed: 0, held: 0 };
+    // Let flush() record this run before anything below can finish it (a store that throws synchronously).
+    await Promise.resolve();
     try {
       do {
         this.#again = false;
