@@ -139,6 +139,22 @@ describe('CcxtExchange over the real ccxt binance client and the simulator HTTP 
     assert.equal((await ex.fetchOrderByClientId(symbol, id))?.status, 'open');
   });
 
+  it('disconnect on a read reaches ccxt as NetworkError too (no silent retry)', async () => {
+    sim.faults.injectNext('disconnect', { operation: 'fetchBalances' });
+    await assert.rejects(ex.fetchBalances(), { name: 'NetworkError' });
+    assert.ok((await ex.fetchBalances()).length > 0);
+  });
+
+  it('latency past the client timeout: RequestTimeout now, the order lands later', async () => {
+    sim.faults.configure({ latencyMs: 450, operations: ['createOrder'] });
+    const id = cid();
+    await assert.rejects(ex.createOrder({ ...limit, clientOrderId: id }), { name: 'RequestTimeout' });
+    sim.faults.configure({});
+    assert.equal(await ex.fetchOrderByClientId(symbol, id), null);
+    await new Promise((r) => setTimeout(r, 250));
+    assert.equal((await ex.fetchOrderByClientId(symbol, id))?.status, 'open');
+  });
+
   it('bad market data: a stale price passes through; a zero or NaN one is E_BAD_EXCHANGE_DATA', async () => {
     sim.faults.injectBadData('stale');
     const t = await ex.fetchTicker(symbol);

@@ -4,3 +4,4 @@ export * from './fault-injector.js';
 export * from './order-book.js';
 export { seededRandom } from './seeded-random.js';
 export * from './http-server.js';
+export type { InitialPosition } from './ledger.js';

@@ -1,13 +1,30 @@
 import { InsufficientFunds } from '../exchange-error.js';
 import type { Balance, OrderSide, Position } from '../types.js';
 
+/** A position the simulated account starts with (signed amount). */
+export interface InitialPosition {
+  readonly amount: number;
+  readonly entryPrice: number;
+}
+
 /** The simulator's account: balances (free and reserved) and net positions moved by fills. */
 export class Ledger {
   readonly #free = new Map<string, number>();
   readonly #used = new Map<string, number>();
   readonly #positions = new Map<string, { amount: number; entryPrice: number | null }>();
 
-  constructor(balances: Readonly<Record<string, number>>) {
+  constructor(
+    balances: Readonly<Record<string, number>>,
+    positions: Readonly<Record<string, InitialPosition>> = {},
+  ) {
+    for (const [symbol, p] of Object.entries(positions)) {
+      if (!Number.isFinite(p.amount) || !Number.isFinite(p.entryPrice) || p.entryPrice <= 0) {
+        throw new RangeError(
+          `positions.${symbol} needs a finite amount and entryPrice > 0, got ${JSON.stringify(p)}`,
+        );
+      }
+      this.#positions.set(symbol, { amount: p.amount, entryPrice: p.amount === 0 ? null : p.entryPrice });
+    }
     for (const [currency, amount] of Object.entries(balances)) {
       if (!Number.isFinite(amount) || amount < 0) {
         throw new RangeError(`balances.${currency} must be a finite number >= 0, got ${String(amount)}`);

@@ -114,6 +114,44 @@ describe('ExchangeSimulator', () => {
     s.close();
   });
 
+  it('starts from given positions and lets reduce-only orders reduce them', () => {
+    const s = new ExchangeSimulator({
+      markets: [{ symbol: 'BTC/USDT', mid: 100, spreadBps: 200 }],
+      balances: { USDT: 0, BTC: 2 },
+      positions: { 'BTC/USDT': { amount: 2, entryPrice: 80 } },
+    });
+    assert.throws(
+      () =>
+        s.placeOrder({
+          symbol: 'BTC/USDT',
+          side: 'sell',
+          type: 'market',
+          amount: 3,
+          reduceOnly: true,
+          clientOrderId: 'r',
+        }),
+      /reduce-only/,
+    );
+    s.placeOrder({
+      symbol: 'BTC/USDT',
+      side: 'sell',
+      type: 'market',
+      amount: 1,
+      reduceOnly: true,
+      clientOrderId: 'r',
+    });
+    assert.deepEqual(s.positions(), [{ symbol: 'BTC/USDT', amount: 1, entryPrice: 80 }]);
+    assert.throws(
+      () =>
+        new ExchangeSimulator({
+          markets: [{ symbol: 'A/B', mid: 1 }],
+          balances: {},
+          positions: { 'X/Y': { amount: 1, entryPrice: 1 } },
+        }),
+      /no such market/,
+    );
+  });
+
   it('validates its options', () => {
     assert.throws(() => new ExchangeSimulator({ markets: [], balances: {} }), RangeError);
     assert.throws(

@@ -2,7 +2,7 @@ import { systemClock, type Clock } from '../../util/clock.js';
 import { BadSymbol, DuplicateOrderId, InvalidOrder, NotSupported, OrderNotFound } from '../exchange-error.js';
 import type { Balance, CreateOrderRequest, Order, Position, Ticker } from '../types.js';
 import { FaultInjector, type FaultConfig } from './fault-injector.js';
-import { Ledger } from './ledger.js';
+import { Ledger, type InitialPosition } from './ledger.js';
 import { OrderBook, type BookSnapshot, type SimOrder } from './order-book.js';
 import { seededRandom } from './seeded-random.js';
 
@@ -31,6 +31,8 @@ export interface SimulatorOptions {
   readonly faults?: FaultConfig;
   /** Whether the venue offers a dead man's switch. Default true. */
   readonly deadMansSwitch?: boolean;
+  /** Positions the account starts with, by symbol (fills move them from there). Default none. */
+  readonly positions?: Readonly<Record<string, InitialPosition>>;
 }
 
 /** Binance's client order id rule: 1 to 36 of `.A-Z:/a-z0-9_-`. */
@@ -85,7 +87,10 @@ export class ExchangeSimulator {
       this.#markets.set(m.symbol, market);
       this.#books.set(m.symbol, new OrderBook(m.symbol, m.mid, market.spreadBps, this.#clock.now()));
     }
-    this.#ledger = new Ledger(options.balances);
+    for (const symbol of Object.keys(options.positions ?? {})) {
+      if (!this.#markets.has(symbol)) throw new RangeError(`positions.${symbol}: no such market`);
+    }
+    this.#ledger = new Ledger(options.balances, options.positions);
   }
 
   /** The clock the simulator stamps orders with. */
