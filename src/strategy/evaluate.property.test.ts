@@ -91,7 +91,7 @@ describe('evaluateStrategies: properties', () => {
             writeFileSync(p, `${intLines.join('\n')}\n`);
             const s = join(dir, 's.json');
             rmSync(s, { force: true });
-            let r;
+            let r: ReturnType<typeof evaluateStrategies>;
             try {
               r = evaluateStrategies({
                 tradesPath: p,
