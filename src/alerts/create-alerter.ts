@@ -1,6 +1,7 @@
 import type { WardenConfig } from '../config/index.js';
 import type { Store } from '../store/index.js';
-import { Alerter, type AlerterOptions } from './alerter.js';
+import { Alerter } from './alerter.js';
+import type { AlerterOptions } from './alerter-types.js';
 
 /** Everything of `AlerterOptions` that the config does not give. */
 export type CreateAlerterOptions = Omit<

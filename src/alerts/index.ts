@@ -1,5 +1,6 @@
 export * from './types.js';
 export * from './alerter.js';
+export * from './alerter-types.js';
 export * from './create-alerter.js';
 export * from './create-notifiers.js';
 export * from './alert-outbox-error.js';
