@@ -219,8 +219,13 @@ export class CcxtExchange implements Exchange {
     return timeoutMs === 0 ? { status: 'disarmed' } : { status: 'armed', timeoutMs };
   }
 
+  /** Closes the ccxt instance (its sockets, if it has any). */
   async close(): Promise<void> {
     await this.#ccxt.close?.();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
   }
 
   async #call<T>(options: CallOptions | undefined, fn: () => Promise<T>): Promise<T> {

@@ -104,6 +104,10 @@ export class InProcessExchange implements Exchange {
     this.#closed = true;
   }
 
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
   async #call<T>(operation: SimOperation, options: CallOptions | undefined, act: () => T): Promise<T> {
     if (this.#closed) throw new ExchangeError('the in-process exchange is closed');
     const signal = options?.signal;

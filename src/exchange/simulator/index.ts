@@ -1,7 +1,7 @@
 export * from './simulator.js';
-export * from './in-process-exchange.js';
+export { InProcessExchange, type InProcessExchangeOptions, type Sleep } from './in-process-exchange.js';
 export * from './fault-injector.js';
-export * from './order-book.js';
-export { seededRandom } from './seeded-random.js';
-export * from './http-server.js';
+export type { BookLevel, BookSnapshot } from './order-book.js';
 export type { InitialPosition } from './ledger.js';
+export { seededRandom } from './seeded-random.js';
+export { SimulatorHttpServer, type SimulatorHttpServerOptions } from './http-server.js';

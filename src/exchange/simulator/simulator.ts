@@ -293,6 +293,10 @@ export class ExchangeSimulator {
     this.#timer = null;
   }
 
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
   #book(symbol: string): OrderBook {
     const book = this.#books.get(symbol);
     if (book === undefined) throw new BadSymbol(`unknown symbol ${String(symbol)}`);
