@@ -21,3 +21,4 @@ export * from './walk-forward.js';
 export * from './tune-report.js';
 export * from './tune.js';
 export * from './evaluation-schedule.js';
+export * from './synthetic-log.js';
