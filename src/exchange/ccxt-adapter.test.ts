@@ -78,6 +78,20 @@ describe('CcxtExchange over the real ccxt binance client and the simulator HTTP 
     assert.equal(afterBal.total, before.total + 0.5);
   });
 
+  it('validates a request before sending anything', async () => {
+    await assert.rejects(ex.createOrder({ ...limit, amount: NaN, clientOrderId: cid() }), {
+      name: 'InvalidOrder',
+      message: /amount/,
+    });
+    await assert.rejects(ex.createOrder({ ...limit, price: -1, clientOrderId: cid() }), /price/);
+    await assert.rejects(ex.createOrder({ ...limit, clientOrderId: '' }), /clientOrderId/);
+    assert.equal(sim.allOrders().filter((o) => o.status === 'open').length, 0);
+  });
+
+  it('cancel-all of a symbol with nothing open is an empty list (Binance answers -2011)', async () => {
+    assert.deepEqual(await ex.cancelAllOrders(symbol), []);
+  });
+
   it('cancels all orders across symbols', async () => {
     await ex.createOrder({ ...limit, clientOrderId: cid() });
     await ex.createOrder({ ...limit, symbol: 'ETH/USDT', price: 5, clientOrderId: cid() });
@@ -93,6 +107,17 @@ describe('CcxtExchange over the real ccxt binance client and the simulator HTTP 
       name: 'InsufficientFunds',
     });
     await assert.rejects(ex.cancelOrder('999999', symbol), { name: 'OrderNotFound' });
+    await assert.rejects(
+      ex.createOrder({
+        symbol: 'ETH/USDT',
+        side: 'sell',
+        type: 'market',
+        amount: 1,
+        reduceOnly: true,
+        clientOrderId: cid(),
+      }),
+      { name: 'InvalidOrder', message: /reduce-only/ },
+    );
     await assert.rejects(ex.fetchTicker('NOPE/USDT'), { name: 'BadSymbol' });
   });
 

@@ -5,6 +5,7 @@ import { fromCcxtError, parseRetryAfter } from './ccxt-errors.js';
 import { parseBalances, parseOrder, parseOrders, parsePosition, parseTicker } from './ccxt-parse.js';
 import type { Exchange } from './exchange.js';
 import { DDoSProtection, NotSupported, OrderNotFound } from './exchange-error.js';
+import { validateOrderRequest } from './order-request.js';
 import type {
   Balance,
   CallOptions,
@@ -111,7 +112,9 @@ export class CcxtExchange implements Exchange {
     return this.#ids;
   }
 
+  /** Validates the request (`InvalidOrder`, nothing sent), then places it under the venue's client-id param. */
   async createOrder(r: CreateOrderRequest, options?: CallOptions): Promise<Order> {
+    validateOrderRequest(r);
     const params: Params = { [this.#ids.createParam]: r.clientOrderId };
     if (r.reduceOnly === true) params['reduceOnly'] = true;
     const price = r.type === 'limit' ? r.price : undefined;
@@ -172,7 +175,14 @@ export class CcxtExchange implements Exchange {
         out.push(...(await this.cancelAllOrders(s, options)));
       return out;
     }
-    const raw = await this.#call(options, () => this.#ccxt.cancelAllOrders(symbol));
+    let raw: unknown;
+    try {
+      raw = await this.#call(options, () => this.#ccxt.cancelAllOrders(symbol));
+    } catch (err) {
+      // Binance answers -2011 "Unknown order sent." when nothing is open: nothing to cancel.
+      if (err instanceof OrderNotFound) return [];
+      throw err;
+    }
     return Array.isArray(raw) ? parseOrders(raw, 'canceled') : [];
   }
 

@@ -6,3 +6,4 @@ export * from './simulator/index.js';
 export * from './ccxt-adapter.js';
 export { fromCcxtError, parseRetryAfter } from './ccxt-errors.js';
 export { parseBalances, parseOrder, parseOrders, parsePosition, parseTicker } from './ccxt-parse.js';
+export { validateOrderRequest } from './order-request.js';

@@ -142,7 +142,12 @@ class BinanceRoutes {
         'DELETE /api/v3/openOrders',
         'cancelAllOrders',
         true,
-        (p) => ok(sim.cancelAllOrders(this.#symbol(p, true)).map((o) => canceledOrderJson(o, now()))),
+        (p) => {
+          // Real Binance answers -2011 when the symbol has no open order.
+          const canceled = sim.cancelAllOrders(this.#symbol(p, true));
+          if (canceled.length === 0) return { status: 0, body: unknownOrder };
+          return ok(canceled.map((o) => canceledOrderJson(o, now())));
+        },
       ],
       [
         'GET /api/v3/openOrders',
@@ -181,6 +186,7 @@ class BinanceRoutes {
       amount,
       clientOrderId,
       ...(price === undefined ? {} : { price }),
+      ...(p['reduceOnly'] === 'true' ? { reduceOnly: true } : {}),
     });
     const json = newOrderJson(order, this.#sim.clock.now());
     return { status: 200, body: p['newOrderRespType'] === 'FULL' ? { ...json, fills: [] } : json };

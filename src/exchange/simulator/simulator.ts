@@ -1,5 +1,6 @@
 import { systemClock, type Clock } from '../../util/clock.js';
 import { BadSymbol, DuplicateOrderId, InvalidOrder, NotSupported, OrderNotFound } from '../exchange-error.js';
+import { validateOrderRequest } from '../order-request.js';
 import type { Balance, CreateOrderRequest, Order, Position, Ticker } from '../types.js';
 import { FaultInjector, type FaultConfig } from './fault-injector.js';
 import { Ledger, type InitialPosition } from './ledger.js';
@@ -108,7 +109,7 @@ export class ExchangeSimulator {
     this.tick();
     const book = this.#book(request.symbol);
     const market = this.#markets.get(request.symbol)!;
-    validateRequest(request);
+    validateOrderRequest(request, clientOrderIdPattern);
     if (this.#openByClientId.has(request.clientOrderId)) {
       throw new DuplicateOrderId(`client order id ${request.clientOrderId} is already used by an open order`);
     }
@@ -352,25 +353,6 @@ function snapshot(o: SimOrder): Order {
     status: o.status,
     timestamp: o.timestamp,
   });
-}
-
-function validateRequest(r: CreateOrderRequest): void {
-  if (r.side !== 'buy' && r.side !== 'sell')
-    throw new InvalidOrder(`side must be buy or sell, got ${String(r.side)}`);
-  if (r.type !== 'market' && r.type !== 'limit') {
-    throw new InvalidOrder(`type must be market or limit, got ${String(r.type)}`);
-  }
-  if (typeof r.amount !== 'number' || !Number.isFinite(r.amount) || r.amount <= 0) {
-    throw new InvalidOrder(`amount must be a finite number > 0, got ${String(r.amount)}`);
-  }
-  if (r.type === 'limit' && (typeof r.price !== 'number' || !Number.isFinite(r.price) || r.price <= 0)) {
-    throw new InvalidOrder(`a limit order needs a finite price > 0, got ${String(r.price)}`);
-  }
-  if (typeof r.clientOrderId !== 'string' || !clientOrderIdPattern.test(r.clientOrderId)) {
-    throw new InvalidOrder(
-      `clientOrderId must match ${String(clientOrderIdPattern)}, got ${String(r.clientOrderId)}`,
-    );
-  }
 }
 
 function positive(name: string, v: unknown): number {
