@@ -50,8 +50,11 @@ export class CircuitBreaker implements Policy, Isolatable {
   readonly #rule: TripRule;
   readonly #clock: Clock;
   #state: BreakerState;
-  /** Hot-path flag: state is 'closed' and no clock reading is needed around calls. */
+  /** Hot-path flags: state is 'closed'; and no clock reading is needed around calls. */
+  #closed = true;
   #fast = true;
+  /** No result predicate and no success listener: a success on the fast path is only counted. */
+  #plain = true;
   #rejected: { readonly error: CircuitOpenError; readonly promise: Promise<never> } | undefined;
   /** Read the clock around calls (slow-call bound, time window, or duration listeners). */
   #timed: boolean;
@@ -65,7 +68,6 @@ export class CircuitBreaker implements Policy, Isolatable {
   readonly #probeStarts: Float64Array;
   /** Forced-open holds: token -> until (Infinity for "until released"). */
   readonly #holds = new Map<object, number>();
-  #calls = 0;
   #successes = 0;
   #failures = 0;
   #slowCalls = 0;
@@ -110,21 +112,43 @@ export class CircuitBreaker implements Policy, Isolatable {
    * it from the side, so the success path allocates one reaction and the failure path throws nothing.
    */
   execute<T>(fn: Protected<T>, options?: ExecuteOptions): Promise<T> {
+    return this.#exec(undefined, fn, options);
+  }
+
+  /** `execute((ctx) => inner.execute(fn, ctx))` without the closure; used by `wrap()`. */
+  executeThrough<T>(inner: Policy, fn: Protected<T>, options?: ExecuteOptions): Promise<T> {
+    return this.#exec(inner, fn, options);
+  }
+
+  #exec<T>(inner: Policy | undefined, fn: Protected<T>, options: ExecuteOptions | undefined): Promise<T> {
     const ctx = options === undefined ? defaultContext : toContext(options);
-    if (!this.#fast) return this.#executeSlow(fn, ctx);
+    if (!this.#closed)
+      return this.#executeSlow(inner === undefined ? fn : (c: ExecuteContext) => inner.execute(fn, c), ctx);
+    const fast = this.#fast;
+    const start = fast ? NaN : this.#clock.now();
     let p: PromiseLike<T> | T;
     try {
-      p = fn(ctx);
+      p = inner === undefined ? fn(ctx) : inner.execute(fn, ctx);
     } catch (error) {
-      this.#onError(error);
+      this.#settle(true, error, start, -1, 0);
       return Promise.reject(error);
     }
     const promise = p instanceof Promise ? (p as Promise<T>) : Promise.resolve(p);
-    promise.then(this.#onResult, this.#onError);
+    if (fast) promise.then(this.#onResult, this.#onError);
+    else
+      promise.then(
+        (result) => this.#settle(false, result, start, -1, 0),
+        (error: unknown) => this.#settle(true, error, start, -1, 0),
+      );
     return promise;
   }
 
-  readonly #onResult = (result: unknown): void => this.#settle(false, result, NaN, -1, 0);
+  /** The fast path's success: nothing to judge, time or tell, so only count (and let the rule see it). */
+  readonly #onResult = (result: unknown): void => {
+    if (!this.#plain || !this.#closed) return this.#settle(false, result, NaN, -1, 0);
+    this.#successes++;
+    if (this.#rule.record(false, false, 0)) this.#trip(this.#clock.now(), 'tripped');
+  };
   readonly #onError = (error: unknown): void => this.#settle(true, error, NaN, -1, 0);
 
   #executeSlow<T>(fn: Protected<T>, ctx: ExecuteContext): Promise<T> {
@@ -177,7 +201,6 @@ export class CircuitBreaker implements Policy, Isolatable {
       ? this.#o.isFailure === undefined || this.#o.isFailure(value)
       : this.#o.isResultFailure !== undefined && this.#o.isResultFailure(value);
     const slow = durationMs >= this.#o.slowCallMs;
-    this.#calls++;
     if (slow) this.#slowCalls++;
     if (failed) {
       this.#failures++;
@@ -264,7 +287,8 @@ export class CircuitBreaker implements Policy, Isolatable {
     this.#timeIn[prev.state] += Math.max(0, next.since - prev.since);
     this.#state = next;
     this.#rejected = undefined;
-    this.#fast = next.state === 'closed' && !this.#timed;
+    this.#closed = next.state === 'closed';
+    this.#fast = this.#closed && !this.#timed;
     this.#generation++;
     this.#probesAdmitted = 0;
     this.#probeSuccesses = 0;
@@ -278,7 +302,9 @@ export class CircuitBreaker implements Policy, Isolatable {
       Number.isFinite(this.#o.slowCallMs) ||
       this.#rule.usesTime ||
       this.#success.size + this.#failure.size > 0;
-    this.#fast = this.#state?.state === 'closed' && !this.#timed;
+    this.#plain = this.#o.isResultFailure === undefined && this.#success.size === 0;
+    this.#closed = this.#state?.state === 'closed';
+    this.#fast = this.#closed && !this.#timed;
   }
 
   #oldestProbe(now: number): number {
@@ -392,7 +418,7 @@ export class CircuitBreaker implements Policy, Isolatable {
       state: this.#state.state,
       since: this.#state.since,
       retryAfter: this.#retryAfter(now),
-      calls: this.#calls,
+      calls: this.#successes + this.#failures,
       successes: this.#successes,
       failures: this.#failures,
       slowCalls: this.#slowCalls,

@@ -18,6 +18,11 @@ export type Protected<T> = (context: ExecuteContext) => PromiseLike<T> | T;
 /** Every protection that wraps a call (breaker, retry, timeout, bulkhead, `wrap(...)`) implements this. */
 export interface Policy {
   execute<T>(fn: Protected<T>, options?: ExecuteOptions): Promise<T>;
+  /**
+   * Optional: the same as `execute((ctx) => inner.execute(fn, ctx), options)` without allocating
+   * that closure per call. `wrap()` uses it when a policy has it.
+   */
+  executeThrough?<T>(inner: Policy, fn: Protected<T>, options?: ExecuteOptions): Promise<T>;
 }
 
 /** A signal that never aborts: shared, so a call without a signal allocates nothing. */

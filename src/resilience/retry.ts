@@ -6,6 +6,7 @@ import { classifyError } from './classify-error.js';
 import { EventSource, type Subscribe } from './event.js';
 import type { ClassifyOptions, FailureClass } from './failure-class.js';
 import {
+  defaultContext,
   toContext,
   type ExecuteContext,
   type ExecuteOptions,
@@ -79,6 +80,7 @@ export interface GiveUpEvent {
 export class RetryPolicy implements Policy {
   readonly maxAttempts: number;
   readonly maxElapsedMs: number;
+  readonly #timesElapsed: boolean;
   readonly #backoff: Backoff;
   readonly #sideEffect: boolean;
   readonly #classify: (error: unknown, options: ClassifyOptions) => FailureClass;
@@ -102,6 +104,7 @@ export class RetryPolicy implements Policy {
       throw new RangeError(`RetryPolicy maxElapsedMs must be >= 0, got ${maxElapsedMs}`);
     this.maxAttempts = maxAttempts;
     this.maxElapsedMs = maxElapsedMs;
+    this.#timesElapsed = Number.isFinite(maxElapsedMs);
     this.#backoff = options.backoff ?? fullJitterBackoff({ initialMs: 100, maxMs: 10_000 });
     this.#sideEffect = options.sideEffect ?? false;
     this.#classify = options.classify ?? classifyError;
@@ -117,28 +120,42 @@ export class RetryPolicy implements Policy {
    * reaction; the retry loop is only entered on a failure.
    */
   execute<T>(fn: Protected<T>, options?: RetryExecuteOptions<T>): Promise<T> {
-    const ctx = toContext(options);
-    const start = this.#clock.now();
+    return this.#exec(undefined, fn, options);
+  }
+
+  /** `execute((ctx) => inner.execute(fn, ctx))` without that closure; used by `wrap()`. */
+  executeThrough<T>(inner: Policy, fn: Protected<T>, options?: RetryExecuteOptions<T>): Promise<T> {
+    return this.#exec(inner, fn, options);
+  }
+
+  #exec<T>(
+    inner: Policy | undefined,
+    fn: Protected<T>,
+    options: RetryExecuteOptions<T> | undefined,
+  ): Promise<T> {
+    const ctx = options === undefined ? defaultContext : toContext(options);
+    const start = this.#timesElapsed ? this.#clock.now() : 0; // the clock is read only when maxElapsedMs is set
     let first: PromiseLike<T> | T;
     try {
-      first = fn(ctx);
+      first = inner === undefined ? fn(ctx) : inner.execute(fn, ctx);
     } catch (error) {
-      return this.#afterFailure(error, fn, ctx, start, options?.resolveAmbiguous);
+      return this.#afterFailure(error, inner, fn, ctx, start, options);
     }
     const p = first instanceof Promise ? (first as Promise<T>) : Promise.resolve(first);
-    return p.then(undefined, (error: unknown) =>
-      this.#afterFailure(error, fn, ctx, start, options?.resolveAmbiguous),
-    );
+    // The one allocation of the success path besides the promise: this handler, run only on a failure.
+    return p.then(undefined, (error: unknown) => this.#afterFailure(error, inner, fn, ctx, start, options));
   }
 
   async #afterFailure<T>(
     firstError: unknown,
+    inner: Policy | undefined,
     fn: Protected<T>,
     first: ExecuteContext,
     start: number,
-    perCall: AmbiguityResolver<T> | undefined,
+    options: RetryExecuteOptions<T> | undefined,
   ): Promise<T> {
     const { signal } = first;
+    const perCall = options?.resolveAmbiguous;
     let error = firstError;
     let ctx = first;
     let previousMs = 0;
@@ -149,7 +166,7 @@ export class RetryPolicy implements Policy {
       await abortableSleep(decision.delayMs, signal, this.#timers);
       ctx = { signal, attempt: first.attempt + n + 1 };
       try {
-        return await fn(ctx);
+        return await (inner === undefined ? fn(ctx) : inner.execute(fn, ctx));
       } catch (e) {
         error = e;
       }

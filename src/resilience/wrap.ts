@@ -30,6 +30,8 @@ class Wrapped implements Policy {
 
   execute<T>(fn: Protected<T>, options?: ExecuteOptions): Promise<T> {
     const inner = this.#inner;
-    return this.#outer.execute((ctx: ExecuteContext) => inner.execute(fn, ctx), toContext(options));
+    const outer = this.#outer;
+    if (outer.executeThrough !== undefined) return outer.executeThrough(inner, fn, options);
+    return outer.execute((ctx: ExecuteContext) => inner.execute(fn, ctx), toContext(options));
   }
 }
