@@ -22,12 +22,19 @@ const op = fc.oneof(
 const close = (a: number, b: number) => Math.abs(a - b) < 1e-6;
 
 describe('ExchangeSimulator invariants', () => {
-  it('keeps balances, reservations, positions and open client ids consistent', () => {
+  it('keeps balances, reservations, fills, positions and open client ids consistent, with partial fills', () => {
     fc.assert(
-      fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
+      fc.property(fc.array(op, { maxLength: 60 }), fc.constantFrom(undefined, 0.5, 1.3), (ops, touchSize) => {
         const s = new ExchangeSimulator({
           clock: new ManualClock(0),
-          markets: [{ symbol: 'BTC/USDT', mid: 100, spreadBps: 100 }],
+          markets: [
+            {
+              symbol: 'BTC/USDT',
+              mid: 100,
+              spreadBps: 100,
+              ...(touchSize === undefined ? {} : { touchSize }),
+            },
+          ],
           balances: { USDT: 2_000, BTC: 3 },
         });
         for (const o of ops) {
@@ -66,10 +73,15 @@ describe('ExchangeSimulator invariants', () => {
         for (const b of Object.values(bal)) assert.ok(b.free >= -1e-9 && b.used >= -1e-9, JSON.stringify(b));
         assert.ok(close(bal['BTC']!.total, base));
         assert.ok(close(bal['USDT']!.total, quote));
+        const rest = (o: { amount: number; filled: number }) => o.amount - o.filled;
         const reservedQuote = open
           .filter((o) => o.side === 'buy')
-          .reduce((a, o) => a + o.amount * o.price!, 0);
-        const reservedBase = open.filter((o) => o.side === 'sell').reduce((a, o) => a + o.amount, 0);
+          .reduce((a, o) => a + rest(o) * o.price!, 0);
+        const reservedBase = open.filter((o) => o.side === 'sell').reduce((a, o) => a + rest(o), 0);
+        for (const o of s.allOrders()) {
+          assert.ok(o.filled >= 0 && o.filled <= o.amount, JSON.stringify(o));
+          assert.equal(o.status === 'closed', o.filled === o.amount, JSON.stringify(o));
+        }
         assert.ok(close(bal['USDT']!.used, reservedQuote));
         assert.ok(close(bal['BTC']!.used, reservedBase));
         assert.equal(new Set(open.map((o) => o.clientOrderId)).size, open.length);

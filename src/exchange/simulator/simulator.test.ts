@@ -60,6 +60,33 @@ describe('ExchangeSimulator', () => {
     assert.equal(s.positions()[0]?.entryPrice, 101);
   });
 
+  it('fills partly when the touch is smaller than the order', () => {
+    const s = new ExchangeSimulator({
+      clock: new ManualClock(0),
+      markets: [{ symbol: 'BTC/USDT', mid: 100, spreadBps: 200, touchSize: 1 }],
+      balances: { USDT: 10_000 },
+    });
+    const m = s.placeOrder({
+      symbol: 'BTC/USDT',
+      side: 'buy',
+      type: 'market',
+      amount: 3,
+      clientOrderId: 'm',
+    });
+    assert.equal(m.status, 'canceled'); // the rest of a market order expires
+    assert.equal(m.filled, 1);
+    const l = s.placeOrder({ ...buy, amount: 2.5, price: 110, clientOrderId: 'l' });
+    assert.deepEqual([l.status, l.filled, l.average], ['open', 1, 101]);
+    assert.equal(s.balances().find((b) => b.currency === 'USDT')?.used, 1.5 * 110);
+    s.setMid('BTC/USDT', 100); // still crosses at 110: one more unit at the limit
+    assert.deepEqual(s.orderByClientId('BTC/USDT', 'l')?.filled, 2);
+    s.setMid('BTC/USDT', 99);
+    const done = s.orderByClientId('BTC/USDT', 'l')!;
+    assert.deepEqual([done.status, done.filled], ['closed', 2.5]);
+    assert.ok(Math.abs(done.average! - (101 + 110 + 0.5 * 110) / 2.5) < 1e-9);
+    assert.equal(s.balances().find((b) => b.currency === 'USDT')?.used, 0);
+  });
+
   it('enforces client order id uniqueness among open orders only', () => {
     const s = sim();
     const first = s.placeOrder({ ...buy, clientOrderId: 'dup' });

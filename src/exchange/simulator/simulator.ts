@@ -19,6 +19,11 @@ export interface SimMarket {
   readonly tickSize?: number;
   /** Amount increment advertised to clients. Default 0.00001. */
   readonly stepSize?: number;
+  /**
+   * Size available at the touch for each taker order and each mid move; a larger order fills
+   * partly (a market order's rest is canceled, a limit order's rest stays on the book). Default unlimited.
+   */
+  readonly touchSize?: number;
 }
 
 /** Options of `ExchangeSimulator`. */
@@ -82,6 +87,8 @@ export class ExchangeSimulator {
         spreadBps: nonNegative(`markets[${m.symbol}].spreadBps`, m.spreadBps ?? 10),
         tickSize: positive(`markets[${m.symbol}].tickSize`, m.tickSize ?? 0.01),
         stepSize: positive(`markets[${m.symbol}].stepSize`, m.stepSize ?? 0.00001),
+        touchSize:
+          m.touchSize === undefined ? Infinity : positive(`markets[${m.symbol}].touchSize`, m.touchSize),
         base,
         quote,
       };
@@ -104,7 +111,10 @@ export class ExchangeSimulator {
     return [...this.#markets.values()];
   }
 
-  /** Places an order: a market order fills at the touch; a limit order fills at the touch when it crosses, else rests. */
+  /**
+   * Places an order: a market order fills at the touch (up to `touchSize`, the rest canceled);
+   * a limit order fills at the touch when it crosses (up to `touchSize`) and rests for the rest.
+   */
   placeOrder(request: CreateOrderRequest): Order {
     this.tick();
     const book = this.#book(request.symbol);
@@ -125,10 +135,19 @@ export class ExchangeSimulator {
     }
     const crosses = request.type === 'market' || book.crosses(side, request.price!);
     const fillPrice = book.touch(side);
-    // Check funds first so a rejection leaves nothing behind.
-    if (crosses) {
-      if (side === 'buy') this.#ledger.require(market.quote, request.amount * fillPrice);
-      else this.#ledger.require(market.base, request.amount);
+    const takeQty = crosses ? Math.min(request.amount, market.touchSize) : 0;
+    // Funds are checked (market) or reserved whole (limit) before anything else changes, so a
+    // rejection leaves nothing behind. Each fill of a limit order then releases its share.
+    let reserved: SimOrder['reserved'] = null;
+    if (request.type === 'market') {
+      if (side === 'buy') this.#ledger.require(market.quote, takeQty * fillPrice);
+      else this.#ledger.require(market.base, takeQty);
+    } else {
+      reserved =
+        side === 'buy'
+          ? { currency: market.quote, amount: request.amount * request.price! }
+          : { currency: market.base, amount: request.amount };
+      this.#ledger.reserve(reserved.currency, reserved.amount);
     }
     const order: SimOrder = {
       id: String(this.#nextId),
@@ -142,27 +161,22 @@ export class ExchangeSimulator {
       average: null,
       status: 'open',
       timestamp: this.#clock.now(),
-      reserved: null,
+      reserved,
       reduceOnly: request.reduceOnly === true,
     };
-    if (!crosses) {
-      const reserved =
-        side === 'buy'
-          ? { currency: market.quote, amount: request.amount * request.price! }
-          : { currency: market.base, amount: request.amount };
-      this.#ledger.reserve(reserved.currency, reserved.amount);
-      order.reserved = reserved;
-    }
     this.#nextId += 1;
     this.#orders.set(order.id, order);
     const ids = this.#byClientId.get(order.clientOrderId) ?? [];
     ids.push(order.id);
     this.#byClientId.set(order.clientOrderId, ids);
-    if (crosses) {
-      this.#fill(order, fillPrice);
-    } else {
-      this.#openByClientId.set(order.clientOrderId, order.id);
-      book.rest(order);
+    if (takeQty > 0) this.#fill(order, fillPrice, takeQty);
+    if (order.status === 'open') {
+      if (order.type === 'market') {
+        this.#close(order, 'canceled'); // the touch ran out: the rest of a market order expires
+      } else {
+        this.#openByClientId.set(order.clientOrderId, order.id);
+        book.rest(order);
+      }
     }
     return snapshot(order);
   }
@@ -244,11 +258,14 @@ export class ExchangeSimulator {
     return this.#book(symbol).snapshot();
   }
 
-  /** Moves the mid of `symbol`; resting orders that now cross fill at their limit price. */
+  /** Moves the mid of `symbol`; resting orders that now cross fill at their limit price, each up to `touchSize`. */
   setMid(symbol: string, mid: number): void {
     positive('mid', mid);
     this.tick();
-    for (const o of this.#book(symbol).setMid(mid, this.#clock.now())) this.#fill(o, o.price!);
+    const touchSize = this.#markets.get(symbol)?.touchSize ?? Infinity;
+    for (const o of this.#book(symbol).setMid(mid, this.#clock.now())) {
+      this.#fill(o, o.price!, Math.min(o.amount - o.filled, touchSize));
+    }
   }
 
   /** The venue's clock. */
@@ -319,15 +336,19 @@ export class ExchangeSimulator {
     return canceled.map(snapshot);
   }
 
-  #fill(o: SimOrder, price: number): void {
+  /** Fills `qty` of `o` at `price`: releases its share of the reservation, settles, closes the order when done. */
+  #fill(o: SimOrder, price: number, qty: number): void {
     const market = this.#markets.get(o.symbol)!;
-    if (o.reserved !== null) this.#ledger.release(o.reserved.currency, o.reserved.amount);
-    o.reserved = null;
-    this.#ledger.fill(o.symbol, market.base, market.quote, o.side, o.amount - o.filled, price);
-    o.average = price;
-    o.filled = o.amount;
-    if (o.type === 'market') o.price = price;
-    this.#close(o, 'closed');
+    if (o.reserved !== null) {
+      const share = Math.min(o.side === 'buy' ? qty * o.price! : qty, o.reserved.amount);
+      this.#ledger.release(o.reserved.currency, share);
+      o.reserved.amount -= share;
+    }
+    this.#ledger.fill(o.symbol, market.base, market.quote, o.side, qty, price);
+    o.average = ((o.average ?? 0) * o.filled + price * qty) / (o.filled + qty);
+    o.filled = Math.min(o.amount, Math.round((o.filled + qty) * 1e12) / 1e12);
+    if (o.type === 'market') o.price = o.average;
+    if (o.filled >= o.amount) this.#close(o, 'closed');
   }
 
   #close(o: SimOrder, status: 'closed' | 'canceled'): void {
