@@ -166,6 +166,21 @@ describe('CircuitBreaker', () => {
     assert.equal(b.stats().slowCalls, 1);
   });
 
+  it('trips on the failure rate of a time window, which forgets old failures', async () => {
+    const clock = new ManualClock(0);
+    const b = new CircuitBreaker({
+      rule: new TimeWindowRule({ windowMs: 1000, buckets: 10, failureRate: 0.5, minimumCalls: 3 }),
+      clock,
+    });
+    await failTimes(b, 2);
+    clock.advance(1000); // those two are forgotten
+    await b.execute(ok);
+    await failTimes(b, 1);
+    assert.equal(b.state, 'closed', 'below the minimum once the old failures left the window');
+    await failTimes(b, 1);
+    assert.equal(b.state, 'open', '2 of 3 in the last second');
+  });
+
   it('forced open until further notice never drifts to half-open; release probes', async () => {
     const clock = new ManualClock(0);
     const b = new CircuitBreaker({ clock, openMs: 10 });

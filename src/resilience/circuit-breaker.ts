@@ -17,6 +17,7 @@ import type {
 } from './breaker-types.js';
 import { CircuitOpenError, type RejectingState } from './circuit-open-error.js';
 import { EventSource, type Subscribe } from './event.js';
+import { fusedCall, fusedFailure, fusedSuccess, type Fusable } from './fused-call.js';
 import type { Isolatable, Isolation } from './isolation.js';
 import {
   defaultContext,
@@ -44,7 +45,7 @@ const STATE_NAMES: readonly BreakerStateName[] = [
  * The rule decides when to trip; this class is only the state machine. Transitions out of open
  * happen lazily when a call or a reader looks, so no timer runs and tests drive the clock.
  */
-export class CircuitBreaker implements Policy, Isolatable {
+export class CircuitBreaker implements Policy, Isolatable, Fusable {
   readonly name: string;
   readonly #o: ResolvedBreakerOptions;
   readonly #rule: TripRule;
@@ -56,8 +57,10 @@ export class CircuitBreaker implements Policy, Isolatable {
   /** No result predicate and no success listener: a success on the fast path is only counted. */
   #plain = true;
   #rejected: { readonly error: CircuitOpenError; readonly promise: Promise<never> } | undefined;
-  /** Read the clock around calls (slow-call bound, time window, or duration listeners). */
+  /** Read the clock before and after calls (slow-call bound, or duration listeners). */
   #timed: boolean;
+  /** The rule reads the clock when a call is recorded (time window). */
+  #ruleTime = false;
   /** Bumped on every transition; a probe that settles under another generation is ignored. */
   #generation = 0;
   #trips = 0;
@@ -112,7 +115,17 @@ export class CircuitBreaker implements Policy, Isolatable {
    * it from the side, so the success path allocates one reaction and the failure path throws nothing.
    */
   execute<T>(fn: Protected<T>, options?: ExecuteOptions): Promise<T> {
-    return this.#exec(undefined, fn, options);
+    if (!this.#fast) return this.#exec(undefined, fn, options);
+    let p: PromiseLike<T> | T;
+    try {
+      p = fn(options === undefined ? defaultContext : toContext(options));
+    } catch (error) {
+      this.#onError(error);
+      return Promise.reject(error);
+    }
+    const promise = p instanceof Promise ? (p as Promise<T>) : Promise.resolve(p);
+    promise.then(this.#onResult, this.#onError);
+    return promise;
   }
 
   /** `execute((ctx) => inner.execute(fn, ctx))` without the closure; used by `wrap()`. */
@@ -143,11 +156,31 @@ export class CircuitBreaker implements Policy, Isolatable {
     return promise;
   }
 
+  /** See `fused-call.ts`: a retry around this breaker observes the call once for both. */
+  [fusedCall]<T>(fn: Protected<T>, ctx: ExecuteContext): Promise<T> | undefined {
+    if (!this.#fast) return undefined;
+    let p: PromiseLike<T> | T;
+    try {
+      p = fn(ctx);
+    } catch (error) {
+      return Promise.reject(error); // the caller's onRejected counts it
+    }
+    return p instanceof Promise ? (p as Promise<T>) : Promise.resolve(p);
+  }
+
+  readonly [fusedSuccess] = <T>(value: T): T => {
+    this.#onResult(value);
+    return value;
+  };
+
+  readonly [fusedFailure] = (error: unknown): void => this.#onError(error);
+
   /** The fast path's success: nothing to judge, time or tell, so only count (and let the rule see it). */
   readonly #onResult = (result: unknown): void => {
     if (!this.#plain || !this.#closed) return this.#settle(false, result, NaN, -1, 0);
     this.#successes++;
-    if (this.#rule.record(false, false, 0)) this.#trip(this.#clock.now(), 'tripped');
+    if (this.#rule.record(false, false, this.#ruleTime ? this.#clock.now() : 0))
+      this.#trip(this.#clock.now(), 'tripped');
   };
   readonly #onError = (error: unknown): void => this.#settle(true, error, NaN, -1, 0);
 
@@ -195,7 +228,7 @@ export class CircuitBreaker implements Policy, Isolatable {
   /** Counts a finished call; `slot` >= 0 marks a half-open probe of `generation`. */
   #settle(threw: boolean, value: unknown, start: number, slot: number, generation: number): void {
     const timed = this.#timed || slot >= 0;
-    const now = timed ? this.#clock.now() : 0;
+    const now = timed || this.#ruleTime ? this.#clock.now() : 0;
     const durationMs = timed && !Number.isNaN(start) ? now - start : 0;
     const failed = threw
       ? this.#o.isFailure === undefined || this.#o.isFailure(value)
@@ -219,7 +252,8 @@ export class CircuitBreaker implements Policy, Isolatable {
     }
     const tag = this.#state.state;
     if (tag === 'closed') {
-      if (this.#rule.record(failed, slow, now)) this.#trip(timed ? now : this.#clock.now(), 'tripped');
+      if (this.#rule.record(failed, slow, now))
+        this.#trip(timed || this.#ruleTime ? now : this.#clock.now(), 'tripped');
     } else if (tag === 'forced-closed') this.#rule.record(failed, slow, now);
   }
 
@@ -298,10 +332,8 @@ export class CircuitBreaker implements Policy, Isolatable {
   }
 
   #retime(): void {
-    this.#timed =
-      Number.isFinite(this.#o.slowCallMs) ||
-      this.#rule.usesTime ||
-      this.#success.size + this.#failure.size > 0;
+    this.#timed = Number.isFinite(this.#o.slowCallMs) || this.#success.size + this.#failure.size > 0;
+    this.#ruleTime = this.#rule.usesTime;
     this.#plain = this.#o.isResultFailure === undefined && this.#success.size === 0;
     this.#closed = this.#state?.state === 'closed';
     this.#fast = this.#closed && !this.#timed;

@@ -4,6 +4,7 @@ import { AmbiguousOutcomeError } from './ambiguous-outcome-error.js';
 import { fullJitterBackoff, type Backoff, type Random } from './backoff.js';
 import { classifyError } from './classify-error.js';
 import { EventSource, type Subscribe } from './event.js';
+import { fusedCall, fusedFailure, fusedSuccess, isFusable } from './fused-call.js';
 import type { ClassifyOptions, FailureClass } from './failure-class.js';
 import {
   defaultContext,
@@ -135,6 +136,14 @@ export class RetryPolicy implements Policy {
   ): Promise<T> {
     const ctx = options === undefined ? defaultContext : toContext(options);
     const start = this.#timesElapsed ? this.#clock.now() : 0; // the clock is read only when maxElapsedMs is set
+    if (inner !== undefined && isFusable(inner)) {
+      const fused = inner[fusedCall](fn, ctx);
+      if (fused !== undefined)
+        return fused.then(inner[fusedSuccess], (error: unknown) => {
+          inner[fusedFailure](error);
+          return this.#afterFailure(error, inner, fn, ctx, start, options);
+        });
+    }
     let first: PromiseLike<T> | T;
     try {
       first = inner === undefined ? fn(ctx) : inner.execute(fn, ctx);
