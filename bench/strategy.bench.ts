@@ -33,12 +33,19 @@ if (process.argv[2] === '--child') {
   });
   const ms = performance.now() - t0;
   process.stdout.write(
-    JSON.stringify({ ms, lines: r.read.lines, mode: r.read.mode, maxRssMb: process.resourceUsage().maxRSS / 1024 }),
+    JSON.stringify({
+      ms,
+      lines: r.read.lines,
+      mode: r.read.mode,
+      phases: r.read.ms,
+      maxRssMb: process.resourceUsage().maxRSS / 1024,
+    }),
   );
   process.exit(0);
 }
 
 interface ChildResult {
+  phases: { cursor: number; scan: number; write: number };
   ms: number;
   lines: number;
   mode: string;
@@ -69,7 +76,12 @@ try {
     writeSyntheticLog(log, { lines: n, strategies: 10, days: 30, seed: 1 });
     const mb = statSync(log).size / 1e6;
     const r = child(log, join(dir, 's.json'), '-');
-    row(`evaluate ${n / 1e6}M lines (${mb.toFixed(0)} MB)`, `${r.ms.toFixed(0)} ms`, `${((n / r.ms) * 1000 / 1e6).toFixed(2)} M lines/s`, `peak RSS ${r.maxRssMb.toFixed(0)} MB`);
+    row(
+      `evaluate ${n / 1e6}M lines (${mb.toFixed(0)} MB)`,
+      `${r.ms.toFixed(0)} ms`,
+      `${(((n / r.ms) * 1000) / 1e6).toFixed(2)} M lines/s`,
+      `peak RSS ${r.maxRssMb.toFixed(0)} MB`,
+    );
     if (n !== 1_000_000) rmSync(log);
   }
 
@@ -83,11 +95,57 @@ try {
   const inc = child(log, join(dir, 'a.json'), cursor);
   const full = child(log, join(dir, 'b.json'), '-');
   row('full read with cursor written (1M)', `${first.ms.toFixed(0)} ms`, first.mode, '');
-  row('incremental after +1% (10k lines)', `${inc.ms.toFixed(1)} ms`, inc.mode, `${((inc.ms / full.ms) * 100).toFixed(1)}% of full (${full.ms.toFixed(0)} ms)`);
+  const ph = (r: ChildResult): string =>
+    `cursor ${r.phases.cursor.toFixed(1)} + scan ${r.phases.scan.toFixed(1)} + decide/write ${r.phases.write.toFixed(1)} ms`;
+  row(
+    'incremental after +1% (10k lines)',
+    `${inc.ms.toFixed(1)} ms`,
+    inc.mode,
+    `${((inc.ms / full.ms) * 100).toFixed(1)}% of full (${full.ms.toFixed(0)} ms); ${ph(inc)}`,
+  );
+
+  // 2b. The same in one warm process, as the daemon's schedule runs it (JIT already warm).
+  {
+    const wlog = join(dir, 'warm.jsonl');
+    writeSyntheticLog(wlog, { lines: 1_000_000, strategies: 10, days: 30, seed: 1 });
+    const wcur = join(dir, 'warm-cursor.json');
+    const run = (cursorPath: string | null, state: string): number => {
+      const t = performance.now();
+      evaluateStrategies({
+        tradesPath: wlog,
+        statePath: join(dir, state),
+        now: NOW,
+        options: { stateKey: 'sports' },
+        cursorPath,
+      });
+      return performance.now() - t;
+    };
+    run(null, 'w0.json'); // warm up the JIT
+    run(wcur, 'w1.json');
+    let wInc = 0;
+    for (let k = 0; k < 3; k++) {
+      // three nights of +1% each; the first incremental run also warms its own code path
+      appendFileSync(wlog, readFileSync(extra));
+      wInc = run(wcur, 'w1.json');
+    }
+    const wFull = run(null, 'w2.json');
+    row(
+      'incremental after +1%, warm process (daemon), 3rd night',
+      `${wInc.toFixed(1)} ms`,
+      'incremental',
+      `${((wInc / wFull) * 100).toFixed(1)}% of full (${wFull.toFixed(0)} ms)`,
+    );
+    rmSync(wlog);
+  }
 
   // 3. Runtime check: no syscall per call vs a stat per call (seed 000's reader).
   const state = join(dir, 'a.json');
-  const opts: StrategyBreakerOptions = { statePath: state, stateKey: 'sports', watch: false, reloadIntervalMs: 0 };
+  const opts: StrategyBreakerOptions = {
+    statePath: state,
+    stateKey: 'sports',
+    watch: false,
+    reloadIntervalMs: 0,
+  };
   const b = new StrategyBreaker(opts);
   const keys = ['S00', 'S01', 'S02', 'S03', 'S04', 'S05', 'S06', 'S07', 'S08', 'S09'];
   let allow = 0;
@@ -113,7 +171,12 @@ try {
   t0 = performance.now();
   for (let i = 0; i < M; i++) if (seedCheck(keys[i % 10] as string)) allow++;
   const nsSeed = ((performance.now() - t0) * 1e6) / M;
-  row('check() ns/op', `${ns.toFixed(1)} ns`, `stat-per-call reader ${nsSeed.toFixed(0)} ns`, `${(nsSeed / ns).toFixed(0)}x faster`);
+  row(
+    'check() ns/op',
+    `${ns.toFixed(1)} ns`,
+    `stat-per-call reader ${nsSeed.toFixed(0)} ns`,
+    `${(nsSeed / ns).toFixed(0)}x faster`,
+  );
   if (allow === 0) console.log('');
 
   // 4. Seed 000's pandas evaluator on the 1M log.
@@ -140,12 +203,19 @@ g = df.groupby("sport").agg(pnl=("dollar_pnl","sum"), cost=("dollar_size","sum")
 g["roi_30d"] = g["pnl"] / g["cost"]
 print(json.dumps({"ms": (time.perf_counter()-t0)*1000, "n": int(g["n"].sum())}))
 `;
-    const r = spawnSync('/usr/bin/time', ['-f', '%M', '/usr/bin/python3', '-c', src, log], { encoding: 'utf8' });
+    const r = spawnSync('/usr/bin/time', ['-f', '%M', '/usr/bin/python3', '-c', src, log], {
+      encoding: 'utf8',
+    });
     if (r.status === 0) {
       const p = JSON.parse(r.stdout) as { ms: number; n: number };
       const rss = Number(r.stderr.trim().split('\n').pop()) / 1024;
       const ours = child(log, join(dir, 'c.json'), '-');
-      row('seed pandas evaluator (1.01M lines)', `${p.ms.toFixed(0)} ms`, `peak RSS ${rss.toFixed(0)} MB`, `Warden ${(p.ms / ours.ms).toFixed(1)}x faster, ${(rss / ours.maxRssMb).toFixed(1)}x less memory`);
+      row(
+        'seed pandas evaluator (1.01M lines)',
+        `${p.ms.toFixed(0)} ms`,
+        `peak RSS ${rss.toFixed(0)} MB`,
+        `Warden ${(p.ms / ours.ms).toFixed(1)}x faster, ${(rss / ours.maxRssMb).toFixed(1)}x less memory`,
+      );
     } else console.log('pandas run failed:', r.stderr.slice(0, 200));
   } else console.log('python3-pandas not available: skipped the seed comparison');
 
@@ -159,11 +229,21 @@ print(json.dumps({"ms": (time.perf_counter()-t0)*1000, "n": int(g["n"].sum())}))
     outDir: join(dir, 'tune'),
     groupBy: 'sport',
     labelField: 'degraded',
-    grid: { trip: [-0.02, -0.035, -0.05, -0.075, -0.1], recover: [-0.02, -0.01, 0, 0.01, 0.02], minN: [20, 30, 50], windowDays: [14, 30, 60] },
+    grid: {
+      trip: [-0.02, -0.035, -0.05, -0.075, -0.1],
+      recover: [-0.02, -0.01, 0, 0.01, 0.02],
+      minN: [20, 30, 50],
+      windowDays: [14, 30, 60],
+    },
     stdout: sink,
     stderr: sink,
   });
-  row('tune 1 year x 10 strategies (182,500 trades), 225 candidates', `${(performance.now() - t0).toFixed(0)} ms`, '', '');
+  row(
+    'tune 1 year x 10 strategies (182,500 trades), 225 candidates',
+    `${(performance.now() - t0).toFixed(0)} ms`,
+    '',
+    '',
+  );
   writeFileSync(join(dir, 'done'), '');
 } finally {
   rmSync(dir, { recursive: true, force: true });

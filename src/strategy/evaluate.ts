@@ -17,7 +17,7 @@ import { buildStateFile, entriesOf, readStateFile, writeStateFile } from './stat
 import { scanTradeLog } from './trade-log-scanner.js';
 import { TradeLogError } from './trade-log-error.js';
 import type { GroupEntry, StateFile, Transition } from './types.js';
-import { DAY_MS, WindowAggregate } from './window-aggregate.js';
+import { BUCKET_MS, DAY_MS, WindowAggregate } from './window-aggregate.js';
 
 /** One evaluation run. */
 export interface EvaluateParams {
@@ -43,6 +43,8 @@ export interface ReadInfo {
   readonly fullReason?: string;
   readonly bytesRead: number;
   readonly lines: number;
+  /** Milliseconds spent: restoring the cursor, scanning, deciding + writing. */
+  readonly ms: { readonly cursor: number; readonly scan: number; readonly write: number };
 }
 
 /** What an evaluation produced. */
@@ -93,8 +95,10 @@ export function evaluateStrategies(p: EvaluateParams): EvaluationResult {
   const prevState = readStateFile(p.statePath);
   const prev = entriesOf(prevState, options.stateKey);
 
+  const t0 = performance.now();
   const cutoff = p.now - options.windowDays * DAY_MS;
-  const boundary = Math.floor(cutoff / DAY_MS);
+  const boundary = Math.floor(cutoff / DAY_MS); // day of the raw file holding the boundary bucket
+  const boundaryBucket = Math.floor(cutoff / BUCKET_MS);
   const aggregate = new WindowAggregate(cutoff);
   const fingerprint = fingerprintOf(format, options);
   let issues = new IssueReport();
@@ -125,12 +129,9 @@ export function evaluateStrategies(p: EvaluateParams): EvaluationResult {
       const rec = raw.read(boundary);
       if (rec !== null) {
         for (let i = 0; i < rec.length; i += 4) {
-          aggregate.add(
-            groups[rec[i] as number] as string,
-            rec[i + 1] as number,
-            rec[i + 2] as number,
-            rec[i + 3] as number,
-          );
+          const ts = rec[i + 1] as number;
+          if (Math.floor(ts / BUCKET_MS) !== boundaryBucket) continue; // later hours: in the buckets
+          aggregate.add(groups[rec[i] as number] as string, ts, rec[i + 2] as number, rec[i + 3] as number);
         }
       }
       aggregate.beforeWindow = 0;
@@ -141,13 +142,14 @@ export function evaluateStrategies(p: EvaluateParams): EvaluationResult {
     }
   }
 
+  const t1 = performance.now();
   let sinking = raw !== null;
   let snapshot: Omit<CursorData, 'checksum'> | null = null;
   const takeSnapshot = (endOffset: number, endLine: number, header: string | undefined): void => {
     if (raw === null) return;
     raw.close();
     snapshot = {
-      version: 1,
+      version: 2,
       trades: tradesPath,
       ino,
       offset: endOffset,
@@ -156,7 +158,7 @@ export function evaluateStrategies(p: EvaluateParams): EvaluationResult {
       now: p.now,
       ...(header !== undefined ? { csvHeader: header } : {}),
       groups: [...groups],
-      buckets: snapshotBuckets(aggregate, boundary),
+      buckets: snapshotBuckets(aggregate, boundaryBucket),
       rawCounts: raw.counts(),
       issues: structuredClone(issues.summary),
     };
@@ -191,6 +193,7 @@ export function evaluateStrategies(p: EvaluateParams): EvaluationResult {
   if (snapshot === null) takeSnapshot(scan.endOffset, scan.endLine, scan.csvHeader ?? csvHeader);
   raw?.close();
 
+  const t2 = performance.now();
   const real = aggregate.figures();
   let counted = 0;
   for (const f of real.values()) counted += f.n;
@@ -219,6 +222,7 @@ export function evaluateStrategies(p: EvaluateParams): EvaluationResult {
     if (p.write !== false)
       writeCursor(p.cursorPath, { ...s, checksum: prefixChecksum(tradesPath, s.offset) });
   }
+  const t3 = performance.now();
   return {
     state,
     entries,
@@ -232,6 +236,7 @@ export function evaluateStrategies(p: EvaluateParams): EvaluationResult {
       ...(fullReason !== undefined ? { fullReason } : {}),
       bytesRead: scan.bytesRead,
       lines: scan.endLine - startLine + (scan.tailBytes > 0 ? 1 : 0),
+      ms: { cursor: t1 - t0, scan: t2 - t1, write: t3 - t2 },
     },
     options,
   };

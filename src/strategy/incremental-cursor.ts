@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { atomicWriteFileSync } from '../util/atomic-write.js';
+import { closeSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import type { IssueSummary } from './issue-report.js';
-import { DAY_MS, type DayBucket, type WindowAggregate } from './window-aggregate.js';
+import { BUCKET_MS, type DayBucket, type WindowAggregate } from './window-aggregate.js';
 
 const SAMPLE = 1 << 16;
 
 /** What the cursor file holds: where the last run stopped and the sums it had. */
 export interface CursorData {
-  readonly version: 1;
+  readonly version: 2;
   readonly trades: string;
   readonly ino: number;
   readonly offset: number;
@@ -20,7 +19,7 @@ export interface CursorData {
   readonly now: number;
   readonly csvHeader?: string;
   readonly groups: string[];
-  /** Per group: [day, Σpnl×size, Σentry×size, n] for each day from the boundary day on. */
+  /** Per group: [hour, Σpnl×size, Σentry×size, n] for each hour bucket from the boundary on. */
   readonly buckets: Record<string, [number, number, number, number][]>;
   readonly rawCounts: Record<string, number>;
   readonly issues: IssueSummary;
@@ -67,7 +66,7 @@ export function loadCursor(
   } catch {
     return { ok: false, reason: 'no_cursor' };
   }
-  if (c.version !== 1 || c.trades !== tradesPath) return { ok: false, reason: 'no_cursor' };
+  if (c.version !== 2 || c.trades !== tradesPath) return { ok: false, reason: 'no_cursor' };
   if (c.fingerprint !== fingerprint) return { ok: false, reason: 'options_changed' };
   if (now < c.now) return { ok: false, reason: 'now_before_cursor' };
   const st = statSync(tradesPath);
@@ -77,7 +76,7 @@ export function loadCursor(
   return { ok: true, cursor: c };
 }
 
-/** Serialises the aggregate's buckets from `fromDay` on. */
+/** Serialises the aggregate's buckets from bucket `fromDay` on. */
 export function snapshotBuckets(agg: WindowAggregate, fromDay: number): CursorData['buckets'] {
   const out: CursorData['buckets'] = {};
   for (const g of agg.groups()) {
@@ -90,9 +89,9 @@ export function snapshotBuckets(agg: WindowAggregate, fromDay: number): CursorDa
   return out;
 }
 
-/** Restores the buckets of the days strictly after the boundary day. */
+/** Restores the buckets strictly after the one the cutoff falls in. */
 export function restoreBuckets(agg: WindowAggregate, buckets: CursorData['buckets']): void {
-  const boundary = Math.floor(agg.cutoff / DAY_MS);
+  const boundary = Math.floor(agg.cutoff / BUCKET_MS);
   for (const [g, rows] of Object.entries(buckets)) {
     for (const [d, pnl, cost, n] of rows) {
       if (d > boundary) agg.setBucket(g, d, { pnl, cost, n } satisfies DayBucket);
@@ -100,7 +99,13 @@ export function restoreBuckets(agg: WindowAggregate, buckets: CursorData['bucket
   }
 }
 
-/** Writes the cursor atomically. */
+/**
+ * Writes the cursor by temp file and rename, without fsync: it is only a cache. After a
+ * crash it is either the old one, the new one or unreadable (then the next run reads the
+ * whole log), and `DayRecordFiles.restore` cuts records it does not account for.
+ */
 export function writeCursor(path: string, c: CursorData): void {
-  atomicWriteFileSync(path, JSON.stringify(c));
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(c));
+  renameSync(tmp, path);
 }

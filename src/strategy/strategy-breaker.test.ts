@@ -1,4 +1,4 @@
-import { describe, it, beforeEach, afterEach } from 'node:test';
+import { describe, it, beforeEach, afterEach, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -153,6 +153,35 @@ describe('StrategyBreaker: every path', () => {
       /staleAfterMs must be > 0 \(got 0\)/,
     );
     assert.throws(() => new StrategyBreaker({ statePath: 'x', reloadIntervalMs: -1 }), /reloadIntervalMs/);
+  });
+});
+
+describe('StrategyBreaker on the wall clock (staleness pushed by a timer)', () => {
+  it('answers from the state, stale when already old, and flips to stale when its timer fires', () => {
+    const p = join(dir, 's.json');
+    const nowS = Math.floor(Date.now() / 1000);
+    writeFileSync(p, state(nowS - 48 * 3600, { NBA: { status: 'blocked' } }));
+    const old = new StrategyBreaker({ statePath: p, stateKey: 'sports', watch: false, reloadIntervalMs: 0 });
+    assert.equal(old.check('NBA').reason, 'state_stale_fail_open');
+    old.close();
+    mock.timers.enable({ apis: ['setTimeout'] });
+    try {
+      writeFileSync(p, state(nowS, { NBA: { status: 'blocked' } }));
+      const b = new StrategyBreaker({
+        statePath: p,
+        stateKey: 'sports',
+        watch: false,
+        reloadIntervalMs: 0,
+        staleAfterMs: 60_000,
+      });
+      assert.equal(b.check('NBA').reason, 'circuit_breaker_blocked');
+      assert.equal(b.check('EPL').reason, 'unknown_fail_open');
+      mock.timers.tick(61_001);
+      assert.equal(b.check('NBA').reason, 'state_stale_fail_open');
+      b.close();
+    } finally {
+      mock.timers.reset();
+    }
   });
 });
 

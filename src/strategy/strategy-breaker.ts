@@ -4,6 +4,9 @@ import { systemClock, type Clock } from '../util/clock.js';
 import {
   DEFAULT_STALE_AFTER_MS,
   EXCEPTION,
+  STATE_MISSING,
+  STATE_STALE,
+  UNKNOWN,
   decideCheck,
   parseStateText,
   type CheckResult,
@@ -35,8 +38,13 @@ export class StrategyBreaker {
   readonly #path: string;
   readonly #key: string;
   readonly #staleAfterMs: number;
-  readonly #clock: Clock;
+  /** Null with the wall clock: staleness is then pushed by a timer, not computed per call. */
+  readonly #clock: Clock | null;
   #state: LoadedState | null = null;
+  #answers: ReadonlyMap<string, CheckResult> = new Map();
+  /** When set, every key gets this answer (state missing, or stale). */
+  #fixed: CheckResult | null = STATE_MISSING;
+  #staleTimer: NodeJS.Timeout | undefined;
   #sig = '';
   #timer: NodeJS.Timeout | undefined;
   #watcher: FSWatcher | undefined;
@@ -53,7 +61,7 @@ export class StrategyBreaker {
     this.#path = opts.statePath;
     this.#key = opts.stateKey ?? 'strategies';
     this.#staleAfterMs = stale;
-    this.#clock = opts.clock ?? systemClock;
+    this.#clock = opts.clock === undefined || opts.clock === systemClock ? null : opts.clock;
     this.reload();
     if (every > 0) {
       this.#timer = setInterval(() => this.#poll(), every);
@@ -74,12 +82,43 @@ export class StrategyBreaker {
     }
   }
 
-  /** Allow or deny trading `key`. Never throws. */
+  /** Allow or deny trading `key`. Never throws, allocates nothing, makes no system call. */
   check(key: string): CheckResult {
     try {
-      return decideCheck(this.#state, key, this.#clock.now(), this.#staleAfterMs);
+      if (this.#clock !== null) return decideCheck(this.#state, key, this.#clock.now(), this.#staleAfterMs);
+      if (this.#fixed !== null) return this.#fixed;
+      return this.#answers.get(key) ?? UNKNOWN;
     } catch {
       return EXCEPTION;
+    }
+  }
+
+  /** Applies a newly loaded state: answers per key, and a timer that flips to stale on time. */
+  #apply(state: LoadedState | null): void {
+    this.#state = state;
+    if (this.#staleTimer !== undefined) clearTimeout(this.#staleTimer);
+    this.#staleTimer = undefined;
+    if (state === null) {
+      this.#fixed = STATE_MISSING;
+      return;
+    }
+    this.#answers = state.answers;
+    const staleAt = state.asOfMs + this.#staleAfterMs;
+    const wait = staleAt - Date.now();
+    if (wait < 0) {
+      this.#fixed = STATE_STALE;
+      return;
+    }
+    this.#fixed = null;
+    if (this.#clock === null) {
+      // Fires just past staleAt (the seed's test is `now - as_of > stale`); the poll re-checks too.
+      this.#staleTimer = setTimeout(
+        () => {
+          this.#fixed = STATE_STALE;
+        },
+        Math.min(wait + 1, 2 ** 31 - 1),
+      );
+      this.#staleTimer.unref();
     }
   }
 
@@ -89,27 +128,34 @@ export class StrategyBreaker {
     try {
       const st = statSync(this.#path, { throwIfNoEntry: false });
       if (st === undefined) {
-        this.#state = null;
         this.#sig = '';
+        this.#apply(null);
         return;
       }
       this.#sig = `${st.ino}:${st.size}:${st.mtimeMs}`;
-      this.#state = parseStateText(readFileSync(this.#path, 'utf8'), this.#key);
+      this.#apply(parseStateText(readFileSync(this.#path, 'utf8'), this.#key));
     } catch {
-      this.#state = null;
+      this.#apply(null);
     }
   }
 
   #poll(): void {
-    const st = statSync(this.#path, { throwIfNoEntry: false });
-    const sig = st === undefined ? '' : `${st.ino}:${st.size}:${st.mtimeMs}`;
-    if (sig !== this.#sig) this.reload();
+    try {
+      const st = statSync(this.#path, { throwIfNoEntry: false });
+      const sig = st === undefined ? '' : `${st.ino}:${st.size}:${st.mtimeMs}`;
+      if (sig !== this.#sig) this.reload();
+      else if (this.#fixed === null && this.#clock === null) this.#apply(this.#state); // a late stale timer
+    } catch {
+      this.#apply(null);
+    }
   }
 
   /** Stops the watch and the timer. */
   close(): void {
     this.#closed = true;
     if (this.#timer !== undefined) clearInterval(this.#timer);
+    if (this.#staleTimer !== undefined) clearTimeout(this.#staleTimer);
+    this.#staleTimer = undefined;
     this.#watcher?.close();
     this.#timer = undefined;
     this.#watcher = undefined;

@@ -30,7 +30,9 @@ const OTHER = 4; // true / false
  * Parses trade lines (flat JSON objects or CSV rows) in place in a decoded chunk, without
  * building objects: the fields' names are matched where they stand and numbers and ISO
  * timestamps are read from the characters. Lines the fast path does not cover (escapes,
- * nested values, odd spacing) go through `JSON.parse`, which stays the authority.
+ * nested values, odd spacing) go through `JSON.parse`, which stays the authority. One leniency:
+ * a raw control character inside a string other than the group and the timestamp is let
+ * through (strict JSON rejects it); it cannot change a figure.
  * After `parse()` returns `Trade`, read `group`, `ts`, `pnl`, `size`, `entry`; after `Issue`,
  * read `issue` and `issueField`.
  */
@@ -46,6 +48,8 @@ export class TradeLineParser {
   #slow = false;
   #s = '';
   readonly #known: string[] = [];
+  #bsIn = '';
+  #bsAt = -1;
 
   group = '';
   ts = 0;
@@ -100,7 +104,7 @@ export class TradeLineParser {
     this.#slow = false;
     if (this.#csv) {
       if (!this.#scanCsv(s, a, b)) return this.#fail('malformed', '');
-    } else if (!this.#scanJson(s, i, b)) {
+    } else if (this.#hasBackslash(s, a, b) || !this.#scanJson(s, i, b)) {
       let v: unknown;
       try {
         v = JSON.parse(s.slice(a, b));
@@ -193,6 +197,19 @@ export class TradeLineParser {
     return LineResult.Trade;
   }
 
+  /**
+   * Whether `s[a, b)` holds a backslash (an escape: the line goes to JSON.parse). The next
+   * backslash of the chunk is remembered, so the whole chunk is searched once, not per line.
+   */
+  #hasBackslash(s: string, a: number, b: number): boolean {
+    if (s !== this.#bsIn) {
+      this.#bsIn = s;
+      this.#bsAt = s.indexOf('\\');
+    }
+    if (this.#bsAt >= 0 && this.#bsAt < a) this.#bsAt = s.indexOf('\\', a);
+    return this.#bsAt >= 0 && this.#bsAt < b;
+  }
+
   /** Returns a known group name equal to `s[a, a + len)` without allocating, or slices a new one. */
   #intern(s: string, a: number, len: number): string {
     const known = this.#known;
@@ -224,13 +241,8 @@ export class TradeLineParser {
     for (;;) {
       if (s.charCodeAt(i) !== 34) return false;
       const k0 = i + 1;
-      let k1 = k0;
-      for (; k1 < b; k1++) {
-        const c = s.charCodeAt(k1);
-        if (c === 34) break;
-        if (c === 92 || c < 32) return false;
-      }
-      if (k1 >= b) return false;
+      const k1 = s.indexOf('"', k0);
+      if (k1 < 0 || k1 >= b) return false;
       i = k1 + 1;
       while (i < b && isWs(s.charCodeAt(i))) i++;
       if (s.charCodeAt(i) !== 58) return false;
@@ -243,13 +255,11 @@ export class TradeLineParser {
       let v1: number;
       if (c === 34) {
         v0 = i + 1;
-        v1 = v0;
-        for (; v1 < b; v1++) {
-          const d = s.charCodeAt(v1);
-          if (d === 34) break;
-          if (d === 92 || d < 32) return false;
+        v1 = s.indexOf('"', v0);
+        if (v1 < 0 || v1 >= b) return false;
+        if (slot === GROUP || slot === TS) {
+          for (let k = v0; k < v1; k++) if (s.charCodeAt(k) < 32) return false;
         }
-        if (v1 >= b) return false;
         i = v1 + 1;
         ty = STR;
       } else if (c === 45 || (c >= 48 && c <= 57)) {

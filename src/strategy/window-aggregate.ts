@@ -1,9 +1,11 @@
 import type { GroupFigures } from './types.js';
 
-/** Milliseconds in a UTC day: the bucket size of the window aggregate. */
+/** Milliseconds in a UTC day. */
 export const DAY_MS = 86_400_000;
+/** The bucket size of the window aggregate: one hour, so a rerun re-adds at most an hour of trades. */
+export const BUCKET_MS = 3_600_000;
 
-/** Sums of one group on one UTC day. */
+/** Sums of one group in one bucket (hour). */
 export interface DayBucket {
   pnl: number;
   cost: number;
@@ -11,8 +13,8 @@ export interface DayBucket {
 }
 
 /**
- * Per-group, per-UTC-day sums of the resolved trades with `ts >= cutoff`. Each bucket is
- * summed in file order, and a group's total is the sum of its buckets in day order; the
+ * Per-group, per-hour sums of the resolved trades with `ts >= cutoff`. Each bucket is
+ * summed in file order, and a group's total is the sum of its buckets in time order; the
  * incremental path builds the very same buckets, so a rerun gives the same figures to the bit.
  */
 export class WindowAggregate {
@@ -35,7 +37,7 @@ export class WindowAggregate {
       this.beforeWindow++;
       return false;
     }
-    const day = Math.floor(ts / DAY_MS);
+    const day = Math.floor(ts / BUCKET_MS);
     let bucket: DayBucket | undefined;
     if (group === this.#lastGroup && this.#lastDays !== undefined && day === this.#lastDay) {
       bucket = this.#lastBucket as DayBucket;
@@ -83,7 +85,7 @@ export class WindowAggregate {
     return this.#groups.get(group);
   }
 
-  /** Totals per group, summing buckets in ascending day order. */
+  /** Totals per group, summing buckets in ascending time order. */
   figures(): Map<string, GroupFigures> {
     const out = new Map<string, GroupFigures>();
     for (const [g, days] of this.#groups) {
