@@ -54,6 +54,27 @@ function positive(option: string, value: number, allowInfinity = false): number 
   return value;
 }
 
+/**
+ * A predicate that throws would reject the breaker's own observer promise (an unhandled rejection):
+ * a throwing predicate counts the call as a failure, and says so once as a process warning.
+ */
+function guarded(option: string, predicate: ((value: unknown) => boolean) | undefined) {
+  if (predicate === undefined) return undefined;
+  if (typeof predicate !== 'function')
+    throw new RangeError(`CircuitBreaker ${option} must be a function, got ${typeof predicate}`);
+  let warned = false;
+  return (value: unknown): boolean => {
+    try {
+      return predicate(value);
+    } catch (err) {
+      if (!warned)
+        process.emitWarning(`warden: breaker ${option} threw: ${String(err)}`, 'WardenPredicateWarning');
+      warned = true;
+      return true;
+    }
+  };
+}
+
 /** Validates breaker options; a bad value throws a RangeError naming the option and the value. */
 export function resolveBreakerOptions(options: CircuitBreakerOptions): ResolvedBreakerOptions {
   const openMs = options.openMs ?? 30_000;
@@ -71,8 +92,8 @@ export function resolveBreakerOptions(options: CircuitBreakerOptions): ResolvedB
     halfOpenProbes,
     probeTimeoutMs: positive('probeTimeoutMs', options.probeTimeoutMs ?? 30_000),
     slowCallMs: positive('slowCallMs', options.slowCallMs ?? Infinity, true),
-    isFailure: options.isFailure,
-    isResultFailure: options.isResultFailure,
+    isFailure: guarded('isFailure', options.isFailure),
+    isResultFailure: guarded('isResultFailure', options.isResultFailure),
     captureStack: options.captureStack ?? false,
     clock: options.clock ?? systemClock,
     random: options.random ?? Math.random,

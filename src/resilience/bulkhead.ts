@@ -1,6 +1,7 @@
 import { BulkheadFullError } from './bulkhead-full-error.js';
 import { abortReason } from './sleep.js';
 import {
+  neverAbortedSignal,
   toContext,
   type ExecuteContext,
   type ExecuteOptions,
@@ -68,7 +69,8 @@ export class Bulkhead implements Policy {
           reject(abortReason(ctx.signal));
         },
       };
-      ctx.signal.addEventListener('abort', waiter.onAbort, { once: true });
+      if (ctx.signal !== neverAbortedSignal)
+        ctx.signal.addEventListener('abort', waiter.onAbort, { once: true });
       this.#queue.push(waiter);
     });
   }

@@ -281,6 +281,23 @@ describe('CircuitBreaker', () => {
     assert.equal(restored.state, 'forced-open');
   });
 
+  it('a throwing predicate counts as a failure instead of an unhandled rejection', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w.message);
+    process.on('warning', onWarning);
+    const b = new CircuitBreaker({
+      rule: new ConsecutiveRule(1),
+      isResultFailure: () => {
+        throw new Error('bad predicate');
+      },
+    });
+    await b.execute(ok);
+    await new Promise((r) => setImmediate(r));
+    process.off('warning', onWarning);
+    assert.equal(b.state, 'open');
+    assert.ok(warnings.some((w) => w.includes('bad predicate')));
+  });
+
   it('rejects bad options with a RangeError naming the option', () => {
     assert.throws(() => new CircuitBreaker({ openMs: -1 }), /openMs.*-1/);
     assert.throws(() => new CircuitBreaker({ halfOpenProbes: 0 }), /halfOpenProbes.*0/);

@@ -1,3 +1,4 @@
+import { neverAbortedSignal } from './policy.js';
 import { systemTimers, type Timers } from './timers.js';
 
 /**
@@ -10,6 +11,8 @@ export function abortableSleep(
   timers: Timers = systemTimers,
 ): Promise<void> {
   if (signal.aborted) return Promise.reject(abortReason(signal));
+  if (signal === neverAbortedSignal)
+    return new Promise<void>((resolve) => void timers.setTimeout(resolve, ms)); // nothing to listen to
   return new Promise<void>((resolve, reject) => {
     const onAbort = (): void => {
       timers.clearTimeout(handle);

@@ -1,7 +1,7 @@
 import { abortReason } from './sleep.js';
 import { TimeoutError } from './timeout-error.js';
 import { systemTimers, type Timers } from './timers.js';
-import { toContext, type ExecuteOptions, type Policy, type Protected } from './policy.js';
+import { neverAbortedSignal, toContext, type ExecuteOptions, type Policy, type Protected } from './policy.js';
 
 /**
  * - `cooperative`: at the limit the signal aborts and the policy waits for `fn` to stop (it must honour the signal);
@@ -44,7 +44,8 @@ export class TimeoutPolicy implements Policy {
     if (parent.signal.aborted) return Promise.reject(abortReason(parent.signal));
     const controller = new AbortController();
     const onParentAbort = (): void => controller.abort(abortReason(parent.signal));
-    parent.signal.addEventListener('abort', onParentAbort, { once: true });
+    const listens = parent.signal !== neverAbortedSignal; // the shared default signal gets no listeners
+    if (listens) parent.signal.addEventListener('abort', onParentAbort, { once: true });
     const abandon = this.mode === 'abandon';
     let timedOut = false;
     let pending: Promise<T>;
@@ -61,13 +62,13 @@ export class TimeoutPolicy implements Policy {
         controller.abort(error);
         if (abandon) {
           pending.catch(swallow); // its outcome is the caller's to read from error.pending
-          parent.signal.removeEventListener('abort', onParentAbort);
+          if (listens) parent.signal.removeEventListener('abort', onParentAbort);
           reject(error);
         }
       }, this.ms);
       const done = (): void => {
         this.#timers.clearTimeout(timer);
-        parent.signal.removeEventListener('abort', onParentAbort);
+        if (listens) parent.signal.removeEventListener('abort', onParentAbort);
       };
       pending.then(
         (value) => {
