@@ -186,6 +186,59 @@ describe('warden evaluate / check (process level)', () => {
     assert.equal(warden('strategy', 'block', 'NBA', '--by', 'bob', '--state', 'state.json').code, 1);
   });
 
+  it('records shadow trades from the command line and recovers a blocked strategy on them', () => {
+    const now = Date.now();
+    for (let i = 0; i < 20; i++) {
+      const ts = new Date(now - 3_600_000 + i * 1000).toISOString();
+      assert.equal(
+        warden('strategy', 'shadow', 'record', `sig-${i}`, 'NHL', '--entry', '50', '--size', '2', '--ts', ts)
+          .code,
+        0,
+      );
+      assert.equal(warden('strategy', 'shadow', 'resolve', `sig-${i}`, '--pnl', '5').code, 0);
+    }
+    // NHL was unblocked by hand above; block it again, then evaluate: it recovers on 20 shadow trades
+    warden(
+      'strategy',
+      'block',
+      'NHL',
+      '--reason',
+      'test',
+      '--by',
+      'ci',
+      '--state',
+      's2.json',
+      '--state-key',
+      'sports',
+    );
+    const st = JSON.parse(readFileSync(join(dir, 's2.json'), 'utf8')) as {
+      sports: Record<string, Record<string, unknown>>;
+    };
+    delete st.sports['NHL']?.['override']; // an automatic trip, not a manual block
+    writeFileSync(join(dir, 's2.json'), JSON.stringify(st));
+    const r = warden(
+      'evaluate',
+      '--trades',
+      'trades.jsonl',
+      '--state',
+      's2.json',
+      '--state-key',
+      'sports',
+      '--min-n',
+      '20',
+      '--json',
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as {
+      sports: Record<string, { status: string; reason: string; shadow_n_30d: number }>;
+    };
+    assert.deepEqual(
+      [out.sports['NHL']?.status, out.sports['NHL']?.reason, out.sports['NHL']?.shadow_n_30d],
+      ['active', 'recovered', 20],
+    );
+    assert.equal(warden('strategy', 'shadow', 'resolve', 'x', '--pnl', 'lots').code, 1);
+  });
+
   it('rejects bad input with a one-line error naming the option', () => {
     for (const [args, re] of [
       [['--trip', 'abc'], /^warden: --trip must be a number \(got "abc"\)\n$/],

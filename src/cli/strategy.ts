@@ -8,6 +8,7 @@ import {
   evaluateStrategies,
   parseIsoMs,
   runTune,
+  ShadowLedger,
   type EvaluationOptions,
 } from '../strategy/index.js';
 import { CliError } from './cli-error.js';
@@ -238,6 +239,40 @@ export function registerStrategyCommands(program: Command): void {
         },
       );
   }
+
+  const shadow = group
+    .command('shadow')
+    .description('shadow trades: rejected signals and their would-be outcomes');
+  shadow
+    .command('record <id> <key>')
+    .description('log a rejected signal of strategy KEY under id ID')
+    .requiredOption('--entry <cents>', 'entry price in cents (entry_price_c)')
+    .requiredOption('--size <n>', 'size')
+    .option('--ts <iso>', 'time of the signal (default now)')
+    .action((id: string, key: string, f: { entry: string; size: string; ts?: string }, cmd: Command) => {
+      const loaded = configFor(cmd);
+      mkdirSync(loaded.dataDir, { recursive: true });
+      const ledger = new ShadowLedger(inData(loaded, loaded.config.strategy.shadow));
+      ledger.record({
+        id,
+        key,
+        ts: new Date(nowOf(f.ts)).toISOString(),
+        entryPriceC: num('--entry', f.entry) as number,
+        size: num('--size', f.size) as number,
+      });
+    });
+  shadow
+    .command('resolve <id>')
+    .description('report the outcome of rejected signal ID')
+    .requiredOption('--pnl <cents>', 'P&L per unit in cents (pnl_c)')
+    .action((id: string, f: { pnl: string }, cmd: Command) => {
+      const loaded = configFor(cmd);
+      mkdirSync(loaded.dataDir, { recursive: true });
+      new ShadowLedger(inData(loaded, loaded.config.strategy.shadow)).resolve(
+        id,
+        num('--pnl', f.pnl) as number,
+      );
+    });
 
   program
     .command('tune')
