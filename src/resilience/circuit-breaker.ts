@@ -15,7 +15,10 @@ import type {
   SuccessEvent,
   TransitionReason,
 } from './breaker-types.js';
-import { CircuitOpenError, type RejectingState } from './circuit-open-error.js';
+import type { RejectingState } from './circuit-open-error.js';
+import { ForcedHolds } from './forced-holds.js';
+import { HalfOpenProbes } from './half-open-probes.js';
+import { OpenRejections } from './open-rejections.js';
 import { EventSource, type Subscribe } from './event.js';
 import { fusedCall, fusedFailure, fusedSuccess, type Fusable } from './fused-call.js';
 import type { Isolatable, Isolation } from './isolation.js';
@@ -28,17 +31,7 @@ import {
   type Protected,
 } from './policy.js';
 import type { TripRule } from './trip-rule.js';
-
-const noop = (): void => {};
-
-const STATE_NAMES: readonly BreakerStateName[] = [
-  'closed',
-  'open',
-  'half-open',
-  'forced-open',
-  'forced-closed',
-  'disabled',
-];
+import { buildStats, zeroTimeInState } from './breaker-stats.js';
 
 /**
  * A circuit breaker: closed, open, half-open, plus manual forced-open / forced-closed / disabled.
@@ -56,7 +49,7 @@ export class CircuitBreaker implements Policy, Isolatable, Fusable {
   #fast = true;
   /** No result predicate and no success listener: a success on the fast path is only counted. */
   #plain = true;
-  #rejected: { readonly error: CircuitOpenError; readonly promise: Promise<never> } | undefined;
+  readonly #rejections: OpenRejections;
   /** Read the clock before and after calls (slow-call bound, or duration listeners). */
   #timed: boolean;
   /** The rule reads the clock when a call is recorded (time window). */
@@ -66,23 +59,13 @@ export class CircuitBreaker implements Policy, Isolatable, Fusable {
   #trips = 0;
   #totalTrips = 0;
   #lastOpenMs = 0;
-  #probesAdmitted = 0;
-  #probeSuccesses = 0;
-  readonly #probeStarts: Float64Array;
-  /** Forced-open holds: token -> until (Infinity for "until released"). */
-  readonly #holds = new Map<object, number>();
+  readonly #probes: HalfOpenProbes;
+  readonly #holds = new ForcedHolds();
   #successes = 0;
   #failures = 0;
   #slowCalls = 0;
-  #rejections = 0;
-  readonly #timeIn: Record<BreakerStateName, number> = {
-    closed: 0,
-    open: 0,
-    'half-open': 0,
-    'forced-open': 0,
-    'forced-closed': 0,
-    disabled: 0,
-  };
+  #rejected = 0;
+  readonly #timeIn = zeroTimeInState();
   readonly #stateChange = new EventSource<StateChangeEvent>();
   readonly #success = new EventSource<SuccessEvent>(() => this.#retime());
   readonly #failure = new EventSource<FailureEvent>(() => this.#retime());
@@ -102,7 +85,8 @@ export class CircuitBreaker implements Policy, Isolatable, Fusable {
     this.name = this.#o.name;
     this.#rule = this.#o.rule;
     this.#clock = this.#o.clock;
-    this.#probeStarts = new Float64Array(this.#o.halfOpenProbes).fill(NaN);
+    this.#probes = new HalfOpenProbes(this.#o.halfOpenProbes);
+    this.#rejections = new OpenRejections(this.name, this.#o.captureStack);
     this.#state = { state: 'closed', since: this.#clock.now() };
     this.#timed = false;
     this.#retime();
@@ -198,10 +182,8 @@ export class CircuitBreaker implements Policy, Isolatable, Fusable {
       case 'forced-open':
         return this.#rejection(s.state, now);
       case 'half-open': {
-        if (this.#probesAdmitted >= this.#o.halfOpenProbes) return this.#rejection('half-open', now);
-        const slot = this.#probesAdmitted++;
-        this.#probeStarts[slot] = now;
-        return this.#run(fn, ctx, now, slot);
+        const slot = this.#probes.admit(now);
+        return slot < 0 ? this.#rejection('half-open', now) : this.#run(fn, ctx, now, slot);
       }
       default:
         return s satisfies never;
@@ -245,9 +227,9 @@ export class CircuitBreaker implements Policy, Isolatable, Fusable {
     }
     if (slot >= 0) {
       if (generation !== this.#generation) return; // a probe from an earlier half-open: too late to count
-      this.#probeStarts[slot] = NaN;
+      const succeeded = this.#probes.finish(slot, !failed && !slow);
       if (failed || slow) this.#trip(now, 'probe-failed');
-      else if (++this.#probeSuccesses >= this.#o.halfOpenProbes) this.#close(now, 'probe-succeeded');
+      else if (succeeded >= this.#o.halfOpenProbes) this.#close(now, 'probe-succeeded');
       return;
     }
     const tag = this.#state.state;
@@ -257,24 +239,12 @@ export class CircuitBreaker implements Policy, Isolatable, Fusable {
     } else if (tag === 'forced-closed') this.#rule.record(failed, slow, now);
   }
 
-  /**
-   * A refusal: one rejected promise per (state, retryAfter), made once and handled up front, so
-   * a rejection costs no Error, no stack and no unhandled-rejection bookkeeping. The error is
-   * shared by the rejections of one open period; `captureStack` makes a fresh one each time.
-   */
+  /** A refusal; see OpenRejections for why it costs no Error per call. */
   #rejection<T>(state: RejectingState, now: number): Promise<T> {
-    this.#rejections++;
+    this.#rejected++;
     const retryAfter = this.#retryAfter(now);
     if (this.#reject.size > 0) this.#reject.emit({ breaker: this.name, state, retryAfter });
-    if (this.#o.captureStack) return Promise.reject(new CircuitOpenError(this.name, state, retryAfter, true));
-    const cached = this.#rejected;
-    if (cached !== undefined && cached.error.state === state && cached.error.retryAfter === retryAfter)
-      return cached.promise as Promise<T>;
-    const error = new CircuitOpenError(this.name, state, retryAfter);
-    const promise = Promise.reject(error);
-    promise.catch(noop);
-    this.#rejected = { error, promise };
-    return promise;
+    return this.#rejections.get(state, retryAfter);
   }
 
   /** Applies the transitions that time alone causes: open period over, forced period over, hung probe. */
@@ -283,18 +253,12 @@ export class CircuitBreaker implements Policy, Isolatable, Fusable {
     if (s.state === 'open') {
       if (now >= s.until) this.#enter({ state: 'half-open', since: now, trips: this.#trips }, 'open-elapsed');
     } else if (s.state === 'forced-open') {
-      if (now >= this.#forcedUntil()) {
+      if (now >= this.#holds.until()) {
         this.#holds.clear();
         this.#enter({ state: 'half-open', since: now, trips: this.#trips }, 'released');
       }
-    } else if (s.state === 'half-open') {
-      for (let i = 0; i < this.#probesAdmitted; i++) {
-        const started = this.#probeStarts[i] as number;
-        if (!Number.isNaN(started) && now - started >= this.#o.probeTimeoutMs) {
-          this.#trip(now, 'probe-hung');
-          return;
-        }
-      }
+    } else if (s.state === 'half-open' && this.#probes.hung(now, this.#o.probeTimeoutMs)) {
+      this.#trip(now, 'probe-hung');
     }
   }
 
@@ -320,13 +284,11 @@ export class CircuitBreaker implements Policy, Isolatable, Fusable {
     const prev = this.#state;
     this.#timeIn[prev.state] += Math.max(0, next.since - prev.since);
     this.#state = next;
-    this.#rejected = undefined;
+    this.#rejections.clear();
     this.#closed = next.state === 'closed';
     this.#fast = this.#closed && !this.#timed;
     this.#generation++;
-    this.#probesAdmitted = 0;
-    this.#probeSuccesses = 0;
-    this.#probeStarts.fill(NaN);
+    this.#probes.reset();
     if (this.#stateChange.size > 0)
       this.#stateChange.emit({ breaker: this.name, from: prev.state, to: next, reason });
   }
@@ -339,18 +301,6 @@ export class CircuitBreaker implements Policy, Isolatable, Fusable {
     this.#fast = this.#closed && !this.#timed;
   }
 
-  #oldestProbe(now: number): number {
-    let oldest = now;
-    for (const started of this.#probeStarts) if (started < oldest) oldest = started;
-    return oldest;
-  }
-
-  #forcedUntil(): number {
-    let until = 0;
-    for (const u of this.#holds.values()) if (u > until) until = u;
-    return until;
-  }
-
   #retryAfter(now: number): number | null {
     const s = this.#state;
     switch (s.state) {
@@ -359,9 +309,7 @@ export class CircuitBreaker implements Policy, Isolatable, Fusable {
       case 'forced-open':
         return s.until;
       case 'half-open':
-        return this.#probesAdmitted < this.#o.halfOpenProbes
-          ? now
-          : this.#oldestProbe(now) + this.#o.probeTimeoutMs;
+        return this.#probes.nextSlotAt(now, this.#o.probeTimeoutMs);
       case 'closed':
       case 'forced-closed':
       case 'disabled':
@@ -398,8 +346,7 @@ export class CircuitBreaker implements Policy, Isolatable, Fusable {
     if (Number.isNaN(until))
       throw new RangeError(`CircuitBreaker forceOpen until must be a number, got ${until}`);
     const now = this.#clock.now();
-    const token = {};
-    this.#holds.set(token, until);
+    const token = this.#holds.add(until);
     this.#forceOpenState(now, options.reason ?? 'forced open');
     const release = (): void => {
       if (!this.#holds.delete(token)) return;
@@ -412,7 +359,7 @@ export class CircuitBreaker implements Policy, Isolatable, Fusable {
   }
 
   #forceOpenState(now: number, reason: string): void {
-    const forcedUntil = this.#forcedUntil();
+    const forcedUntil = this.#holds.until();
     if (now >= forcedUntil) return this.#refresh(now);
     const until = forcedUntil === Infinity ? null : forcedUntil;
     const s = this.#state;
@@ -442,27 +389,16 @@ export class CircuitBreaker implements Policy, Isolatable, Fusable {
   stats(): BreakerStats {
     const now = this.#clock.now();
     this.#refresh(now);
-    const w = this.#rule.snapshot(now);
-    const timeInState = { ...this.#timeIn };
-    timeInState[this.#state.state] += Math.max(0, now - this.#state.since);
-    return {
-      name: this.name,
-      state: this.#state.state,
-      since: this.#state.since,
+    return buildStats(this.name, this.#state, now, {
       retryAfter: this.#retryAfter(now),
-      calls: this.#successes + this.#failures,
       successes: this.#successes,
       failures: this.#failures,
       slowCalls: this.#slowCalls,
-      rejections: this.#rejections,
+      rejections: this.#rejected,
       trips: this.#totalTrips,
-      window: {
-        ...w,
-        failureRate: w.calls === 0 ? 0 : w.failures / w.calls,
-        slowCallRate: w.calls === 0 ? 0 : w.slowCalls / w.calls,
-      },
-      timeInState,
-    };
+      window: this.#rule.snapshot(now),
+      timeIn: this.#timeIn,
+    });
   }
 
   /** The state to carry over a restart (see `initialState`). */
@@ -478,7 +414,7 @@ export class CircuitBreaker implements Policy, Isolatable, Fusable {
   }
 
   #restore(json: BreakerJSON): void {
-    if (json.v !== 1 || !STATE_NAMES.includes(json.state.state)) return;
+    if (json.v !== 1 || !Object.hasOwn(this.#timeIn, json.state.state)) return;
     const now = this.#clock.now();
     this.#trips = Number.isInteger(json.trips) && json.trips >= 0 ? json.trips : 0;
     this.#lastOpenMs = Number.isFinite(json.lastOpenMs) ? json.lastOpenMs : 0;
@@ -493,7 +429,7 @@ export class CircuitBreaker implements Policy, Isolatable, Fusable {
       case 'half-open':
         return this.#enter({ state: 'half-open', since: now, trips: this.#trips }, 'open-elapsed');
       case 'forced-open':
-        this.#holds.set({}, s.until ?? Infinity); // no handle: only reset() or forceClosed() clears it
+        this.#holds.add(s.until ?? Infinity); // no handle: only reset() or forceClosed() clears it
         return this.#forceOpenState(now, s.reason);
       case 'forced-closed':
         return this.forceClosed();
