@@ -41,6 +41,9 @@ describe('CircuitBreaker', () => {
     assert.equal(err.code, 'E_CIRCUIT_OPEN');
     assert.equal(err.retryAfter, 6000);
     assert.equal(b.retryAfter, 6000);
+    assert.equal(b.allows(), false);
+    clock.advance(5000);
+    assert.equal(b.allows(), true, 'half-open, a probe slot is free');
     assert.equal(err.stack?.split('\n').length, 1, 'no stack frames by default');
   });
 

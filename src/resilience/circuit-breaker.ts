@@ -337,6 +337,15 @@ export class CircuitBreaker implements Policy, Isolatable, Fusable {
     return this.#retryAfter(now);
   }
 
+  /** Whether a call made now would be let through, as a value (for a gate's check); reserves no probe. */
+  allows(): boolean {
+    if (this.#closed) return true;
+    const now = this.#clock.now();
+    this.#refresh(now);
+    const at = this.#retryAfter(now);
+    return at !== null && at <= now;
+  }
+
   /**
    * Forces the breaker open: until `until` (epoch ms), or until the returned hold is released.
    * It never drifts to half-open while a hold lasts; with no hold left it goes half-open and probes.

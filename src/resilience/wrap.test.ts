@@ -66,6 +66,36 @@ describe('wrap', () => {
     assert.equal(calls, 2);
   });
 
+  it('an order that times out is looked up, not sent twice (retry + breaker + abandon timeout)', async () => {
+    const timers = new FakeTimers();
+    const placed: string[] = [];
+    const policy = wrap(
+      new RetryPolicy({
+        sideEffect: true,
+        maxAttempts: 3,
+        backoff: constantBackoff(10),
+        clock: timers.clock,
+        timers,
+      }),
+      new CircuitBreaker({ clock: timers.clock }),
+      new TimeoutPolicy({ ms: 1000, mode: 'abandon', timers }),
+    );
+    const createOrder = (): Promise<string> =>
+      new Promise((resolve) => {
+        placed.push('cid-1'); // the exchange accepts it at once, but the answer is slow
+        timers.setTimeout(() => resolve('order-1'), 5000);
+      });
+    const p = policy.execute(createOrder, {
+      resolveAmbiguous: async () =>
+        placed.includes('cid-1')
+          ? { outcome: 'applied', value: 'order-1 (found by client id)' }
+          : { outcome: 'not-applied' },
+    });
+    await timers.advance(1000);
+    assert.equal(await p, 'order-1 (found by client id)');
+    assert.deepEqual(placed, ['cid-1'], 'sent once');
+  });
+
   it('refuses an empty composition', () => {
     assert.throws(() => wrap(), RangeError);
   });
