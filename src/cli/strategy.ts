@@ -9,6 +9,7 @@ import {
   parseIsoMs,
   runTune,
   ShadowLedger,
+  strategyPaths,
   type EvaluationOptions,
 } from '../strategy/index.js';
 import { CliError } from './cli-error.js';
@@ -99,8 +100,9 @@ export function registerStrategyCommands(program: Command): void {
       const s = loaded.config.strategy;
       const options = evaluationOptions(loaded, f);
       const now = nowOf(f.now);
-      const statePath = f.state !== undefined ? resolve(f.state) : inData(loaded, s.state);
-      const tradesPath = resolve(f.trades ?? s.trades);
+      const paths = strategyPaths(s, loaded.dataDir);
+      const statePath = f.state !== undefined ? resolve(f.state) : paths.state;
+      const tradesPath = f.trades !== undefined ? resolve(f.trades) : paths.trades;
       mkdirSync(loaded.dataDir, { recursive: true });
       let r;
       try {
@@ -109,8 +111,8 @@ export function registerStrategyCommands(program: Command): void {
           statePath,
           now,
           options,
-          shadowPath: inData(loaded, s.shadow),
-          cursorPath: s.incremental ? resolve(loaded.dataDir, 'strategy-cursor.json') : null,
+          shadowPath: paths.shadow,
+          cursorPath: paths.cursor,
           full: f.full === true,
         });
       } catch (err) {
@@ -212,7 +214,7 @@ export function registerStrategyCommands(program: Command): void {
             r = applyOverride({
               statePath,
               stateKey: f.stateKey ?? s.stateKey,
-              auditPath: resolve(loaded.dataDir, 'strategy-overrides.jsonl'),
+              auditPath: strategyPaths(s, loaded.dataDir).overrides,
               key,
               action,
               reason: f.reason,

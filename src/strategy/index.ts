@@ -22,3 +22,4 @@ export * from './tune-report.js';
 export * from './tune.js';
 export * from './evaluation-schedule.js';
 export * from './synthetic-log.js';
+export * from './from-config.js';

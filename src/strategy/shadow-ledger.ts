@@ -46,6 +46,10 @@ export class ShadowLedger {
 
   /** Logs a rejected signal. */
   record(r: ShadowRecord): void {
+    if (typeof r.id !== 'string' || r.id === '')
+      throw new RangeError(`id must be a non-empty string (got ${JSON.stringify(r.id)})`);
+    if (typeof r.key !== 'string' || r.key === '')
+      throw new RangeError(`key must be a non-empty string (got ${JSON.stringify(r.key)})`);
     if (!Number.isFinite(r.entryPriceC))
       throw new RangeError(`entryPriceC must be a finite number (got ${r.entryPriceC})`);
     if (!Number.isFinite(r.size)) throw new RangeError(`size must be a finite number (got ${r.size})`);
