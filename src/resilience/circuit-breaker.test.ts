@@ -301,6 +301,19 @@ describe('CircuitBreaker', () => {
     assert.ok(warnings.some((w) => w.includes('bad predicate')));
   });
 
+  it('a garbled saved state cannot wedge it open', () => {
+    const clock = new ManualClock(0);
+    const bad = {
+      v: 1,
+      name: 'x',
+      state: { state: 'open', since: 0, until: 'soon', trips: 1 },
+      trips: 1,
+      lastOpenMs: 0,
+      rule: { kind: 'nope' },
+    } as unknown as ReturnType<CircuitBreaker['toJSON']>;
+    assert.equal(new CircuitBreaker({ clock, initialState: bad }).state, 'half-open');
+  });
+
   it('rejects bad options with a RangeError naming the option', () => {
     assert.throws(() => new CircuitBreaker({ openMs: -1 }), /openMs.*-1/);
     assert.throws(() => new CircuitBreaker({ halfOpenProbes: 0 }), /halfOpenProbes.*0/);

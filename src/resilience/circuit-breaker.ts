@@ -433,13 +433,16 @@ export class CircuitBreaker implements Policy, Isolatable, Fusable {
       case 'closed':
         return;
       case 'open':
+        if (!Number.isFinite(s.until) || !Number.isFinite(s.since))
+          return this.#enter({ state: 'half-open', since: now, trips: this.#trips }, 'open-elapsed');
         this.#enter({ ...s, since: Math.min(s.since, now) }, 'tripped');
         return this.#refresh(now); // its open period over: half-open, probing
       case 'half-open':
         return this.#enter({ state: 'half-open', since: now, trips: this.#trips }, 'open-elapsed');
       case 'forced-open':
-        this.#holds.add(s.until ?? Infinity); // no handle: only reset() or forceClosed() clears it
-        return this.#forceOpenState(now, s.reason);
+        // No handle: only reset() or forceClosed() clears it. A garbled time holds it until then too.
+        this.#holds.add(typeof s.until === 'number' && !Number.isNaN(s.until) ? s.until : Infinity);
+        return this.#forceOpenState(now, typeof s.reason === 'string' ? s.reason : 'restored');
       case 'forced-closed':
         return this.forceClosed();
       case 'disabled':

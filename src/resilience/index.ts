@@ -4,7 +4,7 @@ export * from './timers.js';
 export * from './fake-timers.js';
 export * from './sleep.js';
 export * from './backoff.js';
-export * from './trip-rule.js';
+export type { TripRule, TripRuleJSON, WindowSnapshot } from './trip-rule.js';
 export * from './consecutive-rule.js';
 export * from './count-window-rule.js';
 export * from './time-window-rule.js';
