@@ -1,0 +1,232 @@
+import { describe, it, beforeEach, afterEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { ManualClock } from '../util/clock.js';
+import { CheckpointStore } from './checkpoint-store.js';
+import { CheckpointStateError } from './checkpoint-state-error.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'warden-ckpt-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const files = (): string[] => readdirSync(dir).sort();
+const pathOf = (seq: number): string => join(dir, `checkpoint-${String(seq).padStart(12, '0')}.ckpt`);
+
+/** Splits a checkpoint file into its header object and payload bytes. */
+function split(file: string): { header: Record<string, unknown>; payload: Buffer } {
+  const bytes = readFileSync(file);
+  const nl = bytes.indexOf(0x0a);
+  return {
+    header: JSON.parse(bytes.toString('utf8', 0, nl)) as Record<string, unknown>,
+    payload: bytes.subarray(nl + 1),
+  };
+}
+function join2(header: Record<string, unknown>, payload: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(JSON.stringify(header) + '\n'), payload]);
+}
+
+describe('CheckpointStore', () => {
+  it('round-trips a state with its header fields', () => {
+    const clock = new ManualClock(1_700_000_000_000);
+    const store = CheckpointStore.open(dir, { clock });
+    const state = { positions: { BTC: { size: 0.5, entry: 61234.5 } }, orders: ['a', 'b'], note: 'é✓' };
+    const saved = store.save(state);
+    assert.equal(saved.seq, 1);
+    assert.equal(saved.savedAt, 1_700_000_000_000);
+    assert.equal(saved.file, pathOf(1));
+    const loaded = store.loadLatest();
+    assert.ok(loaded);
+    assert.deepEqual(loaded.skipped, []);
+    assert.deepEqual(loaded.checkpoint.state, state);
+    assert.equal(loaded.checkpoint.seq, 1);
+    assert.equal(loaded.checkpoint.sha256, saved.sha256);
+    assert.equal(loaded.checkpoint.length, Buffer.byteLength(JSON.stringify(state)));
+    assert.equal(loaded.checkpoint.sha256, createHash('sha256').update(JSON.stringify(state)).digest('hex'));
+  });
+
+  it('returns null for an empty directory', () => {
+    assert.equal(CheckpointStore.open(dir).loadLatest(), null);
+  });
+
+  it('increments the sequence and continues it after a reopen', () => {
+    const a = CheckpointStore.open(dir);
+    assert.deepEqual([a.save(1).seq, a.save(2).seq, a.save(3).seq], [1, 2, 3]);
+    const b = CheckpointStore.open(dir);
+    assert.equal(b.loadLatest()?.checkpoint.state, 3);
+    assert.equal(b.save(4).seq, 4);
+    assert.equal(CheckpointStore.open(dir).loadLatest()?.checkpoint.seq, 4);
+  });
+
+  it('continues the sequence after the highest file name, even a corrupt one', () => {
+    const a = CheckpointStore.open(dir);
+    a.save('x');
+    writeFileSync(pathOf(41), 'garbage');
+    const b = CheckpointStore.open(dir);
+    assert.equal(b.save('y').seq, 42);
+  });
+
+  it('keeps the last N and deletes older ones', () => {
+    const store = CheckpointStore.open(dir, { keep: 3 });
+    for (let i = 1; i <= 7; i++) store.save({ i });
+    assert.deepEqual(
+      files(),
+      [5, 6, 7].map((s) => `checkpoint-${String(s).padStart(12, '0')}.ckpt`),
+    );
+    assert.deepEqual(store.loadLatest()?.checkpoint.state, { i: 7 });
+  });
+
+  it('prunes on top of what a previous run left', () => {
+    const a = CheckpointStore.open(dir, { keep: 5 });
+    for (let i = 1; i <= 5; i++) a.save(i);
+    const b = CheckpointStore.open(dir, { keep: 2 });
+    b.save(6);
+    assert.equal(files().length, 2);
+    assert.equal(b.loadLatest()?.checkpoint.state, 6);
+  });
+
+  it('removes stray temp files on open and ignores unrelated files', () => {
+    writeFileSync(join(dir, '.checkpoint-000000000003.ckpt.tmp'), 'half a write');
+    writeFileSync(join(dir, 'README'), 'not mine');
+    CheckpointStore.open(dir);
+    assert.deepEqual(files(), ['README']);
+  });
+
+  it('creates the directory when it does not exist', () => {
+    const store = CheckpointStore.open(join(dir, 'a', 'b'));
+    store.save({ ok: true });
+    assert.deepEqual(store.loadLatest()?.checkpoint.state, { ok: true });
+  });
+
+  it('rejects a state JSON cannot hold, without spending a sequence number', () => {
+    const store = CheckpointStore.open(dir);
+    assert.throws(() => store.save(undefined), CheckpointStateError);
+    assert.throws(() => store.save({ n: 1n }), { code: 'E_CHECKPOINT_STATE' });
+    const cyc: Record<string, unknown> = {};
+    cyc.self = cyc;
+    assert.throws(() => store.save(cyc), CheckpointStateError);
+    assert.equal(store.save(1).seq, 1);
+    assert.deepEqual(files().length, 1);
+  });
+
+  it('validates its options', () => {
+    assert.throws(() => CheckpointStore.open(dir, { keep: 0 }), /keep.*0/);
+    assert.throws(() => CheckpointStore.open(dir, { keep: 1.5 }), RangeError);
+    assert.throws(() => CheckpointStore.open(dir, { keep: Number.NaN }), /keep.*NaN/);
+  });
+
+  describe('skips a bad newest checkpoint and loads the previous one', () => {
+    const cases: [string, string, (file: string) => void][] = [
+      ['truncated file', 'truncated', (f) => writeFileSync(f, readFileSync(f).subarray(0, 500))],
+      [
+        'flipped payload byte',
+        'checksum',
+        (f) => {
+          const b = readFileSync(f);
+          b.writeUInt8(b.readUInt8(b.length - 10) ^ 0x01, b.length - 10);
+          writeFileSync(f, b);
+        },
+      ],
+      [
+        'tampered payload with recomputed length but the old checksum',
+        'checksum',
+        (f) => {
+          const { header, payload } = split(f);
+          const forged = Buffer.from(payload.toString().replace('"v":2', '"v":999'));
+          writeFileSync(f, join2({ ...header, length: forged.length }, forged));
+        },
+      ],
+      ['garbage header', 'header', (f) => writeFileSync(f, 'hello world\n{"v":2}')],
+      ['binary garbage, no newline', 'header', (f) => writeFileSync(f, Buffer.alloc(4096, 0xff))],
+      ['empty file', 'empty', (f) => writeFileSync(f, '')],
+      [
+        'wrong version',
+        'version',
+        (f) => {
+          const { header, payload } = split(f);
+          writeFileSync(f, join2({ ...header, version: 2 }, payload));
+        },
+      ],
+      [
+        'trailing bytes after the payload',
+        'length',
+        (f) => writeFileSync(f, Buffer.concat([readFileSync(f), Buffer.from('xx')])),
+      ],
+      [
+        'payload not JSON but with a matching checksum',
+        'json',
+        (f) => {
+          const { header } = split(f);
+          const p = Buffer.from('{not json');
+          writeFileSync(
+            f,
+            join2({ ...header, length: p.length, sha256: createHash('sha256').update(p).digest('hex') }, p),
+          );
+        },
+      ],
+      [
+        'header seq that disagrees with the file name',
+        'header',
+        (f) => {
+          const { header, payload } = split(f);
+          writeFileSync(f, join2({ ...header, seq: 7 }, payload));
+        },
+      ],
+    ];
+    for (const [name, kind, corrupt] of cases) {
+      it(name, () => {
+        const store = CheckpointStore.open(dir);
+        store.save({ v: 1, pad: 'p'.repeat(1000) });
+        const bad = store.save({ v: 2, pad: 'p'.repeat(1000) });
+        corrupt(bad.file);
+        const seen: string[] = [];
+        store.onSkip((s) => seen.push(s.kind));
+        const loaded = CheckpointStore.open(dir).loadLatest();
+        const again = store.loadLatest();
+        assert.ok(loaded && again);
+        assert.deepEqual(loaded.checkpoint.state, { v: 1, pad: 'p'.repeat(1000) });
+        assert.equal(loaded.checkpoint.seq, 1);
+        assert.equal(loaded.skipped.length, 1);
+        assert.equal(loaded.skipped[0]!.file, bad.file);
+        assert.equal(loaded.skipped[0]!.seq, 2);
+        assert.equal(loaded.skipped[0]!.kind, kind, loaded.skipped[0]!.reason);
+        assert.ok(loaded.skipped[0]!.reason.length > 0);
+        assert.deepEqual(seen, [kind]);
+      });
+    }
+  });
+
+  it('returns null when every checkpoint is corrupt, reporting every skip', () => {
+    const store = CheckpointStore.open(dir);
+    for (let i = 0; i < 3; i++) store.save({ i });
+    for (const f of files()) writeFileSync(join(dir, f), 'junk');
+    const seen: number[] = [];
+    const sub = store.onSkip((s) => seen.push(s.seq));
+    assert.equal(store.loadLatest(), null);
+    assert.deepEqual(seen, [3, 2, 1]);
+    sub.dispose();
+    assert.equal(store.loadLatest(), null);
+    assert.deepEqual(seen, [3, 2, 1]);
+    assert.equal(store.save('fresh').seq, 4);
+  });
+
+  it('reports an unreadable entry as io and moves on', () => {
+    const store = CheckpointStore.open(dir);
+    store.save('good');
+    // A directory with a checkpoint's name cannot be read as a file.
+    mkdirSync(pathOf(2));
+    writeFileSync(pathOf(3), '');
+    const r = store.loadLatest();
+    assert.equal(r?.checkpoint.state, 'good');
+    assert.deepEqual(
+      r?.skipped.map((s) => s.kind),
+      ['empty', 'io'],
+    );
+  });
+});

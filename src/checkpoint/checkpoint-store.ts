@@ -1,0 +1,236 @@
+import {
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+  writevSync,
+} from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fsyncDir } from '../util/atomic-write.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import { CheckpointCorruptError, type CorruptKind } from './checkpoint-corrupt-error.js';
+import { CheckpointWriteError } from './checkpoint-write-error.js';
+import { decodeCheckpoint, encodeCheckpoint } from './format.js';
+
+/** Options of `CheckpointStore.open`. */
+export interface CheckpointStoreOptions {
+  /** How many checkpoints to keep on disk, newest first (default 5, at least 1). */
+  readonly keep?: number;
+  /** Source of `savedAt` (default the wall clock). */
+  readonly clock?: Clock;
+}
+
+/** A checkpoint that is durably on disk. */
+export interface SavedCheckpoint {
+  /** Sequence number: strictly increasing across saves and restarts. */
+  readonly seq: number;
+  /** When it was saved (ms since the epoch, from the store's clock). */
+  readonly savedAt: number;
+  /** Absolute path of the file. */
+  readonly file: string;
+  /** Payload length in bytes. */
+  readonly length: number;
+  /** SHA-256 of the payload, hex. */
+  readonly sha256: string;
+}
+
+/** A checkpoint read back and verified, with its state. */
+export interface LoadedCheckpoint extends SavedCheckpoint {
+  /** The state as saved (parsed JSON; validate its shape before trusting it). */
+  readonly state: unknown;
+}
+
+/** A checkpoint file that `loadLatest()` passed over, and why. */
+export interface SkippedCheckpoint {
+  /** Absolute path of the file. */
+  readonly file: string;
+  /** Sequence number from the file name. */
+  readonly seq: number;
+  /** Classification of the problem. */
+  readonly kind: CorruptKind;
+  /** What was wrong, for a log line. */
+  readonly reason: string;
+}
+
+/** What `loadLatest()` found: the newest valid checkpoint and every newer one it skipped. */
+export interface LoadResult {
+  readonly checkpoint: LoadedCheckpoint;
+  readonly skipped: readonly SkippedCheckpoint[];
+}
+
+/** A subscription; `dispose()` ends it. */
+export interface Disposable {
+  dispose(): void;
+}
+
+const NAME = /^checkpoint-(\d{12,})\.ckpt$/;
+const TEMP = /^\.checkpoint-\d+\.ckpt\.tmp$/;
+const fileName = (seq: number): string => `checkpoint-${String(seq).padStart(12, '0')}.ckpt`;
+
+/**
+ * Checkpoints of a bot's state in one directory: each save is a new file written atomically
+ * (temp file, fsync, rename, directory fsync) with a checksummed header; the last `keep` are
+ * kept. One writer per directory.
+ */
+export class CheckpointStore {
+  readonly #dir: string;
+  readonly #keep: number;
+  readonly #clock: Clock;
+  /** Sequence numbers of the checkpoint files on disk, ascending. */
+  readonly #seqs: number[];
+  #nextSeq: number;
+  readonly #skipListeners = new Set<(skip: SkippedCheckpoint) => void>();
+
+  private constructor(dir: string, keep: number, clock: Clock, seqs: number[]) {
+    this.#dir = dir;
+    this.#keep = keep;
+    this.#clock = clock;
+    this.#seqs = seqs;
+    this.#nextSeq = (seqs.at(-1) ?? 0) + 1;
+  }
+
+  /**
+   * Opens (creating it if needed) a checkpoint directory: removes temp files a crash left
+   * behind and continues the sequence after the highest checkpoint file name found, valid or not.
+   */
+  static open(dir: string, options: CheckpointStoreOptions = {}): CheckpointStore {
+    const keep = options.keep ?? 5;
+    if (!Number.isSafeInteger(keep) || keep < 1) {
+      throw new RangeError(`checkpoint option keep must be an integer >= 1, got ${String(keep)}`);
+    }
+    const clock = options.clock ?? systemClock;
+    if (typeof clock?.now !== 'function') {
+      throw new RangeError(`checkpoint option clock must have a now() method, got ${String(clock)}`);
+    }
+    const abs = resolve(dir);
+    mkdirSync(abs, { recursive: true });
+    const seqs: number[] = [];
+    for (const name of readdirSync(abs)) {
+      const m = NAME.exec(name);
+      if (m) seqs.push(Number(m[1]));
+      else if (TEMP.test(name)) unlinkQuiet(join(abs, name));
+    }
+    seqs.sort((a, b) => a - b);
+    return new CheckpointStore(abs, keep, clock, seqs);
+  }
+
+  /** The directory (absolute). */
+  get dir(): string {
+    return this.#dir;
+  }
+
+  /** How many checkpoints are kept. */
+  get keep(): number {
+    return this.#keep;
+  }
+
+  /**
+   * Serializes `state` as JSON and writes it as the next checkpoint, durably, then deletes the
+   * checkpoints beyond `keep`. Throws `CheckpointStateError` for a state JSON cannot hold and
+   * `CheckpointWriteError` when the disk says no; the previous checkpoints stay either way.
+   */
+  save(state: unknown): SavedCheckpoint {
+    const seq = this.#nextSeq;
+    const savedAt = this.#clock.now();
+    const { header, head, payload } = encodeCheckpoint(state, seq, savedAt);
+    const name = fileName(seq);
+    const file = join(this.#dir, name);
+    const tmp = join(this.#dir, `.${name}.tmp`);
+    try {
+      const fd = openSync(tmp, 'w', 0o644);
+      try {
+        writeAll(fd, head, payload);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, file);
+    } catch (err) {
+      unlinkQuiet(tmp);
+      throw new CheckpointWriteError(file, { cause: err });
+    }
+    // The sequence number is spent once the name exists, even if the directory fsync below is lost.
+    this.#nextSeq = seq + 1;
+    this.#seqs.push(seq);
+    fsyncDir(this.#dir);
+    this.#prune();
+    return { seq, savedAt: header.savedAt, file, length: header.length, sha256: header.sha256 };
+  }
+
+  /**
+   * Reads the checkpoints newest first and returns the first that verifies, with every newer
+   * one it skipped and why. Returns null when none verifies (each skip is still reported to
+   * `onSkip` listeners). Never throws for a bad file.
+   */
+  loadLatest(): LoadResult | null {
+    const seqs: number[] = [];
+    for (const name of readdirSync(this.#dir)) {
+      const m = NAME.exec(name);
+      if (m) seqs.push(Number(m[1]));
+    }
+    seqs.sort((a, b) => b - a);
+    const skipped: SkippedCheckpoint[] = [];
+    for (const seq of seqs) {
+      if (seq >= this.#nextSeq) this.#nextSeq = seq + 1; // a file another tool put here
+      const file = join(this.#dir, fileName(seq));
+      try {
+        const c = decodeCheckpoint(readFileSync(file), seq);
+        return {
+          checkpoint: { seq, savedAt: c.savedAt, file, length: c.length, sha256: c.sha256, state: c.state },
+          skipped,
+        };
+      } catch (err) {
+        const skip: SkippedCheckpoint =
+          err instanceof CheckpointCorruptError
+            ? { file, seq, kind: err.kind, reason: err.message }
+            : { file, seq, kind: 'io', reason: `cannot read: ${(err as Error).message}` };
+        skipped.push(skip);
+        for (const l of this.#skipListeners) l(skip);
+      }
+    }
+    return null;
+  }
+
+  /** Calls `listener` for each checkpoint `loadLatest()` skips, including when it then returns null. */
+  onSkip(listener: (skip: SkippedCheckpoint) => void): Disposable {
+    this.#skipListeners.add(listener);
+    return { dispose: () => void this.#skipListeners.delete(listener) };
+  }
+
+  /** Deletes the oldest checkpoints beyond `keep`; runs only after the newest is durable. */
+  #prune(): void {
+    while (this.#seqs.length > this.#keep) {
+      const seq = this.#seqs[0]!;
+      try {
+        unlinkSync(join(this.#dir, fileName(seq)));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return; // retried after the next save
+      }
+      this.#seqs.shift();
+    }
+  }
+}
+
+function writeAll(fd: number, head: Buffer, payload: Buffer): void {
+  const total = head.length + payload.length;
+  let done = writevSync(fd, [head, payload]);
+  while (done < total) {
+    done +=
+      done < head.length
+        ? writeSync(fd, head, done, head.length - done)
+        : writeSync(fd, payload, done - head.length, total - done);
+  }
+}
+
+function unlinkQuiet(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    /* already gone */
+  }
+}

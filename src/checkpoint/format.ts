@@ -1,0 +1,137 @@
+// The on-disk format of one checkpoint file:
+//
+//   {"format":"warden-checkpoint","version":1,"seq":42,"savedAt":1764000000000,"length":1048576,"sha256":"…"}\n
+//   <exactly `length` bytes of UTF-8 JSON: the state>
+//
+// One header line, then the payload bytes as they were hashed. The checksum covers the exact
+// bytes on disk, so verifying it never re-serializes anything (the seed re-serialized the
+// parsed state and compared, which depends on key order and number formatting).
+import { createHash } from 'node:crypto';
+import { CheckpointCorruptError } from './checkpoint-corrupt-error.js';
+import { CheckpointStateError } from './checkpoint-state-error.js';
+
+/** The format version this build writes and reads. */
+export const CHECKPOINT_FORMAT_VERSION = 1;
+const FORMAT = 'warden-checkpoint';
+/** A header longer than this is not ours. */
+const MAX_HEADER_BYTES = 1024;
+const NEWLINE = 0x0a;
+
+/** The fields of a checkpoint header. */
+export interface CheckpointHeader {
+  readonly seq: number;
+  readonly savedAt: number;
+  readonly length: number;
+  readonly sha256: string;
+}
+
+/** Serializes `state` and returns the header line and the payload, ready to be written in that order. */
+export function encodeCheckpoint(
+  state: unknown,
+  seq: number,
+  savedAt: number,
+): { header: CheckpointHeader; head: Buffer; payload: Buffer } {
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(state);
+  } catch (err) {
+    throw new CheckpointStateError(
+      `checkpoint state is not serializable to JSON: ${(err as Error).message}`,
+      {
+        cause: err,
+      },
+    );
+  }
+  if (json === undefined) {
+    throw new CheckpointStateError(`checkpoint state is not serializable to JSON (got ${typeof state})`);
+  }
+  const payload = Buffer.from(json, 'utf8');
+  const sha256 = createHash('sha256').update(payload).digest('hex');
+  const header: CheckpointHeader = { seq, savedAt, length: payload.length, sha256 };
+  const head = Buffer.from(
+    `{"format":"${FORMAT}","version":${CHECKPOINT_FORMAT_VERSION},"seq":${seq},"savedAt":${savedAt},` +
+      `"length":${payload.length},"sha256":"${sha256}"}\n`,
+    'utf8',
+  );
+  return { header, head, payload };
+}
+
+/**
+ * Parses and verifies the bytes of one checkpoint file. Throws `CheckpointCorruptError` with
+ * its `kind` for anything that is not a whole, untampered checkpoint of this format version.
+ */
+export function decodeCheckpoint(bytes: Buffer, expectedSeq?: number): CheckpointHeader & { state: unknown } {
+  if (bytes.length === 0) throw new CheckpointCorruptError('empty', 'empty file');
+  const nl = bytes.subarray(0, MAX_HEADER_BYTES).indexOf(NEWLINE);
+  if (nl < 0) {
+    throw new CheckpointCorruptError('header', `no header line in the first ${MAX_HEADER_BYTES} bytes`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(bytes.toString('utf8', 0, nl));
+  } catch (err) {
+    throw new CheckpointCorruptError('header', 'header line is not JSON', { cause: err });
+  }
+  if (typeof raw !== 'object' || raw === null || (raw as { format?: unknown }).format !== FORMAT) {
+    throw new CheckpointCorruptError('header', `header is not a ${FORMAT} header`);
+  }
+  const h = raw as Record<string, unknown>;
+  if (h.version !== CHECKPOINT_FORMAT_VERSION) {
+    throw new CheckpointCorruptError(
+      'version',
+      `format version ${JSON.stringify(h.version)} is not supported (this build reads ${CHECKPOINT_FORMAT_VERSION})`,
+    );
+  }
+  const { seq, savedAt, length, sha256 } = h;
+  if (
+    !isCount(seq) ||
+    !isCount(savedAt) ||
+    !isCount(length) ||
+    typeof sha256 !== 'string' ||
+    !/^[0-9a-f]{64}$/.test(sha256)
+  ) {
+    throw new CheckpointCorruptError(
+      'header',
+      'header has a missing or malformed seq, savedAt, length or sha256',
+    );
+  }
+  if (expectedSeq !== undefined && seq !== expectedSeq) {
+    throw new CheckpointCorruptError(
+      'header',
+      `header says seq ${seq} but the file name says ${expectedSeq}`,
+    );
+  }
+  const payload = bytes.subarray(nl + 1);
+  if (payload.length < length) {
+    throw new CheckpointCorruptError(
+      'truncated',
+      `payload is ${payload.length} bytes, header announces ${length}`,
+    );
+  }
+  if (payload.length > length) {
+    throw new CheckpointCorruptError(
+      'length',
+      `payload is ${payload.length} bytes, header announces ${length}`,
+    );
+  }
+  const actual = createHash('sha256').update(payload).digest('hex');
+  if (actual !== sha256) {
+    throw new CheckpointCorruptError(
+      'checksum',
+      `payload SHA-256 ${actual.slice(0, 12)}… differs from header's ${sha256.slice(0, 12)}…`,
+    );
+  }
+  let state: unknown;
+  try {
+    state = JSON.parse(payload.toString('utf8'));
+  } catch (err) {
+    throw new CheckpointCorruptError('json', `payload is not JSON: ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+  return { seq, savedAt, length, sha256, state };
+}
+
+function isCount(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+}
