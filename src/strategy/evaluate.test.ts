@@ -333,6 +333,34 @@ describe('evaluateStrategies: incremental', () => {
     assert.equal(r2.read.mode, 'full');
   });
 
+  it('resumes a CSV log past its header, also after an unterminated last line', () => {
+    const cursorPath = join(dir, 'cursor.json');
+    const p = join(dir, 'trades.csv');
+    const row = (i: number, pnl: number): string =>
+      `${new Date(NOW - DAY - i * 1000).toISOString()},A,1,${pnl},1,50`;
+    writeFileSync(p, `ts,sport,resolved,pnl_c,size,entry_price_c\n${row(1, 1)}\n${row(2, 2)}`);
+    const params = {
+      tradesPath: p,
+      statePath: join(dir, 's.json'),
+      now: NOW,
+      options: { minN: 1 },
+      cursorPath,
+    };
+    assert.equal(evaluateStrategies(params).entries['A']?.n_30d, 2);
+    appendFileSync(p, `\n${row(3, 3)}\n`);
+    const inc = evaluateStrategies(params);
+    assert.equal(inc.read.mode, 'incremental');
+    assert.equal(inc.issues.total, 0);
+    assert.equal(inc.entries['A']?.n_30d, 3);
+    appendFileSync(p, `${row(4, -40)}\n`);
+    const inc2 = evaluateStrategies(params);
+    assert.deepEqual(
+      inc2.entries['A'],
+      evaluateStrategies({ ...params, statePath: join(dir, 's2.json'), cursorPath: null }).entries['A'],
+    );
+    assert.equal(inc2.entries['A']?.roi_30d, -34 / 200);
+  });
+
   it('re-reads an unterminated last line once it is complete', () => {
     const cursorPath = join(dir, 'cursor.json');
     const p = join(dir, 'trades.jsonl');
@@ -344,5 +372,63 @@ describe('evaluateStrategies: incremental', () => {
     assert.equal(b.read.mode, 'incremental');
     assert.equal(b.entries['A']?.n_30d, 42);
     assert.deepEqual(b.entries, evalAt(NOW, { cursorPath: null }).entries);
+  });
+});
+
+describe('readShadowFigures', () => {
+  it('joins records and outcomes by id, reports bad lines and waits for an unterminated last line', async () => {
+    const { readShadowFigures } = await import('./shadow-ledger.js');
+    const p = join(dir, 'shadow.jsonl');
+    writeFileSync(
+      p,
+      [
+        JSON.stringify({
+          op: 'record',
+          id: 'a',
+          key: 'NHL',
+          ts: '2026-05-01T00:00:00Z',
+          entry_price_c: 40,
+          size: 2,
+        }),
+        JSON.stringify({
+          op: 'record',
+          id: 'b',
+          key: 'NHL',
+          ts: '2026-05-01T00:00:00Z',
+          entry_price_c: 60,
+          size: 1,
+        }),
+        'oops',
+        JSON.stringify({ op: 'resolve', id: 'b', pnl_c: -60 }),
+        JSON.stringify({ op: 'resolve', id: 'a', pnl_c: 60 }),
+        JSON.stringify({
+          op: 'record',
+          id: 'old',
+          key: 'NHL',
+          ts: '2026-01-01T00:00:00Z',
+          entry_price_c: 40,
+          size: 2,
+        }),
+        JSON.stringify({ op: 'resolve', id: 'old', pnl_c: 60 }),
+        JSON.stringify({
+          op: 'record',
+          id: 'c',
+          key: 'NHL',
+          ts: '2026-05-01T00:00:00Z',
+          entry_price_c: 40,
+          size: 2,
+        }),
+      ].join('\n') + '\n{"op":"resolve","id":"c","pn',
+    );
+    const f = readShadowFigures(p, NOW - 30 * DAY);
+    assert.deepEqual(f.figures.get('NHL'), { n: 2, pnl: 60 * 2 - 60, cost: 40 * 2 + 60 });
+    assert.equal(f.pending, 1);
+    assert.equal(f.bad, 1);
+    assert.deepEqual(f.badLines, [3]);
+    assert.throws(
+      () =>
+        new ShadowLedger(p).record({ id: '', key: 'A', ts: '2026-05-01T00:00:00Z', entryPriceC: 1, size: 1 }),
+      /id must be a non-empty string/,
+    );
   });
 });

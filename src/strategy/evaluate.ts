@@ -164,7 +164,6 @@ export function evaluateStrategies(p: EvaluateParams): EvaluationResult {
     };
     sinking = false;
   };
-  let headerSeen = csvHeader;
   const scan = scanTradeLog({
     path: tradesPath,
     format,
@@ -187,9 +186,8 @@ export function evaluateStrategies(p: EvaluateParams): EvaluationResult {
             }
             (raw as DayRecordFiles).append(Math.floor(ts / DAY_MS), id, ts, pnl, cost);
           },
-    beforeTail: (endOffset, endLine) => takeSnapshot(endOffset, endLine, headerSeen),
+    beforeTail: (endOffset, endLine, header) => takeSnapshot(endOffset, endLine, header),
   });
-  headerSeen = scan.csvHeader ?? headerSeen;
   if (snapshot === null) takeSnapshot(scan.endOffset, scan.endLine, scan.csvHeader ?? csvHeader);
   raw?.close();
 

@@ -89,6 +89,8 @@ export function readShadowFigures(path: string, cutoff: number): ShadowFigures {
   let bad = 0;
   const badLines: number[] = [];
   const lines = text.split('\n');
+  // A last line without its newline may be a bot's append in progress: it counts next run.
+  if (!text.endsWith('\n')) lines.pop();
   lines.forEach((line, i) => {
     if (line.trim() === '') return;
     let o: Record<string, unknown>;

@@ -20,7 +20,8 @@ export interface ScanInput {
   /** CSV header line when resuming a CSV scan past it. */
   readonly csvHeader?: string;
   readonly sink?: TradeSink;
-  readonly beforeTail?: (endOffset: number, endLine: number) => void;
+  /** Runs before an unterminated last line, with the CSV header read so far. */
+  readonly beforeTail?: (endOffset: number, endLine: number, csvHeader: string | undefined) => void;
 }
 
 /** A scan's result, plus the CSV header it read. */
@@ -58,6 +59,13 @@ export function scanTradeLog(input: ScanInput): ScanResult {
     else if (r === LineResult.Blank) sum.blank++;
     else issues.add(parser.issue, parser.issueField, lineNo, s, a, b);
   };
-  const res = readLines(input.path, input.start ?? 0, input.startLine ?? 0, onLine, input.beforeTail);
+  const beforeTail = input.beforeTail;
+  const res = readLines(
+    input.path,
+    input.start ?? 0,
+    input.startLine ?? 0,
+    onLine,
+    beforeTail === undefined ? undefined : (off, line) => beforeTail(off, line, csvHeader),
+  );
   return csvHeader === undefined ? res : { ...res, csvHeader };
 }
