@@ -23,7 +23,7 @@ import {
   type TripRule,
 } from '../src/resilience/index.js';
 
-const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 7);
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 15);
 const noop = async (): Promise<void> => undefined;
 const failure = new Error('down');
 const fail = (): Promise<never> => Promise.reject(failure);
@@ -82,10 +82,10 @@ async function group(title: string, cases: Case[], baseline?: string): Promise<M
   for (const [k, v] of samples) out.set(k, median(v));
   const base = baseline === undefined ? undefined : out.get(baseline);
   console.log(`\n## ${title}`);
-  console.log(`| case | ns/op (median of ${ROUNDS}) | vs ${baseline ?? '-'} |`);
-  console.log('|---|---:|---:|');
+  console.log(`| case | ns/op (median of ${ROUNDS}) |${base === undefined ? '' : ` vs ${baseline} |`}`);
+  console.log(base === undefined ? '|---|---:|' : '|---|---:|---:|');
   for (const [k, v] of out)
-    console.log(`| ${k} | ${v.toFixed(1)} | ${base === undefined ? '' : (v / base).toFixed(2) + 'x'} |`);
+    console.log(`| ${k} | ${v.toFixed(1)} |${base === undefined ? '' : ` ${(v / base).toFixed(2)}x |`}`);
   return out;
 }
 
@@ -99,8 +99,8 @@ const cockatielBreaker = circuitBreaker(handleAll, {
 });
 const opossum = new Opossum(noop, { timeout: false, resetTimeout: 30_000 });
 
-const SUCCESS_N = 200_000;
-await group(
+const SUCCESS_N = 120_000;
+const success = await group(
   'Success path: await breaker.execute(resolved no-op)',
   [
     {
@@ -150,7 +150,7 @@ await group(
 );
 
 // ---------------------------------------------------------------- failure path
-const FAIL_N = 50_000;
+const FAIL_N = 30_000;
 const BIG = 20_000;
 const wardenFail100 = new CircuitBreaker({ rule: neverTrips(new CountWindowRule({ size: 100 })) });
 const wardenFailBig = new CircuitBreaker({ rule: neverTrips(new CountWindowRule({ size: BIG })) });
@@ -217,7 +217,7 @@ const bareFail: Case = {
       }
   },
 };
-await group(
+const failurePath = await group(
   'Failure path: try { await breaker.execute(rejecting fn) } catch {}',
   [
     bareFail,
@@ -276,7 +276,7 @@ const cockatielOpen = circuitBreaker(handleAll, { halfOpenAfter: 1e9, breaker: n
 cockatielOpen.isolate();
 const opossumOpen = new Opossum(noop, { timeout: false, resetTimeout: 1e9 });
 opossumOpen.open();
-const REJ_N = 100_000;
+const REJ_N = 60_000;
 const rejectCase = (name: string, n: number, exec: () => Promise<unknown>): Case => ({
   name,
   n,
@@ -289,7 +289,7 @@ const rejectCase = (name: string, n: number, exec: () => Promise<unknown>): Case
       }
   },
 });
-await group(
+const rejection = await group(
   'Rejection on an open circuit: try { await execute(fn) } catch {} (fn is never called)',
   [
     bareFail,
@@ -311,7 +311,7 @@ const cockatielComposed = cockatielWrap(
   cockatielRetry(handleAll, { maxAttempts: 3, backoff: new ExponentialBackoff() }),
   circuitBreaker(handleAll, { halfOpenAfter: 30_000, breaker: new ConsecutiveBreaker(5) }),
 );
-await group(
+const composed = await group(
   'Retry + breaker composed, success path: await wrap(retry, breaker).execute(no-op)',
   [
     {
@@ -338,4 +338,31 @@ await group(
   ],
   'bare await fn()',
 );
+// ---------------------------------------------------------------- the issue's targets
+const ratio = (m: Map<string, number>, k: string, base: string): number =>
+  (m.get(k) as number) / (m.get(base) as number);
+const failRatios = [...failurePath.keys()]
+  .filter((k) => k.startsWith('warden'))
+  .map((k) => ratio(failurePath, k, 'bare caught rejection'));
+const targets: [string, number, number, string][] = [
+  [
+    'breaker success path vs bare await',
+    ratio(success, 'warden (consecutive rule)', 'bare await fn()'),
+    1.5,
+    'x',
+  ],
+  [
+    'retry+breaker composed vs bare await',
+    ratio(composed, 'warden wrap(retry, breaker)', 'bare await fn()'),
+    2,
+    'x',
+  ],
+  ['failure path vs bare caught rejection (worst window)', Math.max(...failRatios), 1.3, 'x'],
+  ['rejection on an open circuit (ns)', rejection.get('warden (tripped open)') as number, 500, ' ns'],
+];
+console.log('\n## Targets (issue 3)');
+console.log('| target | measured | limit | met |');
+console.log('|---|---:|---:|---|');
+for (const [name, v, limit, unit] of targets)
+  console.log(`| ${name} | ${v.toFixed(2)}${unit} | ${limit}${unit} | ${v <= limit ? 'yes' : 'NO'} |`);
 console.log(`\nnode ${process.version}, ${process.platform}/${process.arch}; rounds: ${ROUNDS}`);

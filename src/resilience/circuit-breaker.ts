@@ -153,7 +153,12 @@ export class CircuitBreaker implements Policy, Isolatable, Fusable {
   }
 
   readonly [fusedSuccess] = <T>(value: T): T => {
-    this.#onResult(value);
+    if (!this.#plain || !this.#closed) this.#settle(false, value, NaN, -1, 0);
+    else {
+      this.#successes++;
+      if (this.#rule.record(false, false, this.#ruleTime ? this.#clock.now() : 0))
+        this.#trip(this.#clock.now(), 'tripped');
+    }
     return value;
   };
 
