@@ -4,3 +4,4 @@ export * from './checkpoint-state-error.js';
 export * from './checkpointer-closed-error.js';
 export { CHECKPOINT_FORMAT_VERSION, decodeCheckpoint, type CheckpointHeader } from './format.js';
 export * from './checkpoint-store.js';
+export * from './auto-checkpointer.js';
