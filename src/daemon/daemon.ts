@@ -5,6 +5,14 @@ import { KillSwitch, commandFlattenHook, startReminders } from '../killswitch/in
 import { Watchdog, type WatchReport } from '../heartbeat/index.js';
 import { createAlerter, type Alerter } from '../alerts/index.js';
 import { buildHttpApi } from './http-api.js';
+import { existsSync } from 'node:fs';
+import {
+  evaluateParamsFromConfig,
+  evaluateStrategies,
+  lastEvaluationAt,
+  startEvaluationSchedule,
+  strategyPaths,
+} from '../strategy/index.js';
 
 /** Options of the daemon. */
 export interface DaemonOptions {
@@ -82,6 +90,7 @@ export class Daemon {
         },
       );
     }
+    this.#startStrategySchedule(log);
     this.#http = buildHttpApi({
       store,
       killSwitch: this.#ks,
@@ -92,6 +101,64 @@ export class Daemon {
       host: this.#opts.host ?? config.daemon.host,
       port: this.#opts.port ?? config.daemon.port,
     });
+  }
+
+  /**
+   * The nightly strategy evaluation (seed 000's cron, inside the daemon), with alerts on trips,
+   * recoveries, failures and on a run that did not happen in time. It runs when the breaker is
+   * in use: its trade log or its state file exists.
+   */
+  #startStrategySchedule(log: (l: string) => void): void {
+    const { config, dataDir } = this.#opts.loaded;
+    const s = config.strategy;
+    const paths = strategyPaths(s, dataDir);
+    if (!existsSync(paths.trades) && !existsSync(paths.state)) {
+      log(`strategy evaluation off: no trade log at ${paths.trades} and no state at ${paths.state}`);
+      return;
+    }
+    const alerts = this.#alerter!;
+    const raise = (key: string, severity: 'info' | 'warning' | 'critical', title: string, body: string) => {
+      alerts.alert({ key, severity, title, body }).catch((e: unknown) => log(`alert failed: ${String(e)}`));
+    };
+    const schedule = startEvaluationSchedule({
+      pattern: s.schedule,
+      timezone: s.timezone,
+      graceMs: s.missedRunGraceMinutes * 60_000,
+      evaluate: () => evaluateStrategies(evaluateParamsFromConfig(s, dataDir, Date.now())),
+      lastSuccessAt: () => lastEvaluationAt(paths.state),
+      onTrip: (t) =>
+        raise(
+          `strategy:trip:${t.key}:${Date.now()}`,
+          'critical',
+          `Strategy ${t.key} blocked`,
+          `${t.reason}: roi ${t.roi} over ${t.n} trades`,
+        ),
+      onRecover: (t) =>
+        raise(
+          `strategy:recover:${t.key}:${Date.now()}`,
+          'info',
+          `Strategy ${t.key} recovered`,
+          `${t.reason}: roi ${t.roi} over ${t.n} trades`,
+        ),
+      onMissedRun: (m) =>
+        raise(
+          `strategy:missed:${m.expectedAt.getTime()}`,
+          'critical',
+          'Strategy evaluation did not run',
+          `due ${m.expectedAt.toISOString()}, last success ${m.lastSuccessAt?.toISOString() ?? 'never'}: the runtime check will fail open when the state goes stale`,
+        ),
+      onError: (err) =>
+        raise(
+          `strategy:error:${new Date().toISOString().slice(0, 13)}`,
+          'critical',
+          'Strategy evaluation failed',
+          String(err),
+        ),
+    });
+    log(
+      `strategy evaluation scheduled (${s.schedule} ${s.timezone}), next ${schedule.nextRun()?.toISOString() ?? 'never'}`,
+    );
+    this.#closers.push(schedule);
   }
 
   /** Stops everything; queued alerts stay in the outbox. */
