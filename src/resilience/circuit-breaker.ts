@@ -31,7 +31,12 @@ import {
   type Protected,
 } from './policy.js';
 import type { TripRule } from './trip-rule.js';
+import { restoreBreaker } from './breaker-restore.js';
 import { buildStats, zeroTimeInState } from './breaker-stats.js';
+
+function observerThrew(err: unknown): void {
+  process.emitWarning(`warden: a breaker's trip rule threw: ${String(err)}`, 'WardenRuleWarning');
+}
 
 /**
  * A circuit breaker: closed, open, half-open, plus manual forced-open / forced-closed / disabled.
@@ -90,7 +95,22 @@ export class CircuitBreaker implements Policy, Isolatable, Fusable {
     this.#state = { state: 'closed', since: this.#clock.now() };
     this.#timed = false;
     this.#retime();
-    if (options.initialState !== undefined) this.#restore(options.initialState);
+    if (options.initialState === undefined) return;
+    restoreBreaker(options.initialState, this.#clock.now(), {
+      setTrips: (trips, lastOpenMs) => {
+        this.#trips = trips;
+        this.#lastOpenMs = lastOpenMs;
+      },
+      restoreRule: (state) => this.#rule.restore(state),
+      enter: (state, reason) => this.#enter(state, reason),
+      refresh: (now) => this.#refresh(now),
+      hold: (until, reason) => {
+        this.#holds.add(until); // no handle: only reset() or forceClosed() clears it
+        this.#forceOpenState(this.#clock.now(), reason);
+      },
+      forceClosed: () => this.forceClosed(),
+      disable: () => this.disable(),
+    });
   }
 
   /**
@@ -166,12 +186,22 @@ export class CircuitBreaker implements Policy, Isolatable, Fusable {
 
   /** The fast path's success: nothing to judge, time or tell, so only count (and let the rule see it). */
   readonly #onResult = (result: unknown): void => {
-    if (!this.#plain || !this.#closed) return this.#settle(false, result, NaN, -1, 0);
-    this.#successes++;
-    if (this.#rule.record(false, false, this.#ruleTime ? this.#clock.now() : 0))
-      this.#trip(this.#clock.now(), 'tripped');
+    try {
+      if (!this.#plain || !this.#closed) return this.#settle(false, result, NaN, -1, 0);
+      this.#successes++;
+      if (this.#rule.record(false, false, this.#ruleTime ? this.#clock.now() : 0))
+        this.#trip(this.#clock.now(), 'tripped');
+    } catch (err) {
+      observerThrew(err); // a custom rule that throws must not become an unhandled rejection
+    }
   };
-  readonly #onError = (error: unknown): void => this.#settle(true, error, NaN, -1, 0);
+  readonly #onError = (error: unknown): void => {
+    try {
+      this.#settle(true, error, NaN, -1, 0);
+    } catch (err) {
+      observerThrew(err);
+    }
+  };
 
   #executeSlow<T>(fn: Protected<T>, ctx: ExecuteContext): Promise<T> {
     const now = this.#clock.now();
@@ -425,35 +455,5 @@ export class CircuitBreaker implements Policy, Isolatable, Fusable {
       lastOpenMs: this.#lastOpenMs,
       rule: this.#rule.toJSON(),
     };
-  }
-
-  #restore(json: BreakerJSON): void {
-    if (json.v !== 1 || !Object.hasOwn(this.#timeIn, json.state.state)) return;
-    const now = this.#clock.now();
-    this.#trips = Number.isInteger(json.trips) && json.trips >= 0 ? json.trips : 0;
-    this.#lastOpenMs = Number.isFinite(json.lastOpenMs) ? json.lastOpenMs : 0;
-    this.#rule.restore(json.rule);
-    const s = json.state;
-    switch (s.state) {
-      case 'closed':
-        return;
-      case 'open':
-        if (!Number.isFinite(s.until) || !Number.isFinite(s.since))
-          return this.#enter({ state: 'half-open', since: now, trips: this.#trips }, 'open-elapsed');
-        this.#enter({ ...s, since: Math.min(s.since, now) }, 'tripped');
-        return this.#refresh(now); // its open period over: half-open, probing
-      case 'half-open':
-        return this.#enter({ state: 'half-open', since: now, trips: this.#trips }, 'open-elapsed');
-      case 'forced-open':
-        // No handle: only reset() or forceClosed() clears it. A garbled time holds it until then too.
-        this.#holds.add(typeof s.until === 'number' && !Number.isNaN(s.until) ? s.until : Infinity);
-        return this.#forceOpenState(now, typeof s.reason === 'string' ? s.reason : 'restored');
-      case 'forced-closed':
-        return this.forceClosed();
-      case 'disabled':
-        return this.disable();
-      default:
-        return s satisfies never;
-    }
   }
 }
