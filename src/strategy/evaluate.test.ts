@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { evaluateStrategies, type EvaluateParams } from './evaluate.js';
 import { ShadowLedger } from './shadow-ledger.js';
-import { StateFileError } from './state-file.js';
+import { StateFileError } from './state-file-error.js';
 import { TradeLogError } from './trade-log-error.js';
 
 const DAY = 86_400_000;

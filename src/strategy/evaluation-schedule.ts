@@ -44,6 +44,7 @@ export interface EvaluationSchedule {
   /** The next due time. */
   nextRun(): Date | null;
   close(): void;
+  [Symbol.dispose](): void;
 }
 
 /** `as_of_unix` of a state file in ms, or null when it cannot be read. */
@@ -157,14 +158,16 @@ export function startEvaluationSchedule(o: EvaluationScheduleOptions): Evaluatio
     timer = setInterval(checkMissed, every);
     timer.unref();
   }
+  const close = (): void => {
+    closed = true;
+    job.stop();
+    if (timer !== undefined) clearInterval(timer);
+  };
   return {
     runNow,
     checkMissed,
     nextRun: () => job.nextRun(),
-    close: () => {
-      closed = true;
-      job.stop();
-      if (timer !== undefined) clearInterval(timer);
-    },
+    close,
+    [Symbol.dispose]: close,
   };
 }

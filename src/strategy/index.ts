@@ -10,6 +10,7 @@ export { WindowAggregate, DAY_MS, type DayBucket } from './window-aggregate.js';
 export { scanTradeLog, type ScanInput, type ScanResult, type TradeSink } from './trade-log-scanner.js';
 export * from './decide.js';
 export * from './state-file.js';
+export * from './state-file-error.js';
 export * from './shadow-ledger.js';
 export { prefixChecksum, type CursorData, type CursorRejection } from './incremental-cursor.js';
 export * from './evaluate.js';

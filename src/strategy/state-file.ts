@@ -1,15 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { atomicWriteFileSync } from '../util/atomic-write.js';
 import type { GroupEntry, StateFile } from './types.js';
-
-/** The state file exists but cannot be used (not JSON, not an object). */
-export class StateFileError extends Error {
-  readonly code = 'E_STATE_FILE';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'StateFileError';
-  }
-}
+import { StateFileError } from './state-file-error.js';
 
 /**
  * Reads a state file; null when it does not exist. A file that exists but is not a JSON
