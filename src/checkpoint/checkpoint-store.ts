@@ -124,6 +124,11 @@ export class CheckpointStore {
     return this.#dir;
   }
 
+  /** The sequence number the next `save()` will use. */
+  get nextSeq(): number {
+    return this.#nextSeq;
+  }
+
   /** How many checkpoints are kept. */
   get keep(): number {
     return this.#keep;
