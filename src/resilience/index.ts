@@ -10,7 +10,7 @@ export * from './count-window-rule.js';
 export * from './time-window-rule.js';
 export * from './any-rule.js';
 export * from './breaker-types.js';
-export * from './breaker-options.js';
+export type { CircuitBreakerOptions } from './breaker-options.js';
 export * from './isolation.js';
 export * from './circuit-breaker.js';
 export * from './circuit-open-error.js';
