@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
+import { checksum } from './format.js';
 import { ManualClock } from '../util/clock.js';
 import { CheckpointStore } from './checkpoint-store.js';
 import { CheckpointStateError } from './checkpoint-state-error.js';
@@ -48,7 +48,10 @@ describe('CheckpointStore', () => {
     assert.equal(loaded.checkpoint.seq, 1);
     assert.equal(loaded.checkpoint.sha256, saved.sha256);
     assert.equal(loaded.checkpoint.length, Buffer.byteLength(JSON.stringify(state)));
-    assert.equal(loaded.checkpoint.sha256, createHash('sha256').update(JSON.stringify(state)).digest('hex'));
+    assert.equal(
+      loaded.checkpoint.sha256,
+      checksum(1, 1_700_000_000_000, Buffer.from(JSON.stringify(state))),
+    );
   });
 
   it('returns null for an empty directory', () => {
@@ -166,7 +169,14 @@ describe('CheckpointStore', () => {
           const p = Buffer.from('{not json');
           writeFileSync(
             f,
-            join2({ ...header, length: p.length, sha256: createHash('sha256').update(p).digest('hex') }, p),
+            join2(
+              {
+                ...header,
+                length: p.length,
+                sha256: checksum(header.seq as number, header.savedAt as number, p),
+              },
+              p,
+            ),
           );
         },
       ],
@@ -228,5 +238,18 @@ describe('CheckpointStore', () => {
       r?.skipped.map((s) => s.kind),
       ['empty', 'io'],
     );
+  });
+});
+
+describe('checkpoint header', () => {
+  it('catches a changed savedAt even though the payload is intact', () => {
+    const store = CheckpointStore.open(dir, { clock: new ManualClock(1_700_000_000_000) });
+    store.save('old');
+    const bad = store.save('new');
+    const { header, payload } = split(bad.file);
+    writeFileSync(bad.file, join2({ ...header, savedAt: 1_700_000_000_001 }, payload));
+    const r = store.loadLatest();
+    assert.equal(r?.checkpoint.state, 'old');
+    assert.equal(r?.skipped[0]?.kind, 'checksum');
   });
 });

@@ -4,8 +4,10 @@
 //   <exactly `length` bytes of UTF-8 JSON: the state>
 //
 // One header line, then the payload bytes as they were hashed. The checksum covers the exact
-// bytes on disk, so verifying it never re-serializes anything (the seed re-serialized the
-// parsed state and compared, which depends on key order and number formatting).
+// payload bytes on disk, so verifying it never re-serializes anything (the seed re-serialized
+// the parsed state and compared, which depends on key order and number formatting). It also
+// covers the header's version, seq, savedAt and length (see `checksum`), so a flipped digit
+// in the header's time is caught too, not only one in the payload.
 import { createHash } from 'node:crypto';
 import { CheckpointCorruptError } from './checkpoint-corrupt-error.js';
 import { CheckpointStateError } from './checkpoint-state-error.js';
@@ -46,7 +48,7 @@ export function encodeCheckpoint(
     throw new CheckpointStateError(`checkpoint state is not serializable to JSON (got ${typeof state})`);
   }
   const payload = Buffer.from(json, 'utf8');
-  const sha256 = createHash('sha256').update(payload).digest('hex');
+  const sha256 = checksum(seq, savedAt, payload);
   const header: CheckpointHeader = { seq, savedAt, length: payload.length, sha256 };
   const head = Buffer.from(
     `{"format":"${FORMAT}","version":${CHECKPOINT_FORMAT_VERSION},"seq":${seq},"savedAt":${savedAt},` +
@@ -114,7 +116,7 @@ export function decodeCheckpoint(bytes: Buffer, expectedSeq?: number): Checkpoin
       `payload is ${payload.length} bytes, header announces ${length}`,
     );
   }
-  const actual = createHash('sha256').update(payload).digest('hex');
+  const actual = checksum(seq, savedAt, payload);
   if (actual !== sha256) {
     throw new CheckpointCorruptError(
       'checksum',
@@ -130,6 +132,17 @@ export function decodeCheckpoint(bytes: Buffer, expectedSeq?: number): Checkpoin
     });
   }
   return { seq, savedAt, length, sha256, state };
+}
+
+/**
+ * SHA-256 over a line binding the header's fields, then the payload bytes:
+ * `warden-checkpoint/<version> <seq> <savedAt> <length>\n<payload>`.
+ */
+export function checksum(seq: number, savedAt: number, payload: Uint8Array): string {
+  return createHash('sha256')
+    .update(`${FORMAT}/${CHECKPOINT_FORMAT_VERSION} ${seq} ${savedAt} ${payload.length}\n`)
+    .update(payload)
+    .digest('hex');
 }
 
 function isCount(v: unknown): v is number {
