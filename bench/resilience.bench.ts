@@ -70,7 +70,7 @@ function median(xs: number[]): number {
 /** Runs every case once per round, interleaved so that machine noise hits them alike; returns median ns/op. */
 async function group(title: string, cases: Case[], baseline?: string): Promise<Map<string, number>> {
   const samples = new Map<string, number[]>(cases.map((c) => [c.name, []]));
-  for (const c of cases) await c.run(Math.min(c.n, 20_000)); // warm up
+  for (const c of cases) await c.run(c.n); // warm up: one full round each, so the JIT has settled
   for (let r = 0; r < ROUNDS; r++) {
     for (const c of cases) {
       const t0 = process.hrtime.bigint();
