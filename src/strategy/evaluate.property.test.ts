@@ -12,7 +12,7 @@ const NOW = Date.parse('2026-05-05T03:49:00Z');
 const tradeLine = fc
   .record({
     g: fc.constantFrom('A', 'B', 'C', 'NHL'),
-    t: fc.integer({ min: -40 * DAY, max: DAY }),
+    t: fc.integer({ min: -60 * DAY, max: DAY }),
     pnl: fc.integer({ min: -100, max: 100 }),
     size: fc.integer({ min: 1, max: 10 }),
     entry: fc.integer({ min: 0, max: 99 }),
@@ -132,13 +132,14 @@ describe('evaluateStrategies: properties', () => {
           fc.integer({ min: 0, max: 3 * DAY }),
           fc.integer({ min: 0, max: 2 * DAY }),
           fc.boolean(),
-          (lines, cut, step1, step2, tail) => {
+          fc.constantFrom(5, 50),
+          (lines, cut, step1, step2, tail, windowDays) => {
             const k = 1 + (cut % (lines.length - 1));
             const p = join(dir, 't.jsonl');
             rmSync(join(dir, 'c.json'), { force: true });
             rmSync(join(dir, 'a.json'), { force: true });
             rmSync(join(dir, 'b.json'), { force: true });
-            const opts = { minN: 3, windowDays: 5 };
+            const opts = { minN: 3, windowDays }; // 5: hour buckets, 50: day buckets
             const head = lines.slice(0, k).join('\n') + (tail ? '' : '\n');
             writeFileSync(p, head);
             const cursorPath = join(dir, 'c.json');

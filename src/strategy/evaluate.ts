@@ -17,7 +17,7 @@ import { buildStateFile, entriesOf, readStateFile, writeStateFile } from './stat
 import { scanTradeLog } from './trade-log-scanner.js';
 import { TradeLogError } from './trade-log-error.js';
 import type { GroupEntry, StateFile, Transition } from './types.js';
-import { BUCKET_MS, DAY_MS, WindowAggregate } from './window-aggregate.js';
+import { DAY_MS, WindowAggregate, bucketSizeFor } from './window-aggregate.js';
 
 /** One evaluation run. */
 export interface EvaluateParams {
@@ -98,8 +98,9 @@ export function evaluateStrategies(p: EvaluateParams): EvaluationResult {
   const t0 = performance.now();
   const cutoff = p.now - options.windowDays * DAY_MS;
   const boundary = Math.floor(cutoff / DAY_MS); // day of the raw file holding the boundary bucket
-  const boundaryBucket = Math.floor(cutoff / BUCKET_MS);
-  const aggregate = new WindowAggregate(cutoff);
+  const bucketMs = bucketSizeFor(options.windowDays);
+  const boundaryBucket = Math.floor(cutoff / bucketMs);
+  const aggregate = new WindowAggregate(cutoff, bucketSizeFor(options.windowDays));
   const fingerprint = fingerprintOf(format, options);
   let issues = new IssueReport();
   let start = 0;
@@ -130,7 +131,7 @@ export function evaluateStrategies(p: EvaluateParams): EvaluationResult {
       if (rec !== null) {
         for (let i = 0; i < rec.length; i += 4) {
           const ts = rec[i + 1] as number;
-          if (Math.floor(ts / BUCKET_MS) !== boundaryBucket) continue; // later hours: in the buckets
+          if (Math.floor(ts / bucketMs) !== boundaryBucket) continue; // later buckets: in the cursor
           aggregate.add(groups[rec[i] as number] as string, ts, rec[i + 2] as number, rec[i + 3] as number);
         }
       }
@@ -149,7 +150,7 @@ export function evaluateStrategies(p: EvaluateParams): EvaluationResult {
     if (raw === null) return;
     raw.close();
     snapshot = {
-      version: 2,
+      version: 3,
       trades: tradesPath,
       ino,
       offset: endOffset,

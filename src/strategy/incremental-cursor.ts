@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import type { IssueSummary } from './issue-report.js';
-import { BUCKET_MS, type DayBucket, type WindowAggregate } from './window-aggregate.js';
+import type { DayBucket, WindowAggregate } from './window-aggregate.js';
 
 const SAMPLE = 1 << 16;
 
 /** What the cursor file holds: where the last run stopped and the sums it had. */
 export interface CursorData {
-  readonly version: 2;
+  readonly version: 3;
   readonly trades: string;
   readonly ino: number;
   readonly offset: number;
@@ -19,7 +19,7 @@ export interface CursorData {
   readonly now: number;
   readonly csvHeader?: string;
   readonly groups: string[];
-  /** Per group: [hour, Σpnl×size, Σentry×size, n] for each hour bucket from the boundary on. */
+  /** Per group: [bucket, Σpnl×size, Σentry×size, n] for each bucket from the boundary on. */
   readonly buckets: Record<string, [number, number, number, number][]>;
   readonly rawCounts: Record<string, number>;
   readonly issues: IssueSummary;
@@ -66,7 +66,7 @@ export function loadCursor(
   } catch {
     return { ok: false, reason: 'no_cursor' };
   }
-  if (c.version !== 2 || c.trades !== tradesPath) return { ok: false, reason: 'no_cursor' };
+  if (c.version !== 3 || c.trades !== tradesPath) return { ok: false, reason: 'no_cursor' };
   if (c.fingerprint !== fingerprint) return { ok: false, reason: 'options_changed' };
   if (now < c.now) return { ok: false, reason: 'now_before_cursor' };
   const st = statSync(tradesPath);
@@ -91,7 +91,7 @@ export function snapshotBuckets(agg: WindowAggregate, fromDay: number): CursorDa
 
 /** Restores the buckets strictly after the one the cutoff falls in. */
 export function restoreBuckets(agg: WindowAggregate, buckets: CursorData['buckets']): void {
-  const boundary = Math.floor(agg.cutoff / BUCKET_MS);
+  const boundary = Math.floor(agg.cutoff / agg.bucketMs);
   for (const [g, rows] of Object.entries(buckets)) {
     for (const [d, pnl, cost, n] of rows) {
       if (d > boundary) agg.setBucket(g, d, { pnl, cost, n } satisfies DayBucket);

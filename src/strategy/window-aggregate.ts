@@ -2,8 +2,16 @@ import type { GroupFigures } from './types.js';
 
 /** Milliseconds in a UTC day. */
 export const DAY_MS = 86_400_000;
-/** The bucket size of the window aggregate: one hour, so a rerun re-adds at most an hour of trades. */
-export const BUCKET_MS = 3_600_000;
+/** Milliseconds in an hour. */
+export const HOUR_MS = 3_600_000;
+
+/**
+ * Bucket size for a window: an hour up to 45 days (a rerun then re-adds at most an hour of raw
+ * trades), a day beyond (so buckets stay at groups × days for long windows).
+ */
+export function bucketSizeFor(windowDays: number): number {
+  return windowDays > 45 ? DAY_MS : HOUR_MS;
+}
 
 /** Sums of one group in one bucket (hour). */
 export interface DayBucket {
@@ -13,12 +21,13 @@ export interface DayBucket {
 }
 
 /**
- * Per-group, per-hour sums of the resolved trades with `ts >= cutoff`. Each bucket is
+ * Per-group, per-bucket (hour or day) sums of the resolved trades with `ts >= cutoff`. Each bucket is
  * summed in file order, and a group's total is the sum of its buckets in time order; the
  * incremental path builds the very same buckets, so a rerun gives the same figures to the bit.
  */
 export class WindowAggregate {
   readonly cutoff: number;
+  readonly bucketMs: number;
   readonly #groups = new Map<string, Map<number, DayBucket>>();
   #lastGroup = '';
   #lastDays: Map<number, DayBucket> | undefined;
@@ -27,8 +36,9 @@ export class WindowAggregate {
   /** Trades older than the cutoff, not counted. */
   beforeWindow = 0;
 
-  constructor(cutoff: number) {
+  constructor(cutoff: number, bucketMs = HOUR_MS) {
     this.cutoff = cutoff;
+    this.bucketMs = bucketMs;
   }
 
   /** Adds one resolved trade; returns false when it lies before the window. */
@@ -37,7 +47,7 @@ export class WindowAggregate {
       this.beforeWindow++;
       return false;
     }
-    const day = Math.floor(ts / BUCKET_MS);
+    const day = Math.floor(ts / this.bucketMs);
     let bucket: DayBucket | undefined;
     if (group === this.#lastGroup && this.#lastDays !== undefined && day === this.#lastDay) {
       bucket = this.#lastBucket as DayBucket;
