@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { checksum } from './format.js';
 import { ManualClock } from '../util/clock.js';
 import { CheckpointStore } from './checkpoint-store.js';
@@ -94,11 +95,15 @@ describe('CheckpointStore', () => {
     assert.equal(b.loadLatest()?.checkpoint.state, 6);
   });
 
-  it('removes stray temp files on open and ignores unrelated files', () => {
-    writeFileSync(join(dir, '.checkpoint-000000000003.ckpt.tmp'), 'half a write');
+  it("removes a dead writer's temp files on open, leaves a live one's, ignores unrelated files", () => {
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!; // exited, so its pid is free
+    writeFileSync(join(dir, `.checkpoint-000000000003.ckpt.${dead}.tmp`), 'half a write');
+    writeFileSync(join(dir, `.checkpoint-000000000004.ckpt.${process.pid}.tmp`), 'stale, our pid');
+    const live = `.checkpoint-000000000005.ckpt.${process.ppid}.tmp`;
+    writeFileSync(join(dir, live), 'in flight elsewhere');
     writeFileSync(join(dir, 'README'), 'not mine');
     CheckpointStore.open(dir);
-    assert.deepEqual(files(), ['README']);
+    assert.deepEqual(files(), [live, 'README']);
   });
 
   it('creates the directory when it does not exist', () => {

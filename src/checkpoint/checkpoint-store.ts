@@ -69,7 +69,8 @@ export interface Disposable {
 }
 
 const NAME = /^checkpoint-(\d{12,})\.ckpt$/;
-const TEMP = /^\.checkpoint-\d+\.ckpt\.tmp$/;
+/** A temp file: `.checkpoint-<seq>.ckpt.<writer pid>.tmp`. */
+const TEMP = /^\.checkpoint-\d+\.ckpt\.(\d+)\.tmp$/;
 const fileName = (seq: number): string => `checkpoint-${String(seq).padStart(12, '0')}.ckpt`;
 
 /**
@@ -113,7 +114,12 @@ export class CheckpointStore {
     for (const name of readdirSync(abs)) {
       const m = NAME.exec(name);
       if (m) seqs.push(Number(m[1]));
-      else if (TEMP.test(name)) unlinkQuiet(join(abs, name));
+      else {
+        const t = TEMP.exec(name);
+        // Another live process's temp may be a save in flight (a reader opening the directory
+        // must not break the writer's rename); a dead writer's, or a stale one of our pid, goes.
+        if (t && !isOtherLiveProcess(Number(t[1]))) unlinkQuiet(join(abs, name));
+      }
     }
     seqs.sort((a, b) => a - b);
     return new CheckpointStore(abs, keep, clock, seqs);
@@ -145,7 +151,7 @@ export class CheckpointStore {
     const { header, head, payload } = encodeCheckpoint(state, seq, savedAt);
     const name = fileName(seq);
     const file = join(this.#dir, name);
-    const tmp = join(this.#dir, `.${name}.tmp`);
+    const tmp = join(this.#dir, `.${name}.${process.pid}.tmp`);
     try {
       const fd = openSync(tmp, 'w', 0o644);
       try {
@@ -229,6 +235,16 @@ function writeAll(fd: number, head: Buffer, payload: Buffer): void {
       done < head.length
         ? writeSync(fd, head, done, head.length - done)
         : writeSync(fd, payload, done - head.length, total - done);
+  }
+}
+
+function isOtherLiveProcess(pid: number): boolean {
+  if (pid === process.pid || !Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // alive, someone else's
   }
 }
 
