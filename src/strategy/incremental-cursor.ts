@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import type { IssueSummary } from './issue-report.js';
-import type { DayBucket, WindowAggregate } from './window-aggregate.js';
+import type { WindowBucket, WindowAggregate } from './window-aggregate.js';
 
 const SAMPLE = 1 << 16;
 
@@ -94,7 +94,7 @@ export function restoreBuckets(agg: WindowAggregate, buckets: CursorData['bucket
   const boundary = Math.floor(agg.cutoff / agg.bucketMs);
   for (const [g, rows] of Object.entries(buckets)) {
     for (const [d, pnl, cost, n] of rows) {
-      if (d > boundary) agg.setBucket(g, d, { pnl, cost, n } satisfies DayBucket);
+      if (d > boundary) agg.setBucket(g, d, { pnl, cost, n } satisfies WindowBucket);
     }
   }
 }

@@ -6,7 +6,7 @@ export { TradeLineParser, LineResult, type IssueKind } from './trade-line-parser
 export * from './issue-report.js';
 export * from './trade-log-error.js';
 export { readLines, type LineHandler, type ReadLinesResult } from './line-reader.js';
-export { WindowAggregate, DAY_MS, HOUR_MS, bucketSizeFor, type DayBucket } from './window-aggregate.js';
+export { WindowAggregate, DAY_MS, HOUR_MS, bucketSizeFor, type WindowBucket } from './window-aggregate.js';
 export { scanTradeLog, type ScanInput, type ScanResult, type TradeSink } from './trade-log-scanner.js';
 export * from './decide.js';
 export * from './state-file.js';

@@ -14,7 +14,7 @@ export function bucketSizeFor(windowDays: number): number {
 }
 
 /** Sums of one group in one bucket (hour). */
-export interface DayBucket {
+export interface WindowBucket {
   pnl: number;
   cost: number;
   n: number;
@@ -28,11 +28,11 @@ export interface DayBucket {
 export class WindowAggregate {
   readonly cutoff: number;
   readonly bucketMs: number;
-  readonly #groups = new Map<string, Map<number, DayBucket>>();
+  readonly #groups = new Map<string, Map<number, WindowBucket>>();
   #lastGroup = '';
-  #lastDays: Map<number, DayBucket> | undefined;
+  #lastDays: Map<number, WindowBucket> | undefined;
   #lastDay = NaN;
-  #lastBucket: DayBucket | undefined;
+  #lastBucket: WindowBucket | undefined;
   /** Trades older than the cutoff, not counted. */
   beforeWindow = 0;
 
@@ -48,9 +48,9 @@ export class WindowAggregate {
       return false;
     }
     const day = Math.floor(ts / this.bucketMs);
-    let bucket: DayBucket | undefined;
+    let bucket: WindowBucket | undefined;
     if (group === this.#lastGroup && this.#lastDays !== undefined && day === this.#lastDay) {
-      bucket = this.#lastBucket as DayBucket;
+      bucket = this.#lastBucket as WindowBucket;
     } else {
       let days = group === this.#lastGroup ? this.#lastDays : this.#groups.get(group);
       if (days === undefined) {
@@ -74,7 +74,7 @@ export class WindowAggregate {
   }
 
   /** Sets a bucket directly (restoring a cursor). */
-  setBucket(group: string, day: number, b: DayBucket): void {
+  setBucket(group: string, day: number, b: WindowBucket): void {
     let days = this.#groups.get(group);
     if (days === undefined) {
       days = new Map();
@@ -91,7 +91,7 @@ export class WindowAggregate {
   }
 
   /** The buckets of a group, for a cursor. */
-  buckets(group: string): ReadonlyMap<number, DayBucket> | undefined {
+  buckets(group: string): ReadonlyMap<number, WindowBucket> | undefined {
     return this.#groups.get(group);
   }
 
@@ -102,7 +102,7 @@ export class WindowAggregate {
       const keys = [...days.keys()].sort((x, y) => x - y);
       const f = { n: 0, pnl: 0, cost: 0 };
       for (const d of keys) {
-        const b = days.get(d) as DayBucket;
+        const b = days.get(d) as WindowBucket;
         f.n += b.n;
         f.pnl += b.pnl;
         f.cost += b.cost;
