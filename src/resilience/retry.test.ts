@@ -87,11 +87,14 @@ describe('RetryPolicy', () => {
     const { retry } = setup({ backoff: constantBackoff(3_600_000) });
     const ac = new AbortController();
     const f = flaky(new ccxt.NetworkError('x'));
+    const gaveUp: string[] = [];
+    retry.onGiveUp((e) => gaveUp.push(e.reason));
     const p = retry.execute(f.fn, { signal: ac.signal });
     await new Promise((r) => setImmediate(r)); // now waiting an hour (on fake timers that never advance)
     ac.abort(new Error('shutdown'));
     await assert.rejects(p, /shutdown/);
     assert.equal(f.calls(), 1);
+    assert.deepEqual(gaveUp, ['aborted']);
   });
 
   it('ends a real (system timers) wait at once on abort', async () => {

@@ -172,7 +172,11 @@ export class RetryPolicy implements Policy {
       const decision = await this.#decide(error, ctx, n, start, previousMs, perCall);
       if (decision.kind === 'done') return decision.value;
       previousMs = decision.delayMs;
-      await abortableSleep(decision.delayMs, signal, this.#timers);
+      try {
+        await abortableSleep(decision.delayMs, signal, this.#timers);
+      } catch (reason) {
+        this.#stop(n + 1, reason, 'aborted'); // the wait ended the moment the signal aborted
+      }
       ctx = { signal, attempt: first.attempt + n + 1 };
       try {
         return await (inner === undefined ? fn(ctx) : inner.execute(fn, ctx));
