@@ -75,6 +75,28 @@ const synced = time((i) => {
 const stringify = time((i) => void JSON.stringify(states[i]));
 const store = CheckpointStore.open(join(dir, 'ckpt'), { keep: 5 });
 const save = time((i) => void store.save(states[i]));
+const unpruned = CheckpointStore.open(join(dir, 'ckpt-all'), { keep: 1000 });
+const saveNoPrune = time((i) => void unpruned.save(states[i]));
+// The two syncs alone, on a fresh 1 MB file each time, so the table shows where the time goes.
+const raw = Buffer.from(JSON.stringify(states[0]));
+let n = 0;
+const fsyncOnly: number[] = [];
+const dirFsyncOnly: number[] = [];
+for (let i = 0; i < ROUNDS; i++) {
+  const fd = openSync(join(dir, `raw-${n++}`), 'w');
+  writeSync(fd, raw);
+  let t0 = process.hrtime.bigint();
+  fsyncSync(fd);
+  fsyncOnly.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  closeSync(fd);
+  const dfd = openSync(dir, 'r');
+  t0 = process.hrtime.bigint();
+  fsyncSync(dfd);
+  dirFsyncOnly.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  closeSync(dfd);
+}
+fsyncOnly.sort((a, b) => a - b);
+dirFsyncOnly.sort((a, b) => a - b);
 
 const load = time(() => {
   if (store.loadLatest() === null) throw new Error('no checkpoint');
@@ -94,6 +116,9 @@ console.log(row('JSON.stringify alone', stringify, naive));
 console.log(row('writeFileSync, no fsync (naive, not durable)', naive, naive));
 console.log(row('writeFileSync + fsync (durable, not atomic)', synced, naive));
 console.log(row('CheckpointStore.save (atomic, durable, sha256)', save, naive));
+console.log(row('  same, keep 1000 (nothing to unlink)', saveNoPrune, naive));
+console.log(row('  of which: fsync of a new 1 MB file', fsyncOnly, naive));
+console.log(row('  of which: fsync of the directory', dirFsyncOnly, naive));
 console.log(row('readFileSync + JSON.parse', plainLoad, plainLoad));
 console.log(row('CheckpointStore.loadLatest (verify + parse)', load, plainLoad));
 const med = q(save, 0.5);
