@@ -123,6 +123,15 @@ describe('CheckpointStore', () => {
     assert.deepEqual(files().length, 1);
   });
 
+  it('floors a fractional clock and refuses a clock that returns NaN', () => {
+    const clock = new ManualClock(1000.7);
+    const store = CheckpointStore.open(dir, { clock });
+    assert.equal(store.save('a').savedAt, 1000);
+    clock.set(Number.NaN);
+    assert.throws(() => store.save('b'), /clock returned NaN/);
+    assert.equal(store.loadLatest()?.checkpoint.state, 'a');
+  });
+
   it('validates its options', () => {
     assert.throws(() => CheckpointStore.open(dir, { keep: 0 }), /keep.*0/);
     assert.throws(() => CheckpointStore.open(dir, { keep: 1.5 }), RangeError);

@@ -147,7 +147,12 @@ export class CheckpointStore {
    */
   save(state: unknown): SavedCheckpoint {
     const seq = this.#nextSeq;
-    const savedAt = this.#clock.now();
+    const now = this.#clock.now();
+    const savedAt = Math.floor(now);
+    if (!Number.isSafeInteger(savedAt) || savedAt < 0) {
+      // Such a header would never load again: refuse it here rather than write it.
+      throw new RangeError(`checkpoint clock returned ${String(now)}, not a time in ms since the epoch`);
+    }
     const { header, head, payload } = encodeCheckpoint(state, seq, savedAt);
     const name = fileName(seq);
     const file = join(this.#dir, name);
