@@ -174,10 +174,16 @@ describe('StrategyBreaker on the wall clock (staleness pushed by a timer)', () =
         reloadIntervalMs: 0,
         staleAfterMs: 60_000,
       });
+      const events: string[] = [];
+      b.onFailOpen((r) => events.push(r.reason));
       assert.equal(b.check('NBA').reason, 'circuit_breaker_blocked');
       assert.equal(b.check('EPL').reason, 'unknown_fail_open');
       mock.timers.tick(61_001);
       assert.equal(b.check('NBA').reason, 'state_stale_fail_open');
+      assert.equal(b.check('NBA').reason, 'state_stale_fail_open');
+      rmSync(p);
+      b.reload();
+      assert.deepEqual(events, ['state_stale_fail_open', 'state_missing_fail_open']);
       b.close();
     } finally {
       mock.timers.reset();

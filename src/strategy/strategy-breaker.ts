@@ -49,6 +49,7 @@ export class StrategyBreaker {
   #timer: NodeJS.Timeout | undefined;
   #watcher: FSWatcher | undefined;
   #closed = false;
+  readonly #listeners = new Set<(r: CheckResult) => void>();
 
   constructor(opts: StrategyBreakerOptions) {
     if (typeof opts.statePath !== 'string' || opts.statePath === '')
@@ -93,31 +94,48 @@ export class StrategyBreaker {
     }
   }
 
+  /**
+   * Calls `listener` when the breaker starts failing open because its state went missing or
+   * stale (once per change, not per check), e.g. to alert that the evaluation stopped.
+   */
+  onFailOpen(listener: (r: CheckResult) => void): { dispose(): void } {
+    this.#listeners.add(listener);
+    return { dispose: () => this.#listeners.delete(listener) };
+  }
+
+  #setFixed(v: CheckResult | null): void {
+    const was = this.#fixed;
+    this.#fixed = v;
+    if (v === null || v === was || this.#listeners.size === 0) return;
+    for (const l of this.#listeners) {
+      try {
+        l(v);
+      } catch {
+        // a listener's failure must not break the check
+      }
+    }
+  }
+
   /** Applies a newly loaded state: answers per key, and a timer that flips to stale on time. */
   #apply(state: LoadedState | null): void {
     this.#state = state;
     if (this.#staleTimer !== undefined) clearTimeout(this.#staleTimer);
     this.#staleTimer = undefined;
     if (state === null) {
-      this.#fixed = STATE_MISSING;
+      this.#setFixed(STATE_MISSING);
       return;
     }
     this.#answers = state.answers;
     const staleAt = state.asOfMs + this.#staleAfterMs;
     const wait = staleAt - Date.now();
     if (wait < 0) {
-      this.#fixed = STATE_STALE;
+      this.#setFixed(STATE_STALE);
       return;
     }
-    this.#fixed = null;
+    this.#setFixed(null);
     if (this.#clock === null) {
       // Fires just past staleAt (the seed's test is `now - as_of > stale`); the poll re-checks too.
-      this.#staleTimer = setTimeout(
-        () => {
-          this.#fixed = STATE_STALE;
-        },
-        Math.min(wait + 1, 2 ** 31 - 1),
-      );
+      this.#staleTimer = setTimeout(() => this.#setFixed(STATE_STALE), Math.min(wait + 1, 2 ** 31 - 1));
       this.#staleTimer.unref();
     }
   }
