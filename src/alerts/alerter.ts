@@ -1,7 +1,7 @@
 import type { AlertChannelConfig } from '../config/index.js';
 import type { OutboxAlert, Store } from '../store/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
-import { AlertEventSource, type Disposable, type Listener } from './alert-event.js';
+import { EventSource, type Disposable, type Listener } from '../resilience/event.js';
 import { AlertOutboxError } from './alert-outbox-error.js';
 import { AlerterClosedError } from './alerter-closed-error.js';
 import { createNotifiers } from './create-notifiers.js';
@@ -59,8 +59,8 @@ export class Alerter {
   readonly #backoffInitialMs: number;
   readonly #backoffMaxMs: number;
   readonly #batch: number;
-  readonly #sentEvents = new AlertEventSource<AlertSentEvent>();
-  readonly #failedEvents = new AlertEventSource<AlertFailedEvent>();
+  readonly #sentEvents = new EventSource<AlertSentEvent>();
+  readonly #failedEvents = new EventSource<AlertFailedEvent>();
   /** Channel → time before which it is not sent to (an endpoint's retry-after). */
   readonly #blockedUntil = new Map<string, number>();
   readonly #unknownLogged = new Set<string>();

@@ -1,3 +1,4 @@
+import { parseRetryAfter as parseRetryAfterHeader } from '../resilience/http-failure.js';
 import type { Redactor } from './redact.js';
 import { maskUrl } from './redact.js';
 import type { FetchLike, SendOutcome } from './types.js';
@@ -31,12 +32,8 @@ function oneLine(text: string): string {
 
 /** Parses a `Retry-After` header: seconds, or an HTTP date. */
 export function parseRetryAfter(value: string | null, now: number): number | undefined {
-  if (value === null || value.trim() === '') return undefined;
-  const secs = Number(value);
-  if (Number.isFinite(secs) && secs >= 0) return Math.min(MAX_RETRY_AFTER_MS, Math.ceil(secs * 1000));
-  const date = Date.parse(value);
-  if (Number.isNaN(date)) return undefined;
-  return Math.min(MAX_RETRY_AFTER_MS, Math.max(0, date - now));
+  const ms = parseRetryAfterHeader(value, now);
+  return ms === undefined ? undefined : Math.min(MAX_RETRY_AFTER_MS, Math.ceil(ms));
 }
 
 /** Seconds (as JSON gives them) to capped milliseconds. */

@@ -5,7 +5,6 @@ export * from './create-alerter.js';
 export * from './create-notifiers.js';
 export * from './alert-outbox-error.js';
 export * from './alerter-closed-error.js';
-export type { Disposable, Listener } from './alert-event.js';
 export { Redactor, maskUrl } from './redact.js';
 export type { HttpContext } from './http-context.js';
 export { StderrNotifier } from './stderr-notifier.js';

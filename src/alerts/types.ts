@@ -47,7 +47,7 @@ export interface Notifier {
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
 /** A source of uniform random numbers in [0, 1); injected so tests are deterministic. */
-export type Random = () => number;
+export type { Random } from '../resilience/backoff.js';
 
 /** Environment variables (for secrets); `process.env` by default. */
 export type Env = Readonly<Record<string, string | undefined>>;

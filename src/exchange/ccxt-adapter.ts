@@ -1,7 +1,8 @@
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
 import { BadExchangeDataError } from './bad-exchange-data-error.js';
-import { fromCcxtError, parseRetryAfter } from './ccxt-errors.js';
+import { fromCcxtError } from './ccxt-errors.js';
+import { parseRetryAfter } from '../resilience/http-failure.js';
 import { parseBalances, parseOrder, parseOrders, parsePosition, parseTicker } from './ccxt-parse.js';
 import type { Exchange } from './exchange.js';
 import { DDoSProtection, NotSupported, OrderNotFound } from './exchange-error.js';

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fromCcxtError, parseRetryAfter } from './ccxt-errors.js';
+import { fromCcxtError } from './ccxt-errors.js';
+import { parseRetryAfter } from '../resilience/http-failure.js';
 import { DDoSProtection, ExchangeError, NetworkError, RequestTimeout } from './exchange-error.js';
 
 describe('fromCcxtError', () => {

@@ -46,12 +46,3 @@ export function fromCcxtError(err: unknown, retryAfterMs?: number): unknown {
   }
   return new Cls(err.message, { cause: err });
 }
-
-/** The ms of an HTTP Retry-After header value (seconds or an HTTP date), or `undefined`. */
-export function parseRetryAfter(value: unknown, now: number): number | undefined {
-  if (typeof value !== 'string' || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
