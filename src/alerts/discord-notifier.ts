@@ -1,8 +1,7 @@
 import { plainText, truncate } from './format-alert.js';
-import { postJson, secondsToMs } from './http-post.js';
-import type { HttpContext } from './http-context.js';
-import { Redactor } from './redact.js';
-import type { AlertMessage, Notifier, SendOutcome } from './types.js';
+import { secondsToMs } from './http-post.js';
+import type { AlertMessage } from './types.js';
+import { UrlNotifier } from './url-notifier.js';
 
 /** The body a Discord webhook receives. Mentions are disabled: an alert never pings @everyone. */
 export interface DiscordPayload {
@@ -14,41 +13,25 @@ export interface DiscordPayload {
 const DISCORD_MAX = 2000;
 
 /** Posts `{content}` to a Discord webhook; a 429 carries `retry_after` (seconds) in its body. */
-export class DiscordNotifier implements Notifier {
+export class DiscordNotifier extends UrlNotifier {
   readonly type = 'discord' as const;
-  readonly name: string;
-  readonly problem: string | null;
-  readonly #url: string | null;
-  readonly #http: HttpContext;
-  readonly #redactor: Redactor;
-
-  /** `url` null means it could not be resolved; `problem` says why (without the secret). */
-  constructor(options: { name: string; url: string | null; problem?: string | null; http: HttpContext }) {
-    this.name = options.name;
-    this.#url = options.url;
-    this.problem = options.url === null ? (options.problem ?? 'no URL') : null;
-    this.#http = options.http;
-    this.#redactor = new Redactor([options.url]);
-  }
 
   /** The body sent for `m`. */
   static payload(m: AlertMessage): DiscordPayload {
     return { content: truncate(plainText(m), DISCORD_MAX), allowed_mentions: { parse: [] } };
   }
 
-  send(m: AlertMessage, signal: AbortSignal): Promise<SendOutcome> {
-    if (this.#url === null) return Promise.resolve({ kind: 'retry', error: `${this.name}: ${this.problem}` });
-    return postJson({
-      ...this.#http,
-      url: this.#url,
-      payload: DiscordNotifier.payload(m),
-      signal,
-      redactor: this.#redactor,
-      retryAfterFromBody: (b) => secondsToMs((b as { retry_after?: unknown } | null)?.retry_after),
-      describe: (b) => {
+  protected body(m: AlertMessage): unknown {
+    return DiscordNotifier.payload(m);
+  }
+
+  protected override answerRules() {
+    return {
+      retryAfterFromBody: (b: unknown) => secondsToMs((b as { retry_after?: unknown } | null)?.retry_after),
+      describe: (b: unknown) => {
         const msg = (b as { message?: unknown } | null)?.message;
         return typeof msg === 'string' ? msg : undefined;
       },
-    });
+    };
   }
 }
