@@ -43,7 +43,7 @@ describe('checkpoints under kill -9', () => {
     try {
       let lastSeq = 0;
       let killedMidSave = 0;
-      const rounds = 8;
+      const rounds = 12;
       for (let round = 0; round < rounds; round++) {
         // The first round runs long enough to save at least once; later ones may die before saving.
         const ms = round === 0 ? 300 : Math.floor(Math.random() * 250);

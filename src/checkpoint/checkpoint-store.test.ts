@@ -4,7 +4,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { checksum } from './format.js';
+import { checksum, decodeCheckpoint } from './format.js';
+import { CheckpointCorruptError } from './checkpoint-corrupt-error.js';
 import { ManualClock } from '../util/clock.js';
 import { CheckpointStore } from './checkpoint-store.js';
 import { CheckpointStateError } from './checkpoint-state-error.js';
@@ -265,5 +266,20 @@ describe('checkpoint header', () => {
     const r = store.loadLatest();
     assert.equal(r?.checkpoint.state, 'old');
     assert.equal(r?.skipped[0]?.kind, 'checksum');
+  });
+});
+
+describe('decodeCheckpoint', () => {
+  it('verifies the bytes of a file as loadLatest does, throwing a classified error', () => {
+    const store = CheckpointStore.open(dir);
+    const saved = store.save({ a: [1, 2, 3] });
+    const bytes = readFileSync(saved.file);
+    assert.deepEqual(decodeCheckpoint(bytes, saved.seq).state, { a: [1, 2, 3] });
+    assert.throws(
+      () => decodeCheckpoint(bytes.subarray(0, bytes.length - 1)),
+      (e: unknown) =>
+        e instanceof CheckpointCorruptError && e.code === 'E_CHECKPOINT_CORRUPT' && e.kind === 'truncated',
+    );
+    assert.throws(() => decodeCheckpoint(bytes, saved.seq + 1), { kind: 'header' });
   });
 });

@@ -4,7 +4,6 @@ import {
   mkdirSync,
   openSync,
   readdirSync,
-  readFileSync,
   renameSync,
   unlinkSync,
   writeSync,
@@ -15,7 +14,7 @@ import { fsyncDir } from '../util/atomic-write.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { CheckpointCorruptError, type CorruptKind } from './checkpoint-corrupt-error.js';
 import { CheckpointWriteError } from './checkpoint-write-error.js';
-import { decodeCheckpoint, encodeCheckpoint } from './format.js';
+import { encodeCheckpoint, readCheckpointFile } from './format.js';
 
 /** Options of `CheckpointStore.open`. */
 export interface CheckpointStoreOptions {
@@ -195,7 +194,7 @@ export class CheckpointStore {
       if (seq >= this.#nextSeq) this.#nextSeq = seq + 1; // a file another tool put here
       const file = join(this.#dir, fileName(seq));
       try {
-        const c = decodeCheckpoint(readFileSync(file), seq);
+        const c = readCheckpointFile(file, seq);
         return {
           checkpoint: { seq, savedAt: c.savedAt, file, length: c.length, sha256: c.sha256, state: c.state },
           skipped,

@@ -9,6 +9,7 @@
 // covers the header's version, seq, savedAt and length (see `checksum`), so a flipped digit
 // in the header's time is caught too, not only one in the payload.
 import { createHash } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { CheckpointCorruptError } from './checkpoint-corrupt-error.js';
 import { CheckpointStateError } from './checkpoint-state-error.js';
 
@@ -63,6 +64,50 @@ export function encodeCheckpoint(
  * its `kind` for anything that is not a whole, untampered checkpoint of this format version.
  */
 export function decodeCheckpoint(bytes: Buffer, expectedSeq?: number): CheckpointHeader & { state: unknown } {
+  const { header, payloadOffset } = decodeHeader(bytes, expectedSeq);
+  checkLength(header, bytes.length - payloadOffset);
+  return { ...header, state: verifyPayload(header, bytes.subarray(payloadOffset)) };
+}
+
+/**
+ * Reads one checkpoint file: the header first, then, only when the file's size matches what
+ * the header announces, the payload. A junk file with a checkpoint's name is not read whole.
+ */
+export function readCheckpointFile(
+  file: string,
+  expectedSeq?: number,
+): CheckpointHeader & { state: unknown } {
+  const fd = openSync(file, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const prefix = readAt(fd, Math.min(size, MAX_HEADER_BYTES), 0);
+    const { header, payloadOffset } = decodeHeader(prefix, expectedSeq);
+    checkLength(header, size - payloadOffset);
+    const payload = readAt(fd, header.length, payloadOffset);
+    checkLength(header, payload.length); // the file shrank while being read
+    return { ...header, state: verifyPayload(header, payload) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Reads up to `length` bytes at `position`; fewer only at the end of the file. */
+function readAt(fd: number, length: number, position: number): Buffer {
+  const buf = Buffer.allocUnsafe(length);
+  let done = 0;
+  while (done < length) {
+    const n = readSync(fd, buf, done, length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done === length ? buf : buf.subarray(0, done);
+}
+
+/** Parses the header line at the start of `bytes` (at least its first 1 KB, or all of a shorter file). */
+function decodeHeader(
+  bytes: Buffer,
+  expectedSeq: number | undefined,
+): { header: CheckpointHeader; payloadOffset: number } {
   if (bytes.length === 0) throw new CheckpointCorruptError('empty', 'empty file');
   const nl = bytes.subarray(0, MAX_HEADER_BYTES).indexOf(NEWLINE);
   if (nl < 0) {
@@ -103,35 +148,40 @@ export function decodeCheckpoint(bytes: Buffer, expectedSeq?: number): Checkpoin
       `header says seq ${seq} but the file name says ${expectedSeq}`,
     );
   }
-  const payload = bytes.subarray(nl + 1);
-  if (payload.length < length) {
+  return { header: { seq, savedAt, length, sha256 }, payloadOffset: nl + 1 };
+}
+
+function checkLength(header: CheckpointHeader, payloadBytes: number): void {
+  if (payloadBytes < header.length) {
     throw new CheckpointCorruptError(
       'truncated',
-      `payload is ${payload.length} bytes, header announces ${length}`,
+      `payload is ${payloadBytes} bytes, header announces ${header.length}`,
     );
   }
-  if (payload.length > length) {
+  if (payloadBytes > header.length) {
     throw new CheckpointCorruptError(
       'length',
-      `payload is ${payload.length} bytes, header announces ${length}`,
+      `payload is ${payloadBytes} bytes, header announces ${header.length}`,
     );
   }
-  const actual = checksum(seq, savedAt, payload);
-  if (actual !== sha256) {
+}
+
+/** Checks the checksum, then parses the payload. */
+function verifyPayload(header: CheckpointHeader, payload: Buffer): unknown {
+  const actual = checksum(header.seq, header.savedAt, payload);
+  if (actual !== header.sha256) {
     throw new CheckpointCorruptError(
       'checksum',
-      `payload SHA-256 ${actual.slice(0, 12)}… differs from header's ${sha256.slice(0, 12)}…`,
+      `payload SHA-256 ${actual.slice(0, 12)}… differs from header's ${header.sha256.slice(0, 12)}…`,
     );
   }
-  let state: unknown;
   try {
-    state = JSON.parse(payload.toString('utf8'));
+    return JSON.parse(payload.toString('utf8'));
   } catch (err) {
     throw new CheckpointCorruptError('json', `payload is not JSON: ${(err as Error).message}`, {
       cause: err,
     });
   }
-  return { seq, savedAt, length, sha256, state };
 }
 
 /**

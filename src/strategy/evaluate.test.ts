@@ -1,6 +1,6 @@
 import { describe, it, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { evaluateStrategies, type EvaluateParams } from './evaluate.js';
@@ -359,6 +359,20 @@ describe('evaluateStrategies: incremental', () => {
       evaluateStrategies({ ...params, statePath: join(dir, 's2.json'), cursorPath: null }).entries['A'],
     );
     assert.equal(inc2.entries['A']?.roi_30d, -34 / 200);
+  });
+
+  it('leaves the cursor alone while another live evaluation holds its lock, and takes over a dead one', () => {
+    const cursorPath = join(dir, 'cursor.json');
+    write('trades.jsonl', trades('A', 40, 1));
+    writeFileSync(`${cursorPath}.lock`, String(process.pid));
+    const r = evalAt(NOW, { cursorPath });
+    assert.equal(r.read.fullReason, 'cursor_locked');
+    assert.equal(existsSync(cursorPath), false);
+    writeFileSync(`${cursorPath}.lock`, '999999999');
+    assert.equal(evalAt(NOW, { cursorPath }).read.fullReason, 'no_cursor');
+    assert.equal(existsSync(cursorPath), true);
+    assert.equal(existsSync(`${cursorPath}.lock`), false);
+    assert.equal(evalAt(NOW, { cursorPath }).read.mode, 'incremental');
   });
 
   it('re-reads an unterminated last line once it is complete', () => {

@@ -1,5 +1,6 @@
-import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { lockCursor } from './cursor-lock.js';
 import { decide } from './decide.js';
 import { DayRecordFiles } from './day-record-files.js';
 import { resolveEvaluationOptions, type EvaluationOptions } from './evaluation-options.js';
@@ -76,6 +77,18 @@ function fingerprintOf(format: string, o: EvaluationOptions): string {
  * Throws TradeLogError for a missing or empty log, StateFileError for a damaged state.
  */
 export function evaluateStrategies(p: EvaluateParams): EvaluationResult {
+  if (!p.cursorPath || p.write === false) return evaluate({ ...p, cursorPath: null }, undefined);
+  mkdirSync(dirname(p.cursorPath), { recursive: true });
+  const release = lockCursor(p.cursorPath);
+  if (release === null) return evaluate({ ...p, cursorPath: null }, 'cursor_locked');
+  try {
+    return evaluate(p, undefined);
+  } finally {
+    release();
+  }
+}
+
+function evaluate(p: EvaluateParams, noCursorReason: string | undefined): EvaluationResult {
   const options = resolveEvaluationOptions(p.options);
   if (!Number.isFinite(p.now)) throw new RangeError(`now must be a time in ms (got ${p.now})`);
   const tradesPath = resolve(p.tradesPath);
@@ -107,7 +120,7 @@ export function evaluateStrategies(p: EvaluateParams): EvaluationResult {
   let startLine = 0;
   let csvHeader: string | undefined;
   let mode: ReadInfo['mode'] = 'full';
-  let fullReason: string | undefined;
+  let fullReason: string | undefined = noCursorReason;
   let raw: DayRecordFiles | null = null;
   const gids = new Map<string, number>();
   let groups: string[] = [];
