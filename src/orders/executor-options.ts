@@ -1,0 +1,192 @@
+import {
+  BadExchangeDataError,
+  DDoSProtection,
+  DuplicateOrderId,
+  ExchangeError,
+  NetworkError,
+  isAmbiguous,
+  type Exchange,
+} from '../exchange/index.js';
+import type { OrderEffect } from '../killswitch/index.js';
+import {
+  CircuitBreaker,
+  ConsecutiveRule,
+  RetryPolicy,
+  TimeoutPolicy,
+  classifyError,
+  exponentialBackoff,
+  failureClass,
+  isDependencyFailure,
+  systemTimers,
+  wrap,
+  type Backoff,
+  type ClassifyOptions,
+  type FailureClass,
+  type Random,
+  type Timers,
+  type WrappedPolicy,
+} from '../resilience/index.js';
+import { nullAlertSink, type AlertSink } from '../util/alert-sink.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import { checkClientOrderIdOptions, type ClientOrderIdOptions } from './client-order-id.js';
+import type { DlqStore } from './dlq-store.js';
+import type { OrderStore } from './order-store.js';
+import { alwaysReady, type Readiness } from './readiness.js';
+import type { OrderGate } from './types.js';
+
+/** Anything with the kill switch's `allows()`. */
+export interface AllowsEffects {
+  allows(effect: OrderEffect): { readonly allow: boolean; readonly reason: string };
+}
+
+/** Options of the `Executor`. */
+export interface ExecutorOptions {
+  readonly exchange: Exchange;
+  readonly orders: OrderStore;
+  readonly dlq: DlqStore;
+  /** The venue's symbols: an intent for any other is refused before anything is stored. */
+  readonly symbols: readonly string[];
+  /** The pre-trade gate. Default: `killSwitch.allows()` (reduce-only intents as `reduce_only`). One of the two is required. */
+  readonly gate?: OrderGate;
+  readonly killSwitch?: AllowsEffects;
+  /** New risk is denied (`reconciliation_pending`) until this is ready. Default: always ready. */
+  readonly readiness?: Readiness;
+  /**
+   * The dependency policy around each send: default `wrap(retry(3, side effect), breaker, timeout(10 s, abandon))`.
+   * It must classify ambiguous failures as such (the executor passes `resolveAmbiguous`).
+   */
+  readonly policy?: WrappedPolicy;
+  /** How long a claim is held without an answer before another process may resolve it (ms). Must exceed the policy's longest run. Default 60000. */
+  readonly leaseMs?: number;
+  /** Asks by client id this many times before an outcome is called unknown. Default 5. */
+  readonly lookupAttempts?: number;
+  /** Wait between failed lookups. Default exponential 200 ms .. 5 s. */
+  readonly lookupBackoff?: Backoff;
+  readonly clientOrderId?: ClientOrderIdOptions;
+  /** An alert fires when the DLQ holds more than this many open entries. Default 10. */
+  readonly dlqAlertThreshold?: number;
+  readonly alerts?: AlertSink;
+  /** This executor's claim id. Default `host:pid:nonce`. */
+  readonly owner?: string;
+  readonly clock?: Clock;
+  readonly timers?: Timers;
+  readonly random?: Random;
+}
+
+/** Options after validation. */
+export interface ResolvedExecutorOptions {
+  readonly exchange: Exchange;
+  readonly orders: OrderStore;
+  readonly dlq: DlqStore;
+  readonly symbols: ReadonlySet<string>;
+  readonly gate: OrderGate;
+  readonly readiness: Readiness;
+  readonly policy: WrappedPolicy;
+  readonly leaseMs: number;
+  readonly lookupAttempts: number;
+  readonly lookupBackoff: Backoff;
+  readonly clientOrderId: ClientOrderIdOptions;
+  readonly dlqAlertThreshold: number;
+  readonly alerts: AlertSink;
+  readonly clock: Clock;
+  readonly timers: Timers;
+  readonly random: Random;
+}
+
+/**
+ * Classifies a failure of `createOrder`. Warden's own exchange errors (src/exchange) are
+ * classified here by class, because `classifyError` only recognises ccxt's class chain (ending in
+ * ccxt's `BaseError`) and calls Warden's `RequestTimeout` etc. `unknown/never`. A
+ * `DuplicateOrderId` and a garbled answer (`E_BAD_EXCHANGE_DATA`) are ambiguous: look the order up.
+ */
+export function classifyOrderFailure(error: unknown, options: ClassifyOptions = {}): FailureClass {
+  if (error instanceof DDoSProtection)
+    return failureClass('exchange', 'conditional', `warden:${error.name}`, error.retryAfterMs ?? 1_000);
+  if (error instanceof DuplicateOrderId)
+    return failureClass('exchange', 'ambiguous', 'warden:DuplicateOrderId');
+  if (isAmbiguous(error)) return failureClass('network', 'ambiguous', `warden:${(error as Error).name}`);
+  if (error instanceof BadExchangeDataError)
+    return failureClass('data', 'ambiguous', 'warden:E_BAD_EXCHANGE_DATA');
+  if (error instanceof ExchangeError) return failureClass('exchange', 'never', `warden:${error.name}`);
+  return classifyError(error, { ...options, sideEffect: true });
+}
+
+/** Breaker predicate: the venue is unwell (network, 5xx, 429, timeouts), not an order of ours it refused. */
+export function isVenueFailure(error: unknown): boolean {
+  if (error instanceof ExchangeError) return error instanceof NetworkError;
+  return isDependencyFailure(error);
+}
+
+/** The default dependency policy: retry by failure class outside a breaker outside a timeout. */
+export function defaultOrderPolicy(
+  options: { clock?: Clock; timers?: Timers; random?: Random } = {},
+): WrappedPolicy {
+  return wrap(
+    new RetryPolicy({
+      sideEffect: true,
+      maxAttempts: 3,
+      maxElapsedMs: 30_000,
+      backoff: exponentialBackoff({ initialMs: 200, maxMs: 2_000 }),
+      classify: classifyOrderFailure,
+      clock: options.clock,
+      timers: options.timers,
+      random: options.random,
+    }),
+    new CircuitBreaker({
+      name: 'orders',
+      rule: new ConsecutiveRule(5),
+      isFailure: isVenueFailure,
+      clock: options.clock,
+    }),
+    new TimeoutPolicy({ ms: 10_000, mode: 'abandon', timers: options.timers }),
+  );
+}
+
+function intOption(name: string, v: unknown, min: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
+    throw new RangeError(`${name} must be an integer >= ${min}, got ${String(v)}`);
+  return v;
+}
+
+/** Validates and fills in the options; a bad value throws a RangeError naming it. */
+export function resolveExecutorOptions(o: ExecutorOptions): ResolvedExecutorOptions {
+  if (typeof o !== 'object' || o === null) throw new RangeError('Executor options must be an object');
+  for (const name of ['exchange', 'orders', 'dlq'] as const)
+    if (typeof o[name] !== 'object' || o[name] === null)
+      throw new RangeError(`Executor ${name} is required, got ${String(o[name])}`);
+  if (!Array.isArray(o.symbols) || o.symbols.length === 0 || o.symbols.some((s) => typeof s !== 'string'))
+    throw new RangeError(
+      `Executor symbols must be a non-empty array of strings, got ${JSON.stringify(o.symbols)}`,
+    );
+  let gate = o.gate;
+  if (gate !== undefined && typeof gate !== 'function')
+    throw new RangeError(`Executor gate must be a function, got ${typeof gate}`);
+  if (gate === undefined) {
+    const ks = o.killSwitch;
+    if (ks === undefined || typeof ks.allows !== 'function')
+      throw new RangeError('Executor needs a gate or a killSwitch, got neither');
+    gate = (intent) => ks.allows(intent.reduceOnly === true ? 'reduce_only' : 'new_risk');
+  }
+  if (o.clientOrderId !== undefined) checkClientOrderIdOptions(o.clientOrderId);
+  const clock = o.clock ?? systemClock;
+  const timers = o.timers ?? systemTimers;
+  const random = o.random ?? Math.random;
+  return Object.freeze({
+    exchange: o.exchange,
+    orders: o.orders,
+    dlq: o.dlq,
+    symbols: new Set(o.symbols),
+    gate,
+    readiness: o.readiness ?? alwaysReady,
+    policy: o.policy ?? defaultOrderPolicy({ clock, timers, random }),
+    leaseMs: intOption('leaseMs', o.leaseMs ?? 60_000, 1),
+    lookupAttempts: intOption('lookupAttempts', o.lookupAttempts ?? 5, 1),
+    lookupBackoff: o.lookupBackoff ?? exponentialBackoff({ initialMs: 200, maxMs: 5_000 }),
+    clientOrderId: Object.freeze({ ...o.clientOrderId }),
+    dlqAlertThreshold: intOption('dlqAlertThreshold', o.dlqAlertThreshold ?? 10, 0),
+    alerts: o.alerts ?? nullAlertSink,
+    clock,
+    timers,
+    random,
+  });
+}

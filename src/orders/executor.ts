@@ -1,0 +1,381 @@
+import type { CreateOrderRequest, Order } from '../exchange/index.js';
+import { AmbiguousOutcomeError, TimeoutError, neverAbortedSignal } from '../resilience/index.js';
+import type { AmbiguousResolution } from '../resilience/index.js';
+import { clientOrderIdFor } from './client-order-id.js';
+import {
+  classifyOrderFailure,
+  resolveExecutorOptions,
+  type ExecutorOptions,
+  type ResolvedExecutorOptions,
+} from './executor-options.js';
+import { IdempotencyMismatchError } from './idempotency-mismatch-error.js';
+import { InFlightError } from './in-flight-error.js';
+import { canonicalPayload, payloadHash, validateIntent } from './intent.js';
+import { lookupOrder, type LookupResult } from './order-lookup.js';
+import { isClaimStale, newOwnerId } from './owner.js';
+import {
+  recordError,
+  type GateDecision,
+  type IntentRecord,
+  type OrderIntent,
+  type RecordedError,
+  type SubmitResult,
+} from './types.js';
+
+/** Options of one submit. */
+export interface SubmitOptions {
+  /** Stops waiting (and retrying). The claim is released, so a repeat resolves the order by its client id. */
+  readonly signal?: AbortSignal;
+}
+
+const NOT_READY: GateDecision = Object.freeze({ allow: false, reason: 'reconciliation_pending' });
+
+/**
+ * Places orders exactly once per idempotency key. `submit`: validate → gate → claim the key in
+ * the store (written `pending`, durable, before anything is sent) → send through the dependency
+ * policy; an ambiguous failure is resolved by asking the venue for the client order id, and only
+ * a confirmed absence allows a resend, with the same id. What fails for good goes to the DLQ.
+ */
+export class Executor {
+  readonly #o: ResolvedExecutorOptions;
+  readonly #owner: string;
+  #closed = false;
+
+  constructor(options: ExecutorOptions) {
+    this.#o = resolveExecutorOptions(options);
+    if (options.owner !== undefined && (typeof options.owner !== 'string' || options.owner === ''))
+      throw new RangeError(`Executor owner must be a non-empty string, got ${JSON.stringify(options.owner)}`);
+    this.#owner = options.owner ?? newOwnerId();
+  }
+
+  /** This executor's claim id. */
+  get owner(): string {
+    return this.#owner;
+  }
+
+  /**
+   * Submits an intent. A repeat of a finished key returns the first result (`replayed: true`);
+   * a repeat while it is in flight throws `InFlightError`; the same key with another order throws
+   * `IdempotencyMismatchError`; a bad intent throws `InvalidIntentError` (nothing stored or sent).
+   */
+  submit(intent: OrderIntent, options: SubmitOptions = {}): Promise<SubmitResult> {
+    validateIntent(intent, this.#o.symbols);
+    return this.#submit(intent, options.signal ?? neverAbortedSignal, false);
+  }
+
+  /** Submits again a key that failed for good (dead or rejected): the venue is asked first, so it cannot double. Used by `DeadLetterQueue.replay`. */
+  resubmit(intent: OrderIntent, options: SubmitOptions = {}): Promise<SubmitResult> {
+    validateIntent(intent, this.#o.symbols);
+    return this.#submit(intent, options.signal ?? neverAbortedSignal, true);
+  }
+
+  /** Refuses further submits. Stores and exchange are the caller's to close. */
+  close(): Promise<void> {
+    this.#closed = true;
+    return Promise.resolve();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #decide(intent: OrderIntent): GateDecision {
+    if (!this.#o.readiness.ready && intent.reduceOnly !== true) return NOT_READY;
+    return this.#o.gate(intent);
+  }
+
+  async #submit(intent: OrderIntent, signal: AbortSignal, reopen: boolean): Promise<SubmitResult> {
+    if (this.#closed) throw new Error('executor: closed');
+    const o = this.#o;
+    const payload = canonicalPayload(intent);
+    const hash = payloadHash(payload);
+    const now = o.clock.now();
+    const key = intent.idempotencyKey;
+    const base = {
+      idempotencyKey: key,
+      payloadHash: hash,
+      payload,
+      clientOrderId: clientOrderIdFor(key, now, o.clientOrderId),
+      now,
+    };
+    const decision = this.#decide(intent);
+    if (!decision.allow) {
+      const d = await o.orders.deny(base, decision.reason);
+      if (d.claimed) return { status: 'denied', idempotencyKey: key, reason: decision.reason };
+      return this.#existing(d.existing, intent, hash, signal, reopen, decision);
+    }
+    const c = await o.orders.claim({ ...base, owner: this.#owner, leaseUntil: now + o.leaseMs });
+    if (c.claimed) return this.#send(c.record, intent, signal, false);
+    return this.#existing(c.existing, intent, hash, signal, reopen, decision);
+  }
+
+  /** The key is already held by `rec`: answer from it, or take a stale (or, on replay, failed) claim over. */
+  async #existing(
+    rec: IntentRecord,
+    intent: OrderIntent,
+    hash: string,
+    signal: AbortSignal,
+    reopen: boolean,
+    decision: GateDecision,
+  ): Promise<SubmitResult> {
+    if (rec.payloadHash !== hash) throw new IdempotencyMismatchError(rec.idempotencyKey);
+    const now = this.#o.clock.now();
+    switch (rec.state) {
+      case 'placed':
+        return {
+          status: 'placed',
+          idempotencyKey: rec.idempotencyKey,
+          clientOrderId: rec.clientOrderId,
+          order: JSON.parse(rec.result ?? 'null') as Order,
+          replayed: true,
+        };
+      case 'rejected':
+      case 'dead': {
+        if (reopen) return this.#takeOver(rec, intent, signal, decision);
+        const error = rec.result === null ? null : (JSON.parse(rec.result) as RecordedError);
+        const entry = await this.#o.dlq.openFor(rec.idempotencyKey);
+        if (rec.state === 'rejected')
+          return {
+            status: 'rejected',
+            idempotencyKey: rec.idempotencyKey,
+            clientOrderId: rec.clientOrderId,
+            error: error ?? { at: rec.updatedAt, name: 'Error', code: null, message: rec.reason ?? '' },
+            replayed: true,
+          };
+        return {
+          status: 'dead',
+          idempotencyKey: rec.idempotencyKey,
+          clientOrderId: rec.clientOrderId,
+          dlqId: entry?.id ?? null,
+          reason: rec.reason ?? 'dead',
+          error,
+          replayed: true,
+        };
+      }
+      case 'denied':
+        return {
+          status: 'denied',
+          idempotencyKey: rec.idempotencyKey,
+          reason: decision.allow ? (rec.reason ?? '') : decision.reason,
+        };
+      case 'pending':
+      case 'in_flight':
+        if (!isClaimStale(rec.owner, rec.leaseUntil, now))
+          throw new InFlightError(rec.idempotencyKey, rec.leaseUntil);
+        return this.#takeOver(rec, intent, signal, decision);
+      default:
+        throw new Error(`executor: unknown intent state ${String(rec.state satisfies never)}`);
+    }
+  }
+
+  /** Takes the row over (compare-and-set), asks the venue first, and sends only on a confirmed absence. */
+  async #takeOver(
+    rec: IntentRecord,
+    intent: OrderIntent,
+    signal: AbortSignal,
+    decision: GateDecision,
+  ): Promise<SubmitResult> {
+    const o = this.#o;
+    const now = o.clock.now();
+    const mine = await o.orders.takeOver(rec, this.#owner, now + o.leaseMs, now);
+    if (mine === null) {
+      const again = await o.orders.get(rec.idempotencyKey);
+      throw new InFlightError(rec.idempotencyKey, again?.leaseUntil ?? now);
+    }
+    const errors: RecordedError[] = [];
+    const found = await this.#lookup(intent.symbol, mine.clientOrderId, signal, errors);
+    if (found.kind === 'found') return this.#placed(mine, found.order);
+    if (found.kind === 'unknown') {
+      await o.orders.release(mine.idempotencyKey, this.#owner, o.clock.now());
+      throw new AmbiguousOutcomeError(
+        `order ${mine.idempotencyKey} (${mine.clientOrderId}): the venue could not be asked whether it exists; nothing was resent`,
+        mine.attempts,
+        { cause: errors.at(-1) },
+      );
+    }
+    if (!decision.allow) {
+      await o.orders.release(mine.idempotencyKey, this.#owner, o.clock.now());
+      return { status: 'denied', idempotencyKey: mine.idempotencyKey, reason: decision.reason };
+    }
+    await o.orders.recordAttempt(mine.idempotencyKey, this.#owner, o.clock.now() + o.leaseMs, o.clock.now());
+    return this.#send(mine, intent, signal, true, errors);
+  }
+
+  #lookup(
+    symbol: string,
+    clientOrderId: string,
+    signal: AbortSignal,
+    errors: RecordedError[],
+  ): Promise<LookupResult> {
+    const o = this.#o;
+    return lookupOrder(o.exchange, symbol, clientOrderId, {
+      attempts: o.lookupAttempts,
+      backoff: o.lookupBackoff,
+      random: o.random,
+      timers: o.timers,
+      clock: o.clock,
+      signal,
+      errors,
+    });
+  }
+
+  async #placed(rec: IntentRecord, order: Order): Promise<SubmitResult> {
+    await this.#o.orders.finish(
+      rec.idempotencyKey,
+      { state: 'placed', exchangeOrderId: order.id, result: JSON.stringify(order) },
+      this.#o.clock.now(),
+    );
+    return {
+      status: 'placed',
+      idempotencyKey: rec.idempotencyKey,
+      clientOrderId: rec.clientOrderId,
+      order,
+      replayed: false,
+    };
+  }
+
+  /** Sends under the dependency policy. The intent is already durable as `pending` (or `in_flight`). */
+  async #send(
+    rec: IntentRecord,
+    intent: OrderIntent,
+    signal: AbortSignal,
+    resent: boolean,
+    errors: RecordedError[] = [],
+  ): Promise<SubmitResult> {
+    const o = this.#o;
+    const key = rec.idempotencyKey;
+    const request: CreateOrderRequest = {
+      symbol: intent.symbol,
+      side: intent.side,
+      type: intent.type,
+      amount: intent.amount,
+      clientOrderId: rec.clientOrderId,
+      ...(intent.price !== undefined ? { price: intent.price } : {}),
+      ...(intent.reduceOnly === true ? { reduceOnly: true } : {}),
+    };
+    let attempts = resent ? rec.attempts + 1 : rec.attempts;
+    try {
+      const order = await o.policy.execute<Order>(
+        async ({ signal: s, attempt }) => {
+          if (attempt > 0) {
+            // durable before the resend: the attempt count and a fresh lease
+            await o.orders.recordAttempt(key, this.#owner, o.clock.now() + o.leaseMs, o.clock.now());
+            attempts++;
+          }
+          return o.exchange.createOrder(request, { signal: s });
+        },
+        {
+          signal,
+          resolveAmbiguous: async (error): Promise<AmbiguousResolution<Order>> => {
+            errors.push(recordError(error, o.clock.now()));
+            if (error instanceof TimeoutError && error.pending !== undefined) {
+              // the abandoned call settles with the venue's real answer: wait for it before asking
+              const real = await error.pending.then(
+                (v) => v as Order,
+                () => null,
+              );
+              if (real !== null) return { outcome: 'applied', value: real };
+            }
+            const r = await this.#lookup(intent.symbol, rec.clientOrderId, signal, errors);
+            if (r.kind === 'found') return { outcome: 'applied', value: r.order };
+            return r.kind === 'absent' ? { outcome: 'not-applied' } : { outcome: 'unknown' };
+          },
+        },
+      );
+      return await this.#placed(rec, order);
+    } catch (err) {
+      errors.push(recordError(err, o.clock.now()));
+      return this.#failed(rec, err, errors, attempts, signal);
+    }
+  }
+
+  /** A send that did not place the order: unknown outcomes stay unfinished (lease released), the rest go to the DLQ. */
+  async #failed(
+    rec: IntentRecord,
+    err: unknown,
+    errors: RecordedError[],
+    attempts: number,
+    signal: AbortSignal,
+  ): Promise<SubmitResult> {
+    const o = this.#o;
+    const key = rec.idempotencyKey;
+    const now = o.clock.now();
+    if (signal.aborted || err instanceof AmbiguousOutcomeError) {
+      // The order may exist: never call it failed. The claim lapses now; a repeat or a reconciliation resolves it.
+      await o.orders.release(key, this.#owner, now);
+      if (err instanceof AmbiguousOutcomeError) {
+        await this.#deadLetter(rec, errors, attempts, 'ambiguous', 'outcome_unknown');
+      }
+      throw err;
+    }
+    const verdict = classifyOrderFailure(err);
+    const rejected =
+      verdict.retry === 'never' && (verdict.category === 'exchange' || verdict.category === 'logic');
+    const last = errors.at(-1) ?? recordError(err, now);
+    const reason = rejected ? `rejected: ${last.name}` : `failed: ${last.name}`;
+    const errorClass = `${verdict.category}/${rejected || verdict.retry === 'never' ? 'not_retryable' : 'retries_exhausted'}`;
+    const [dlqId] = await Promise.all([
+      this.#deadLetter(rec, errors, attempts, errorClass, reason),
+      o.orders.finish(
+        key,
+        { state: rejected ? 'rejected' : 'dead', result: JSON.stringify(last), reason },
+        now,
+      ),
+    ]);
+    if (rejected)
+      return {
+        status: 'rejected',
+        idempotencyKey: key,
+        clientOrderId: rec.clientOrderId,
+        error: last,
+        replayed: false,
+      };
+    return {
+      status: 'dead',
+      idempotencyKey: key,
+      clientOrderId: rec.clientOrderId,
+      dlqId,
+      reason,
+      error: last,
+      replayed: false,
+    };
+  }
+
+  async #deadLetter(
+    rec: IntentRecord,
+    errors: readonly RecordedError[],
+    attempts: number,
+    errorClass: string,
+    reason: string,
+  ): Promise<number> {
+    const o = this.#o;
+    const id = await o.dlq.enqueue({
+      idempotencyKey: rec.idempotencyKey,
+      clientOrderId: rec.clientOrderId,
+      payload: rec.payload,
+      errors,
+      attempts,
+      errorClass,
+      reason,
+      at: o.clock.now(),
+    });
+    await alertIfDlqGrew(o, rec.idempotencyKey, reason);
+    return id;
+  }
+}
+
+/** Fires the DLQ-size alert when the open entries exceed the threshold. */
+export async function alertIfDlqGrew(
+  o: Pick<ResolvedExecutorOptions, 'dlq' | 'alerts' | 'dlqAlertThreshold'>,
+  key: string,
+  reason: string,
+): Promise<void> {
+  const open = await o.dlq.countOpen();
+  if (open <= o.dlqAlertThreshold) return;
+  await o.alerts.alert({
+    key: 'orders.dlq.size',
+    severity: 'warning',
+    title: `order dead-letter queue holds ${open} open entries (threshold ${o.dlqAlertThreshold})`,
+    body: `latest: ${key} (${reason}). Inspect with \`warden dlq list\`; replay or resolve each entry.`,
+  });
+}
