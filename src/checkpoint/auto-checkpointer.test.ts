@@ -124,6 +124,43 @@ describe('AutoCheckpointer', () => {
     auto.close();
   });
 
+  it('reports a throwing getState like a failed save', () => {
+    const errors: unknown[] = [];
+    const auto = new AutoCheckpointer({
+      store: saver,
+      getState: () => {
+        throw new Error('state is mid-update');
+      },
+      intervalMs: 1000,
+      clock,
+    });
+    auto.onError((e) => errors.push(e));
+    auto.markDirty();
+    mock.timers.tick(0);
+    assert.match(String(errors[0]), /mid-update/);
+    assert.equal(saver.saves.length, 0);
+    assert.equal(auto.dirty, true);
+  });
+
+  it('saves again when getState itself records a change', () => {
+    let calls = 0;
+    const auto = new AutoCheckpointer({
+      store: saver,
+      getState: () => {
+        if (calls++ === 0) auto.markDirty(); // e.g. a getter that compacts the state
+        return { calls };
+      },
+      intervalMs: 1000,
+      clock,
+    });
+    auto.markDirty();
+    mock.timers.tick(0);
+    mock.timers.tick(0);
+    assert.deepEqual(saver.saves, [{ calls: 1 }, { calls: 2 }]);
+    assert.equal(auto.dirty, false);
+    auto.close();
+  });
+
   it('close throws when the final save fails', () => {
     const auto = make();
     auto.markDirty();
