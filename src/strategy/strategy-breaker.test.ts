@@ -141,7 +141,7 @@ describe('StrategyBreaker: every path', () => {
     atomicWriteFileSync(p, state(T0 / 1000, { NBA: { status: 'blocked' } }));
     for (let i = 0; i < 200 && b.check('NBA').allow; i++) await new Promise((r) => setImmediate(r));
     // fs events arrive on the event loop; give it real turns, not a sleep of fixed length
-    for (let i = 0; i < 50 && b.check('NBA').allow; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 300 && b.check('NBA').allow; i++) await new Promise((r) => setTimeout(r, 10));
     assert.equal(b.check('NBA').allow, false);
     b.close();
   });
