@@ -77,6 +77,17 @@ describe('CheckpointStore', () => {
     assert.equal(b.save('y').seq, 42);
   });
 
+  it('ignores names that are not in the canonical form', () => {
+    const store = CheckpointStore.open(dir);
+    store.save('real');
+    writeFileSync(join(dir, 'checkpoint-0000000000099.ckpt'), 'thirteen digits');
+    writeFileSync(join(dir, 'checkpoint-99999999999999999999.ckpt'), 'not a safe integer');
+    const again = CheckpointStore.open(dir);
+    assert.equal(again.nextSeq, 2);
+    assert.deepEqual(again.loadLatest()?.skipped, []);
+    assert.equal(again.loadLatest()?.checkpoint.state, 'real');
+  });
+
   it('keeps the last N and deletes older ones', () => {
     const store = CheckpointStore.open(dir, { keep: 3 });
     for (let i = 1; i <= 7; i++) store.save({ i });

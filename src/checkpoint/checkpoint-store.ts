@@ -71,6 +71,13 @@ const NAME = /^checkpoint-(\d{12,})\.ckpt$/;
 /** A temp file: `.checkpoint-<seq>.ckpt.<writer pid>.tmp`. */
 const TEMP = /^\.checkpoint-\d+\.ckpt\.(\d+)\.tmp$/;
 const fileName = (seq: number): string => `checkpoint-${String(seq).padStart(12, '0')}.ckpt`;
+/** The sequence number of a checkpoint file name in its canonical form, or null for any other name. */
+function parseName(name: string): number | null {
+  const m = NAME.exec(name);
+  if (!m) return null;
+  const seq = Number(m[1]);
+  return Number.isSafeInteger(seq) && fileName(seq) === name ? seq : null;
+}
 
 /**
  * Checkpoints of a bot's state in one directory: each save is a new file written atomically
@@ -111,8 +118,8 @@ export class CheckpointStore {
     mkdirSync(abs, { recursive: true });
     const seqs: number[] = [];
     for (const name of readdirSync(abs)) {
-      const m = NAME.exec(name);
-      if (m) seqs.push(Number(m[1]));
+      const seq = parseName(name);
+      if (seq !== null) seqs.push(seq);
       else {
         const t = TEMP.exec(name);
         // Another live process's temp may be a save in flight (a reader opening the directory
@@ -185,8 +192,8 @@ export class CheckpointStore {
   loadLatest(): LoadResult | null {
     const seqs: number[] = [];
     for (const name of readdirSync(this.#dir)) {
-      const m = NAME.exec(name);
-      if (m) seqs.push(Number(m[1]));
+      const seq = parseName(name);
+      if (seq !== null) seqs.push(seq);
     }
     seqs.sort((a, b) => b - a);
     const skipped: SkippedCheckpoint[] = [];
