@@ -18,3 +18,5 @@ export * from './executor-options.js';
 export * from './executor.js';
 export * from './dead-letter-queue.js';
 export { isClaimStale, newOwnerId } from './owner.js';
+export * from './reconcile-report.js';
+export * from './reconcile.js';

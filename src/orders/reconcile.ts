@@ -1,0 +1,290 @@
+import type { Balance, Exchange, Order, Position } from '../exchange/index.js';
+import {
+  abortableSleep,
+  exponentialBackoff,
+  neverAbortedSignal,
+  systemTimers,
+  type Backoff,
+  type Timers,
+} from '../resilience/index.js';
+import { nullAlertSink, type AlertSink } from '../util/alert-sink.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import type { DlqStore } from './dlq-store.js';
+import { intentFromPayload } from './intent.js';
+import { lookupOrder } from './order-lookup.js';
+import type { OrderStore } from './order-store.js';
+import { isClaimStale, newOwnerId } from './owner.js';
+import type { ReadinessLatch } from './readiness.js';
+import {
+  formatReconcileReport,
+  type IntentResolution,
+  type ReconcileCheckpoint,
+  type ReconcileDifference,
+  type ReconcileReport,
+} from './reconcile-report.js';
+import { recordError, type IntentRecord, type RecordedError } from './types.js';
+
+/** Options of `reconcile`. */
+export interface ReconcileOptions {
+  readonly exchange: Exchange;
+  readonly orderStore: OrderStore;
+  /** Where intents confirmed not placed go (policy `dlq`). Required for that policy. */
+  readonly dlq?: DlqStore;
+  readonly checkpoint?: ReconcileCheckpoint;
+  /** Marked ready when reconciliation succeeded; the executor denies new risk until then. */
+  readonly readiness?: ReadinessLatch;
+  /**
+   * An unfinished intent the venue confirms it never received: `dlq` (default: dead, DLQ entry
+   * with reason `not_placed_before_crash`; never resent silently) or `resend` (left unfinished,
+   * claim lapsed: the bot's next submit of the key sends it, after asking the venue again).
+   */
+  readonly notPlaced?: 'dlq' | 'resend';
+  readonly alerts?: AlertSink;
+  /** Where the report is printed. Default stderr. `null`: not printed. */
+  readonly print?: ((text: string) => void) | null;
+  /** Tries per exchange read / lookup. Default 3. */
+  readonly attempts?: number;
+  readonly backoff?: Backoff;
+  readonly clock?: Clock;
+  readonly timers?: Timers;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Reconciliation on start: read open orders, positions and balances from the exchange, resolve
+ * every unfinished intent by its client order id, flag orders the bot does not know, compare
+ * with the checkpoint, adopt the exchange's truth; store, print and (when there are differences)
+ * alert the report; mark `readiness` ready only when everything was resolved.
+ */
+export async function reconcile(options: ReconcileOptions): Promise<ReconcileReport> {
+  const o = resolve(options);
+  const errors: RecordedError[] = [];
+  const differences: ReconcileDifference[] = [];
+  const at = o.clock.now();
+  let ok = true;
+
+  const read = async <T>(what: string, fn: () => Promise<T>, fallback: T): Promise<T> => {
+    let previous = 0;
+    for (let i = 0; i < o.attempts; i++) {
+      try {
+        return await fn();
+      } catch (err) {
+        errors.push(recordError(err, o.clock.now()));
+        if (i < o.attempts - 1) {
+          previous = o.backoff.delay(i, previous, Math.random);
+          await abortableSleep(previous, o.signal, o.timers);
+        }
+      }
+    }
+    ok = false;
+    errors.push({
+      at: o.clock.now(),
+      name: 'ReconcileError',
+      code: 'E_RECONCILE',
+      message: `could not read ${what}`,
+    });
+    return fallback;
+  };
+
+  const ex = o.exchange;
+  const signal = o.signal;
+  const openOrders = await read<Order[]>('open orders', () => ex.fetchOpenOrders(undefined, { signal }), []);
+  const positions = await read<Position[]>('positions', () => ex.fetchPositions({ signal }), []);
+  const balances = await read<Balance[]>('balances', () => ex.fetchBalances({ signal }), []);
+
+  // 1. every unfinished intent: asked for by its client id, never resent here
+  const owner = newOwnerId();
+  for (const rec of await o.orderStore.listUnfinished()) {
+    const outcome = await resolveIntent(o, rec, owner, errors);
+    if (outcome === 'held') {
+      differences.push({
+        kind: 'intent_held_elsewhere',
+        idempotencyKey: rec.idempotencyKey,
+        owner: rec.owner,
+        leaseUntil: rec.leaseUntil,
+      });
+      continue;
+    }
+    if (outcome === 'unknown') ok = false;
+    differences.push({
+      kind: 'intent_resolved',
+      idempotencyKey: rec.idempotencyKey,
+      clientOrderId: rec.clientOrderId,
+      outcome,
+    });
+  }
+
+  // 2. every open order: known to the store, or flagged
+  for (const order of openOrders) {
+    const rec = await o.orderStore.getByClientOrderId(order.clientOrderId);
+    if (rec === null) differences.push({ kind: 'unknown_order', order });
+    else if (rec.state !== 'placed' && rec.state !== 'pending' && rec.state !== 'in_flight')
+      differences.push({
+        kind: 'order_of_failed_intent',
+        order,
+        idempotencyKey: rec.idempotencyKey,
+        state: rec.state,
+      });
+  }
+
+  // 3. the checkpoint against the exchange
+  if (o.checkpoint !== undefined && ok)
+    differences.push(...compareCheckpoint(o.checkpoint, openOrders, positions, balances));
+
+  const partial: Omit<ReconcileReport, 'id'> = {
+    at,
+    exchange: ex.id,
+    ok,
+    adopted: { openOrders, positions, balances },
+    differences,
+    errors,
+  };
+  const id = await o.orderStore.saveReconciliation(at, ok, differences.length, JSON.stringify(partial));
+  const report: ReconcileReport = { ...partial, id };
+  const text = formatReconcileReport(report);
+  if (o.print !== null) o.print(text);
+  if (differences.length > 0 || !ok) {
+    const unknown = differences.some(
+      (d) => d.kind === 'unknown_order' || d.kind === 'order_of_failed_intent',
+    );
+    await o.alerts.alert({
+      key: `orders.reconcile.${at}`,
+      severity: !ok || unknown ? 'critical' : 'warning',
+      title: `reconciliation ${ok ? 'found' : 'FAILED with'} ${differences.length} differences on ${ex.id}`,
+      body: text,
+    });
+  }
+  if (ok) o.readiness?.markReady(o.clock.now());
+  return report;
+}
+
+type Resolved = Required<Omit<ReconcileOptions, 'dlq' | 'checkpoint' | 'readiness'>> &
+  Pick<ReconcileOptions, 'dlq' | 'checkpoint' | 'readiness'>;
+
+function resolve(options: ReconcileOptions): Resolved {
+  const attempts = options.attempts ?? 3;
+  if (!Number.isInteger(attempts) || attempts < 1)
+    throw new RangeError(`reconcile attempts must be an integer >= 1, got ${String(attempts)}`);
+  const notPlaced = options.notPlaced ?? 'dlq';
+  if (notPlaced !== 'dlq' && notPlaced !== 'resend')
+    throw new RangeError(`reconcile notPlaced must be 'dlq' or 'resend', got ${String(notPlaced)}`);
+  if (notPlaced === 'dlq' && options.dlq === undefined)
+    throw new RangeError('reconcile needs dlq when notPlaced is dlq, got none');
+  return {
+    ...options,
+    notPlaced,
+    attempts,
+    alerts: options.alerts ?? nullAlertSink,
+    print: options.print === undefined ? (t: string) => void process.stderr.write(`${t}\n`) : options.print,
+    backoff: options.backoff ?? exponentialBackoff({ initialMs: 200, maxMs: 2_000 }),
+    clock: options.clock ?? systemClock,
+    timers: options.timers ?? systemTimers,
+    signal: options.signal ?? neverAbortedSignal,
+  };
+}
+
+async function resolveIntent(
+  o: Resolved,
+  rec: IntentRecord,
+  owner: string,
+  errors: RecordedError[],
+): Promise<IntentResolution | 'held'> {
+  const now = o.clock.now();
+  if (!isClaimStale(rec.owner, rec.leaseUntil, now)) return 'held';
+  const mine = await o.orderStore.takeOver(rec, owner, now + 60_000, now);
+  if (mine === null) return 'held';
+  const symbol = intentFromPayload(mine.payload).symbol;
+  const lookupErrors: RecordedError[] = [];
+  const found = await lookupOrder(o.exchange, symbol, mine.clientOrderId, {
+    attempts: o.attempts,
+    backoff: o.backoff,
+    random: Math.random,
+    timers: o.timers,
+    clock: o.clock,
+    signal: o.signal,
+    errors: lookupErrors,
+  });
+  const t = o.clock.now();
+  if (found.kind === 'found') {
+    await o.orderStore.finish(
+      mine.idempotencyKey,
+      { state: 'placed', exchangeOrderId: found.order.id, result: JSON.stringify(found.order) },
+      t,
+    );
+    return 'placed';
+  }
+  if (found.kind === 'unknown') {
+    errors.push(...lookupErrors);
+    await o.orderStore.release(mine.idempotencyKey, owner, t);
+    return 'unknown';
+  }
+  if (o.notPlaced === 'resend') {
+    await o.orderStore.release(mine.idempotencyKey, owner, t);
+    return 'marked_for_resend';
+  }
+  const reason = 'not_placed_before_crash';
+  await Promise.all([
+    o.dlq!.enqueue({
+      idempotencyKey: mine.idempotencyKey,
+      clientOrderId: mine.clientOrderId,
+      payload: mine.payload,
+      errors: [
+        {
+          at: t,
+          name: 'NotPlaced',
+          code: 'E_NOT_PLACED',
+          message:
+            'the venue confirms it never received the order; the process stopped before an answer was recorded',
+        },
+      ],
+      attempts: mine.attempts,
+      errorClass: reason,
+      reason,
+      at: t,
+    }),
+    o.orderStore.finish(mine.idempotencyKey, { state: 'dead', result: null, reason }, t),
+  ]);
+  return 'dead_not_placed';
+}
+
+function compareCheckpoint(
+  cp: ReconcileCheckpoint,
+  openOrders: readonly Order[],
+  positions: readonly Position[],
+  balances: readonly Balance[],
+): ReconcileDifference[] {
+  const out: ReconcileDifference[] = [];
+  const eps = 1e-9;
+  if (cp.openOrders !== undefined) {
+    const live = new Set(openOrders.map((x) => x.clientOrderId));
+    const saved = new Set(cp.openOrders.map((x) => x.clientOrderId));
+    for (const x of cp.openOrders)
+      if (!live.has(x.clientOrderId))
+        out.push({ kind: 'order_closed_since_checkpoint', clientOrderId: x.clientOrderId, symbol: x.symbol });
+    for (const x of openOrders)
+      if (!saved.has(x.clientOrderId))
+        out.push({ kind: 'order_missing_from_checkpoint', clientOrderId: x.clientOrderId, symbol: x.symbol });
+  }
+  if (cp.positions !== undefined) {
+    const ex = new Map(positions.map((p) => [p.symbol, p.amount]));
+    const symbols = new Set([...ex.keys(), ...cp.positions.map((p) => p.symbol)]);
+    const saved = new Map(cp.positions.map((p) => [p.symbol, p.amount]));
+    for (const s of symbols) {
+      const a = saved.get(s) ?? 0;
+      const b = ex.get(s) ?? 0;
+      if (Math.abs(a - b) > eps)
+        out.push({ kind: 'position_differs', symbol: s, checkpoint: a, exchange: b });
+    }
+  }
+  if (cp.balances !== undefined) {
+    const ex = new Map(balances.map((b) => [b.currency, b.total]));
+    const saved = new Map(cp.balances.map((b) => [b.currency, b.total]));
+    for (const c of new Set([...ex.keys(), ...saved.keys()])) {
+      const a = saved.get(c) ?? 0;
+      const b = ex.get(c) ?? 0;
+      if (Math.abs(a - b) > eps)
+        out.push({ kind: 'balance_differs', currency: c, checkpoint: a, exchange: b });
+    }
+  }
+  return out;
+}
