@@ -1,5 +1,6 @@
 import { systemClock, type Clock } from '../util/clock.js';
-import type { Disposable, SavedCheckpoint } from './checkpoint-store.js';
+import type { SavedCheckpoint } from './checkpoint-store.js';
+import type { Disposable } from '../resilience/event.js';
 import { CheckpointerClosedError } from './checkpointer-closed-error.js';
 
 /** What an AutoCheckpointer needs of a store: `CheckpointStore` has it. */
@@ -95,13 +96,15 @@ export class AutoCheckpointer {
   /** Calls `listener` with each error of a background save. */
   onError(listener: (err: unknown) => void): Disposable {
     this.#errorListeners.add(listener);
-    return { dispose: () => void this.#errorListeners.delete(listener) };
+    const dispose = () => void this.#errorListeners.delete(listener);
+    return { dispose, [Symbol.dispose]: dispose };
   }
 
   /** Calls `listener` after each save this instance makes. */
   onSave(listener: (saved: SavedCheckpoint) => void): Disposable {
     this.#saveListeners.add(listener);
-    return { dispose: () => void this.#saveListeners.delete(listener) };
+    const dispose = () => void this.#saveListeners.delete(listener);
+    return { dispose, [Symbol.dispose]: dispose };
   }
 
   /** Stops the timers and, when a change is unsaved, saves it (throwing if that fails). Idempotent. */

@@ -1,3 +1,4 @@
+import type { Disposable } from '../resilience/event.js';
 import {
   closeSync,
   fsyncSync,
@@ -60,11 +61,6 @@ export interface SkippedCheckpoint {
 export interface LoadResult {
   readonly checkpoint: LoadedCheckpoint;
   readonly skipped: readonly SkippedCheckpoint[];
-}
-
-/** A subscription; `dispose()` ends it. */
-export interface Disposable {
-  dispose(): void;
 }
 
 const NAME = /^checkpoint-(\d{12,})\.ckpt$/;
@@ -221,7 +217,8 @@ export class CheckpointStore {
   /** Calls `listener` for each checkpoint `loadLatest()` skips, including when it then returns null. */
   onSkip(listener: (skip: SkippedCheckpoint) => void): Disposable {
     this.#skipListeners.add(listener);
-    return { dispose: () => void this.#skipListeners.delete(listener) };
+    const dispose = () => void this.#skipListeners.delete(listener);
+    return { dispose, [Symbol.dispose]: dispose };
   }
 
   /** Deletes the oldest checkpoints beyond `keep`; runs only after the newest is durable. */
