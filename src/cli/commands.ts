@@ -7,6 +7,7 @@ import { registerDemo } from './demo.js';
 import { registerServe } from './serve.js';
 import { registerInstall } from './install.js';
 import { registerAudit } from './audit.js';
+import { registerDlq } from './dlq.js';
 
 /** One command group registers its commands on the root program. One file per group. */
 export type RegisterCommands = (program: Command) => void;
@@ -21,4 +22,5 @@ export const commandGroups: RegisterCommands[] = [
   registerServe,
   registerInstall,
   registerAudit,
+  registerDlq,
 ];

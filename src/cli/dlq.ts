@@ -1,0 +1,163 @@
+import type { Command } from 'commander';
+import { CliError } from './cli-error.js';
+import { out } from './context.js';
+import { withRuntime, type Runtime } from './runtime.js';
+import { ExchangeSimulator, InProcessExchange } from '../exchange/index.js';
+import {
+  DeadLetterQueue,
+  DlqEntryError,
+  Executor,
+  alwaysReady,
+  createSqliteOrderStores,
+  intentFromPayload,
+  parseDlqId,
+  type DlqEntry,
+  type DlqStatus,
+  type SqliteOrderStores,
+} from '../orders/index.js';
+import { SqliteStore } from '../store/index.js';
+
+const STATUSES: readonly DlqStatus[] = ['open', 'replayed', 'resolved'];
+
+function id(raw: string): number {
+  try {
+    return parseDlqId(raw);
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
+}
+
+async function withDlq<T>(
+  cmd: Command,
+  fn: (dlq: DeadLetterQueue, stores: SqliteOrderStores, rt: Runtime) => Promise<T>,
+): Promise<T> {
+  return withRuntime(cmd, async (rt) => {
+    if (!(rt.store instanceof SqliteStore))
+      throw new CliError(
+        `the dlq commands need the SQLite store for now (this config uses ${rt.store.kind})`,
+      );
+    const stores = createSqliteOrderStores(rt.store.database);
+    try {
+      return await fn(new DeadLetterQueue(stores.dlq), stores, rt);
+    } catch (err) {
+      if (err instanceof DlqEntryError) throw new CliError(err.message);
+      throw err;
+    } finally {
+      await stores.close();
+    }
+  });
+}
+
+function line(e: DlqEntry): string {
+  const i = intentFromPayload(e.payload);
+  const when = new Date(e.createdAt).toISOString();
+  return `#${e.id} ${e.status} ${when} ${e.idempotencyKey} ${i.side} ${i.amount} ${i.symbol}${i.price === undefined ? '' : ` @ ${i.price}`} — ${e.reason} (${e.errorClass}, ${e.attempts} attempts)`;
+}
+
+/** `warden dlq list | show ID | replay ID | resolve ID --note T`. */
+export function registerDlq(program: Command): void {
+  const dlq = program.command('dlq').description('the order dead-letter queue: what failed for good');
+
+  dlq
+    .command('list')
+    .description('entries, newest first')
+    .option('--json', 'machine-readable output')
+    .option('--status <S>', `only entries with this status (${STATUSES.join(', ')})`)
+    .option('--limit <N>', 'at most N entries', '100')
+    .action(async (opts: { json?: boolean; status?: string; limit: string }, cmd: Command) => {
+      if (opts.status !== undefined && !STATUSES.includes(opts.status as DlqStatus))
+        throw new CliError(
+          `--status must be one of ${STATUSES.join(', ')} (got ${JSON.stringify(opts.status)})`,
+        );
+      const limit = Number(opts.limit);
+      if (!Number.isInteger(limit) || limit < 1)
+        throw new CliError(`--limit must be a positive integer (got ${JSON.stringify(opts.limit)})`);
+      await withDlq(cmd, async (q) => {
+        const entries = await q.list({ status: opts.status as DlqStatus | undefined, limit });
+        if (opts.json) out(entries, true);
+        else if (entries.length === 0) out('the dead-letter queue is empty', false);
+        else for (const e of entries) out(line(e), false);
+      });
+    });
+
+  dlq
+    .command('show')
+    .description('one entry with its payload and every error')
+    .argument('<id>', 'entry id')
+    .option('--json', 'machine-readable output')
+    .action(async (raw: string, opts: { json?: boolean }, cmd: Command) => {
+      const n = id(raw);
+      await withDlq(cmd, async (q) => {
+        const e = await q.show(n);
+        if (opts.json) return out(e, true);
+        out(line(e), false);
+        out(`client order id: ${e.clientOrderId ?? '-'}`, false);
+        out(`payload: ${e.payload}`, false);
+        if (e.note !== null) out(`note: ${e.note}`, false);
+        for (const x of e.errors)
+          out(
+            `  ${new Date(x.at).toISOString()} ${x.name}${x.code ? ` ${x.code}` : ''}: ${x.message}`,
+            false,
+          );
+      });
+    });
+
+  dlq
+    .command('replay')
+    .description(
+      'send the entry again through the executor, under the same idempotency key (the venue is asked first)',
+    )
+    .argument('<id>', 'entry id')
+    .option(
+      '--exchange <E>',
+      'the venue to replay on; only `sim` (the in-process simulator) from the CLI for now',
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (raw: string, opts: { exchange?: string; json?: boolean }, cmd: Command) => {
+      const n = id(raw);
+      if (opts.exchange !== 'sim')
+        throw new CliError(
+          "replay needs --exchange sim (the in-process simulator); against a real venue, replay through your bot's Executor via the library: new DeadLetterQueue(dlqStore).replay(id, executor)",
+        );
+      await withDlq(cmd, async (q, stores, rt) => {
+        const entry = await q.show(n);
+        const intent = intentFromPayload(entry.payload);
+        const [base, quote] = intent.symbol.split('/');
+        const sim = new ExchangeSimulator({
+          markets: [{ symbol: intent.symbol, mid: intent.price ?? 100 }],
+          balances: { [base ?? 'BASE']: 1e12, [quote ?? 'QUOTE']: 1e12 },
+        });
+        const ks = await rt.killSwitch('cli');
+        const executor = new Executor({
+          exchange: new InProcessExchange(sim),
+          orders: stores.orders,
+          dlq: stores.dlq,
+          symbols: [intent.symbol],
+          killSwitch: ks,
+          readiness: alwaysReady,
+          alerts: rt.alerts,
+        });
+        const { result, entry: after } = await q.replay(n, executor);
+        if (opts.json) return out({ result, entry: after }, true);
+        out(
+          `#${n} ${after.status}: ${result.status}${result.status === 'placed' ? ` as ${result.order.id} (${result.clientOrderId})` : ''}`,
+          false,
+        );
+        if (result.status !== 'placed') process.exitCode = 1;
+      });
+    });
+
+  dlq
+    .command('resolve')
+    .description('close an entry by hand, with a note saying what was done')
+    .argument('<id>', 'entry id')
+    .requiredOption('--note <T>', 'what was done about it')
+    .action(async (raw: string, opts: { note: string }, cmd: Command) => {
+      const n = id(raw);
+      if (opts.note.trim() === '') throw new CliError('--note must not be empty');
+      await withDlq(cmd, async (q) => {
+        const e = await q.resolve(n, opts.note);
+        out(`#${e.id} resolved: ${e.note ?? ''}`, false);
+      });
+    });
+}
