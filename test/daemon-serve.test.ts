@@ -17,9 +17,15 @@ describe('warden serve (a real process on a free loopback port)', () => {
     child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
     try {
       const lines = createInterface({ input: child.stdout! });
-      const [first] = (await once(lines, 'line')) as [string];
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(first);
-      assert.ok(m, `expected a loopback address, got: ${first} ${stderr}`);
+      let seen = '';
+      let m: RegExpExecArray | null = null;
+      for await (const line of lines) {
+        seen += `${line}\n`;
+        m = /listening on (http:\/\/[^ ]+)/.exec(line);
+        if (m) break;
+      }
+      assert.ok(m, `no listening line in: ${seen} ${stderr}`);
+      assert.match(m[1]!, /^http:\/\/127\.0\.0\.1:\d+$/, 'binds the loopback interface by default');
       const base = m[1]!;
       assert.deepEqual(await (await fetch(`${base}/healthz`)).json(), { ok: true });
       let r = await fetch(`${base}/api/trip`, {
