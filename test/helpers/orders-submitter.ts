@@ -1,0 +1,60 @@
+// A bot process for the orders process tests: submits intents through the real ccxt client to
+// the HTTP simulator, with the SQLite store at WARDEN_DB. Prints one JSON line per submit.
+// Config in env ORDERS_JOB: { db, url, keys?: string[], prefix?: string, count?: number }.
+import { CcxtExchange } from '../../src/exchange/index.js';
+import { createSimulatedCcxt } from '../../src/exchange/ccxt-sim-client.js';
+import { Executor, createSqliteOrderStores, defaultOrderPolicy } from '../../src/orders/index.js';
+import { constantBackoff } from '../../src/resilience/index.js';
+import { SqliteStore } from '../../src/store/index.js';
+import { SYMBOL, refTimers } from './orders-rig.js';
+
+interface Job {
+  readonly db: string;
+  readonly url: string;
+  readonly keys?: string[];
+  readonly prefix?: string;
+  readonly count?: number;
+}
+
+const job = JSON.parse(process.env['ORDERS_JOB'] ?? '{}') as Job;
+const keepAlive = setInterval(() => undefined, 1_000); // backoff timers are unref'd
+const store = SqliteStore.open(job.db);
+const stores = createSqliteOrderStores(store.database);
+const exchange = new CcxtExchange(await createSimulatedCcxt(job.url, { timeout: 250 }), {
+  positions: 'none',
+});
+const executor = new Executor({
+  exchange,
+  orders: stores.orders,
+  dlq: stores.dlq,
+  symbols: [SYMBOL],
+  gate: () => ({ allow: true, reason: 'running' }),
+  policy: defaultOrderPolicy({ timers: refTimers }),
+  lookupBackoff: constantBackoff(20),
+  timers: refTimers,
+});
+const keys = job.keys ?? Array.from({ length: job.count ?? 100 }, (_, i) => `${job.prefix ?? 'k'}-${i}`);
+process.stdout.write(`${JSON.stringify({ ready: true, pid: process.pid })}\n`);
+for (const key of keys) {
+  try {
+    const r = await executor.submit({
+      idempotencyKey: key,
+      symbol: SYMBOL,
+      side: 'buy',
+      type: 'limit',
+      amount: 1,
+      price: 90,
+    });
+    process.stdout.write(
+      `${JSON.stringify({ key, status: r.status, replayed: 'replayed' in r ? r.replayed : false })}\n`,
+    );
+  } catch (err) {
+    process.stdout.write(
+      `${JSON.stringify({ key, code: (err as { code?: string }).code ?? String(err) })}\n`,
+    );
+  }
+}
+await stores.close();
+await store.close();
+await exchange.close();
+clearInterval(keepAlive);
