@@ -245,7 +245,7 @@ describe('Executor.submit', () => {
       [{ idempotencyKey: 'has space' }, 'idempotencyKey'],
     ];
     for (const [over, field] of bad) {
-      assert.throws(() => void ex.submit(intent('bad', over)), { code: 'E_INVALID_INTENT', field });
+      await assert.rejects(ex.submit(intent('bad', over)), { code: 'E_INVALID_INTENT', field });
     }
     assert.equal(await rig.stores.orders.get('bad'), null);
     assert.equal(rig.sim.allOrders().length, 0);

@@ -59,13 +59,21 @@ export class Executor {
    * `IdempotencyMismatchError`; a bad intent throws `InvalidIntentError` (nothing stored or sent).
    */
   submit(intent: OrderIntent, options: SubmitOptions = {}): Promise<SubmitResult> {
-    validateIntent(intent, this.#o.symbols);
+    try {
+      validateIntent(intent, this.#o.symbols);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
     return this.#submit(intent, options.signal ?? neverAbortedSignal, false);
   }
 
   /** Submits again a key that failed for good (dead or rejected): the venue is asked first, so it cannot double. Used by `DeadLetterQueue.replay`. */
   resubmit(intent: OrderIntent, options: SubmitOptions = {}): Promise<SubmitResult> {
-    validateIntent(intent, this.#o.symbols);
+    try {
+      validateIntent(intent, this.#o.symbols);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
     return this.#submit(intent, options.signal ?? neverAbortedSignal, true);
   }
 
