@@ -276,6 +276,8 @@ export class Executor {
           signal,
           resolveAmbiguous: async (error): Promise<AmbiguousResolution<Order>> => {
             errors.push(recordError(error, o.clock.now()));
+            // the lookups may take a while: keep the claim so no other process resolves it meanwhile
+            await o.orders.renew(key, this.#owner, o.clock.now() + o.leaseMs, o.clock.now());
             if (error instanceof TimeoutError && error.pending !== undefined) {
               // the abandoned call settles with the venue's real answer: wait for it before asking
               const real = await error.pending.then(

@@ -100,6 +100,9 @@ export function orderStoreContract(name: string, make: () => Promise<OrderStoreF
         let row = await orders.get('f1');
         assert.equal(row?.state, 'in_flight');
         assert.equal(row?.attempts, 2);
+        assert.equal(await orders.renew('f1', 'host:1:a', 7_000, 1_550), true);
+        assert.equal((await orders.get('f1'))?.leaseUntil, 7_000);
+        assert.equal(await orders.renew('f1', 'someone:else:x', 8_000, 1_550), false);
         await orders.release('f1', 'host:1:a', 1_600);
         assert.equal((await orders.get('f1'))?.leaseUntil, 1_600);
         assert.deepEqual(

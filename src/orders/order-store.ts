@@ -52,6 +52,8 @@ export interface OrderStore {
   ): Promise<IntentRecord | null>;
   /** Counts one more send attempt of an unfinished intent owned by `owner` and extends its lease (state `in_flight` after the first). */
   recordAttempt(key: string, owner: string, leaseUntil: number, now: number): Promise<boolean>;
+  /** Extends the lease of an unfinished intent still owned by `owner` (before a slow lookup). False when not owned any more. */
+  renew(key: string, owner: string, leaseUntil: number, now: number): Promise<boolean>;
   /** Finishes an unfinished intent. False when it was not unfinished any more. */
   finish(key: string, outcome: IntentOutcome, now: number): Promise<boolean>;
   /** Lets the claim lapse now (an outcome that stayed unknown): the next repeat or reconciliation resolves it. */

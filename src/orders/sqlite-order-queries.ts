@@ -21,6 +21,8 @@ export const INTENT_ATTEMPT = `UPDATE order_intents
   SET state = CASE WHEN attempts >= 1 THEN 'in_flight' ELSE state END,
       attempts = attempts + 1, lease_until = ?, updated_at = ?
   WHERE idempotency_key = ? AND owner = ? AND state IN ('pending', 'in_flight')`;
+export const INTENT_RENEW = `UPDATE order_intents SET lease_until = ?, updated_at = ?
+  WHERE idempotency_key = ? AND owner = ? AND state IN ('pending', 'in_flight')`;
 export const INTENT_FINISH = `UPDATE order_intents
   SET state = ?, exchange_order_id = ?, result = ?, reason = ?, owner = NULL, lease_until = 0, updated_at = ?
   WHERE idempotency_key = ? AND state IN ('pending', 'in_flight')`;

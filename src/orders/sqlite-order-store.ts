@@ -72,6 +72,7 @@ export class SqliteOrderStore implements OrderStore {
       updateDenied: db.prepare(Q.INTENT_UPDATE_DENIED),
       takeOver: db.prepare(Q.INTENT_TAKE_OVER),
       attempt: db.prepare(Q.INTENT_ATTEMPT),
+      renew: db.prepare(Q.INTENT_RENEW),
       finish: db.prepare(Q.INTENT_FINISH),
       release: db.prepare(Q.INTENT_RELEASE),
       get: db.prepare<[string], IntentRow>(Q.INTENT_GET),
@@ -165,6 +166,10 @@ export class SqliteOrderStore implements OrderStore {
 
   recordAttempt(key: string, owner: string, leaseUntil: number, now: number): Promise<boolean> {
     return this.#batcher.write(() => this.#s.attempt.run(leaseUntil, now, key, owner).changes === 1);
+  }
+
+  renew(key: string, owner: string, leaseUntil: number, now: number): Promise<boolean> {
+    return this.#batcher.write(() => this.#s.renew.run(leaseUntil, now, key, owner).changes === 1);
   }
 
   finish(key: string, outcome: IntentOutcome, now: number): Promise<boolean> {
