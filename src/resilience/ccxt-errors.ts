@@ -69,11 +69,16 @@ export function classChain(value: object): string[] {
   return names;
 }
 
-/** Classifies a ccxt error, or returns undefined when `error` is not one (its chain must reach ccxt's BaseError). */
+/**
+ * Classifies a ccxt error, or returns undefined when `error` is not one. Its chain must reach
+ * ccxt's `BaseError`, or Warden's own `ExchangeError` (src/exchange), whose subclasses carry
+ * ccxt's names so both venues' errors get the same answer.
+ */
 export function classifyCcxtError(error: unknown, sideEffect: boolean): FailureClass | undefined {
   if (!(error instanceof Error)) return undefined;
   const chain = classChain(error);
-  if (chain[chain.length - 1] !== 'BaseError') return undefined;
+  const root = chain[chain.length - 1];
+  if (root !== 'BaseError' && root !== 'ExchangeError') return undefined;
   for (const name of chain) {
     const rule = CCXT_RULES.get(name);
     if (rule !== undefined) return failureClass(rule[0], sideEffect ? rule[2] : rule[1], `ccxt:${name}`);

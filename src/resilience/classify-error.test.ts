@@ -132,4 +132,31 @@ describe('classifyError on HTTP, Node and Warden failures', () => {
     assert.equal(isDependencyFailure(new ccxt.OnMaintenance('x')), true);
     assert.equal(isDependencyFailure(Object.assign(new Error(), { status: 500 })), true);
   });
+
+  it("classifies Warden's own exchange errors (src/exchange) exactly as ccxt's of the same name", async () => {
+    const ex = await import('../exchange/index.js');
+    const pairs: [Error, Error][] = [
+      [new ex.RequestTimeout('x'), new ccxt.RequestTimeout('x')],
+      [new ex.NetworkError('x'), new ccxt.NetworkError('x')],
+      [new ex.ExchangeNotAvailable('x'), new ccxt.ExchangeNotAvailable('x')],
+      [new ex.RateLimitExceeded('x'), new ccxt.RateLimitExceeded('x')],
+      [new ex.InsufficientFunds('x'), new ccxt.InsufficientFunds('x')],
+      [new ex.InvalidOrder('x'), new ccxt.InvalidOrder('x')],
+      [new ex.OrderNotFound('x'), new ccxt.OrderNotFound('x')],
+      [new ex.BadSymbol('x'), new ccxt.BadSymbol('x')],
+    ];
+    for (const [ours, theirs] of pairs) {
+      for (const sideEffect of [false, true]) {
+        assert.equal(
+          verdict(ours, sideEffect),
+          verdict(theirs, sideEffect),
+          `${ours.name} sideEffect=${sideEffect}`,
+        );
+      }
+      assert.equal(isDependencyFailure(ours), isDependencyFailure(theirs), ours.name);
+    }
+    assert.equal(verdict(new ex.RequestTimeout('x'), true).includes('ambiguous'), true);
+    const limited = classifyError(new ex.DDoSProtection('slow down', { retryAfterMs: 2500 }), { now: 0 });
+    assert.equal(limited.retryAfterMs, 2500);
+  });
 });

@@ -54,7 +54,11 @@ export function classifyError(error: unknown, options: ClassifyOptions = {}): Fa
     }
   }
   const ccxt = classifyCcxtError(error, sideEffect);
-  if (ccxt !== undefined) return ccxt;
+  if (ccxt !== undefined) {
+    // A rate limit that says when to come back (Retry-After, or Warden's retryAfterMs) is honoured.
+    const after = retryAfterOf(e, now);
+    return after === undefined ? ccxt : { ...ccxt, retryAfterMs: after };
+  }
   const status = httpStatus(e);
   if (status !== undefined) return classifyHttpStatus(status, sideEffect, retryAfterOf(e, now));
   if (code !== undefined) {
