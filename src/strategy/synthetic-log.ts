@@ -1,3 +1,4 @@
+import { seededRandom } from '../util/seeded-random.js';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { DAY_MS } from './window-aggregate.js';
 
@@ -14,24 +15,13 @@ export interface SyntheticLogOptions {
   readonly degradations?: boolean;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Writes a seeded synthetic trade log in seed 000's schema (for benchmarks, tests and demos):
  * binary prediction-market trades, time-ordered, 5% unresolved. With `degradations`, every
  * third strategy loses for a spell of 20-40 days and those trades carry `degraded: true`.
  */
 export function writeSyntheticLog(path: string, o: SyntheticLogOptions): void {
-  const rnd = mulberry32(o.seed ?? 42);
+  const rnd = seededRandom(o.seed ?? 42);
   const k = o.strategies ?? 10;
   const days = o.days ?? 30;
   const end = o.end ?? Date.parse('2026-05-05T00:00:00Z');

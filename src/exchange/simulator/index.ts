@@ -3,5 +3,5 @@ export { InProcessExchange, type InProcessExchangeOptions, type Sleep } from './
 export * from './fault-injector.js';
 export type { BookLevel, BookSnapshot } from './order-book.js';
 export type { InitialPosition } from './ledger.js';
-export { seededRandom } from './seeded-random.js';
+export { seededRandom } from '../../util/seeded-random.js';
 export { SimulatorHttpServer, type SimulatorHttpServerOptions } from './http-server.js';

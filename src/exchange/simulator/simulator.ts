@@ -5,7 +5,7 @@ import type { Balance, CreateOrderRequest, Order, Position, Ticker } from '../ty
 import { FaultInjector, type FaultConfig } from './fault-injector.js';
 import { Ledger, type InitialPosition } from './ledger.js';
 import { OrderBook, type BookSnapshot, type SimOrder } from './order-book.js';
-import { seededRandom } from './seeded-random.js';
+import { seededRandom } from '../../util/seeded-random.js';
 
 /** A market the simulator lists. */
 export interface SimMarket {
