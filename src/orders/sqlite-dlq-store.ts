@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { DlqStore } from './dlq-store.js';
+import { SqliteAccess } from './sqlite-access.js';
 import { SqliteBatcher } from './sqlite-batcher.js';
 import * as Q from './sqlite-order-queries.js';
 import type { DlqEntry, DlqStatus, NewDlqEntry, RecordedError } from './types.js';
@@ -37,13 +38,12 @@ const toEntry = (r: DlqRow): DlqEntry => ({
 /** `DlqStore` over a shared better-sqlite3 connection; prepared statements, group commit. */
 export class SqliteDlqStore implements DlqStore {
   readonly #batcher: SqliteBatcher;
-  readonly #ownsBatcher: boolean;
+  readonly #access: SqliteAccess;
   readonly #s;
-  #closed = false;
 
   constructor(db: BetterSqlite3.Database, options: { batcher?: SqliteBatcher; groupCommit?: boolean } = {}) {
-    this.#ownsBatcher = options.batcher === undefined;
     this.#batcher = options.batcher ?? new SqliteBatcher(db, { groupCommit: options.groupCommit });
+    this.#access = new SqliteAccess('dlq store', this.#batcher, options.batcher === undefined);
     this.#s = {
       insert: db.prepare(Q.DLQ_INSERT),
       append: db.prepare(Q.DLQ_APPEND),
@@ -81,27 +81,27 @@ export class SqliteDlqStore implements DlqStore {
   }
 
   get(id: number): Promise<DlqEntry | null> {
-    return this.#read(() => {
+    return this.#access.read(() => {
       const r = this.#s.get.get(id);
       return r === undefined ? null : toEntry(r);
     });
   }
 
   openFor(idempotencyKey: string): Promise<DlqEntry | null> {
-    return this.#read(() => {
+    return this.#access.read(() => {
       const r = this.#s.openFor.get(idempotencyKey);
       return r === undefined ? null : toEntry(r);
     });
   }
 
   list(options: { status?: DlqStatus; limit?: number } = {}): Promise<DlqEntry[]> {
-    return this.#read(() =>
+    return this.#access.read(() =>
       this.#s.list.all({ status: options.status ?? null, limit: options.limit ?? 100 }).map(toEntry),
     );
   }
 
   countOpen(): Promise<number> {
-    return this.#read(() => this.#s.countOpen.get()!.n);
+    return this.#access.read(() => this.#s.countOpen.get()!.n);
   }
 
   setStatus(id: number, status: DlqStatus, note: string | null, now: number): Promise<boolean> {
@@ -114,20 +114,6 @@ export class SqliteDlqStore implements DlqStore {
 
   /** Commits queued writes; the connection stays open. */
   close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      if (this.#ownsBatcher) this.#batcher.close();
-      else this.#batcher.flush();
-    }
-    return Promise.resolve();
-  }
-
-  #read<T>(fn: () => T): Promise<T> {
-    if (this.#closed) return Promise.reject(new Error('dlq store: closed'));
-    try {
-      return Promise.resolve(fn());
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    return this.#access.close();
   }
 }

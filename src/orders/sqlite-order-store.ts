@@ -6,6 +6,7 @@ import type {
   OrderStore,
   StoredReconciliation,
 } from './order-store.js';
+import { SqliteAccess } from './sqlite-access.js';
 import { SqliteBatcher } from './sqlite-batcher.js';
 import * as Q from './sqlite-order-queries.js';
 import type { IntentRecord, IntentState } from './types.js';
@@ -57,14 +58,13 @@ const toRecord = (r: IntentRow): IntentRecord => ({
  */
 export class SqliteOrderStore implements OrderStore {
   readonly #batcher: SqliteBatcher;
-  readonly #ownsBatcher: boolean;
+  readonly #access: SqliteAccess;
   readonly #s;
-  #closed = false;
 
   /** `batcher`: share one with the `SqliteDlqStore` of the same connection so their writes commit together. */
   constructor(db: BetterSqlite3.Database, options: { batcher?: SqliteBatcher; groupCommit?: boolean } = {}) {
-    this.#ownsBatcher = options.batcher === undefined;
     this.#batcher = options.batcher ?? new SqliteBatcher(db, { groupCommit: options.groupCommit });
+    this.#access = new SqliteAccess('orders store', this.#batcher, options.batcher === undefined);
     this.#s = {
       insertPending: db.prepare(Q.INTENT_INSERT_PENDING),
       reclaimDenied: db.prepare(Q.INTENT_RECLAIM_DENIED),
@@ -188,25 +188,25 @@ export class SqliteOrderStore implements OrderStore {
   }
 
   get(key: string): Promise<IntentRecord | null> {
-    return this.#read(() => {
+    return this.#access.read(() => {
       const r = this.#s.get.get(key);
       return r === undefined ? null : toRecord(r);
     });
   }
 
   getByClientOrderId(clientOrderId: string): Promise<IntentRecord | null> {
-    return this.#read(() => {
+    return this.#access.read(() => {
       const r = this.#s.byClientId.get(clientOrderId);
       return r === undefined ? null : toRecord(r);
     });
   }
 
   listUnfinished(): Promise<IntentRecord[]> {
-    return this.#read(() => this.#s.unfinished.all().map(toRecord));
+    return this.#access.read(() => this.#s.unfinished.all().map(toRecord));
   }
 
   list(options: { state?: IntentState; limit?: number } = {}): Promise<IntentRecord[]> {
-    return this.#read(() =>
+    return this.#access.read(() =>
       this.#s.list.all({ state: options.state ?? null, limit: options.limit ?? 100 }).map(toRecord),
     );
   }
@@ -218,28 +218,14 @@ export class SqliteOrderStore implements OrderStore {
   }
 
   latestReconciliation(): Promise<StoredReconciliation | null> {
-    return this.#read(() => {
+    return this.#access.read(() => {
       const r = this.#s.reconLatest.get();
       return r === undefined ? null : { ...r, ok: r.ok === 1 };
     });
   }
 
-  /** Commits queued writes; the connection stays open (it is the `SqliteStore`'s). */
+  /** Commits queued writes; the connection stays open. */
   close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      if (this.#ownsBatcher) this.#batcher.close();
-      else this.#batcher.flush();
-    }
-    return Promise.resolve();
-  }
-
-  #read<T>(fn: () => T): Promise<T> {
-    if (this.#closed) return Promise.reject(new Error('orders store: closed'));
-    try {
-      return Promise.resolve(fn());
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    return this.#access.close();
   }
 }
