@@ -2,9 +2,6 @@ import {
   BadExchangeDataError,
   DDoSProtection,
   DuplicateOrderId,
-  ExchangeError,
-  NetworkError,
-  isAmbiguous,
   type Exchange,
 } from '../exchange/index.js';
 import type { OrderEffect } from '../killswitch/index.js';
@@ -94,27 +91,19 @@ export interface ResolvedExecutorOptions {
 }
 
 /**
- * Classifies a failure of `createOrder`. Warden's own exchange errors (src/exchange) are
- * classified here by class, because `classifyError` only recognises ccxt's class chain (ending in
- * ccxt's `BaseError`) and calls Warden's `RequestTimeout` etc. `unknown/never`. A
- * `DuplicateOrderId` and a garbled answer (`E_BAD_EXCHANGE_DATA`) are ambiguous: look the order up.
+ * Classifies a failure of `createOrder`: `classifyError` (which knows ccxt's and Warden's exchange
+ * errors) with a side effect, plus three rules that only hold for creating an order: a
+ * `DuplicateOrderId` and a garbled answer (`E_BAD_EXCHANGE_DATA`) mean "look the order up", and a
+ * rate limit waits at least a second when the venue gave no Retry-After.
  */
 export function classifyOrderFailure(error: unknown, options: ClassifyOptions = {}): FailureClass {
   if (error instanceof DDoSProtection)
     return failureClass('exchange', 'conditional', `warden:${error.name}`, error.retryAfterMs ?? 1_000);
   if (error instanceof DuplicateOrderId)
     return failureClass('exchange', 'ambiguous', 'warden:DuplicateOrderId');
-  if (isAmbiguous(error)) return failureClass('network', 'ambiguous', `warden:${(error as Error).name}`);
   if (error instanceof BadExchangeDataError)
     return failureClass('data', 'ambiguous', 'warden:E_BAD_EXCHANGE_DATA');
-  if (error instanceof ExchangeError) return failureClass('exchange', 'never', `warden:${error.name}`);
   return classifyError(error, { ...options, sideEffect: true });
-}
-
-/** Breaker predicate: the venue is unwell (network, 5xx, 429, timeouts), not an order of ours it refused. */
-export function isVenueFailure(error: unknown): boolean {
-  if (error instanceof ExchangeError) return error instanceof NetworkError;
-  return isDependencyFailure(error);
 }
 
 /** The default dependency policy: retry by failure class outside a breaker outside a timeout. */
@@ -135,7 +124,7 @@ export function defaultOrderPolicy(
     new CircuitBreaker({
       name: 'orders',
       rule: new ConsecutiveRule(5),
-      isFailure: isVenueFailure,
+      isFailure: isDependencyFailure,
       clock: options.clock,
     }),
     new TimeoutPolicy({ ms: 10_000, mode: 'abandon', timers: options.timers }),
