@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { ExchangeSimulator, InProcessExchange } from '../src/exchange/index.js';
 import { Executor, createSqliteOrderStores, type NewDlqEntry } from '../src/orders/index.js';
 import { SqliteStore } from '../src/store/index.js';
+import { DLQ_INSERT } from '../src/orders/sqlite-order-queries.js';
 
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
 const SYMBOL = 'BTC/USDT';
@@ -113,9 +114,7 @@ function connectionPerCallRate(total: number): number {
     conn.pragma('journal_mode = WAL');
     conn.pragma('synchronous = FULL');
     conn
-      .prepare(
-        "INSERT INTO order_dlq (idempotency_key, client_order_id, payload, errors, attempts, error_class, reason, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)",
-      )
+      .prepare(DLQ_INSERT)
       .run(
         e.idempotencyKey,
         e.clientOrderId,
