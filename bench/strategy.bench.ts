@@ -15,6 +15,7 @@ import {
   runTune,
   writeSyntheticLog,
   type StrategyBreakerOptions,
+  DEFAULT_TUNE_GRID,
 } from '../src/strategy/index.js';
 
 const NOW = Date.parse('2026-05-05T03:49:00Z');
@@ -229,12 +230,7 @@ print(json.dumps({"ms": (time.perf_counter()-t0)*1000, "n": int(g["n"].sum())}))
     outDir: join(dir, 'tune'),
     groupBy: 'sport',
     labelField: 'degraded',
-    grid: {
-      trip: [-0.02, -0.035, -0.05, -0.075, -0.1],
-      recover: [-0.02, -0.01, 0, 0.01, 0.02],
-      minN: [20, 30, 50],
-      windowDays: [14, 30, 60],
-    },
+    grid: DEFAULT_TUNE_GRID,
     stdout: sink,
     stderr: sink,
   });

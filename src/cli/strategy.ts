@@ -11,6 +11,7 @@ import {
   ShadowLedger,
   strategyPaths,
   type EvaluationOptions,
+  DEFAULT_TUNE_GRID,
 } from '../strategy/index.js';
 import { CliError } from './cli-error.js';
 import { configFor, out } from './context.js';
@@ -280,10 +281,10 @@ export function registerStrategyCommands(program: Command): void {
     .command('tune')
     .description('walk forward over a trade log and score a grid of breaker parameters')
     .requiredOption('--trades <file>', 'trade log (JSON lines or CSV)')
-    .option('--trip <list>', 'trip thresholds, comma separated', '-0.02,-0.035,-0.05,-0.075,-0.1')
-    .option('--recover <list>', 'recovery thresholds', '-0.02,-0.01,0,0.01,0.02')
-    .option('--min-n <list>', 'minimum samples', '20,30,50')
-    .option('--window-days <list>', 'window lengths in days', '14,30,60')
+    .option('--trip <list>', 'trip thresholds, comma separated', DEFAULT_TUNE_GRID.trip.join(','))
+    .option('--recover <list>', 'recovery thresholds', DEFAULT_TUNE_GRID.recover.join(','))
+    .option('--min-n <list>', 'minimum samples', DEFAULT_TUNE_GRID.minN.join(','))
+    .option('--window-days <list>', 'window lengths in days', DEFAULT_TUNE_GRID.windowDays.join(','))
     .option('--group-by <column>', 'group column')
     .option('--label-field <name>', 'boolean field marking trades of a real degradation (optional)')
     .option('--out <dir>', 'directory for report.html and results.json', '.')

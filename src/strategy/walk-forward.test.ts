@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { runTune, expandGrid } from './tune.js';
+import { runTune, expandGrid, DEFAULT_TUNE_GRID } from './tune.js';
 import { loadHistory } from './tune-history.js';
 import { writeSyntheticLog } from './synthetic-log.js';
 import { walkGroup } from './walk-forward.js';
@@ -80,12 +80,7 @@ describe('tuning', () => {
         outDir: dir,
         groupBy: 'sport',
         labelField: 'degraded',
-        grid: {
-          trip: [-0.02, -0.035, -0.05, -0.075, -0.1],
-          recover: [-0.02, -0.01, 0, 0.01, 0.02],
-          minN: [20, 30, 50],
-          windowDays: [14, 30, 60],
-        },
+        grid: DEFAULT_TUNE_GRID,
         stdout: sink,
         stderr: sink,
       });
