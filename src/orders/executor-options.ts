@@ -1,9 +1,4 @@
-import {
-  BadExchangeDataError,
-  DDoSProtection,
-  DuplicateOrderId,
-  type Exchange,
-} from '../exchange/index.js';
+import { BadExchangeDataError, DDoSProtection, DuplicateOrderId, type Exchange } from '../exchange/index.js';
 import type { OrderEffect } from '../killswitch/index.js';
 import {
   CircuitBreaker,
