@@ -7,11 +7,18 @@ export interface GlobalOptions {
   dataDir?: string;
 }
 
-/** Reads the global options of the root program from any sub-command. */
+/**
+ * Reads the global options from any sub-command. They are declared on every command, so they may
+ * stand before or after the subcommand; the one nearest the subcommand wins.
+ */
 export function globalOptions(cmd: Command): GlobalOptions {
-  let root: Command = cmd;
-  while (root.parent) root = root.parent;
-  return root.opts<GlobalOptions>();
+  const found: GlobalOptions = {};
+  for (let c: Command | null = cmd; c; c = c.parent) {
+    const o = c.opts<GlobalOptions>();
+    found.config ??= o.config;
+    found.dataDir ??= o.dataDir;
+  }
+  return found;
 }
 
 /** Loads the config named by the global options (a bad config throws ConfigError naming the field). */

@@ -1,19 +1,43 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { CliError } from './cli-error.js';
 import { commandGroups } from './commands.js';
 
+/** The package's version, read from its package.json (src/cli and dist/cli are both two levels down). */
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version?: unknown;
+  };
+  return typeof pkg.version === 'string' ? pkg.version : '0.0.0';
+}
+
+/** Declares the options every command takes, so they work before or after the subcommand. */
+function withGlobalOptions(cmd: Command): Command {
+  return cmd
+    .option('--config <file>', 'config file (default warden.config.json)')
+    .option('--data-dir <dir>', 'data directory (default ./data, env WARDEN_DATA_DIR)');
+}
+
+function addGlobalOptionsBelow(cmd: Command): void {
+  for (const sub of cmd.commands) {
+    withGlobalOptions(sub);
+    addGlobalOptionsBelow(sub);
+  }
+}
+
 /** Builds the `warden` program with every command group registered. */
 export function buildProgram(): Command {
-  const program = new Command('warden')
-    .description(
+  const program = withGlobalOptions(
+    new Command('warden').description(
       'Operational safety for trading bots: kill switch, watchdog, strategy breaker, resilient orders.',
-    )
-    .option('--config <file>', 'config file (default warden.config.json)')
-    .option('--data-dir <dir>', 'data directory (default ./data, env WARDEN_DATA_DIR)')
+    ),
+  )
+    .version(packageVersion(), '-V, --version', 'print the version')
     .enablePositionalOptions()
     .showHelpAfterError()
     .exitOverride();
   for (const register of commandGroups) register(program);
+  addGlobalOptionsBelow(program);
   return program;
 }
 
