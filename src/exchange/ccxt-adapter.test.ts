@@ -59,6 +59,20 @@ describe('CcxtExchange over the real ccxt binance client and the simulator HTTP 
     assert.equal((await ex.fetchOpenOrders()).length, 0);
   });
 
+  it('sends its recvWindow (5000 by default) and the recorded send time as the timestamp: a stale send is refused, not placed', async () => {
+    assert.equal(ex.receiveWindowMs, 5_000);
+    const fresh = await ex.createOrder({ ...limit, clientOrderId: cid(), sentAt: Date.now() - 4_000 });
+    assert.equal(fresh.status, 'open', 'inside the window');
+    const id = cid();
+    const err = await ex
+      .createOrder({ ...limit, clientOrderId: id, sentAt: Date.now() - 5_500 })
+      .catch((e: unknown) => e);
+    assert.equal((err as Error).name, 'InvalidNonce');
+    assert.equal((err as { code?: string }).code, 'E_INVALID_NONCE');
+    assert.equal(isAmbiguous(err), false, 'refused for good: safe to send again');
+    assert.equal(sim.orderByClientId(symbol, id), null);
+  });
+
   it('answers null for a client id the venue does not know', async () => {
     assert.equal(await ex.fetchOrderByClientId(symbol, 'never-sent'), null);
   });
