@@ -4,6 +4,7 @@ import { out } from './context.js';
 import { withRuntime, type Runtime } from './runtime.js';
 import { ExchangeSimulator, InProcessExchange } from '../exchange/index.js';
 import {
+  DLQ_STATUSES,
   DeadLetterQueue,
   DlqEntryError,
   Executor,
@@ -17,7 +18,7 @@ import {
 } from '../orders/index.js';
 import { SqliteStore } from '../store/index.js';
 
-const STATUSES: readonly DlqStatus[] = ['open', 'replayed', 'resolved'];
+const STATUSES: readonly DlqStatus[] = DLQ_STATUSES;
 
 function id(raw: string): number {
   try {

@@ -160,7 +160,8 @@ export function orderStoreContract(name: string, make: () => Promise<OrderStoreF
         assert.equal((await dlq.openFor('q1'))?.id, id);
         assert.equal(await dlq.addError(id, err('c'), 2), true);
         assert.equal((await dlq.get(id))?.errors.length, 3);
-        assert.equal(await dlq.setStatus(id, 'resolved', 'fixed by hand', 3), true);
+        assert.equal((await dlq.resolve(id, 'fixed by hand', 3)).ok, true);
+        assert.equal((await dlq.resolve(id, 'again', 3)).ok, false, 'a resolved entry stays as it was');
         assert.equal(await dlq.countOpen(), 0);
         assert.equal((await dlq.get(id))?.note, 'fixed by hand');
         const id3 = await dlq.enqueue({ ...base, errors: [err('d')] });
@@ -174,7 +175,7 @@ export function orderStoreContract(name: string, make: () => Promise<OrderStoreF
           [id3],
         );
         assert.equal(await dlq.get(99_999), null);
-        assert.equal(await dlq.setStatus(99_999, 'resolved', 'n', 4), false);
+        assert.deepEqual(await dlq.resolve(99_999, 'n', 4), { ok: false, entry: null });
       }),
     );
   });
