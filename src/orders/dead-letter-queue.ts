@@ -32,7 +32,10 @@ function refusal(id: number, entry: DlqEntry | null, doing: 'replayed' | 'resolv
   if (entry === null) return new DlqEntryError(id, 'no such entry');
   switch (entry.status) {
     case 'replaying':
-      return new DlqEntryError(id, `a replay is in flight; it cannot be ${doing} now (try again when it ends)`);
+      return new DlqEntryError(
+        id,
+        `a replay is in flight; it cannot be ${doing} now (try again when it ends)`,
+      );
     case 'resolved':
       return new DlqEntryError(id, `is already resolved (${entry.note ?? 'no note'})`);
     case 'replayed':

@@ -2,8 +2,7 @@ import type { DlqEntry, NewDlqEntry, RecordedError, DlqStatus } from './types.js
 
 /** The answer of a compare-and-set transition: done (the entry after it), or refused (the entry as it is, `null` when there is none). */
 export type DlqTransition =
-  | { readonly ok: true; readonly entry: DlqEntry }
-  | { readonly ok: false; readonly entry: DlqEntry | null };
+  { readonly ok: true; readonly entry: DlqEntry } | { readonly ok: false; readonly entry: DlqEntry | null };
 
 /** Where the DLQ-growth alert stands after a change: `started` is true once per growth episode. */
 export interface DlqGrowth {

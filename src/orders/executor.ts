@@ -254,7 +254,11 @@ export class Executor {
         now,
       ),
       closeDlq
-        ? this.#o.dlq.closePlaced(rec.idempotencyKey, `confirmed placed as ${order.id} by a later submit`, now)
+        ? this.#o.dlq.closePlaced(
+            rec.idempotencyKey,
+            `confirmed placed as ${order.id} by a later submit`,
+            now,
+          )
         : undefined,
     ]);
     return {

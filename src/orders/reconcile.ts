@@ -164,8 +164,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
 
 type Resolved = Required<Omit<ReconcileOptions, 'dlq' | 'checkpoint' | 'readiness' | 'clockMarginMs'>> & {
   readonly window: SendWindow;
-} & 
-  Pick<ReconcileOptions, 'dlq' | 'checkpoint' | 'readiness'>;
+} & Pick<ReconcileOptions, 'dlq' | 'checkpoint' | 'readiness'>;
 
 function resolve(options: ReconcileOptions): Resolved {
   const attempts = options.attempts ?? 3;
@@ -205,18 +204,25 @@ async function resolveIntent(
   let found: LookupResult;
   try {
     // the crashed process's last request may still land: "absent" counts only after its window
-    found = await lookupAfterWindow(o.exchange, symbol, mine.clientOrderId, rec.sentAt ?? rec.updatedAt, o.window, {
-      attempts: o.attempts,
-      backoff: o.backoff,
-      random: Math.random,
-      timers: o.timers,
-      clock: o.clock,
-      signal: o.signal,
-      errors: lookupErrors,
-      onWait: async (until) => {
-        await o.orderStore.renew(mine.idempotencyKey, owner, until + 60_000, o.clock.now());
+    found = await lookupAfterWindow(
+      o.exchange,
+      symbol,
+      mine.clientOrderId,
+      rec.sentAt ?? rec.updatedAt,
+      o.window,
+      {
+        attempts: o.attempts,
+        backoff: o.backoff,
+        random: Math.random,
+        timers: o.timers,
+        clock: o.clock,
+        signal: o.signal,
+        errors: lookupErrors,
+        onWait: async (until) => {
+          await o.orderStore.renew(mine.idempotencyKey, owner, until + 60_000, o.clock.now());
+        },
       },
-    });
+    );
   } catch (err) {
     await o.orderStore.release(mine.idempotencyKey, owner, o.clock.now());
     throw err;

@@ -152,7 +152,12 @@ describe('SimulatorHttpServer', () => {
     assert.equal((JSON.parse(wide.body) as { code: number }).code, -1131);
     assert.equal(sim.allOrders().length, 0);
     // a longer recvWindow sent with the request is honoured
-    const old = (await call(url, 'POST', '/api/v3/order', order('&recvWindow=20000', Date.now() - 10_000))) as Reply;
+    const old = (await call(
+      url,
+      'POST',
+      '/api/v3/order',
+      order('&recvWindow=20000', Date.now() - 10_000),
+    )) as Reply;
     assert.equal(old.status, 200);
     assert.equal(sim.allOrders().length, 1);
   });

@@ -2,11 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import { badParameter, binanceErrorFor, type BinanceError } from './binance-codec.js';
 import { binanceRoutes, type Answer, type Params, type Route } from './binance-routes.js';
-import {
-  BINANCE_DEFAULT_RECV_WINDOW_MS,
-  RECV_WINDOW_MESSAGE,
-  checkReceiveWindow,
-} from './receive-window.js';
+import { BINANCE_DEFAULT_RECV_WINDOW_MS, RECV_WINDOW_MESSAGE, checkReceiveWindow } from './receive-window.js';
 import type { ExchangeSimulator } from './simulator.js';
 
 /** Options of `SimulatorHttpServer`. */
@@ -38,6 +34,7 @@ export class SimulatorHttpServer {
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #routes: ReadonlyMap<string, Route>;
   #url: string | null = null;
+  #processing = 0;
 
   constructor(simulator: ExchangeSimulator, options: SimulatorHttpServerOptions = {}) {
     this.#sim = simulator;
@@ -52,9 +49,12 @@ export class SimulatorHttpServer {
     this.#holdMs = holdMs;
     this.#routes = binanceRoutes(simulator);
     this.#server = createServer((req, res) => {
-      this.#handle(req, res).catch((err: unknown) => {
-        if (!res.headersSent) this.#send(res, 500, { code: -1000, msg: String(err) });
-      });
+      this.#processing++;
+      this.#handle(req, res)
+        .catch((err: unknown) => {
+          if (!res.headersSent) this.#send(res, 500, { code: -1000, msg: String(err) });
+        })
+        .finally(() => this.#processing--);
     });
     this.#server.on('connection', (socket) => {
       this.#sockets.add(socket);
@@ -77,6 +77,11 @@ export class SimulatorHttpServer {
       throw new Error('simulator http server: no TCP address');
     this.#url = `http://${this.#host}:${address.port}`;
     return this.#url;
+  }
+
+  /** Requests the venue is still processing (received, not yet acted on: latency, a delayed acceptance). */
+  get processing(): number {
+    return this.#processing;
   }
 
   /** The base URL; throws before `start()`. */
@@ -176,7 +181,8 @@ export class SimulatorHttpServer {
       );
       return true;
     }
-    const rw = params['recvWindow'] === undefined ? BINANCE_DEFAULT_RECV_WINDOW_MS : Number(params['recvWindow']);
+    const rw =
+      params['recvWindow'] === undefined ? BINANCE_DEFAULT_RECV_WINDOW_MS : Number(params['recvWindow']);
     if (!Number.isFinite(rw) || rw <= 0 || rw > 60_000) {
       this.#send(res, 400, { code: -1131, msg: 'recvWindow must be less than 60000' });
       return true;
