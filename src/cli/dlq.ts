@@ -137,6 +137,11 @@ export function registerDlq(program: Command): void {
           killSwitch: ks,
           readiness: alwaysReady,
           alerts: rt.alerts,
+          // referenced: a lookup may wait out the receive window, and nothing else keeps the CLI alive
+          timers: {
+            setTimeout: (cb, ms) => setTimeout(cb, ms),
+            clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+          },
         });
         const { result, entry: after } = await q.replay(n, executor);
         if (opts.json) return out({ result, entry: after }, true);

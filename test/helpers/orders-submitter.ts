@@ -41,7 +41,15 @@ const executor = new Executor({
   timers: refTimers,
 });
 const keys = job.keys ?? Array.from({ length: job.count ?? 100 }, (_, i) => `${job.prefix ?? 'k'}-${i}`);
-await exchange.fetchTicker(SYMBOL); // markets loaded before "ready": the first submit is sent at once
+// markets loaded before "ready", so the first submit is sent at once (the venue may inject faults here too)
+for (let i = 0; ; i++) {
+  try {
+    await exchange.fetchTicker(SYMBOL);
+    break;
+  } catch (err) {
+    if (i >= 50) throw err;
+  }
+}
 process.stdout.write(`${JSON.stringify({ ready: true, pid: process.pid })}\n`);
 if (job.waitForGo === true) {
   const rl = createInterface({ input: process.stdin });
