@@ -73,6 +73,27 @@ describe('CcxtExchange over the real ccxt binance client and the simulator HTTP 
     assert.equal(sim.orderByClientId(symbol, id), null);
   });
 
+  it('sends the recvWindow it is configured with (the venue honours 8000 where its default is 5000)', async () => {
+    const wide = new CcxtExchange(await createSimulatedCcxt(server.url, { timeout: 300 }), {
+      positions: 'none',
+      recvWindowMs: 8_000,
+    });
+    try {
+      assert.equal(wide.receiveWindowMs, 8_000);
+      const o = await wide.createOrder({ ...limit, clientOrderId: cid(), sentAt: Date.now() - 6_500 });
+      assert.equal(o.status, 'open');
+    } finally {
+      await wide.close();
+    }
+    assert.throws(
+      () =>
+        new CcxtExchange({ id: 'binance', has: {}, createOrder: () => Promise.resolve() } as never, {
+          recvWindowMs: 70_000,
+        }),
+      /recvWindowMs/,
+    );
+  });
+
   it('answers null for a client id the venue does not know', async () => {
     assert.equal(await ex.fetchOrderByClientId(symbol, 'never-sent'), null);
   });
