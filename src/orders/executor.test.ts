@@ -1,118 +1,19 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { ExchangeSimulator, InProcessExchange, InvalidNonce, type FaultKind } from '../exchange/index.js';
-import { RetryPolicy, TimeoutPolicy, constantBackoff, wrap, type Timers } from '../resilience/index.js';
-import { FakeTimers } from '../resilience/fake-timers.js';
+import type { FaultKind, InProcessExchange } from '../exchange/index.js';
 import { SqliteStore } from '../store/index.js';
-import { ManualClock } from '../util/clock.js';
 import { clientOrderIdFor, CLIENT_ORDER_ID_PATTERN } from './client-order-id.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
-import { Executor } from './executor.js';
-import { classifyOrderFailure, defaultOrderPolicy } from './executor-options.js';
+import { SYMBOL, createRig, destroyRig, intent, type Rig } from './executor-test-rig.js';
 import { ReadinessLatch } from './readiness.js';
-import { createSqliteOrderStores, type SqliteOrderStores } from './sqlite-order-stores.js';
-import type { GateDecision, OrderIntent } from './types.js';
-
-const SYMBOL = 'BTC/USDT';
-const RECV_WINDOW_MS = 200;
-const allow = (): GateDecision => ({ allow: true, reason: 'running' });
-
-interface Rig {
-  dir: string;
-  store: SqliteStore;
-  stores: SqliteOrderStores;
-  sim: ExchangeSimulator;
-  exchange: InProcessExchange;
-  clock: ManualClock;
-  alerts: { key: string; title: string }[];
-  executor(over?: Partial<ConstructorParameters<typeof Executor>[0]>): Executor;
-}
+import type { OrderIntent } from './types.js';
 
 let rig: Rig;
-
-// Referenced timers: the system ones are unref'd, and a test awaiting only them would end early.
-const timers: Timers = {
-  setTimeout: (cb, ms) => setTimeout(cb, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
-
-function fastPolicy() {
-  return wrap(
-    new RetryPolicy({
-      sideEffect: true,
-      maxAttempts: 3,
-      backoff: constantBackoff(1),
-      classify: classifyOrderFailure,
-      timers,
-    }),
-    new TimeoutPolicy({ ms: 2_000, mode: 'abandon', timers }),
-  );
-}
-
 beforeEach(() => {
-  const dir = mkdtempSync(join(tmpdir(), 'warden-exec-'));
-  const store = SqliteStore.open(join(dir, 'warden.db'));
-  const stores = createSqliteOrderStores(store.database);
-  const clock = new ManualClock(Date.UTC(2026, 10, 24, 12));
-  const sim = new ExchangeSimulator({
-    markets: [{ symbol: SYMBOL, mid: 100, spreadBps: 10 }],
-    balances: { USDT: 1_000_000, BTC: 100 },
-    positions: { [SYMBOL]: { amount: 10, entryPrice: 90 } },
-    clock,
-    seed: 7,
-    faults: { retryAfterMs: 1 },
-  });
-  // a short receive window, so a lookup's "absent" is believed after 200 ms of real time
-  const exchange = new InProcessExchange(sim, {
-    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-    recvWindowMs: RECV_WINDOW_MS,
-  });
-  const alerts: { key: string; title: string }[] = [];
-  rig = {
-    dir,
-    store,
-    stores,
-    sim,
-    exchange,
-    clock,
-    alerts,
-    executor: (over = {}) =>
-      new Executor({
-        exchange,
-        orders: stores.orders,
-        dlq: stores.dlq,
-        symbols: [SYMBOL],
-        gate: allow,
-        policy: fastPolicy(),
-        lookupBackoff: constantBackoff(1),
-        clock,
-        timers,
-        dlqAlertThreshold: 0,
-        clockMarginMs: 0,
-        alerts: { alert: (a) => Promise.resolve(void alerts.push({ key: a.key, title: a.title })) },
-        ...over,
-      }),
-  };
+  rig = createRig();
 });
-
-afterEach(async () => {
-  await rig.stores.close();
-  await rig.store.close();
-  rmSync(rig.dir, { recursive: true, force: true });
-});
-
-const intent = (key: string, over: Partial<OrderIntent> = {}): OrderIntent => ({
-  idempotencyKey: key,
-  symbol: SYMBOL,
-  side: 'buy',
-  type: 'limit',
-  amount: 1,
-  price: 90,
-  ...over,
-});
+afterEach(() => destroyRig(rig));
 
 const ordersWith = (cid: string) => rig.sim.allOrders().filter((o) => o.clientOrderId === cid);
 
@@ -331,142 +232,6 @@ describe('Executor.submit', () => {
     assert.notEqual(a, clientOrderIdFor('strategy-1:order-42', t + 86_400_000));
     assert.notEqual(a, clientOrderIdFor('strategy-1:order-43', t));
     assert.match(clientOrderIdFor('x', t, { maxLength: 32, separator: '' }), /^[a-zA-Z0-9]{32}$/);
-  });
-});
-
-/**
- * The rig on virtual time: the executor's timers, its policy and the venue's delays all run on
- * one `FakeTimers` over the rig's clock, so "the venue accepts 50 ms later" and "the executor
- * waits out the 200 ms receive window" happen in a fixed order, without sleeping.
- */
-function virtualTime() {
-  const ft = new FakeTimers(rig.clock);
-  const exchange = new InProcessExchange(rig.sim, {
-    sleep: (ms) => new Promise((r) => void ft.setTimeout(r, ms)),
-    recvWindowMs: RECV_WINDOW_MS,
-  });
-  const policy = wrap(
-    new RetryPolicy({
-      sideEffect: true,
-      maxAttempts: 3,
-      backoff: constantBackoff(1),
-      classify: classifyOrderFailure,
-      timers: ft,
-    }),
-    new TimeoutPolicy({ ms: 2_000, mode: 'abandon', timers: ft }),
-  );
-  const executor = rig.executor({ exchange, policy, timers: ft });
-  /** Runs virtual time until `p` settles, then 1 s more (whatever the venue still holds lands). */
-  const drive = async <T>(p: Promise<T>): Promise<T> => {
-    let done = false;
-    p.then(
-      () => (done = true),
-      () => (done = true),
-    );
-    for (let i = 0; i < 5_000 && !done; i++) await ft.advance(5);
-    await ft.advance(1_000);
-    return p;
-  };
-  return { ft, exchange, executor, drive };
-}
-
-const market = (key: string) => intent(key, { type: 'market', price: undefined });
-
-describe('an absence is believed only after the receive window (issue 8, item 1)', () => {
-  it('after its own timeout, a request the venue accepts late is found by waiting, never resent', async () => {
-    const v = virtualTime();
-    rig.sim.faults.configure({ retryAfterMs: 1, acceptDelayMs: 50 });
-    rig.sim.faults.injectNext('delayed_accept', { operation: 'createOrder' });
-    const r = await v.drive(v.executor.submit(market('m1')));
-    assert.equal(r.status, 'placed', JSON.stringify(r));
-    assert.equal(rig.sim.allOrders().length, 1, 'one filled order, not two');
-    assert.equal((await rig.stores.orders.get('m1'))?.attempts, 1, 'never resent');
-  });
-
-  it('a request that lands past its window is refused by the venue (-1021), so the resend after the window is the only order', async () => {
-    const v = virtualTime();
-    rig.sim.faults.configure({ retryAfterMs: 1, acceptDelayMs: 400 });
-    rig.sim.faults.injectNext('delayed_accept', { operation: 'createOrder' });
-    const r = await v.drive(v.executor.submit(market('m2')));
-    assert.equal(r.status, 'placed', JSON.stringify(r));
-    assert.equal(rig.sim.allOrders().length, 1);
-    const rec = await rig.stores.orders.get('m2');
-    assert.equal(rec?.attempts, 2, 'resent once, after the window closed');
-  });
-
-  it('a takeover of a dead owner waits out its send window: the late request is adopted, nothing resent', async () => {
-    const v = virtualTime();
-    rig.sim.faults.configure({ retryAfterMs: 1, acceptDelayMs: 100 });
-    const { canonicalPayload, payloadHash } = await import('./intent.js');
-    const payload = canonicalPayload(market('t1'));
-    const cid = clientOrderIdFor('t1', rig.clock.now());
-    // another process claimed t1, sent it, and was killed; the venue holds the request
-    await rig.stores.orders.claim({
-      idempotencyKey: 't1',
-      payloadHash: payloadHash(payload),
-      payload,
-      clientOrderId: cid,
-      owner: `${hostname()}:999999999:dead`,
-      leaseUntil: rig.clock.now() + 60_000,
-      now: rig.clock.now(),
-    });
-    rig.sim.faults.injectNext('delayed_accept', { operation: 'createOrder' });
-    await assert.rejects(
-      v.exchange.createOrder({
-        symbol: SYMBOL,
-        side: 'buy',
-        type: 'market',
-        amount: 1,
-        clientOrderId: cid,
-        sentAt: rig.clock.now(),
-      }),
-      { name: 'RequestTimeout' },
-    );
-    const r = await v.drive(v.executor.submit(market('t1')));
-    assert.equal(r.status, 'placed', JSON.stringify(r));
-    assert.equal(ordersWith(cid).length, 1, 'one order for the client id at the venue');
-    assert.equal((await rig.stores.orders.get('t1'))?.attempts, 1, 'the taker never sent');
-  });
-
-  it('an outcome_unknown DLQ entry is closed when a later submit confirms the order was placed', async () => {
-    const ex = rig.executor();
-    rig.sim.faults.injectNext('timeout_after_accept', { operation: 'createOrder' });
-    rig.sim.faults.injectNext('http_5xx', { operation: 'fetchOrder', times: 5 });
-    await assert.rejects(ex.submit(intent('u1')), { code: 'E_AMBIGUOUS' });
-    const entry = await rig.stores.dlq.openFor('u1');
-    assert.equal(entry?.reason, 'outcome_unknown');
-    const r = await ex.submit(intent('u1'));
-    assert.equal(r.status, 'placed');
-    assert.equal(await rig.stores.dlq.openFor('u1'), null, 'not both placed and in the DLQ');
-    const closed = await rig.stores.dlq.get(entry.id);
-    assert.equal(closed?.status, 'placed');
-    assert.match(closed?.note ?? '', /confirmed placed as/);
-    assert.equal(rig.sim.allOrders().length, 1);
-  });
-});
-
-describe('defaultOrderPolicy (issue 8, item 16)', () => {
-  it('retries with full jitter: each wait is the injected random share of 200 ms, 400 ms, … (capped at 2 s)', async () => {
-    const waits = async (random: () => number): Promise<number[]> => {
-      const seen: number[] = [];
-      const recording: Timers = {
-        setTimeout: (cb, ms) => {
-          if (ms !== 10_000) seen.push(ms); // 10 s is the per-attempt timeout, not a backoff
-          return setTimeout(cb, 0);
-        },
-        clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-      };
-      let n = 0;
-      const out = await defaultOrderPolicy({ timers: recording, random }).execute(async () => {
-        // refused for good by the venue (-1021): safe to retry, so the retry's backoff is what runs
-        if (n++ < 2) throw new InvalidNonce('Timestamp for this request is outside of the recvWindow.');
-        return 'placed';
-      });
-      assert.equal(out, 'placed');
-      return seen;
-    };
-    assert.deepEqual(await waits(() => 0.25), [50, 100]);
-    assert.deepEqual(await waits(() => 0.75), [150, 300]);
   });
 });
 

@@ -17,6 +17,7 @@ export { lookupOrder, type LookupResult, type LookupOptions } from './order-look
 export * from './send-window.js';
 export * from './executor-options.js';
 export * from './executor.js';
+export * from './dlq-growth-alert.js';
 export * from './dead-letter-queue.js';
 export { isClaimStale, newOwnerId } from './owner.js';
 export * from './reconcile-report.js';
