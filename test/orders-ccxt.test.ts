@@ -30,7 +30,11 @@ describe('orders through the real ccxt client and the HTTP simulator', () => {
     store = SqliteStore.open(join(dir, 'warden.db'));
     stores = createSqliteOrderStores(store.database);
     rig = await startHttpSimulator({ retryAfterMs: 1 });
-    exchange = new CcxtExchange(await createSimulatedCcxt(rig.url, { timeout: 300 }), { positions: 'none' });
+    // a 1 s receive window (sent to the venue as recvWindow) keeps the waits for an "absent" short
+    exchange = new CcxtExchange(await createSimulatedCcxt(rig.url, { timeout: 300 }), {
+      positions: 'none',
+      recvWindowMs: 1_000,
+    });
     executor = new Executor({
       exchange,
       orders: stores.orders,
@@ -39,6 +43,7 @@ describe('orders through the real ccxt client and the HTTP simulator', () => {
       gate: () => ({ allow: true, reason: 'running' }),
       policy: defaultOrderPolicy({ timers: refTimers }),
       lookupBackoff: constantBackoff(10),
+      clockMarginMs: 200,
       timers: refTimers,
     });
   });
@@ -90,6 +95,20 @@ describe('orders through the real ccxt client and the HTTP simulator', () => {
     if (r.status === 'placed') {
       assert.equal(count(r.clientOrderId), 1);
       assert.equal(rig.sim.allOrders().find((o) => o.clientOrderId === r.clientOrderId)?.status, 'closed');
+    }
+  });
+
+  it('a market order the venue accepts only after the client timed out is found by waiting out the window, never resent', async () => {
+    rig.sim.faults.configure({ retryAfterMs: 1, acceptDelayMs: 600 }); // > ccxt's 300 ms, < the 1 s window
+    rig.sim.faults.injectNext('delayed_accept', { operation: 'createOrder' });
+    try {
+      const r = await submit('ccxt-late', 'market');
+      assert.equal(r.status, 'placed', JSON.stringify(r));
+      for (let i = 0; i < 2_000 && rig.server.processing > 0; i++) await new Promise((x) => setTimeout(x, 5));
+      if (r.status === 'placed') assert.equal(count(r.clientOrderId), 1, 'one filled order at the venue');
+      assert.equal((await stores.orders.get('ccxt-late'))?.attempts, 1);
+    } finally {
+      rig.sim.faults.configure({ retryAfterMs: 1 });
     }
   });
 

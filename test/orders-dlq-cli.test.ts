@@ -12,6 +12,7 @@ import { warden, workspace } from './helpers/cli.js';
 describe('warden dlq', () => {
   const ws = workspace();
   let deadId = 0;
+  let otherId = 0;
 
   before(async () => {
     const store = SqliteStore.open(join(ws.dataDir, 'warden.db'));
@@ -20,9 +21,9 @@ describe('warden dlq', () => {
       markets: [{ symbol: 'ETH/USDT', mid: 2000 }],
       balances: { USDT: 1e6 },
     });
-    sim.faults.injectNext('http_5xx', { operation: 'createOrder', times: 3 });
+    sim.faults.injectNext('http_5xx', { operation: 'createOrder', times: 6 });
     const ex = new Executor({
-      exchange: new InProcessExchange(sim),
+      exchange: new InProcessExchange(sim, { recvWindowMs: 50 }), // lookups believe "absent" after 1 s
       orders: stores.orders,
       dlq: stores.dlq,
       symbols: ['ETH/USDT'],
@@ -34,16 +35,20 @@ describe('warden dlq', () => {
         clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
       },
     });
-    const r = await ex.submit({
-      idempotencyKey: 'cli-1',
-      symbol: 'ETH/USDT',
-      side: 'buy',
-      type: 'limit',
-      amount: 1,
-      price: 1900,
-    });
-    assert.equal(r.status, 'dead');
-    deadId = r.status === 'dead' ? (r.dlqId ?? 0) : 0;
+    const dead = async (key: string): Promise<number> => {
+      const r = await ex.submit({
+        idempotencyKey: key,
+        symbol: 'ETH/USDT',
+        side: 'buy',
+        type: 'limit',
+        amount: 1,
+        price: 1900,
+      });
+      assert.equal(r.status, 'dead');
+      return r.status === 'dead' ? (r.dlqId ?? 0) : 0;
+    };
+    deadId = await dead('cli-1');
+    otherId = await dead('cli-2');
     await stores.close();
     await store.close();
   });
@@ -54,9 +59,8 @@ describe('warden dlq', () => {
     const list = await warden([...ws.args, 'dlq', 'list', '--json']);
     assert.equal(list.code, 0, list.stderr);
     const entries = JSON.parse(list.stdout) as DlqEntry[];
-    assert.equal(entries.length, 1);
-    assert.equal(entries[0]?.idempotencyKey, 'cli-1');
-    assert.equal(entries[0]?.attempts, 3);
+    assert.deepEqual(entries.map((e) => e.idempotencyKey).sort(), ['cli-1', 'cli-2']);
+    assert.equal(entries.find((e) => e.id === deadId)?.attempts, 3);
     const text = await warden([...ws.args, 'dlq', 'list']);
     assert.match(text.stdout, new RegExp(`#${deadId} open .* cli-1 buy 1 ETH/USDT @ 1900`));
     const show = await warden([...ws.args, 'dlq', 'show', String(deadId)]);
@@ -85,17 +89,25 @@ describe('warden dlq', () => {
     assert.match(r.stdout, /replayed: placed/);
     const again = await warden([...ws.args, 'dlq', 'replay', String(deadId), '--exchange', 'sim']);
     assert.equal(again.code, 1);
-    assert.match(again.stderr, /only open entries can be replayed/);
+    assert.match(again.stderr, /is replayed: the order was placed/);
   });
 
-  it('resolve needs a note and records it', async () => {
-    const noNote = await warden([...ws.args, 'dlq', 'resolve', String(deadId)]);
+  it('resolve needs a note and records it; a placed entry cannot be resolved over, a resolved one stays as it was', async () => {
+    const noNote = await warden([...ws.args, 'dlq', 'resolve', String(otherId)]);
     assert.notEqual(noNote.code, 0);
-    const r = await warden([...ws.args, 'dlq', 'resolve', String(deadId), '--note', 'checked by hand']);
+    const r = await warden([...ws.args, 'dlq', 'resolve', String(otherId), '--note', 'checked by hand']);
     assert.equal(r.code, 0, r.stderr);
-    const show = await warden([...ws.args, 'dlq', 'show', String(deadId), '--json']);
+    const show = await warden([...ws.args, 'dlq', 'show', String(otherId), '--json']);
     const e = JSON.parse(show.stdout) as DlqEntry;
     assert.equal(e.status, 'resolved');
     assert.equal(e.note, 'checked by hand');
+    const twice = await warden([...ws.args, 'dlq', 'resolve', String(otherId), '--note', 'overwrite']);
+    assert.equal(twice.code, 1);
+    assert.match(twice.stderr, /already resolved \(checked by hand\)/);
+    const replayed = await warden([...ws.args, 'dlq', 'resolve', String(deadId), '--note', 'by hand']);
+    assert.equal(replayed.code, 1);
+    assert.match(replayed.stderr, /is replayed/);
+    const replayResolved = await warden([...ws.args, 'dlq', 'replay', String(otherId), '--exchange', 'sim']);
+    assert.equal(replayResolved.code, 1, 'a resolved entry is never replayed');
   });
 });

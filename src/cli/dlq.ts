@@ -4,6 +4,7 @@ import { out } from './context.js';
 import { withRuntime, type Runtime } from './runtime.js';
 import { ExchangeSimulator, InProcessExchange } from '../exchange/index.js';
 import {
+  DLQ_STATUSES,
   DeadLetterQueue,
   DlqEntryError,
   Executor,
@@ -17,7 +18,7 @@ import {
 } from '../orders/index.js';
 import { SqliteStore } from '../store/index.js';
 
-const STATUSES: readonly DlqStatus[] = ['open', 'replayed', 'resolved'];
+const STATUSES: readonly DlqStatus[] = DLQ_STATUSES;
 
 function id(raw: string): number {
   try {
@@ -136,6 +137,11 @@ export function registerDlq(program: Command): void {
           killSwitch: ks,
           readiness: alwaysReady,
           alerts: rt.alerts,
+          // referenced: a lookup may wait out the receive window, and nothing else keeps the CLI alive
+          timers: {
+            setTimeout: (cb, ms) => setTimeout(cb, ms),
+            clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+          },
         });
         const { result, entry: after } = await q.replay(n, executor);
         if (opts.json) return out({ result, entry: after }, true);

@@ -59,6 +59,41 @@ describe('CcxtExchange over the real ccxt binance client and the simulator HTTP 
     assert.equal((await ex.fetchOpenOrders()).length, 0);
   });
 
+  it('sends its recvWindow (5000 by default) and the recorded send time as the timestamp: a stale send is refused, not placed', async () => {
+    assert.equal(ex.receiveWindowMs, 5_000);
+    const fresh = await ex.createOrder({ ...limit, clientOrderId: cid(), sentAt: Date.now() - 4_000 });
+    assert.equal(fresh.status, 'open', 'inside the window');
+    const id = cid();
+    const err = await ex
+      .createOrder({ ...limit, clientOrderId: id, sentAt: Date.now() - 5_500 })
+      .catch((e: unknown) => e);
+    assert.equal((err as Error).name, 'InvalidNonce');
+    assert.equal((err as { code?: string }).code, 'E_INVALID_NONCE');
+    assert.equal(isAmbiguous(err), false, 'refused for good: safe to send again');
+    assert.equal(sim.orderByClientId(symbol, id), null);
+  });
+
+  it('sends the recvWindow it is configured with (the venue honours 8000 where its default is 5000)', async () => {
+    const wide = new CcxtExchange(await createSimulatedCcxt(server.url, { timeout: 300 }), {
+      positions: 'none',
+      recvWindowMs: 8_000,
+    });
+    try {
+      assert.equal(wide.receiveWindowMs, 8_000);
+      const o = await wide.createOrder({ ...limit, clientOrderId: cid(), sentAt: Date.now() - 6_500 });
+      assert.equal(o.status, 'open');
+    } finally {
+      await wide.close();
+    }
+    assert.throws(
+      () =>
+        new CcxtExchange({ id: 'binance', has: {}, createOrder: () => Promise.resolve() } as never, {
+          recvWindowMs: 70_000,
+        }),
+      /recvWindowMs/,
+    );
+  });
+
   it('answers null for a client id the venue does not know', async () => {
     assert.equal(await ex.fetchOrderByClientId(symbol, 'never-sent'), null);
   });

@@ -23,6 +23,8 @@ type Params = Record<string, unknown>;
 export interface CcxtLike {
   readonly id: string;
   readonly has: Readonly<Record<string, unknown>>;
+  /** ccxt's per-instance options (Binance's `recvWindow` and `timeDifference` live there). */
+  options?: Record<string, unknown>;
   last_response_headers?: unknown;
   createOrder(
     symbol: string,
@@ -77,6 +79,13 @@ export interface CcxtExchangeOptions {
   readonly clientIds?: ClientIdConvention;
   /** For Retry-After dates. */
   readonly clock?: Clock;
+  /**
+   * The receive window Warden relies on (ms, default 5000, Binance's own): set as ccxt's
+   * `recvWindow` on Binance venues, so every signed request carries it and the venue refuses a
+   * request older than it. Other venues have no such parameter: there it is the longest time
+   * after a send that the venue is assumed to accept the request (docs/orders.md).
+   */
+  readonly recvWindowMs?: number;
 }
 
 /**
@@ -90,6 +99,9 @@ export class CcxtExchange implements Exchange {
   readonly #positions: 'venue' | 'none';
   readonly #ids: ClientIdConvention;
   readonly #clock: Clock;
+  readonly #binance: boolean;
+  /** See `CcxtExchangeOptions.recvWindowMs`. */
+  readonly receiveWindowMs: number;
 
   constructor(exchange: CcxtLike, options: CcxtExchangeOptions = {}) {
     if (typeof exchange !== 'object' || exchange === null || typeof exchange.createOrder !== 'function') {
@@ -106,6 +118,16 @@ export class CcxtExchange implements Exchange {
       ...(options.clientIds ?? clientIdConventions[exchange.id] ?? genericConvention),
     });
     this.#clock = options.clock ?? systemClock;
+    const recv = options.recvWindowMs ?? 5_000;
+    if (!Number.isInteger(recv) || recv < 1 || recv > 60_000)
+      throw new RangeError(`recvWindowMs must be an integer in [1, 60000], got ${String(recv)}`);
+    this.receiveWindowMs = recv;
+    this.#binance = exchange.id.startsWith('binance');
+    // ccxt's binance default is 10 s: Warden sends the window it knows, with every signed request
+    if (this.#binance) {
+      if (exchange.options === undefined) exchange.options = {};
+      exchange.options['recvWindow'] = recv;
+    }
   }
 
   /** The client-id convention in use. */
@@ -118,6 +140,13 @@ export class CcxtExchange implements Exchange {
     validateOrderRequest(r);
     const params: Params = { [this.#ids.createParam]: r.clientOrderId };
     if (r.reduceOnly === true) params['reduceOnly'] = true;
+    if (this.#binance && r.sentAt !== undefined) {
+      // the recorded send time is the request's timestamp (with ccxt's own clock correction), so
+      // the venue refuses it once sentAt + recvWindow has passed: the executor relies on that
+      const diff = this.#ccxt.options?.['timeDifference'];
+      params['timestamp'] = r.sentAt - (typeof diff === 'number' && Number.isFinite(diff) ? diff : 0);
+      params['recvWindow'] = this.receiveWindowMs;
+    }
     const price = r.type === 'limit' ? r.price : undefined;
     const raw = await this.#call(options, () =>
       this.#ccxt.createOrder(r.symbol, r.type, r.side, r.amount, price, params),

@@ -35,6 +35,18 @@ export class RequestTimeout extends NetworkError {
   }
 }
 
+/**
+ * The venue refused the request because its timestamp is outside the receive window (Binance
+ * -1021): it was not acted on, so it is safe to send again with a fresh timestamp.
+ */
+export class InvalidNonce extends NetworkError {
+  override readonly code: string = 'E_INVALID_NONCE';
+  constructor(message: string, options?: ExchangeErrorOptions) {
+    super(message, options);
+    this.name = 'InvalidNonce';
+  }
+}
+
 /** The venue is down or answered 5xx. */
 export class ExchangeNotAvailable extends NetworkError {
   override readonly code: string = 'E_EXCHANGE_NOT_AVAILABLE';
@@ -133,6 +145,7 @@ export const exchangeErrorClasses = Object.freeze({
   ExchangeError,
   NetworkError,
   RequestTimeout,
+  InvalidNonce,
   ExchangeNotAvailable,
   DDoSProtection,
   RateLimitExceeded,
@@ -150,5 +163,5 @@ export type ExchangeErrorName = keyof typeof exchangeErrorClasses;
 
 /** True when the outcome of the failed call is unknown: the venue may have acted on it. */
 export function isAmbiguous(err: unknown): boolean {
-  return err instanceof NetworkError && !(err instanceof DDoSProtection);
+  return err instanceof NetworkError && !(err instanceof DDoSProtection) && !(err instanceof InvalidNonce);
 }

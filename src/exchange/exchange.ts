@@ -19,6 +19,12 @@ import type {
 export interface Exchange {
   /** A short name for logs, e.g. `simulator` or `binance`. */
   readonly id: string;
+  /**
+   * The venue refuses a request whose `sentAt` is older than this (ms; Binance's `recvWindow`).
+   * An order lookup that answers "absent" is confirmed only once this window (plus a clock
+   * margin) has passed since the send. Absent: Binance's default, 5000.
+   */
+  readonly receiveWindowMs?: number;
   /** Places an order under the caller's client order id. */
   createOrder(request: CreateOrderRequest, options?: CallOptions): Promise<Order>;
   /** The order with this client id, or `null` when the venue confirms it does not exist. */

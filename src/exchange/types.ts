@@ -72,6 +72,11 @@ export interface CreateOrderRequest {
   readonly clientOrderId: string;
   /** Only reduce an existing position. */
   readonly reduceOnly?: boolean;
+  /**
+   * When the caller sent it (ms since epoch), as recorded before the send: sent as the signed
+   * request's `timestamp`, so the venue refuses it once it is older than its receive window.
+   */
+  readonly sentAt?: number;
 }
 
 /** Per-call options. */

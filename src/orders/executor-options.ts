@@ -6,8 +6,8 @@ import {
   RetryPolicy,
   TimeoutPolicy,
   classifyError,
-  exponentialBackoff,
   failureClass,
+  fullJitterBackoff,
   isDependencyFailure,
   systemTimers,
   wrap,
@@ -24,6 +24,7 @@ import { checkClientOrderIdOptions, type ClientOrderIdOptions } from './client-o
 import type { DlqStore } from './dlq-store.js';
 import type { OrderStore } from './order-store.js';
 import { alwaysReady, type Readiness } from './readiness.js';
+import { DEFAULT_CLOCK_MARGIN_MS, sendWindowOf, type SendWindow } from './send-window.js';
 import type { OrderGate } from './types.js';
 
 /** Anything with the kill switch's `allows()`. */
@@ -44,7 +45,9 @@ export interface ExecutorOptions {
   /** New risk is denied (`reconciliation_pending`) until this is ready. Default: always ready. */
   readonly readiness?: Readiness;
   /**
-   * The dependency policy around each send: default `wrap(retry(3, side effect), breaker, timeout(10 s, abandon))`.
+   * The dependency policy around each send: default `wrap(retry(3 attempts, full-jitter backoff
+   * 200 ms..2 s, side effect), breaker(5 in a row, open 30 s), timeout(10 s, abandon))`
+   * (`defaultOrderPolicy`; docs/resilience.md says where and why this departs from the seeds).
    * It must classify ambiguous failures as such (the executor passes `resolveAmbiguous`).
    */
   readonly policy?: WrappedPolicy;
@@ -52,8 +55,14 @@ export interface ExecutorOptions {
   readonly leaseMs?: number;
   /** Asks by client id this many times before an outcome is called unknown. Default 5. */
   readonly lookupAttempts?: number;
-  /** Wait between failed lookups. Default exponential 200 ms .. 5 s. */
+  /** Wait between failed lookups. Default full jitter 200 ms .. 5 s. */
   readonly lookupBackoff?: Backoff;
+  /**
+   * Allowance (ms) for the offset between this host's clock and the venue's: an order lookup
+   * that answers "absent" is believed only after the send time + the exchange's
+   * `receiveWindowMs` (default 5000) + this. Default 1000.
+   */
+  readonly clockMarginMs?: number;
   readonly clientOrderId?: ClientOrderIdOptions;
   /** An alert fires when the DLQ holds more than this many open entries. Default 10. */
   readonly dlqAlertThreshold?: number;
@@ -77,6 +86,8 @@ export interface ResolvedExecutorOptions {
   readonly leaseMs: number;
   readonly lookupAttempts: number;
   readonly lookupBackoff: Backoff;
+  /** When an "absent" may be believed (`lookupAfterWindow`). */
+  readonly sendWindow: SendWindow;
   readonly clientOrderId: ClientOrderIdOptions;
   readonly dlqAlertThreshold: number;
   readonly alerts: AlertSink;
@@ -110,7 +121,8 @@ export function defaultOrderPolicy(
       sideEffect: true,
       maxAttempts: 3,
       maxElapsedMs: 30_000,
-      backoff: exponentialBackoff({ initialMs: 200, maxMs: 2_000 }),
+      // full jitter (seed 003): processes that failed together do not retry together
+      backoff: fullJitterBackoff({ initialMs: 200, maxMs: 2_000 }),
       classify: classifyOrderFailure,
       clock: options.clock,
       timers: options.timers,
@@ -165,7 +177,8 @@ export function resolveExecutorOptions(o: ExecutorOptions): ResolvedExecutorOpti
     policy: o.policy ?? defaultOrderPolicy({ clock, timers, random }),
     leaseMs: intOption('leaseMs', o.leaseMs ?? 60_000, 1),
     lookupAttempts: intOption('lookupAttempts', o.lookupAttempts ?? 5, 1),
-    lookupBackoff: o.lookupBackoff ?? exponentialBackoff({ initialMs: 200, maxMs: 5_000 }),
+    lookupBackoff: o.lookupBackoff ?? fullJitterBackoff({ initialMs: 200, maxMs: 5_000 }),
+    sendWindow: sendWindowOf(o.exchange, o.clockMarginMs ?? DEFAULT_CLOCK_MARGIN_MS),
     clientOrderId: Object.freeze({ ...o.clientOrderId }),
     dlqAlertThreshold: intOption('dlqAlertThreshold', o.dlqAlertThreshold ?? 10, 0),
     alerts: o.alerts ?? nullAlertSink,

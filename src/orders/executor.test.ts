@@ -1,111 +1,19 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { ExchangeSimulator, InProcessExchange, type FaultKind } from '../exchange/index.js';
-import { RetryPolicy, TimeoutPolicy, constantBackoff, wrap, type Timers } from '../resilience/index.js';
+import type { FaultKind, InProcessExchange } from '../exchange/index.js';
 import { SqliteStore } from '../store/index.js';
-import { ManualClock } from '../util/clock.js';
 import { clientOrderIdFor, CLIENT_ORDER_ID_PATTERN } from './client-order-id.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
-import { Executor } from './executor.js';
-import { classifyOrderFailure } from './executor-options.js';
+import { SYMBOL, createRig, destroyRig, intent, type Rig } from './executor-test-rig.js';
 import { ReadinessLatch } from './readiness.js';
-import { createSqliteOrderStores, type SqliteOrderStores } from './sqlite-order-stores.js';
-import type { GateDecision, OrderIntent } from './types.js';
-
-const SYMBOL = 'BTC/USDT';
-const allow = (): GateDecision => ({ allow: true, reason: 'running' });
-
-interface Rig {
-  dir: string;
-  store: SqliteStore;
-  stores: SqliteOrderStores;
-  sim: ExchangeSimulator;
-  exchange: InProcessExchange;
-  clock: ManualClock;
-  alerts: { key: string; title: string }[];
-  executor(over?: Partial<ConstructorParameters<typeof Executor>[0]>): Executor;
-}
+import type { OrderIntent } from './types.js';
 
 let rig: Rig;
-
-// Referenced timers: the system ones are unref'd, and a test awaiting only them would end early.
-const timers: Timers = {
-  setTimeout: (cb, ms) => setTimeout(cb, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
-
-function fastPolicy() {
-  return wrap(
-    new RetryPolicy({
-      sideEffect: true,
-      maxAttempts: 3,
-      backoff: constantBackoff(1),
-      classify: classifyOrderFailure,
-      timers,
-    }),
-    new TimeoutPolicy({ ms: 2_000, mode: 'abandon', timers }),
-  );
-}
-
 beforeEach(() => {
-  const dir = mkdtempSync(join(tmpdir(), 'warden-exec-'));
-  const store = SqliteStore.open(join(dir, 'warden.db'));
-  const stores = createSqliteOrderStores(store.database);
-  const clock = new ManualClock(Date.UTC(2026, 10, 24, 12));
-  const sim = new ExchangeSimulator({
-    markets: [{ symbol: SYMBOL, mid: 100, spreadBps: 10 }],
-    balances: { USDT: 1_000_000, BTC: 100 },
-    positions: { [SYMBOL]: { amount: 10, entryPrice: 90 } },
-    clock,
-    seed: 7,
-    faults: { retryAfterMs: 1 },
-  });
-  const exchange = new InProcessExchange(sim, { sleep: (ms) => new Promise((r) => setTimeout(r, ms)) });
-  const alerts: { key: string; title: string }[] = [];
-  rig = {
-    dir,
-    store,
-    stores,
-    sim,
-    exchange,
-    clock,
-    alerts,
-    executor: (over = {}) =>
-      new Executor({
-        exchange,
-        orders: stores.orders,
-        dlq: stores.dlq,
-        symbols: [SYMBOL],
-        gate: allow,
-        policy: fastPolicy(),
-        lookupBackoff: constantBackoff(1),
-        clock,
-        timers,
-        dlqAlertThreshold: 0,
-        alerts: { alert: (a) => Promise.resolve(void alerts.push({ key: a.key, title: a.title })) },
-        ...over,
-      }),
-  };
+  rig = createRig();
 });
-
-afterEach(async () => {
-  await rig.stores.close();
-  await rig.store.close();
-  rmSync(rig.dir, { recursive: true, force: true });
-});
-
-const intent = (key: string, over: Partial<OrderIntent> = {}): OrderIntent => ({
-  idempotencyKey: key,
-  symbol: SYMBOL,
-  side: 'buy',
-  type: 'limit',
-  amount: 1,
-  price: 90,
-  ...over,
-});
+afterEach(() => destroyRig(rig));
 
 const ordersWith = (cid: string) => rig.sim.allOrders().filter((o) => o.clientOrderId === cid);
 
@@ -226,7 +134,7 @@ describe('Executor.submit', () => {
     const e = await rig.stores.dlq.openFor('k1');
     assert.equal(e?.attempts, 3);
     assert.equal(e?.errors.filter((x) => x.name === 'ExchangeNotAvailable').length >= 3, true);
-    assert.equal(rig.alerts[0]?.key, 'orders.dlq.size');
+    assert.match(rig.alerts[0]?.key ?? '', /^orders\.dlq\.size\.\d+$/);
     assert.equal(rig.sim.allOrders().length, 0);
   });
 
@@ -358,7 +266,8 @@ describe('DeadLetterQueue', () => {
     );
     assert.equal(rig.sim.allOrders().length, 1);
     await assert.rejects(dlq.resolve(id, ' '), RangeError);
-    assert.equal((await dlq.resolve(id, 'checked on the venue')).status, 'resolved');
+    await assert.rejects(dlq.resolve(id, 'checked on the venue'), /is replayed: the order was placed/);
+    assert.equal((await dlq.show(id)).note?.startsWith('replayed: placed as'), true, 'the note is kept');
     await assert.rejects(dlq.show(12345), { code: 'E_DLQ_ENTRY' });
   });
 });

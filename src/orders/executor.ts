@@ -2,6 +2,7 @@ import type { CreateOrderRequest, Order } from '../exchange/index.js';
 import { AmbiguousOutcomeError, TimeoutError, neverAbortedSignal } from '../resilience/index.js';
 import type { AmbiguousResolution } from '../resilience/index.js';
 import { clientOrderIdFor } from './client-order-id.js';
+import { alertIfDlqGrew } from './dlq-growth-alert.js';
 import {
   classifyOrderFailure,
   resolveExecutorOptions,
@@ -11,8 +12,9 @@ import {
 import { IdempotencyMismatchError } from './idempotency-mismatch-error.js';
 import { InFlightError } from './in-flight-error.js';
 import { canonicalPayload, payloadHash, validateIntent } from './intent.js';
-import { lookupOrder, type LookupResult } from './order-lookup.js';
+import type { LookupResult } from './order-lookup.js';
 import { isClaimStale, newOwnerId } from './owner.js';
+import { lookupAfterWindow } from './send-window.js';
 import {
   recordError,
   type GateDecision,
@@ -34,7 +36,9 @@ const NOT_READY: GateDecision = Object.freeze({ allow: false, reason: 'reconcili
  * Places orders exactly once per idempotency key. `submit`: validate → gate → claim the key in
  * the store (written `pending`, durable, before anything is sent) → send through the dependency
  * policy; an ambiguous failure is resolved by asking the venue for the client order id, and only
- * a confirmed absence allows a resend, with the same id. What fails for good goes to the DLQ.
+ * a confirmed absence allows a resend, with the same id. An absence is confirmed only once the
+ * latest request can no longer be accepted (its send time + the venue's receive window + a clock
+ * margin: `lookupAfterWindow`). What fails for good goes to the DLQ.
  */
 export class Executor {
   readonly #o: ResolvedExecutorOptions;
@@ -113,7 +117,7 @@ export class Executor {
       return this.#existing(d.existing, intent, hash, signal, reopen, decision);
     }
     const c = await o.orders.claim({ ...base, owner: this.#owner, leaseUntil: now + o.leaseMs });
-    if (c.claimed) return this.#send(c.record, intent, signal, false);
+    if (c.claimed) return this.#send(c.record, intent, signal, false, [], c.record.sentAt ?? now);
     return this.#existing(c.existing, intent, hash, signal, reopen, decision);
   }
 
@@ -191,8 +195,15 @@ export class Executor {
       throw new InFlightError(rec.idempotencyKey, again?.leaseUntil ?? now);
     }
     const errors: RecordedError[] = [];
-    const found = await this.#lookup(intent.symbol, mine.clientOrderId, signal, errors);
-    if (found.kind === 'found') return this.#placed(mine, found.order);
+    let found: LookupResult;
+    try {
+      // the previous owner's request may still land: "absent" counts only once its window closed
+      found = await this.#lookup(mine, intent.symbol, rec.sentAt ?? rec.updatedAt, signal, errors);
+    } catch (err) {
+      await o.orders.release(mine.idempotencyKey, this.#owner, o.clock.now());
+      throw err;
+    }
+    if (found.kind === 'found') return this.#placed(mine, found.order, true);
     if (found.kind === 'unknown') {
       await o.orders.release(mine.idempotencyKey, this.#owner, o.clock.now());
       throw new AmbiguousOutcomeError(
@@ -205,18 +216,22 @@ export class Executor {
       await o.orders.release(mine.idempotencyKey, this.#owner, o.clock.now());
       return { status: 'denied', idempotencyKey: mine.idempotencyKey, reason: decision.reason };
     }
-    await o.orders.recordAttempt(mine.idempotencyKey, this.#owner, o.clock.now() + o.leaseMs, o.clock.now());
-    return this.#send(mine, intent, signal, true, errors);
+    const sentAt = o.clock.now();
+    if (!(await o.orders.recordAttempt(mine.idempotencyKey, this.#owner, sentAt + o.leaseMs, sentAt)))
+      throw new InFlightError(mine.idempotencyKey, sentAt);
+    return this.#send(mine, intent, signal, true, errors, sentAt);
   }
 
+  /** Asks the venue for the order, by the one rule: "absent" only after the send window closed (the claim is renewed meanwhile). */
   #lookup(
+    rec: IntentRecord,
     symbol: string,
-    clientOrderId: string,
+    sentAt: number,
     signal: AbortSignal,
     errors: RecordedError[],
   ): Promise<LookupResult> {
     const o = this.#o;
-    return lookupOrder(o.exchange, symbol, clientOrderId, {
+    return lookupAfterWindow(o.exchange, symbol, rec.clientOrderId, sentAt, o.sendWindow, {
       attempts: o.lookupAttempts,
       backoff: o.lookupBackoff,
       random: o.random,
@@ -224,15 +239,29 @@ export class Executor {
       clock: o.clock,
       signal,
       errors,
+      onWait: async (until) => {
+        await o.orders.renew(rec.idempotencyKey, this.#owner, until + o.leaseMs, o.clock.now());
+      },
     });
   }
 
-  async #placed(rec: IntentRecord, order: Order): Promise<SubmitResult> {
-    await this.#o.orders.finish(
-      rec.idempotencyKey,
-      { state: 'placed', exchangeOrderId: order.id, result: JSON.stringify(order) },
-      this.#o.clock.now(),
-    );
+  /** Finishes the intent as placed; after a takeover, an open `outcome_unknown` DLQ entry of the key is closed too. */
+  async #placed(rec: IntentRecord, order: Order, closeDlq: boolean): Promise<SubmitResult> {
+    const now = this.#o.clock.now();
+    await Promise.all([
+      this.#o.orders.finish(
+        rec.idempotencyKey,
+        { state: 'placed', exchangeOrderId: order.id, result: JSON.stringify(order) },
+        now,
+      ),
+      closeDlq
+        ? this.#o.dlq.closePlaced(
+            rec.idempotencyKey,
+            `confirmed placed as ${order.id} by a later submit`,
+            now,
+          )
+        : undefined,
+    ]);
     return {
       status: 'placed',
       idempotencyKey: rec.idempotencyKey,
@@ -248,7 +277,8 @@ export class Executor {
     intent: OrderIntent,
     signal: AbortSignal,
     resent: boolean,
-    errors: RecordedError[] = [],
+    errors: RecordedError[],
+    firstSentAt: number,
   ): Promise<SubmitResult> {
     const o = this.#o;
     const key = rec.idempotencyKey;
@@ -262,15 +292,19 @@ export class Executor {
       ...(intent.reduceOnly === true ? { reduceOnly: true } : {}),
     };
     let attempts = resent ? rec.attempts + 1 : rec.attempts;
+    let sentAt = firstSentAt;
     try {
       const order = await o.policy.execute<Order>(
         async ({ signal: s, attempt }) => {
           if (attempt > 0) {
-            // durable before the resend: the attempt count and a fresh lease
-            await o.orders.recordAttempt(key, this.#owner, o.clock.now() + o.leaseMs, o.clock.now());
+            // durable before the resend: the attempt count, its send time and a fresh lease
+            const t = o.clock.now();
+            if (!(await o.orders.recordAttempt(key, this.#owner, t + o.leaseMs, t)))
+              throw new InFlightError(key, t); // another process holds the key now: never send
             attempts++;
+            sentAt = t;
           }
-          return o.exchange.createOrder(request, { signal: s });
+          return o.exchange.createOrder({ ...request, sentAt }, { signal: s });
         },
         {
           signal,
@@ -286,14 +320,15 @@ export class Executor {
               );
               if (real !== null) return { outcome: 'applied', value: real };
             }
-            const r = await this.#lookup(intent.symbol, rec.clientOrderId, signal, errors);
+            const r = await this.#lookup(rec, intent.symbol, sentAt, signal, errors);
             if (r.kind === 'found') return { outcome: 'applied', value: r.order };
             return r.kind === 'absent' ? { outcome: 'not-applied' } : { outcome: 'unknown' };
           },
         },
       );
-      return await this.#placed(rec, order);
+      return await this.#placed(rec, order, resent);
     } catch (err) {
+      if (err instanceof InFlightError) throw err;
       errors.push(recordError(err, o.clock.now()));
       return this.#failed(rec, err, errors, attempts, signal);
     }
@@ -372,20 +407,4 @@ export class Executor {
     await alertIfDlqGrew(o, rec.idempotencyKey, reason);
     return id;
   }
-}
-
-/** Fires the DLQ-size alert when the open entries exceed the threshold. */
-export async function alertIfDlqGrew(
-  o: Pick<ResolvedExecutorOptions, 'dlq' | 'alerts' | 'dlqAlertThreshold'>,
-  key: string,
-  reason: string,
-): Promise<void> {
-  const open = await o.dlq.countOpen();
-  if (open <= o.dlqAlertThreshold) return;
-  await o.alerts.alert({
-    key: 'orders.dlq.size',
-    severity: 'warning',
-    title: `order dead-letter queue holds ${open} open entries (threshold ${o.dlqAlertThreshold})`,
-    body: `latest: ${key} (${reason}). Inspect with \`warden dlq list\`; replay or resolve each entry.`,
-  });
 }

@@ -1,5 +1,5 @@
 export type * from './types.js';
-export { recordError } from './types.js';
+export { recordError, DLQ_STATUSES } from './types.js';
 export type * from './order-store.js';
 export type * from './dlq-store.js';
 export * from './sqlite-batcher.js';
@@ -14,8 +14,10 @@ export * from './idempotency-mismatch-error.js';
 export * from './dlq-entry-error.js';
 export * from './readiness.js';
 export { lookupOrder, type LookupResult, type LookupOptions } from './order-lookup.js';
+export * from './send-window.js';
 export * from './executor-options.js';
 export * from './executor.js';
+export * from './dlq-growth-alert.js';
 export * from './dead-letter-queue.js';
 export { isClaimStale, newOwnerId } from './owner.js';
 export * from './reconcile-report.js';

@@ -160,7 +160,8 @@ export function orderStoreContract(name: string, make: () => Promise<OrderStoreF
         assert.equal((await dlq.openFor('q1'))?.id, id);
         assert.equal(await dlq.addError(id, err('c'), 2), true);
         assert.equal((await dlq.get(id))?.errors.length, 3);
-        assert.equal(await dlq.setStatus(id, 'resolved', 'fixed by hand', 3), true);
+        assert.equal((await dlq.resolve(id, 'fixed by hand', 3)).ok, true);
+        assert.equal((await dlq.resolve(id, 'again', 3)).ok, false, 'a resolved entry stays as it was');
         assert.equal(await dlq.countOpen(), 0);
         assert.equal((await dlq.get(id))?.note, 'fixed by hand');
         const id3 = await dlq.enqueue({ ...base, errors: [err('d')] });
@@ -174,7 +175,81 @@ export function orderStoreContract(name: string, make: () => Promise<OrderStoreF
           [id3],
         );
         assert.equal(await dlq.get(99_999), null);
-        assert.equal(await dlq.setStatus(99_999, 'resolved', 'n', 4), false);
+        assert.deepEqual(await dlq.resolve(99_999, 'n', 4), { ok: false, entry: null });
+      }),
+    );
+
+    it(
+      'records the send time with the claim and with every attempt, before the send',
+      withStores(async ({ orders }) => {
+        const c = await orders.claim(claimOf('s1'));
+        assert.equal(c.claimed && c.record.sentAt, 1_000);
+        assert.equal((await orders.get('s1'))?.sentAt, 1_000);
+        assert.equal(await orders.recordAttempt('s1', 'host:1:a', 9_000, 1_500), true);
+        assert.equal((await orders.get('s1'))?.sentAt, 1_500);
+        await orders.renew('s1', 'host:1:a', 9_500, 1_700);
+        assert.equal((await orders.get('s1'))?.sentAt, 1_500, 'a renewal is no send');
+        assert.equal(await orders.recordAttempt('s1', 'host:2:b', 9_000, 1_800), false, 'not the owner');
+        assert.equal((await orders.get('s1'))?.sentAt, 1_500);
+      }),
+    );
+
+    it(
+      'DLQ transitions are compare-and-set: replay claim, resolve, placed, growth episodes',
+      withStores(async ({ dlq }) => {
+        const entry = (key: string) => ({
+          idempotencyKey: key,
+          clientOrderId: `c-${key}`,
+          payload: '{}',
+          errors: [],
+          attempts: 1,
+          errorClass: 'ambiguous',
+          reason: 'outcome_unknown',
+          at: 1,
+        });
+        const id = await dlq.enqueue(entry('t1'));
+        const claimed = await dlq.claimReplay(id, 'r:1:a', 100, 10);
+        assert.equal(claimed.ok && claimed.entry.status, 'replaying');
+        assert.equal((await dlq.claimReplay(id, 'r:2:b', 100, 20)).ok, false, 'one replay at a time');
+        const refused = await dlq.resolve(id, 'by hand', 20);
+        assert.equal(refused.ok, false);
+        assert.equal(refused.entry?.status, 'replaying');
+        assert.equal(await dlq.enqueue(entry('t1')), id, 'a failure during the replay appends to it');
+        assert.equal(await dlq.countOpen(), 1);
+        assert.equal(await dlq.finishReplay(id, 'r:2:b', 'replayed', 'x', 30), false, 'not the holder');
+        assert.equal(await dlq.finishReplay(id, 'r:1:a', 'open', null, 30), true);
+        const lapsed = await dlq.claimReplay(id, 'r:1:a', 50, 40);
+        assert.equal(lapsed.ok, true);
+        assert.equal(
+          (await dlq.claimReplay(id, 'r:3:c', 200, 60)).ok,
+          true,
+          "a dead replayer's lease lapses",
+        );
+        assert.equal(await dlq.finishReplay(id, 'r:3:c', 'replayed', 'placed as 7', 70), true);
+        const after = await dlq.get(id);
+        assert.equal(after?.status, 'replayed');
+        assert.equal(after?.note, 'placed as 7');
+        assert.ok((after?.version ?? 0) >= 5);
+        assert.equal((await dlq.resolve(id, 'by hand', 80)).ok, false, 'placed: not resolved over');
+        assert.equal((await dlq.claimReplay(id, 'r:4:d', 200, 80)).ok, false);
+
+        const u = await dlq.enqueue(entry('t2'));
+        assert.equal(await dlq.closePlaced('t2', 'confirmed placed', 90), true);
+        assert.equal((await dlq.get(u))?.status, 'placed');
+        assert.equal(await dlq.closePlaced('t2', 'again', 91), false);
+
+        await dlq.enqueue(entry('g1'));
+        assert.deepEqual(await dlq.trackGrowth(1, 100), { open: 1, episode: null, started: false });
+        await dlq.enqueue(entry('g2'));
+        const g = await dlq.trackGrowth(1, 101);
+        assert.equal(g.started, true);
+        assert.deepEqual(await dlq.trackGrowth(1, 102), { open: 2, episode: g.episode, started: false });
+        const g1 = (await dlq.openFor('g1'))!;
+        assert.equal((await dlq.resolve(g1.id, 'done', 103)).ok, true);
+        await dlq.enqueue(entry('g3'));
+        const next = await dlq.trackGrowth(1, 104);
+        assert.equal(next.started, true, 'the resolve ended the episode: the next growth is a new one');
+        assert.notEqual(next.episode, g.episode);
       }),
     );
   });

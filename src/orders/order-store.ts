@@ -36,7 +36,7 @@ export interface StoredReconciliation {
  * share one store: a key is claimed by exactly one of them.
  */
 export interface OrderStore {
-  /** Inserts the intent as `pending` owned by `owner`, or re-claims a `denied` row with the same payload; else returns the row that holds the key. */
+  /** Inserts the intent as `pending` owned by `owner` with `sentAt = now` (the first send follows at once), or re-claims a `denied` row with the same payload; else returns the row that holds the key. */
   claim(claim: IntentClaim): Promise<ClaimOutcome>;
   /** Records a gate denial: inserts a `denied` row, or updates one; never touches a row in another state. */
   deny(claim: Omit<IntentClaim, 'owner' | 'leaseUntil'>, reason: string): Promise<ClaimOutcome>;
@@ -50,7 +50,7 @@ export interface OrderStore {
     leaseUntil: number,
     now: number,
   ): Promise<IntentRecord | null>;
-  /** Counts one more send attempt of an unfinished intent owned by `owner` and extends its lease (state `in_flight` after the first). */
+  /** Counts one more send attempt of an unfinished intent owned by `owner`, records `now` as its send time, and extends its lease (state `in_flight` after the first). */
   recordAttempt(key: string, owner: string, leaseUntil: number, now: number): Promise<boolean>;
   /** Extends the lease of an unfinished intent still owned by `owner` (before a slow lookup). False when not owned any more. */
   renew(key: string, owner: string, leaseUntil: number, now: number): Promise<boolean>;

@@ -9,6 +9,9 @@ export function newOwnerId(): string {
 /**
  * True when a claim may be taken over: its lease lapsed, or its owner was a process on this
  * host that no longer exists (a kill -9 is noticed at once, without waiting out the lease).
+ * Stale means "may be taken over and asked about", never "may be resent": the dead owner's
+ * last request may still land, so the taker confirms an absence only after that request's
+ * send window closed (`lookupAfterWindow`).
  */
 export function isClaimStale(owner: string | null, leaseUntil: number, now: number): boolean {
   if (leaseUntil <= now || owner === null) return true;

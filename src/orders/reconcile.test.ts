@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ExchangeSimulator, InProcessExchange } from '../exchange/index.js';
 import { SqliteStore } from '../store/index.js';
+import { FakeTimers } from '../resilience/fake-timers.js';
 import { ManualClock } from '../util/clock.js';
 import { clientOrderIdFor } from './client-order-id.js';
 import { canonicalPayload, payloadHash } from './intent.js';
@@ -14,6 +15,17 @@ import { createSqliteOrderStores } from './sqlite-order-stores.js';
 import type { OrderIntent } from './types.js';
 
 const SYMBOL = 'BTC/USDT';
+
+/** Runs virtual time until `p` settles (reconciliation waits out receive windows on these timers). */
+async function drive<T>(p: Promise<T>, ft: FakeTimers): Promise<T> {
+  let done = false;
+  p.then(
+    () => (done = true),
+    () => (done = true),
+  );
+  for (let i = 0; i < 10_000 && !done; i++) await ft.advance(50);
+  return p;
+}
 
 describe('reconcile', () => {
   it('resolves crashed intents by client id, flags unknown orders, diffs the checkpoint, then marks ready', async () => {
@@ -26,7 +38,10 @@ describe('reconcile', () => {
       balances: { USDT: 100_000, BTC: 10 },
       clock,
     });
-    const exchange = new InProcessExchange(sim);
+    const ft = new FakeTimers(clock);
+    const exchange = new InProcessExchange(sim, {
+      sleep: (ms) => new Promise((r) => void ft.setTimeout(r, ms)),
+    });
     const dead = `${hostname()}:999999999:dead`; // no such process: the claim is stale at once
     const claim = async (key: string) => {
       const i: OrderIntent = {
@@ -72,19 +87,41 @@ describe('reconcile', () => {
       const readiness = new ReadinessLatch();
       const alerts: string[] = [];
       let printed = '';
-      const report = await reconcile({
-        exchange,
-        orderStore: stores.orders,
-        dlq: stores.dlq,
-        readiness,
-        checkpoint: { positions: [{ symbol: SYMBOL, amount: 3, entryPrice: 90 }], openOrders: [] },
-        alerts: { alert: (a) => Promise.resolve(void alerts.push(a.severity)) },
-        print: (t) => (printed = t),
-        clock,
+      // the first run left an outcome_unknown entry for the order that was in fact placed
+      const unknownId = await stores.dlq.enqueue({
+        idempotencyKey: 'sent-before-crash',
+        clientOrderId: sent,
+        payload: '{}',
+        errors: [],
+        attempts: 1,
+        errorClass: 'ambiguous',
+        reason: 'outcome_unknown',
+        at: clock.now(),
       });
+      const report = await drive(
+        reconcile({
+          exchange,
+          orderStore: stores.orders,
+          dlq: stores.dlq,
+          readiness,
+          checkpoint: { positions: [{ symbol: SYMBOL, amount: 3, entryPrice: 90 }], openOrders: [] },
+          alerts: { alert: (a) => Promise.resolve(void alerts.push(a.severity)) },
+          print: (t) => (printed = t),
+          clock,
+          timers: ft,
+        }),
+        ft,
+      );
       assert.equal(report.ok, true);
       assert.equal(readiness.ready, true);
       assert.equal((await stores.orders.get('sent-before-crash'))?.state, 'placed');
+      const closed = await stores.dlq.get(unknownId);
+      assert.equal(
+        closed?.status,
+        'placed',
+        'the outcome_unknown entry is closed, not left beside the order',
+      );
+      assert.match(closed?.note ?? '', /by reconciliation/);
       const never = await stores.orders.get('never-sent');
       assert.equal(never?.state, 'dead');
       assert.equal(never?.reason, 'not_placed_before_crash');
@@ -104,6 +141,71 @@ describe('reconcile', () => {
       const stored = await stores.orders.latestReconciliation();
       assert.equal(stored?.id, report.id);
       assert.equal(stored?.differences, 6);
+    } finally {
+      await stores.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("an absence inside the crashed request's receive window is not believed: the late order is adopted, not buried", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'warden-recon-'));
+    const store = SqliteStore.open(join(dir, 'warden.db'));
+    const stores = createSqliteOrderStores(store.database);
+    const clock = new ManualClock(Date.UTC(2026, 10, 24, 12));
+    const ft = new FakeTimers(clock);
+    const sim = new ExchangeSimulator({
+      markets: [{ symbol: SYMBOL, mid: 100, spreadBps: 10 }],
+      balances: { USDT: 100_000, BTC: 10 },
+      clock,
+      faults: { acceptDelayMs: 2_000 },
+    });
+    const exchange = new InProcessExchange(sim, {
+      sleep: (ms) => new Promise((r) => void ft.setTimeout(r, ms)),
+    });
+    const i: OrderIntent = { idempotencyKey: 'late', symbol: SYMBOL, side: 'buy', type: 'market', amount: 1 };
+    const payload = canonicalPayload(i);
+    const cid = clientOrderIdFor('late', clock.now());
+    try {
+      // a process claimed it, sent it, and was killed; the venue accepts the request 2 s after receipt
+      await stores.orders.claim({
+        idempotencyKey: 'late',
+        payloadHash: payloadHash(payload),
+        payload,
+        clientOrderId: cid,
+        owner: `${hostname()}:999999999:dead`,
+        leaseUntil: clock.now() + 60_000,
+        now: clock.now(),
+      });
+      sim.faults.injectNext('delayed_accept', { operation: 'createOrder' });
+      await exchange
+        .createOrder({
+          symbol: SYMBOL,
+          side: 'buy',
+          type: 'market',
+          amount: 1,
+          clientOrderId: cid,
+          sentAt: clock.now(),
+        })
+        .catch(() => undefined);
+      const readiness = new ReadinessLatch();
+      const report = await drive(
+        reconcile({
+          exchange,
+          orderStore: stores.orders,
+          dlq: stores.dlq,
+          readiness,
+          print: null,
+          clock,
+          timers: ft,
+        }),
+        ft,
+      );
+      assert.equal(report.ok, true);
+      assert.equal((await stores.orders.get('late'))?.state, 'placed');
+      assert.equal(await stores.dlq.openFor('late'), null, 'not buried as not_placed_before_crash');
+      assert.equal(sim.allOrders().length, 1);
+      assert.equal(readiness.ready, true);
     } finally {
       await stores.close();
       await store.close();

@@ -1,7 +1,7 @@
 import type { Balance, Exchange, Order, Position } from '../exchange/index.js';
 import {
   abortableSleep,
-  exponentialBackoff,
+  fullJitterBackoff,
   neverAbortedSignal,
   systemTimers,
   type Backoff,
@@ -11,9 +11,9 @@ import { nullAlertSink, type AlertSink } from '../util/alert-sink.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import type { DlqStore } from './dlq-store.js';
 import { intentFromPayload } from './intent.js';
-import { lookupOrder } from './order-lookup.js';
 import type { OrderStore } from './order-store.js';
 import { isClaimStale, newOwnerId } from './owner.js';
+import { DEFAULT_CLOCK_MARGIN_MS, lookupAfterWindow, sendWindowOf } from './send-window.js';
 import type { ReadinessLatch } from './readiness.js';
 import {
   formatReconcileReport,
@@ -22,6 +22,8 @@ import {
   type ReconcileDifference,
   type ReconcileReport,
 } from './reconcile-report.js';
+import type { LookupResult } from './order-lookup.js';
+import type { SendWindow } from './send-window.js';
 import { recordError, type IntentRecord, type RecordedError } from './types.js';
 
 /** Options of `reconcile`. */
@@ -44,6 +46,8 @@ export interface ReconcileOptions {
   readonly print?: ((text: string) => void) | null;
   /** Tries per exchange read / lookup. Default 3. */
   readonly attempts?: number;
+  /** Clock-offset allowance added to the exchange's receive window before an "absent" is believed (ms). Default 1000. */
+  readonly clockMarginMs?: number;
   readonly backoff?: Backoff;
   readonly clock?: Clock;
   readonly timers?: Timers;
@@ -158,8 +162,9 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   return report;
 }
 
-type Resolved = Required<Omit<ReconcileOptions, 'dlq' | 'checkpoint' | 'readiness'>> &
-  Pick<ReconcileOptions, 'dlq' | 'checkpoint' | 'readiness'>;
+type Resolved = Required<Omit<ReconcileOptions, 'dlq' | 'checkpoint' | 'readiness' | 'clockMarginMs'>> & {
+  readonly window: SendWindow;
+} & Pick<ReconcileOptions, 'dlq' | 'checkpoint' | 'readiness'>;
 
 function resolve(options: ReconcileOptions): Resolved {
   const attempts = options.attempts ?? 3;
@@ -176,7 +181,8 @@ function resolve(options: ReconcileOptions): Resolved {
     attempts,
     alerts: options.alerts ?? nullAlertSink,
     print: options.print === undefined ? (t: string) => void process.stderr.write(`${t}\n`) : options.print,
-    backoff: options.backoff ?? exponentialBackoff({ initialMs: 200, maxMs: 2_000 }),
+    backoff: options.backoff ?? fullJitterBackoff({ initialMs: 200, maxMs: 2_000 }),
+    window: sendWindowOf(options.exchange, options.clockMarginMs ?? DEFAULT_CLOCK_MARGIN_MS),
     clock: options.clock ?? systemClock,
     timers: options.timers ?? systemTimers,
     signal: options.signal ?? neverAbortedSignal,
@@ -195,22 +201,42 @@ async function resolveIntent(
   if (mine === null) return 'held';
   const symbol = intentFromPayload(mine.payload).symbol;
   const lookupErrors: RecordedError[] = [];
-  const found = await lookupOrder(o.exchange, symbol, mine.clientOrderId, {
-    attempts: o.attempts,
-    backoff: o.backoff,
-    random: Math.random,
-    timers: o.timers,
-    clock: o.clock,
-    signal: o.signal,
-    errors: lookupErrors,
-  });
+  let found: LookupResult;
+  try {
+    // the crashed process's last request may still land: "absent" counts only after its window
+    found = await lookupAfterWindow(
+      o.exchange,
+      symbol,
+      mine.clientOrderId,
+      rec.sentAt ?? rec.updatedAt,
+      o.window,
+      {
+        attempts: o.attempts,
+        backoff: o.backoff,
+        random: Math.random,
+        timers: o.timers,
+        clock: o.clock,
+        signal: o.signal,
+        errors: lookupErrors,
+        onWait: async (until) => {
+          await o.orderStore.renew(mine.idempotencyKey, owner, until + 60_000, o.clock.now());
+        },
+      },
+    );
+  } catch (err) {
+    await o.orderStore.release(mine.idempotencyKey, owner, o.clock.now());
+    throw err;
+  }
   const t = o.clock.now();
   if (found.kind === 'found') {
-    await o.orderStore.finish(
-      mine.idempotencyKey,
-      { state: 'placed', exchangeOrderId: found.order.id, result: JSON.stringify(found.order) },
-      t,
-    );
+    await Promise.all([
+      o.orderStore.finish(
+        mine.idempotencyKey,
+        { state: 'placed', exchangeOrderId: found.order.id, result: JSON.stringify(found.order) },
+        t,
+      ),
+      o.dlq?.closePlaced(mine.idempotencyKey, `confirmed placed as ${found.order.id} by reconciliation`, t),
+    ]);
     return 'placed';
   }
   if (found.kind === 'unknown') {

@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { DlqStore } from './dlq-store.js';
+import type { DlqGrowth, DlqStore, DlqTransition } from './dlq-store.js';
 import { SqliteAccess } from './sqlite-access.js';
 import { SqliteBatcher } from './sqlite-batcher.js';
 import * as Q from './sqlite-order-queries.js';
@@ -16,6 +16,8 @@ interface DlqRow {
   reason: string;
   status: DlqStatus;
   note: string | null;
+  version: number;
+  replay_until: number;
   created_at: number;
   updated_at: number;
 }
@@ -31,11 +33,17 @@ const toEntry = (r: DlqRow): DlqEntry => ({
   reason: r.reason,
   status: r.status,
   note: r.note,
+  version: r.version,
+  replayUntil: r.replay_until,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
 
-/** `DlqStore` over a shared better-sqlite3 connection; prepared statements, group commit. */
+/**
+ * `DlqStore` over a shared better-sqlite3 connection; prepared statements, group commit. Each
+ * transition is one conditional UPDATE inside an IMMEDIATE transaction, so two connections
+ * (two processes) racing on one entry see exactly one succeed.
+ */
 export class SqliteDlqStore implements DlqStore {
   readonly #batcher: SqliteBatcher;
   readonly #access: SqliteAccess;
@@ -51,8 +59,14 @@ export class SqliteDlqStore implements DlqStore {
       openFor: db.prepare<[string], DlqRow>(Q.DLQ_OPEN_FOR),
       list: db.prepare<[{ status: string | null; limit: number }], DlqRow>(Q.DLQ_LIST),
       countOpen: db.prepare<[], { n: number }>(Q.DLQ_COUNT_OPEN),
-      setStatus: db.prepare(Q.DLQ_SET_STATUS),
+      claimReplay: db.prepare(Q.DLQ_CLAIM_REPLAY),
+      finishReplay: db.prepare(Q.DLQ_FINISH_REPLAY),
+      resolve: db.prepare(Q.DLQ_RESOLVE),
+      closePlaced: db.prepare(Q.DLQ_CLOSE_PLACED),
       addError: db.prepare(Q.DLQ_ADD_ERROR),
+      episodeEnd: db.prepare(Q.DLQ_EPISODE_END),
+      episodeActive: db.prepare<[number], { id: number }>(Q.DLQ_EPISODE_ACTIVE),
+      episodeStart: db.prepare(Q.DLQ_EPISODE_START),
     };
   }
 
@@ -104,8 +118,61 @@ export class SqliteDlqStore implements DlqStore {
     return this.#access.read(() => this.#s.countOpen.get()!.n);
   }
 
-  setStatus(id: number, status: DlqStatus, note: string | null, now: number): Promise<boolean> {
-    return this.#batcher.write(() => this.#s.setStatus.run(status, note, now, id).changes === 1);
+  claimReplay(id: number, owner: string, leaseUntil: number, now: number): Promise<DlqTransition> {
+    return this.#transition(id, () => this.#s.claimReplay.run(owner, leaseUntil, now, id, now).changes);
+  }
+
+  finishReplay(
+    id: number,
+    owner: string,
+    status: 'replayed' | 'open',
+    note: string | null,
+    now: number,
+  ): Promise<boolean> {
+    const s = this.#s;
+    return this.#batcher.write(() => {
+      const done = s.finishReplay.run(status, note, now, id, owner).changes === 1;
+      if (done) s.episodeEnd.run(now);
+      return done;
+    });
+  }
+
+  resolve(id: number, note: string, now: number): Promise<DlqTransition> {
+    return this.#transition(id, () => this.#s.resolve.run(note, now, id).changes, now);
+  }
+
+  closePlaced(idempotencyKey: string, note: string, now: number): Promise<boolean> {
+    const s = this.#s;
+    return this.#batcher.write(() => {
+      const done = s.closePlaced.run(note, now, idempotencyKey).changes === 1;
+      if (done) s.episodeEnd.run(now);
+      return done;
+    });
+  }
+
+  trackGrowth(threshold: number, now: number): Promise<DlqGrowth> {
+    const s = this.#s;
+    return this.#batcher.write((): DlqGrowth => {
+      s.episodeEnd.run(now);
+      const open = s.countOpen.get()!.n;
+      if (open <= threshold) return { open, episode: null, started: false };
+      const active = s.episodeActive.get(threshold);
+      if (active !== undefined) return { open, episode: active.id, started: false };
+      const episode = Number(s.episodeStart.run(threshold, now).lastInsertRowid);
+      return { open, episode, started: true };
+    });
+  }
+
+  /** Runs one conditional UPDATE and answers with the entry after it (or as it stands, when refused). */
+  #transition(id: number, update: () => number, endEpisodesAt?: number): Promise<DlqTransition> {
+    const s = this.#s;
+    return this.#batcher.write((): DlqTransition => {
+      const done = update() === 1;
+      if (done && endEpisodesAt !== undefined) s.episodeEnd.run(endEpisodesAt);
+      const row = s.get.get(id);
+      const entry = row === undefined ? null : toEntry(row);
+      return done && entry !== null ? { ok: true, entry } : { ok: false, entry };
+    });
   }
 
   addError(id: number, error: RecordedError, now: number): Promise<boolean> {

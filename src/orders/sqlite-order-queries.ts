@@ -1,13 +1,13 @@
 // SQL of the SQLite order store and DLQ store: one named constant per statement.
 
 const INTENT_COLUMNS =
-  'idempotency_key, payload_hash, payload, state, client_order_id, exchange_order_id, result, reason, attempts, owner, lease_until, created_at, updated_at';
+  'idempotency_key, payload_hash, payload, state, client_order_id, exchange_order_id, result, reason, attempts, owner, lease_until, sent_at, created_at, updated_at';
 
 export const INTENT_INSERT_PENDING = `INSERT INTO order_intents
-  (idempotency_key, payload_hash, payload, state, client_order_id, attempts, owner, lease_until, created_at, updated_at)
-  VALUES (?, ?, ?, 'pending', ?, 1, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING`;
+  (idempotency_key, payload_hash, payload, state, client_order_id, attempts, owner, lease_until, sent_at, created_at, updated_at)
+  VALUES (?, ?, ?, 'pending', ?, 1, ?, ?, ?, ?, ?) ON CONFLICT (idempotency_key) DO NOTHING`;
 export const INTENT_RECLAIM_DENIED = `UPDATE order_intents
-  SET state = 'pending', attempts = 1, reason = NULL, owner = ?, lease_until = ?, updated_at = ?
+  SET state = 'pending', attempts = 1, reason = NULL, owner = ?, lease_until = ?, sent_at = ?, updated_at = ?
   WHERE idempotency_key = ? AND state = 'denied' AND payload_hash = ?`;
 export const INTENT_INSERT_DENIED = `INSERT INTO order_intents
   (idempotency_key, payload_hash, payload, state, client_order_id, reason, created_at, updated_at)
@@ -19,7 +19,7 @@ export const INTENT_TAKE_OVER = `UPDATE order_intents
   WHERE idempotency_key = ? AND state = ? AND owner IS ? AND lease_until = ?`;
 export const INTENT_ATTEMPT = `UPDATE order_intents
   SET state = CASE WHEN attempts >= 1 THEN 'in_flight' ELSE state END,
-      attempts = attempts + 1, lease_until = ?, updated_at = ?
+      attempts = attempts + 1, lease_until = ?, sent_at = ?, updated_at = ?
   WHERE idempotency_key = ? AND owner = ? AND state IN ('pending', 'in_flight')`;
 export const INTENT_RENEW = `UPDATE order_intents SET lease_until = ?, updated_at = ?
   WHERE idempotency_key = ? AND owner = ? AND state IN ('pending', 'in_flight')`;
@@ -38,7 +38,9 @@ export const RECON_INSERT = `INSERT INTO order_reconciliations (at, ok, differen
 export const RECON_LATEST = `SELECT id, at, ok, differences, report FROM order_reconciliations ORDER BY id DESC LIMIT 1`;
 
 const DLQ_COLUMNS =
-  'id, idempotency_key, client_order_id, payload, errors, attempts, error_class, reason, status, note, created_at, updated_at';
+  'id, idempotency_key, client_order_id, payload, errors, attempts, error_class, reason, status, note, version, replay_until, created_at, updated_at';
+/** The entries that count as open: waiting for a person, or held by a replay. */
+const DLQ_ACTIVE = "status IN ('open', 'replaying')";
 
 export const DLQ_INSERT = `INSERT INTO order_dlq
   (idempotency_key, client_order_id, payload, errors, attempts, error_class, reason, status, created_at, updated_at)
@@ -46,10 +48,29 @@ export const DLQ_INSERT = `INSERT INTO order_dlq
 export const DLQ_APPEND = `UPDATE order_dlq
   SET errors = ?, attempts = attempts + ?, error_class = ?, reason = ?, updated_at = ? WHERE id = ?`;
 export const DLQ_GET = `SELECT ${DLQ_COLUMNS} FROM order_dlq WHERE id = ?`;
-export const DLQ_OPEN_FOR = `SELECT ${DLQ_COLUMNS} FROM order_dlq WHERE idempotency_key = ? AND status = 'open'`;
+export const DLQ_OPEN_FOR = `SELECT ${DLQ_COLUMNS} FROM order_dlq WHERE idempotency_key = ? AND ${DLQ_ACTIVE}`;
 export const DLQ_LIST = `SELECT ${DLQ_COLUMNS} FROM order_dlq
   WHERE (@status IS NULL OR status = @status) ORDER BY id DESC LIMIT @limit`;
-export const DLQ_COUNT_OPEN = `SELECT count(*) AS n FROM order_dlq WHERE status = 'open'`;
-export const DLQ_SET_STATUS = `UPDATE order_dlq SET status = ?, note = coalesce(?, note), updated_at = ? WHERE id = ?`;
+export const DLQ_COUNT_OPEN = `SELECT count(*) AS n FROM order_dlq WHERE ${DLQ_ACTIVE}`;
+/** open → replaying (or a replaying entry whose replay lease lapsed: its replayer died). */
+export const DLQ_CLAIM_REPLAY = `UPDATE order_dlq
+  SET status = 'replaying', replay_owner = ?, replay_until = ?, version = version + 1, updated_at = ?
+  WHERE id = ? AND (status = 'open' OR (status = 'replaying' AND replay_until <= ?))`;
+/** replaying (still held by this replayer) → replayed or back to open. */
+export const DLQ_FINISH_REPLAY = `UPDATE order_dlq
+  SET status = ?, note = coalesce(?, note), replay_owner = NULL, replay_until = 0, version = version + 1, updated_at = ?
+  WHERE id = ? AND status = 'replaying' AND replay_owner = ?`;
+/** open → resolved, by a person, with a note. */
+export const DLQ_RESOLVE = `UPDATE order_dlq SET status = 'resolved', note = ?, version = version + 1, updated_at = ?
+  WHERE id = ? AND status = 'open'`;
+/** open → placed: a later submit or reconciliation confirmed the order exists. */
+export const DLQ_CLOSE_PLACED = `UPDATE order_dlq SET status = 'placed', note = ?, version = version + 1, updated_at = ?
+  WHERE idempotency_key = ? AND status = 'open'`;
 export const DLQ_ADD_ERROR = `UPDATE order_dlq
   SET errors = json_insert(errors, '$[#]', json(?)), updated_at = ? WHERE id = ?`;
+/** Ends every growth episode whose threshold the open entries no longer exceed. */
+export const DLQ_EPISODE_END = `UPDATE order_dlq_episodes SET ended_at = ?
+  WHERE ended_at IS NULL AND threshold >= (SELECT count(*) FROM order_dlq WHERE ${DLQ_ACTIVE})`;
+export const DLQ_EPISODE_ACTIVE = `SELECT id FROM order_dlq_episodes WHERE threshold = ? AND ended_at IS NULL
+  ORDER BY id DESC LIMIT 1`;
+export const DLQ_EPISODE_START = `INSERT INTO order_dlq_episodes (threshold, started_at) VALUES (?, ?)`;

@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import BetterSqlite3 from 'better-sqlite3';
 import { SqliteStore } from '../store/index.js';
+import { migrate, readMigrations } from '../store/sqlite/migrate.js';
 import { orderStoreContract } from './order-store-contract.js';
 import { createSqliteOrderStores } from './sqlite-order-stores.js';
 
@@ -58,6 +60,42 @@ describe('sqlite order store', () => {
       await stores.close();
       await store.close();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('migration 003 upgrades a 002 store: unfinished intents get their last update as send time, DLQ entries keep their status', () => {
+    const db = new BetterSqlite3(':memory:');
+    try {
+      const all = readMigrations();
+      migrate(
+        db,
+        all.filter((m) => m.version < 3),
+      );
+      db.prepare(
+        `INSERT INTO order_intents (idempotency_key, payload_hash, payload, state, client_order_id, attempts, owner, lease_until, created_at, updated_at)
+         VALUES ('u', 'h', '{}', 'in_flight', 'cu', 1, 'o', 5, 1, 77), ('p', 'h', '{}', 'placed', 'cp', 1, NULL, 0, 1, 88)`,
+      ).run();
+      db.prepare(
+        `INSERT INTO order_dlq (idempotency_key, payload, errors, attempts, error_class, reason, status, note, created_at, updated_at)
+         VALUES ('u', '{}', '[]', 1, 'ambiguous', 'outcome_unknown', 'open', NULL, 1, 2), ('p', '{}', '[]', 1, 'x', 'r', 'resolved', 'n', 1, 3)`,
+      ).run();
+      assert.ok(migrate(db, all) >= 1);
+      const sent = db
+        .prepare('SELECT idempotency_key AS k, sent_at AS s FROM order_intents ORDER BY k')
+        .all();
+      assert.deepEqual(sent, [
+        { k: 'p', s: null },
+        { k: 'u', s: 77 },
+      ]);
+      const dlq = db
+        .prepare('SELECT idempotency_key AS k, status, note, version FROM order_dlq ORDER BY k')
+        .all();
+      assert.deepEqual(dlq, [
+        { k: 'p', status: 'resolved', note: 'n', version: 0 },
+        { k: 'u', status: 'open', note: null, version: 0 },
+      ]);
+    } finally {
+      db.close();
     }
   });
 });

@@ -23,6 +23,7 @@ interface IntentRow {
   attempts: number;
   owner: string | null;
   lease_until: number;
+  sent_at: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -47,6 +48,7 @@ const toRecord = (r: IntentRow): IntentRecord => ({
   attempts: r.attempts,
   owner: r.owner,
   leaseUntil: r.lease_until,
+  sentAt: r.sent_at,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -96,6 +98,7 @@ export class SqliteOrderStore implements OrderStore {
         c.leaseUntil,
         c.now,
         c.now,
+        c.now,
       );
       if (ins.changes === 1) {
         return {
@@ -112,12 +115,13 @@ export class SqliteOrderStore implements OrderStore {
             attempts: 1,
             owner: c.owner,
             leaseUntil: c.leaseUntil,
+            sentAt: c.now,
             createdAt: c.now,
             updatedAt: c.now,
           },
         };
       }
-      const re = s.reclaimDenied.run(c.owner, c.leaseUntil, c.now, c.idempotencyKey, c.payloadHash);
+      const re = s.reclaimDenied.run(c.owner, c.leaseUntil, c.now, c.now, c.idempotencyKey, c.payloadHash);
       const row = toRecord(s.get.get(c.idempotencyKey)!);
       return re.changes === 1 ? { claimed: true, record: row } : { claimed: false, existing: row };
     });
@@ -165,7 +169,7 @@ export class SqliteOrderStore implements OrderStore {
   }
 
   recordAttempt(key: string, owner: string, leaseUntil: number, now: number): Promise<boolean> {
-    return this.#batcher.write(() => this.#s.attempt.run(leaseUntil, now, key, owner).changes === 1);
+    return this.#batcher.write(() => this.#s.attempt.run(leaseUntil, now, now, key, owner).changes === 1);
   }
 
   renew(key: string, owner: string, leaseUntil: number, now: number): Promise<boolean> {

@@ -46,6 +46,11 @@ export interface IntentRecord {
   readonly owner: string | null;
   /** The claim lapses at this time (ms since epoch). */
   readonly leaseUntil: number;
+  /**
+   * When the latest send attempt went out (ms since epoch; the request's own timestamp), written
+   * durably before the send; `null` while nothing was ever sent (a `denied` row).
+   */
+  readonly sentAt: number | null;
   readonly createdAt: number;
   readonly updatedAt: number;
 }
@@ -87,8 +92,21 @@ export interface GateDecision {
 /** Decides whether an intent may be sent (the kill switch by default). */
 export type OrderGate = (intent: OrderIntent) => GateDecision;
 
-/** Status of a dead-letter entry. */
-export type DlqStatus = 'open' | 'replayed' | 'resolved';
+/**
+ * Status of a dead-letter entry. `open`: waiting for a person; `replaying`: a replay holds it
+ * (resolve is refused); `replayed`: a replay placed it; `placed`: a later submit or
+ * reconciliation confirmed the order exists; `resolved`: closed by a person with a note.
+ */
+export type DlqStatus = 'open' | 'replaying' | 'replayed' | 'placed' | 'resolved';
+
+/** Every DLQ status, in lifecycle order. */
+export const DLQ_STATUSES: readonly DlqStatus[] = Object.freeze([
+  'open',
+  'replaying',
+  'replayed',
+  'placed',
+  'resolved',
+]);
 
 /** What fails for good, kept for a person to look at. */
 export interface DlqEntry {
@@ -105,6 +123,10 @@ export interface DlqEntry {
   readonly reason: string;
   readonly status: DlqStatus;
   readonly note: string | null;
+  /** Bumped by every status change (compare-and-set). */
+  readonly version: number;
+  /** While `replaying`: the replay's claim lapses at this time (ms since epoch); else 0. */
+  readonly replayUntil: number;
   readonly createdAt: number;
   readonly updatedAt: number;
 }

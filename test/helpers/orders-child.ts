@@ -22,19 +22,25 @@ export interface Submitter {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
   /** Resolves once `n` result lines (not counting `ready`) were printed, or the child exited. */
   results(n: number): Promise<void>;
+  /** Resolves once the child printed its `ready` line (or exited). */
+  ready(): Promise<void>;
+  /** Writes one line to the child's stdin (a submitter started with `waitForGo` begins then). */
+  go(): void;
 }
 
 export function spawnSubmitter(job: Record<string, unknown>): Submitter {
   const child = spawn(process.execPath, ['--import', 'tsx', SUBMITTER], {
     cwd: ROOT,
     env: { ...process.env, ORDERS_JOB: JSON.stringify(job) },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   const lines: SubmitLine[] = [];
   const waiters: { n: number; resolve: () => void }[] = [];
+  const readyWaiters: (() => void)[] = [];
   let buf = '';
   let stderr = '';
   const wake = (): void => {
+    if (lines.some((l) => l.ready === true)) for (const r of readyWaiters.splice(0)) r();
     const done = lines.filter((l) => l.key !== undefined).length;
     for (const w of waiters.splice(0))
       if (done >= w.n) w.resolve();
@@ -50,11 +56,13 @@ export function spawnSubmitter(job: Record<string, unknown>): Submitter {
     }
     wake();
   });
+  child.stdin!.on('error', () => undefined); // a killed child's stdin: EPIPE is expected
   child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>(
     (resolve) =>
       child.on('close', (code, signal) => {
         for (const w of waiters.splice(0)) w.resolve();
+        for (const r of readyWaiters.splice(0)) r();
         resolve({ code, signal, stderr });
       }),
   );
@@ -68,5 +76,14 @@ export function spawnSubmitter(job: Record<string, unknown>): Submitter {
         waiters.push({ n, resolve });
         wake();
       }),
+    ready: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        readyWaiters.push(resolve);
+        wake();
+      }),
+    go: () => {
+      child.stdin!.write('go\n');
+    },
   };
 }

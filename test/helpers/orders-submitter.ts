@@ -1,6 +1,9 @@
 // A bot process for the orders process tests: submits intents through the real ccxt client to
 // the HTTP simulator, with the SQLite store at WARDEN_DB. Prints one JSON line per submit.
-// Config in env ORDERS_JOB: { db, url, keys?: string[], prefix?: string, count?: number }.
+// Config in env ORDERS_JOB: { db, url, keys?: string[], prefix?: string, count?: number,
+//   type?: 'limit' | 'market' (default limit at 90, resting), concurrent?: boolean (all keys at once),
+//   waitForGo?: boolean (submit only after a line on stdin), timeoutMs?: number (ccxt's, default 250) }.
+import { createInterface } from 'node:readline';
 import { CcxtExchange } from '../../src/exchange/index.js';
 import { createSimulatedCcxt } from '../../src/exchange/ccxt-sim-client.js';
 import { Executor, createSqliteOrderStores, defaultOrderPolicy } from '../../src/orders/index.js';
@@ -14,13 +17,17 @@ interface Job {
   readonly keys?: string[];
   readonly prefix?: string;
   readonly count?: number;
+  readonly type?: 'limit' | 'market';
+  readonly concurrent?: boolean;
+  readonly waitForGo?: boolean;
+  readonly timeoutMs?: number;
 }
 
 const job = JSON.parse(process.env['ORDERS_JOB'] ?? '{}') as Job;
 const keepAlive = setInterval(() => undefined, 1_000); // backoff timers are unref'd
 const store = SqliteStore.open(job.db);
 const stores = createSqliteOrderStores(store.database);
-const exchange = new CcxtExchange(await createSimulatedCcxt(job.url, { timeout: 250 }), {
+const exchange = new CcxtExchange(await createSimulatedCcxt(job.url, { timeout: job.timeoutMs ?? 250 }), {
   positions: 'none',
 });
 const executor = new Executor({
@@ -34,16 +41,29 @@ const executor = new Executor({
   timers: refTimers,
 });
 const keys = job.keys ?? Array.from({ length: job.count ?? 100 }, (_, i) => `${job.prefix ?? 'k'}-${i}`);
+// markets loaded before "ready", so the first submit is sent at once (the venue may inject faults here too)
+for (let i = 0; ; i++) {
+  try {
+    await exchange.fetchTicker(SYMBOL);
+    break;
+  } catch (err) {
+    if (i >= 50) throw err;
+  }
+}
 process.stdout.write(`${JSON.stringify({ ready: true, pid: process.pid })}\n`);
-for (const key of keys) {
+if (job.waitForGo === true) {
+  const rl = createInterface({ input: process.stdin });
+  await new Promise<void>((resolve) => rl.once('line', () => resolve()));
+  rl.close();
+}
+const submitOne = async (key: string): Promise<void> => {
   try {
     const r = await executor.submit({
       idempotencyKey: key,
       symbol: SYMBOL,
       side: 'buy',
-      type: 'limit',
       amount: 1,
-      price: 90,
+      ...(job.type === 'market' ? { type: 'market' as const } : { type: 'limit' as const, price: 90 }),
     });
     process.stdout.write(
       `${JSON.stringify({ key, status: r.status, replayed: 'replayed' in r ? r.replayed : false })}\n`,
@@ -53,7 +73,9 @@ for (const key of keys) {
       `${JSON.stringify({ key, code: (err as { code?: string }).code ?? String(err) })}\n`,
     );
   }
-}
+};
+if (job.concurrent === true) await Promise.all(keys.map(submitOne));
+else for (const key of keys) await submitOne(key);
 await stores.close();
 await store.close();
 await exchange.close();

@@ -27,6 +27,8 @@ export function binanceErrorFor(err: unknown): BinanceError {
       return { status: 400, body: { code: -2011, msg: 'Unknown order sent.' } };
     case 'InvalidOrder':
       return { status: 400, body: { code: -2010, msg: message } };
+    case 'InvalidNonce':
+      return { status: 400, body: { code: -1021, msg: message } };
     case 'NotSupported':
       return { status: 400, body: { code: -1016, msg: 'This service is no longer available.' } };
     default:

@@ -5,9 +5,18 @@
  * - `http_5xx`: the venue answers 503 without acting.
  * - `http_429`: the venue answers 429 with Retry-After without acting.
  * - `disconnect`: the venue acts on the request, then the connection drops before the answer.
+ * - `delayed_accept`: the venue received the request but accepts it only `acceptDelayMs` later
+ *   (longer than the client's timeout, inside the receive window): the caller times out, a
+ *   lookup meanwhile says "absent", and then the order appears. The receive window is checked
+ *   again at acceptance, as Binance's matching engine does.
  */
 export type FaultKind =
-  'timeout_after_accept' | 'timeout_before_accept' | 'http_5xx' | 'http_429' | 'disconnect';
+  | 'timeout_after_accept'
+  | 'timeout_before_accept'
+  | 'http_5xx'
+  | 'http_429'
+  | 'disconnect'
+  | 'delayed_accept';
 
 /** Every fault kind, in the order random draws are mapped onto them. */
 export const faultKinds: readonly FaultKind[] = Object.freeze([
@@ -16,6 +25,7 @@ export const faultKinds: readonly FaultKind[] = Object.freeze([
   'http_5xx',
   'http_429',
   'disconnect',
+  'delayed_accept',
 ]);
 
 /** How a ticker can be corrupted: a NaN price, a zero price, or a timestamp long past. */
@@ -49,6 +59,8 @@ export interface FaultConfig {
   readonly retryAfterMs?: number;
   /** How old a `stale` ticker's timestamp is, in ms. Default 60000. */
   readonly staleMs?: number;
+  /** How long after receipt a `delayed_accept` request is accepted, in ms. Default 1500. */
+  readonly acceptDelayMs?: number;
 }
 
 interface Forced {
@@ -165,6 +177,11 @@ export class FaultInjector {
     return this.#config.staleMs;
   }
 
+  /** Delay before a `delayed_accept` request is accepted, in ms. */
+  get acceptDelayMs(): number {
+    return this.#config.acceptDelayMs;
+  }
+
   /** How many faults of each kind were injected since the last `clear()`. */
   injected(): Readonly<Record<FaultKind, number>> {
     return { ...this.#injected };
@@ -172,7 +189,14 @@ export class FaultInjector {
 }
 
 function zeroCounts(): Record<FaultKind, number> {
-  return { timeout_after_accept: 0, timeout_before_accept: 0, http_5xx: 0, http_429: 0, disconnect: 0 };
+  return {
+    timeout_after_accept: 0,
+    timeout_before_accept: 0,
+    http_5xx: 0,
+    http_429: 0,
+    disconnect: 0,
+    delayed_accept: 0,
+  };
 }
 
 function probability(name: string, v: unknown): number {
@@ -217,5 +241,6 @@ function normalize(config: FaultConfig) {
     badKinds: Object.freeze([...badKinds]),
     retryAfterMs: nonNegative('retryAfterMs', config.retryAfterMs ?? 1000),
     staleMs: nonNegative('staleMs', config.staleMs ?? 60_000),
+    acceptDelayMs: nonNegative('acceptDelayMs', config.acceptDelayMs ?? 1_500),
   });
 }

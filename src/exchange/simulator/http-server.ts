@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import { badParameter, binanceErrorFor, type BinanceError } from './binance-codec.js';
 import { binanceRoutes, type Answer, type Params, type Route } from './binance-routes.js';
+import { BINANCE_DEFAULT_RECV_WINDOW_MS, RECV_WINDOW_MESSAGE, checkReceiveWindow } from './receive-window.js';
 import type { ExchangeSimulator } from './simulator.js';
 
 /** Options of `SimulatorHttpServer`. */
@@ -18,7 +19,10 @@ export interface SimulatorHttpServerOptions {
  * The simulator behind a local HTTP server speaking a subset of Binance spot REST, so the
  * real ccxt `binance` client trades against it. Injected faults become protocol behaviour:
  * a held response (timeouts, after acting or not), 503, 429 with Retry-After, a destroyed
- * socket after acting (disconnect).
+ * socket after acting (disconnect), a request accepted only after a delay (delayed_accept).
+ * Signed requests are checked against the receive window as Binance does (`timestamp`,
+ * `recvWindow`, default 5000 ms, against the simulator's clock) on arrival and again on
+ * acceptance; a stale one is refused with -1021 and never acted on.
  */
 export class SimulatorHttpServer {
   readonly #sim: ExchangeSimulator;
@@ -30,6 +34,7 @@ export class SimulatorHttpServer {
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #routes: ReadonlyMap<string, Route>;
   #url: string | null = null;
+  #processing = 0;
 
   constructor(simulator: ExchangeSimulator, options: SimulatorHttpServerOptions = {}) {
     this.#sim = simulator;
@@ -44,9 +49,12 @@ export class SimulatorHttpServer {
     this.#holdMs = holdMs;
     this.#routes = binanceRoutes(simulator);
     this.#server = createServer((req, res) => {
-      this.#handle(req, res).catch((err: unknown) => {
-        if (!res.headersSent) this.#send(res, 500, { code: -1000, msg: String(err) });
-      });
+      this.#processing++;
+      this.#handle(req, res)
+        .catch((err: unknown) => {
+          if (!res.headersSent) this.#send(res, 500, { code: -1000, msg: String(err) });
+        })
+        .finally(() => this.#processing--);
     });
     this.#server.on('connection', (socket) => {
       this.#sockets.add(socket);
@@ -69,6 +77,11 @@ export class SimulatorHttpServer {
       throw new Error('simulator http server: no TCP address');
     this.#url = `http://${this.#host}:${address.port}`;
     return this.#url;
+  }
+
+  /** Requests the venue is still processing (received, not yet acted on: latency, a delayed acceptance). */
+  get processing(): number {
+    return this.#processing;
   }
 
   /** The base URL; throws before `start()`. */
@@ -118,11 +131,18 @@ export class SimulatorHttpServer {
     const fault = this.#sim.faults.next(route.operation);
     const latency = this.#sim.faults.latency();
     if (latency > 0) await this.#delay(latency);
+    if (route.signed && this.#refuseStale(res, params)) return;
     if (fault === null) {
       this.#answer(res, route, params);
       return;
     }
     switch (fault) {
+      case 'delayed_accept':
+        // received now, accepted later: the client has timed out by then; the window is checked again
+        await this.#delay(this.#sim.faults.acceptDelayMs);
+        if (route.signed && this.#refuseStale(res, params)) return;
+        this.#answer(res, route, params);
+        return;
       case 'timeout_before_accept':
         this.#hold(res);
         return;
@@ -148,6 +168,31 @@ export class SimulatorHttpServer {
         return;
       default:
         fault satisfies never;
+    }
+  }
+
+  /** Binance's timestamp rules for a signed request; true when it was refused (and answered). */
+  #refuseStale(res: ServerResponse, params: Params): boolean {
+    const ts = Number(params['timestamp']);
+    if (params['timestamp'] === undefined || !Number.isInteger(ts)) {
+      this.#sendError(
+        res,
+        badParameter("Mandatory parameter 'timestamp' was not sent, was empty/null, or malformed."),
+      );
+      return true;
+    }
+    const rw =
+      params['recvWindow'] === undefined ? BINANCE_DEFAULT_RECV_WINDOW_MS : Number(params['recvWindow']);
+    if (!Number.isFinite(rw) || rw <= 0 || rw > 60_000) {
+      this.#send(res, 400, { code: -1131, msg: 'recvWindow must be less than 60000' });
+      return true;
+    }
+    try {
+      checkReceiveWindow(this.#sim.serverTime(), ts, rw);
+      return false;
+    } catch {
+      this.#send(res, 400, { code: -1021, msg: RECV_WINDOW_MESSAGE });
+      return true;
     }
   }
 
@@ -191,6 +236,7 @@ export class SimulatorHttpServer {
   }
 
   #send(res: ServerResponse, status: number, body: unknown): void {
+    if (res.destroyed || res.writableEnded || res.socket?.destroyed === true) return; // the client went away
     const text = JSON.stringify(body);
     res.writeHead(status, {
       'Content-Type': 'application/json;charset=UTF-8',
@@ -200,6 +246,7 @@ export class SimulatorHttpServer {
   }
 
   #sendText(res: ServerResponse, status: number, text: string): void {
+    if (res.destroyed || res.writableEnded || res.socket?.destroyed === true) return;
     res.writeHead(status, { 'Content-Type': 'text/html', 'Content-Length': Buffer.byteLength(text) });
     res.end(text);
   }

@@ -73,6 +73,7 @@ describe('InProcessExchange', () => {
       http_5xx: 1,
       http_429: 2,
       disconnect: 0,
+      delayed_accept: 0,
     });
   });
 

@@ -17,6 +17,7 @@ import type {
   Ticker,
 } from '../types.js';
 import type { BadDataKind, SimOperation } from './fault-injector.js';
+import { BINANCE_DEFAULT_RECV_WINDOW_MS, checkReceiveWindow } from './receive-window.js';
 import type { ExchangeSimulator } from './simulator.js';
 
 /** Waits `ms` or until `signal` aborts; injected so tests can advance a manual clock instead. */
@@ -26,19 +27,25 @@ export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 export interface InProcessExchangeOptions {
   /** How injected latency is waited out. Default: an unref'd timer that ends on abort. */
   readonly sleep?: Sleep;
+  /** The venue's receive window (ms): an order whose `sentAt` is older when it is accepted is refused (`InvalidNonce`). Default 5000. */
+  readonly recvWindowMs?: number;
 }
 
 /**
  * `Exchange` straight over an `ExchangeSimulator`, with its faults applied as the errors a
  * ccxt client would raise: timeouts throw `RequestTimeout` (after acting, for
  * `timeout_after_accept`), 5xx `ExchangeNotAvailable`, 429 `RateLimitExceeded` with
- * `retryAfterMs`, a disconnect `NetworkError` after acting.
+ * `retryAfterMs`, a disconnect `NetworkError` after acting, a delayed acceptance `RequestTimeout`
+ * now and the venue acting `acceptDelayMs` later. An order request carrying `sentAt` is refused
+ * with `InvalidNonce` when it is accepted after `sentAt + recvWindowMs` (Binance's rule).
  */
 export class InProcessExchange implements Exchange {
   readonly id = 'simulator';
   readonly #sim: ExchangeSimulator;
   readonly #sleep: Sleep;
   #closed = false;
+  /** See `InProcessExchangeOptions.recvWindowMs`. */
+  readonly receiveWindowMs: number;
 
   constructor(simulator: ExchangeSimulator, options: InProcessExchangeOptions = {}) {
     if (options.sleep !== undefined && typeof options.sleep !== 'function') {
@@ -46,10 +53,18 @@ export class InProcessExchange implements Exchange {
     }
     this.#sim = simulator;
     this.#sleep = options.sleep ?? realSleep;
+    const rw = options.recvWindowMs ?? BINANCE_DEFAULT_RECV_WINDOW_MS;
+    if (!Number.isInteger(rw) || rw < 1 || rw > 60_000)
+      throw new RangeError(`recvWindowMs must be an integer in [1, 60000], got ${String(rw)}`);
+    this.receiveWindowMs = rw;
   }
 
   createOrder(request: CreateOrderRequest, options?: CallOptions): Promise<Order> {
-    return this.#call('createOrder', options, () => this.#sim.placeOrder(request));
+    return this.#call('createOrder', options, () => {
+      if (request.sentAt !== undefined)
+        checkReceiveWindow(this.#sim.serverTime(), request.sentAt, this.receiveWindowMs);
+      return this.#sim.placeOrder(request);
+    });
   }
 
   fetchOrderByClientId(symbol: string, clientOrderId: string, options?: CallOptions): Promise<Order | null> {
@@ -129,6 +144,15 @@ export class InProcessExchange implements Exchange {
         throw new RateLimitExceeded(`simulator: ${operation} got 429 Too Many Requests (injected)`, {
           retryAfterMs: this.#sim.faults.retryAfterMs,
         });
+      case 'delayed_accept':
+        // the venue holds the request and acts on it later; the caller has given up by then
+        void this.#sleep(this.#sim.faults.acceptDelayMs).then(
+          () => actQuietly(act),
+          () => undefined,
+        );
+        throw new RequestTimeout(
+          `simulator: ${operation} timed out; the venue accepts it ${this.#sim.faults.acceptDelayMs} ms after receipt (injected)`,
+        );
       case 'disconnect':
         actQuietly(act);
         throw new NetworkError(
