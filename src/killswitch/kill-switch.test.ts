@@ -34,6 +34,7 @@ describe('KillSwitch', () => {
     assert.equal(ks.isHalted(), false);
     const r = await ks.trip({ reason: 'heartbeat stale', by: 'watchdog' });
     assert.equal(ks.isHalted(), true);
+    assert.ok(r.recorded);
     assert.equal(r.event.reason, 'heartbeat stale');
     assert.deepEqual(alerts.titles(), ['Trading halted']);
     const again = await open();
