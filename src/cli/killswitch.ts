@@ -144,6 +144,7 @@ export function registerKillSwitch(program: Command): void {
               at: Date.now(),
               baseId: null,
               error,
+              inMemory: false,
               shout: (l) => void process.stderr.write(`${l}\n`),
             })
           : [];

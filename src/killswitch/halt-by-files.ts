@@ -40,13 +40,15 @@ export interface FileHaltRequest {
   /** Why the store could not record it. */
   readonly error: string;
   readonly reserve?: SpaceReserve | undefined;
+  /** The caller keeps the halt in memory (a long-running process), so readers it serves see it. */
+  readonly inMemory: boolean;
   readonly shout: (line: string) => void;
 }
 
 /**
  * Halts by the paths that need no space: creates the STOP file (an empty file needs no data
  * block), mirrors the halt into circuit.json (source `memory`), and shouts on stderr. Returns
- * what now halts (besides the caller's memory).
+ * what now halts.
  */
 export function haltByFiles(dataDir: string, r: FileHaltRequest): string[] {
   const by: string[] = [];
@@ -65,9 +67,9 @@ export function haltByFiles(dataDir: string, r: FileHaltRequest): string[] {
     r.shout,
   );
   if (mirrored) by.push('circuit.json');
-  by.push('memory');
+  if (r.inMemory) by.push('memory');
   r.shout(
-    `warden: KILL SWITCH TRIPPED BUT NOT RECORDED: the store cannot be written (${r.error}). Trading is halted by ${by.join(', ')}: ${r.reason}. Free space on the data dir's disk (${dataDir}).`,
+    `warden: KILL SWITCH TRIPPED BUT NOT RECORDED: the store cannot be written (${r.error}). ${by.length > 0 ? `Trading is halted by ${by.join(', ')}` : 'NOTHING could be written to halt trading'}: ${r.reason}. Free space on the data dir's disk, or fix its permissions (${dataDir}).`,
   );
   return by;
 }

@@ -273,6 +273,7 @@ export class KillSwitch {
         baseId: this.#state.eventId,
         error,
         reserve: this.#reserve,
+        inMemory: true,
         shout: this.#shout,
       });
       this.#set({

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfig } from '../../src/config/index.js';
+import { parseConfig } from '../../src/config/index.js';
 import { initDataDir } from '../../src/cli/runtime.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -53,6 +53,7 @@ export function workspace(
   const dataDir = join(dir, 'data');
   const cfg = join(dir, 'warden.config.json');
   writeFileSync(cfg, JSON.stringify(config));
-  if (opts.init !== false) void initDataDir(loadConfig({ configPath: cfg, dataDir })).close();
+  // The default store (warden.db): a config under test may be invalid on purpose.
+  if (opts.init !== false) void initDataDir({ config: parseConfig({}), path: null, dataDir }).close();
   return { dir, dataDir, args: ['--config', cfg, '--data-dir', dataDir] };
 }
