@@ -32,6 +32,12 @@ export interface Runtime extends LoadedConfig {
   close(opts?: { flush?: boolean }): Promise<void>;
 }
 
+/** The data dir's space reserve, or undefined when `killSwitch.reserveBytes` is 0. */
+export function reserveFor(loaded: LoadedConfig): SpaceReserve | undefined {
+  const bytes = loaded.config.killSwitch.reserveBytes;
+  return bytes > 0 ? new SpaceReserve(loaded.dataDir, bytes) : undefined;
+}
+
 /**
  * Creates what a data dir needs: the directory, the store, circuit.json (running) and the
  * space reserve. Only `warden init` (and `warden trip`, to halt) create anything. Synchronous.
@@ -63,7 +69,7 @@ export function initDataDir(loaded: LoadedConfig): Store {
       /* a full disk: trip still halts by the STOP file */
     }
   }
-  new SpaceReserve(loaded.dataDir).ensure();
+  reserveFor(loaded)?.ensure();
   return store;
 }
 
@@ -87,7 +93,7 @@ export async function openRuntime(
     flush: () => alerter.flush(),
     close: () => alerter.close(),
   };
-  const reserve = new SpaceReserve(loaded.dataDir);
+  const reserve = reserveFor(loaded);
   const switches: KillSwitch[] = [];
   return {
     ...loaded,

@@ -60,7 +60,10 @@ export class Daemon {
       source: 'daemon',
       pollMs: config.killSwitch.pollMs,
       alerts,
-      reserve: new SpaceReserve(dataDir),
+      reserve:
+        config.killSwitch.reserveBytes > 0
+          ? new SpaceReserve(dataDir, config.killSwitch.reserveBytes)
+          : undefined,
       fillReserve: true,
       flatten: config.killSwitch.flattenCommand
         ? commandFlattenHook(config.killSwitch.flattenCommand, config.killSwitch.flattenTimeoutSec * 1000)

@@ -120,6 +120,8 @@ export class Watchdog {
           kind: verdict.kind,
           detail: verdict.detail,
         });
+        // Recorded only now that the store takes writes again: it was alerted and tripped already.
+        if (this.#unrecorded.has(key)) opened = false;
       } catch {
         // The store cannot record the incident (full disk): remember it here, so it still trips once.
         opened = !this.#unrecorded.has(key);

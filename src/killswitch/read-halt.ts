@@ -92,7 +92,9 @@ async function recordPending(
   }
   try {
     // Only trips came since: a trip is always safe to add.
-    return { pending: null, latest: await ctx.store.killSwitch.append({ ...e, flatten: p.flatten }) };
+    const latest = await ctx.store.killSwitch.append({ ...e, flatten: p.flatten });
+    ctx.shout(`warden: the trip held in memory is now recorded in the store (event ${latest.id}): ${p.reason}`);
+    return { pending: null, latest };
   } catch {
     return { pending: p };
   }
@@ -148,7 +150,42 @@ export async function readHalt(ctx: ReadContext, depth = 0): Promise<ReadResult>
     checkedAt: now,
   });
 
+  // A trip held in this process's memory (it made the STOP file too): its own reason wins.
+  if (pending) {
+    const state = memoryState(pending, now);
+    if (!mirrors(circuit, true, pending.baseId) || circuit.value.source !== 'memory')
+      ctx.mirror({
+        paused: true,
+        reason: pending.reason,
+        since: pending.at / 1000,
+        warden_event_id: pending.baseId,
+        by: pending.by,
+        source: 'memory',
+      });
+    return { state, pending };
+  }
+
+  // Another process's trip that the store could not take, mirrored in circuit.json beside its STOP file.
+  const heldElsewhere =
+    circuit.kind === 'ok' &&
+    circuit.byWarden &&
+    circuit.value.paused &&
+    circuit.value.source === 'memory' &&
+    circuit.value.warden_event_id === (latest?.id ?? null);
+
   // A STOP file halts whatever the store says. One not made by Warden is recorded as a trip by unknown.
+  if (stop && heldElsewhere) {
+    const c = circuit.value;
+    return {
+      state: {
+        ...stopState(ctx, stop, latest, null),
+        reason: `STOP file present in ${dataDir}: ${c.reason ?? 'a trip'} (tripped by ${c.by ?? 'unknown'} in another process; not recorded: the store cannot be written)`,
+        by: c.by ?? null,
+        since: c.since !== null ? c.since * 1000 : stop.mtimeMs,
+      },
+      pending,
+    };
+  }
   if (stop) {
     if (latest?.action !== 'trip' && !(latest !== null && latest.at >= stop.mtimeMs)) {
       const reason = stop.note ? `STOP file: ${stop.note}` : `STOP file created in ${dataDir}`;
@@ -179,20 +216,6 @@ export async function readHalt(ctx: ReadContext, depth = 0): Promise<ReadResult>
         warden_event_id: state.eventId,
         by: state.by,
         source: 'stop_file',
-      });
-    return { state, pending };
-  }
-
-  if (pending) {
-    const state = memoryState(pending, now);
-    if (!mirrors(circuit, true, pending.baseId))
-      ctx.mirror({
-        paused: true,
-        reason: pending.reason,
-        since: pending.at / 1000,
-        warden_event_id: pending.baseId,
-        by: pending.by,
-        source: 'memory',
       });
     return { state, pending };
   }
@@ -311,7 +334,7 @@ export async function readHalt(ctx: ReadContext, depth = 0): Promise<ReadResult>
         pending,
       };
     }
-    if (circuit.value.source === 'memory' && circuit.value.warden_event_id === eventId) {
+    if (heldElsewhere) {
       // Another process tripped but could not record it; nothing was written since: still halted.
       return {
         state: {
