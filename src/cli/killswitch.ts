@@ -9,6 +9,7 @@ import {
   ResumeRefusedError,
   fallbackAlertsFor,
   haltByFiles,
+  mirrorCircuit,
   type HaltState,
 } from '../killswitch/index.js';
 import { readCircuitFile } from '../killswitch/files.js';
@@ -26,6 +27,22 @@ function describeHalt(s: HaltState): string {
   }[s.source];
   const id = s.eventId !== null ? ` [halt id ${s.eventId}]` : '';
   return `HALTED by ${src} since ${since}${s.by ? ` (by ${printable(s.by)})` : ''}${id}: ${printable(s.reason)}`;
+}
+
+/**
+ * A store that cannot be opened is a halt: mirror it into circuit.json so its readers see it too
+ * (only into a data dir that exists: a reader never creates one).
+ */
+function mirrorUnreadable(dataDir: string, reason: string): void {
+  if (!existsSync(dataDir)) return;
+  const c = readCircuitFile(dataDir);
+  if (c.kind === 'ok' && c.value.paused && c.value.source === 'unreadable' && c.value.reason === reason) return;
+  mirrorCircuit(
+    dataDir,
+    { paused: true, reason, since: Date.now() / 1000, warden_event_id: null, by: null, source: 'unreadable' },
+    undefined,
+    (l) => void process.stderr.write(`${l}\n`),
+  );
 }
 
 /** Whether the store takes a write now; the reason when it does not. */
@@ -107,6 +124,7 @@ export function registerKillSwitch(program: Command): void {
       } catch (err) {
         // Fail closed: a store that is missing or cannot be opened means trading is halted.
         const msg = (err as Error).message;
+        mirrorUnreadable(loaded.dataDir, `store unreadable: ${msg}`);
         if (opts.json) out({ halted: true, source: 'unreadable', reason: msg, eventId: null }, true);
         else out(`HALTED: state unreadable (fail closed): ${printable(msg)}`, false);
         process.exitCode = 1;
@@ -235,9 +253,12 @@ export function registerKillSwitch(program: Command): void {
     .passThroughOptions()
     .action(async (argv: string[], _opts: unknown, cmd: Command) => {
       let state: HaltState;
+      let dataDir: string | null = null;
       try {
+        dataDir = configFor(cmd).dataDir;
         state = await withRuntime(cmd, async (rt) => (await rt.killSwitch('guard')).state());
       } catch (err) {
+        if (dataDir !== null) mirrorUnreadable(dataDir, `store unreadable: ${(err as Error).message}`);
         throw new CliError(`halted: state unreadable (fail closed): ${printable((err as Error).message)}`, 2);
       }
       if (state.halted) throw new CliError(describeHalt(state), 2);
