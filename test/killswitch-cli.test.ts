@@ -65,7 +65,11 @@ describe('warden CLI: kill switch', () => {
     r = await warden([...w.args, 'guard', '--', 'touch', marker2]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /^warden: HALTED by STOP file/m);
-    assert.match(r.stderr, /warden alert \[critical\] Trading halted \(STOP file\)/, 'the first to notice alerts');
+    assert.match(
+      r.stderr,
+      /warden alert \[critical\] Trading halted \(STOP file\)/,
+      'the first to notice alerts',
+    );
     assert.equal(existsSync(marker2), false, 'the command did not run');
 
     r = await warden([...w.args, 'status']);

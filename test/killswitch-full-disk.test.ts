@@ -70,10 +70,14 @@ async function rig(fs: ReturnType<typeof tmpfs>, killSwitch: Record<string, unkn
   const args = ['--config', cfg, '--data-dir', dataDir];
   const init = await warden([...args, 'init']);
   assert.equal(init.code, 0, init.stderr);
-  const bot = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/demo/demo-bot.ts'), dataDir, '200'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+  const bot = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'src/demo/demo-bot.ts'), dataDir, '200'],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    },
+  );
   await once(bot.stdout!, 'data');
   const serve = spawn(process.execPath, [WARDEN, ...args, 'serve', '--port', '0'], {
     cwd: ROOT,
@@ -120,8 +124,11 @@ describe('kill switch on a full disk: warden serve still halts and alerts (issue
         hookTitles(hook).some((t) => /Heartbeat bot: late/.test(t)),
         `the watchdog's own alert was sent too: ${hookTitles(hook).join(', ')}`,
       );
-      await until('the loud stderr lines', () =>
-        /KILL SWITCH TRIPPED BUT NOT RECORDED/.test(r!.stderr()) && /ALERT SENT FROM MEMORY/.test(r!.stderr()),
+      await until(
+        'the loud stderr lines',
+        () =>
+          /KILL SWITCH TRIPPED BUT NOT RECORDED/.test(r!.stderr()) &&
+          /ALERT SENT FROM MEMORY/.test(r!.stderr()),
       );
 
       const marker = join(fs.mnt, '..', `ran-${process.pid}`);
@@ -152,7 +159,9 @@ describe('kill switch on a full disk: warden serve still halts and alerts (issue
         }
       });
       assert.match(trip.reason, /heartbeat bot/);
-      await until('the daemon saying so', () => /the trip held in memory is now recorded in the store/.test(r!.stderr()));
+      await until('the daemon saying so', () =>
+        /the trip held in memory is now recorded in the store/.test(r!.stderr()),
+      );
       await sleep(1000);
       const store = SqliteStore.open(join(dataDir, 'warden.db'), { mustExist: true });
       const trips = (await store.killSwitch.history()).filter((e) => e.action === 'trip');

@@ -80,7 +80,11 @@ describe('every halt is mirrored into circuit.json, and a halt ended by hand is 
     assert.equal(c.paused, true);
     assert.equal(c.reason, 'bad fill');
     assert.equal(seedReaderProceeds(t.dataDir), false);
-    assert.match(r.stderr, /warden alert \[critical\] Trading halted \(trip NOT recorded/, 'alerted from memory');
+    assert.match(
+      r.stderr,
+      /warden alert \[critical\] Trading halted \(trip NOT recorded/,
+      'alerted from memory',
+    );
   });
 
   it('a STOP file removed by hand is recorded once as a resume by unknown and alerted, whoever notices', async () => {
@@ -114,7 +118,10 @@ describe('every halt is mirrored into circuit.json, and a halt ended by hand is 
     writeFileSync(join(w.dataDir, 'circuit.json'), JSON.stringify({ ...c, paused: false }));
     const s = await warden([...w.args, 'status']);
     assert.equal(s.code, 0, s.stdout);
-    assert.match(s.stderr, /Trading resumed by an unknown person: circuit\.json was set to "paused": false by hand/);
+    assert.match(
+      s.stderr,
+      /Trading resumed by an unknown person: circuit\.json was set to "paused": false by hand/,
+    );
     const h = await history(w.dataDir);
     assert.deepEqual(
       h.map((e) => [e.action, e.by]),
@@ -124,7 +131,10 @@ describe('every halt is mirrored into circuit.json, and a halt ended by hand is 
       ],
     );
     // The seed's own way: a script pauses, a person edits it back to {"paused": false}.
-    writeFileSync(join(w.dataDir, 'circuit.json'), JSON.stringify({ paused: true, reason: 'sponsor dispute', since: 1 }));
+    writeFileSync(
+      join(w.dataDir, 'circuit.json'),
+      JSON.stringify({ paused: true, reason: 'sponsor dispute', since: 1 }),
+    );
     let g = await warden([...w.args, 'guard', '--', 'true']);
     assert.equal(g.code, 2);
     assert.match(g.stderr, /sponsor dispute/);

@@ -81,11 +81,23 @@ describe('kill switch: a resume never clears a trip it did not see (issue 8 item
     const w = workspace();
     assert.equal((await warden([...w.args, 'trip', '--reason', 'first', '--by', 'ops'])).code, 0);
     assert.equal((await warden([...w.args, 'trip', '--reason', 'feed frozen', '--by', 'watchdog'])).code, 0);
-    let r = await warden([...w.args, 'resume', '--reason', 'checked the first', '--by', 'alice', '--halt-id', '1']);
+    let r = await warden([
+      ...w.args,
+      'resume',
+      '--reason',
+      'checked the first',
+      '--by',
+      'alice',
+      '--halt-id',
+      '1',
+    ]);
     assert.equal(r.code, 1);
     const line = r.stderr.trim().split('\n');
     assert.equal(line.length, 1, r.stderr);
-    assert.match(line[0]!, /^warden: resume refused: the kill switch changed since you looked \(you named event 1; since then: #2 trip by watchdog \(cli\) at \S+: feed frozen\)/);
+    assert.match(
+      line[0]!,
+      /^warden: resume refused: the kill switch changed since you looked \(you named event 1; since then: #2 trip by watchdog \(cli\) at \S+: feed frozen\)/,
+    );
     assert.match(line[0]!, /resume event 2/);
     assert.equal((await warden([...w.args, 'status'])).code, 1, 'still halted');
     r = await warden([...w.args, 'resume', '--reason', 'checked both', '--by', 'alice', '--halt-id', '2']);

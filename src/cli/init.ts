@@ -21,6 +21,9 @@ export const STARTER_CONFIG = {
     reminderCron: '0 9 * * *',
     reminderTz: 'UTC',
     flattenTimeoutSec: 60,
+    '//reserve':
+      'reserveBytes: zeros kept in the data dir (.warden-reserve), released on a full disk so a trip can still be recorded; 0 = none.',
+    reserveBytes: 262144,
   },
   heartbeats: [
     {

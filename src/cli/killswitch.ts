@@ -36,7 +36,8 @@ function describeHalt(s: HaltState): string {
 function mirrorUnreadable(dataDir: string, reason: string): void {
   if (!existsSync(dataDir)) return;
   const c = readCircuitFile(dataDir);
-  if (c.kind === 'ok' && c.value.paused && c.value.source === 'unreadable' && c.value.reason === reason) return;
+  if (c.kind === 'ok' && c.value.paused && c.value.source === 'unreadable' && c.value.reason === reason)
+    return;
   mirrorCircuit(
     dataDir,
     { paused: true, reason, since: Date.now() / 1000, warden_event_id: null, by: null, source: 'unreadable' },
@@ -188,7 +189,8 @@ export function registerKillSwitch(program: Command): void {
             `HALTED by ${r.haltedBy.join(', ')} but NOT RECORDED in the store (${printable(r.error)}): ${printable(opts.reason.trim())}`,
             false,
           );
-        if (r.flatten) out(`flatten: ${r.flatten.ok ? 'ok' : 'FAILED'}: ${printable(r.flatten.detail)}`, false);
+        if (r.flatten)
+          out(`flatten: ${r.flatten.ok ? 'ok' : 'FAILED'}: ${printable(r.flatten.detail)}`, false);
         if ((r.flatten && !r.flatten.ok) || !r.recorded) process.exitCode = 1;
         ok = true;
       } finally {
@@ -206,45 +208,43 @@ export function registerKillSwitch(program: Command): void {
       'the halt being cleared (the "halt id" warden status shows); default: the halt as read when this command starts',
     )
     .option('--json', 'machine-readable output')
-    .action(
-      async (opts: { reason?: string; by?: string; haltId?: string; json?: boolean }, cmd: Command) => {
-        if (!opts.reason?.trim() || !opts.by?.trim()) {
-          throw new CliError(
-            `resume refused: it needs ${!opts.reason?.trim() && !opts.by?.trim() ? 'a reason and a name' : !opts.reason?.trim() ? 'a reason' : 'a name'}: warden resume --reason "what was checked" --by NAME`,
-          );
+    .action(async (opts: { reason?: string; by?: string; haltId?: string; json?: boolean }, cmd: Command) => {
+      if (!opts.reason?.trim() || !opts.by?.trim()) {
+        throw new CliError(
+          `resume refused: it needs ${!opts.reason?.trim() && !opts.by?.trim() ? 'a reason and a name' : !opts.reason?.trim() ? 'a reason' : 'a name'}: warden resume --reason "what was checked" --by NAME`,
+        );
+      }
+      let haltId: number | undefined;
+      if (opts.haltId !== undefined) {
+        haltId = Number(opts.haltId);
+        if (!Number.isSafeInteger(haltId) || haltId < 1)
+          throw new CliError(`--halt-id: expected a positive event id, got ${printable(opts.haltId)}`);
+      }
+      await withRuntime(cmd, async (rt) => {
+        const ks = await rt.killSwitch('cli');
+        try {
+          const e = await ks.resume({
+            reason: opts.reason!,
+            by: opts.by!,
+            ...(haltId !== undefined ? { haltId } : {}),
+          });
+          const s = ks.state();
+          if (opts.json) out({ event: e, state: s }, true);
+          else
+            out(
+              s.halted
+                ? `resumed in the store, but still ${describeHalt(s)}`
+                : `RUNNING: resumed by ${printable(e.by)} (event ${e.id}, clears #${e.clears ?? 'none'}): ${printable(e.reason)}`,
+              false,
+            );
+          process.exitCode = s.halted ? 1 : 0;
+        } catch (err) {
+          if (err instanceof ResumeRefusedError || err instanceof ResumeConflictError)
+            throw new CliError(err.message);
+          throw err;
         }
-        let haltId: number | undefined;
-        if (opts.haltId !== undefined) {
-          haltId = Number(opts.haltId);
-          if (!Number.isSafeInteger(haltId) || haltId < 1)
-            throw new CliError(`--halt-id: expected a positive event id, got ${printable(opts.haltId)}`);
-        }
-        await withRuntime(cmd, async (rt) => {
-          const ks = await rt.killSwitch('cli');
-          try {
-            const e = await ks.resume({
-              reason: opts.reason!,
-              by: opts.by!,
-              ...(haltId !== undefined ? { haltId } : {}),
-            });
-            const s = ks.state();
-            if (opts.json) out({ event: e, state: s }, true);
-            else
-              out(
-                s.halted
-                  ? `resumed in the store, but still ${describeHalt(s)}`
-                  : `RUNNING: resumed by ${printable(e.by)} (event ${e.id}, clears #${e.clears ?? 'none'}): ${printable(e.reason)}`,
-                false,
-              );
-            process.exitCode = s.halted ? 1 : 0;
-          } catch (err) {
-            if (err instanceof ResumeRefusedError || err instanceof ResumeConflictError)
-              throw new CliError(err.message);
-            throw err;
-          }
-        });
-      },
-    );
+      });
+    });
 
   program
     .command('guard')

@@ -84,8 +84,7 @@ export async function openRuntime(
   mode: StoreOpenMode = 'existing',
 ): Promise<Runtime> {
   const loaded = loadedConfig ?? configFor(cmd);
-  const store =
-    mode === 'create' ? initDataDir(loaded) : await openStore(loaded.config, loaded.dataDir);
+  const store = mode === 'create' ? initDataDir(loaded) : await openStore(loaded.config, loaded.dataDir);
   const alerter = createAlerter(loaded.config, store);
   const fallback = fallbackAlertsFor(loaded.config.alerts.channels, alerter);
   const alerts = {

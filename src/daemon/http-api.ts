@@ -64,7 +64,8 @@ export function buildHttpApi(opts: HttpApiOptions): FastifyInstance {
     const haltId = body['haltId'];
     if (haltId !== null && !(typeof haltId === 'number' && Number.isSafeInteger(haltId) && haltId > 0)) {
       return reply.code(400).send({
-        error: 'haltId: required: the eventId of the halt you are clearing, from GET /api/status (null if it shows none)',
+        error:
+          'haltId: required: the eventId of the halt you are clearing, from GET /api/status (null if it shows none)',
       });
     }
     try {
@@ -77,9 +78,7 @@ export function buildHttpApi(opts: HttpApiOptions): FastifyInstance {
     } catch (err) {
       if (err instanceof ResumeRefusedError) return reply.code(400).send({ error: err.message });
       if (err instanceof ResumeConflictError)
-        return reply
-          .code(409)
-          .send({ error: err.message, haltId: err.latest?.id ?? null, since: err.since });
+        return reply.code(409).send({ error: err.message, haltId: err.latest?.id ?? null, since: err.since });
       throw err;
     }
   });

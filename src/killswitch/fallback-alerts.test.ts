@@ -45,6 +45,9 @@ describe('FallbackAlerts', () => {
     assert.equal(n.got.length, 1);
     assert.equal(n.got[0]!.at, 42);
     assert.equal(lines.length, 1);
-    assert.match(lines[0]!, /ALERT SENT FROM MEMORY \(the outbox cannot record it: store x: the disk is full\).*Trading halted.*hook: sent/);
+    assert.match(
+      lines[0]!,
+      /ALERT SENT FROM MEMORY \(the outbox cannot record it: store x: the disk is full\).*Trading halted.*hook: sent/,
+    );
   });
 });

@@ -52,7 +52,8 @@ export interface FileHaltRequest {
  */
 export function haltByFiles(dataDir: string, r: FileHaltRequest): string[] {
   const by: string[] = [];
-  if (createStopFile(dataDir, `${r.reason} (tripped by ${r.by}; not recorded: ${r.error})`)) by.push('STOP file');
+  if (createStopFile(dataDir, `${r.reason} (tripped by ${r.by}; not recorded: ${r.error})`))
+    by.push('STOP file');
   const mirrored = mirrorCircuit(
     dataDir,
     {

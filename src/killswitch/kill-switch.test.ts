@@ -265,7 +265,14 @@ describe('KillSwitch', () => {
       },
     };
     const shouts: string[] = [];
-    const ks = await KillSwitch.open({ store: flaky, dataDir: dir, clock, alerts, pollMs: 0, shout: (l) => shouts.push(l) });
+    const ks = await KillSwitch.open({
+      store: flaky,
+      dataDir: dir,
+      clock,
+      alerts,
+      pollMs: 0,
+      shout: (l) => shouts.push(l),
+    });
     const r = await ks.trip({ reason: 'bot frozen', by: 'watchdog' });
     assert.equal(r.recorded, false);
     assert.ok(!r.recorded && r.haltedBy.includes('STOP file') && r.haltedBy.includes('memory'));

@@ -291,7 +291,13 @@ export class KillSwitch {
         title: 'Trading halted (trip NOT recorded: store not writable)',
         body: `Kill switch tripped by ${ev.by} (${ev.source}): ${reason}. The store refused the write (${error}); halted by ${haltedBy.join(', ')}. Free space on the data dir's disk; resume only with: warden resume --reason "..." --by NAME`,
       });
-      return { recorded: false, event: null, error, haltedBy, flatten: await this.#runFlatten(req, reason, ev.at) };
+      return {
+        recorded: false,
+        event: null,
+        error,
+        haltedBy,
+        flatten: await this.#runFlatten(req, reason, ev.at),
+      };
     }
     await this.refresh();
     await this.#alert({

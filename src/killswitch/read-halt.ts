@@ -39,7 +39,10 @@ export interface ReadResult {
 
 const UNKNOWN = 'unknown';
 
-function event(ctx: ReadContext, e: Omit<NewKillSwitchEvent, 'host' | 'pid' | 'flatten'>): NewKillSwitchEvent {
+function event(
+  ctx: ReadContext,
+  e: Omit<NewKillSwitchEvent, 'host' | 'pid' | 'flatten'>,
+): NewKillSwitchEvent {
   return { ...e, host: hostname(), pid: process.pid, flatten: false };
 }
 
@@ -54,11 +57,7 @@ async function haltStart(store: Store, latest: KillSwitchEvent): Promise<number>
   return since;
 }
 
-const mirrors = (
-  c: CircuitRead,
-  paused: boolean,
-  id: number | null,
-): c is CircuitRead & { kind: 'ok' } =>
+const mirrors = (c: CircuitRead, paused: boolean, id: number | null): c is CircuitRead & { kind: 'ok' } =>
   c.kind === 'ok' && c.byWarden && c.value.paused === paused && c.value.warden_event_id === id;
 
 /** Records the trip held in memory once the store takes writes again (compare-and-set on its base). */
@@ -74,7 +73,9 @@ async function recordPending(
     return { pending: p }; // still not writable: keep halting from memory
   }
   if (r.ok) {
-    ctx.shout(`warden: the trip held in memory is now recorded in the store (event ${r.event.id}): ${p.reason}`);
+    ctx.shout(
+      `warden: the trip held in memory is now recorded in the store (event ${r.event.id}): ${p.reason}`,
+    );
     return { pending: null, latest: r.event };
   }
   const resumed = r.since.find((x) => x.action === 'resume' && x.at >= p.at);
@@ -93,7 +94,9 @@ async function recordPending(
   try {
     // Only trips came since: a trip is always safe to add.
     const latest = await ctx.store.killSwitch.append({ ...e, flatten: p.flatten });
-    ctx.shout(`warden: the trip held in memory is now recorded in the store (event ${latest.id}): ${p.reason}`);
+    ctx.shout(
+      `warden: the trip held in memory is now recorded in the store (event ${latest.id}): ${p.reason}`,
+    );
     return { pending: null, latest };
   } catch {
     return { pending: p };
@@ -119,7 +122,15 @@ export async function readHalt(ctx: ReadContext, depth = 0): Promise<ReadResult>
       ? stopState(ctx, stop, null, null)
       : pending
         ? memoryState(pending, now)
-        : { halted: true, eventId: null, source: 'unreadable', reason: why, since: now, by: null, checkedAt: now };
+        : {
+            halted: true,
+            eventId: null,
+            source: 'unreadable',
+            reason: why,
+            since: now,
+            by: null,
+            checkedAt: now,
+          };
     if (state.halted && !mirrors(readCircuitFile(dataDir), true, null))
       ctx.mirror({
         paused: true,
@@ -317,7 +328,10 @@ export async function readHalt(ctx: ReadContext, depth = 0): Promise<ReadResult>
     if (!circuit.byWarden) {
       // A pause written by another program (seed 001): a halt of its own, recorded as a trip by unknown.
       const r = await store.killSwitch
-        .appendIfLatest(eventId, event(ctx, { action: 'trip', at: since, reason, by: UNKNOWN, source: 'circuit_file' }))
+        .appendIfLatest(
+          eventId,
+          event(ctx, { action: 'trip', at: since, reason, by: UNKNOWN, source: 'circuit_file' }),
+        )
         .catch(() => null);
       if (r && !r.ok) return again();
       if (r?.ok) {

@@ -22,7 +22,9 @@ describe('SpaceReserve', () => {
 
   it('recognises a full disk through error causes', () => {
     assert.equal(isNoSpaceError(Object.assign(new Error('x'), { code: 'ENOSPC' })), true);
-    const wrapped = new StoreError('store: full', { cause: Object.assign(new Error('y'), { code: 'SQLITE_FULL' }) });
+    const wrapped = new StoreError('store: full', {
+      cause: Object.assign(new Error('y'), { code: 'SQLITE_FULL' }),
+    });
     assert.equal(isNoSpaceError(wrapped), true);
     assert.equal(isNoSpaceError(new Error('locked')), false);
   });

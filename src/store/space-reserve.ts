@@ -66,7 +66,7 @@ export class SpaceReserve {
     try {
       fd = openSync(this.path, 'w', 0o600);
       const zeros = Buffer.alloc(64 * 1024);
-      for (let off = 0; off < this.#bytes; ) {
+      for (let off = 0; off < this.#bytes;) {
         off += writeSync(fd, zeros, 0, Math.min(zeros.length, this.#bytes - off));
       }
       fsyncSync(fd);

@@ -68,7 +68,11 @@ export function storeContract(name: string, fresh: () => Promise<Store>): void {
         r.since.map((e) => e.reason),
         ['second'],
       );
-      const ok = await store.killSwitch.appendIfLatest(b.id, { ...trip(4000, 'ok'), action: 'resume', clears: b.id });
+      const ok = await store.killSwitch.appendIfLatest(b.id, {
+        ...trip(4000, 'ok'),
+        action: 'resume',
+        clears: b.id,
+      });
       assert.ok(ok.ok);
       assert.equal(ok.event.clears, b.id);
       assert.equal((await store.killSwitch.latest())?.id, ok.event.id);

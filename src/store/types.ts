@@ -22,7 +22,11 @@ export type NewKillSwitchEvent = Omit<KillSwitchEvent, 'id' | 'clears'> & { read
 /** The outcome of a compare-and-set append: written, or refused with the events newer than expected. */
 export type KillSwitchCasResult =
   | { readonly ok: true; readonly event: KillSwitchEvent }
-  | { readonly ok: false; readonly latest: KillSwitchEvent | null; readonly since: readonly KillSwitchEvent[] };
+  | {
+      readonly ok: false;
+      readonly latest: KillSwitchEvent | null;
+      readonly since: readonly KillSwitchEvent[];
+    };
 
 /** What a heartbeat report says: a beat with a status, or a job's start / failure. */
 export type HeartbeatEventKind = 'beat' | 'start' | 'fail';

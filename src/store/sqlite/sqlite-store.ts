@@ -36,8 +36,7 @@ export interface SqliteStoreOptions {
   mustExist?: boolean;
 }
 
-const FIX =
-  'run `warden init` to create it, or point --data-dir / WARDEN_DATA_DIR at the real data dir';
+const FIX = 'run `warden init` to create it, or point --data-dir / WARDEN_DATA_DIR at the real data dir';
 
 /** Throws StoreMissingError unless `path` is a non-empty file in an existing directory. */
 export function assertStoreExists(path: string): void {
@@ -242,16 +241,14 @@ export class SqliteStore implements Store {
       );
       return toKill(s.killById.get(Number(info.lastInsertRowid))!);
     };
-    const casKill = db.transaction(
-      (expected: number | null, e: NewKillSwitchEvent): KillSwitchCasResult => {
-        const latest = s.killLatest.get();
-        if ((latest?.id ?? null) !== expected) {
-          const since = s.killSince.all(expected ?? 0).map(toKill);
-          return { ok: false, latest: latest ? toKill(latest) : null, since };
-        }
-        return { ok: true, event: insertKill(e) };
-      },
-    );
+    const casKill = db.transaction((expected: number | null, e: NewKillSwitchEvent): KillSwitchCasResult => {
+      const latest = s.killLatest.get();
+      if ((latest?.id ?? null) !== expected) {
+        const since = s.killSince.all(expected ?? 0).map(toKill);
+        return { ok: false, latest: latest ? toKill(latest) : null, since };
+      }
+      return { ok: true, event: insertKill(e) };
+    });
     this.killSwitch = {
       append: (e: NewKillSwitchEvent) => run(() => insertKill(e)),
       appendIfLatest: (expected, e) => run(() => casKill.immediate(expected, e)),
