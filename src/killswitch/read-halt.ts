@@ -1,19 +1,8 @@
-import { hostname } from 'node:os';
-import type { KillSwitchEvent, NewKillSwitchEvent, Store } from '../store/index.js';
+import type { KillSwitchEvent, Store } from '../store/index.js';
 import type { AlertInput } from '../util/alert-sink.js';
 import type { HaltState } from './halt-state.js';
+import { event, recordPending, type PendingTrip } from './pending-trip.js';
 import { CIRCUIT_FILE, readCircuitFile, readStopFile, type CircuitFile, type CircuitRead } from './files.js';
-
-/** A trip this process could not record (the store refused the write): held in memory until it can. */
-export interface PendingTrip {
-  readonly at: number;
-  readonly reason: string;
-  readonly by: string;
-  readonly source: string;
-  readonly flatten: boolean;
-  /** The newest store event when it tripped: it is recorded late only if nobody acted since. */
-  readonly baseId: number | null;
-}
 
 /** What reading the state needs from the kill switch. */
 export interface ReadContext {
@@ -39,12 +28,7 @@ export interface ReadResult {
 
 const UNKNOWN = 'unknown';
 
-function event(
-  ctx: ReadContext,
-  e: Omit<NewKillSwitchEvent, 'host' | 'pid' | 'flatten'>,
-): NewKillSwitchEvent {
-  return { ...e, host: hostname(), pid: process.pid, flatten: false };
-}
+export type { PendingTrip } from './pending-trip.js';
 
 /** The time of the first trip of the current halt (later trips while halted do not move it). */
 async function haltStart(store: Store, latest: KillSwitchEvent): Promise<number> {
@@ -59,49 +43,6 @@ async function haltStart(store: Store, latest: KillSwitchEvent): Promise<number>
 
 const mirrors = (c: CircuitRead, paused: boolean, id: number | null): c is CircuitRead & { kind: 'ok' } =>
   c.kind === 'ok' && c.byWarden && c.value.paused === paused && c.value.warden_event_id === id;
-
-/** Records the trip held in memory once the store takes writes again (compare-and-set on its base). */
-async function recordPending(
-  ctx: ReadContext,
-  p: PendingTrip,
-): Promise<{ pending: PendingTrip | null; latest?: KillSwitchEvent }> {
-  const e = event(ctx, { action: 'trip', at: p.at, reason: p.reason, by: p.by, source: p.source });
-  let r;
-  try {
-    r = await ctx.store.killSwitch.appendIfLatest(p.baseId, { ...e, flatten: p.flatten });
-  } catch {
-    return { pending: p }; // still not writable: keep halting from memory
-  }
-  if (r.ok) {
-    ctx.shout(
-      `warden: the trip held in memory is now recorded in the store (event ${r.event.id}): ${p.reason}`,
-    );
-    return { pending: null, latest: r.event };
-  }
-  const resumed = r.since.find((x) => x.action === 'resume' && x.at >= p.at);
-  if (resumed) {
-    ctx.shout(
-      `warden: the trip held in memory (${p.reason}) was never recorded: ${resumed.by} resumed after it (event ${resumed.id})`,
-    );
-    await ctx.alert({
-      key: `killswitch:unrecorded-trip:${p.at}`,
-      severity: 'warning',
-      title: 'An unrecorded trip was resumed',
-      body: `The trip "${p.reason}" (${new Date(p.at).toISOString()}) could not be recorded (store not writable); ${resumed.by} resumed afterwards (event ${resumed.id}), so it is dropped.`,
-    });
-    return { pending: null };
-  }
-  try {
-    // Only trips came since: a trip is always safe to add.
-    const latest = await ctx.store.killSwitch.append({ ...e, flatten: p.flatten });
-    ctx.shout(
-      `warden: the trip held in memory is now recorded in the store (event ${latest.id}): ${p.reason}`,
-    );
-    return { pending: null, latest };
-  } catch {
-    return { pending: p };
-  }
-}
 
 /**
  * Reads the kill switch from the store, the STOP file, circuit.json and this process's memory;
