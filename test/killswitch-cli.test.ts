@@ -48,8 +48,8 @@ describe('warden CLI: kill switch', () => {
     assert.equal(r.code, 0, r.stderr);
     r = await warden([...w.args, 'status']);
     assert.equal(r.code, 0);
-    assert.match(r.stdout, /resume by alice \(cli@[^)]+\): maintenance over/);
-    assert.match(r.stdout, /trip by ops \(cli@[^)]+\): exchange maintenance/);
+    assert.match(r.stdout, /#2 \S+ resume by alice \(cli@[^)]+\) clears #1: maintenance over/);
+    assert.match(r.stdout, /#1 \S+ trip by ops \(cli@[^)]+\): exchange maintenance/);
   });
 
   it('guard runs the command only when trading is allowed, and exits 2 when halted', async () => {
@@ -64,7 +64,12 @@ describe('warden CLI: kill switch', () => {
     const marker2 = join(w.dir, 'ran2');
     r = await warden([...w.args, 'guard', '--', 'touch', marker2]);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /^warden: HALTED by STOP file/);
+    assert.match(r.stderr, /^warden: HALTED by STOP file/m);
+    assert.match(
+      r.stderr,
+      /warden alert \[critical\] Trading halted \(STOP file\)/,
+      'the first to notice alerts',
+    );
     assert.equal(existsSync(marker2), false, 'the command did not run');
 
     r = await warden([...w.args, 'status']);
@@ -129,7 +134,8 @@ describe('warden CLI: kill switch', () => {
     const asUser = process.getuid?.() === 0 ? { uid: 65534, gid: 65534, env: { HOME: '/tmp' } } : {};
     const t = await warden([...w.args, 'trip', '--reason', 'x'], asUser);
     assert.equal(t.code, 1);
-    assert.match(t.stderr, /^warden: store .*warden\.db: /);
+    assert.match(t.stderr, /^warden: store .*warden\.db: .*the trip is NOT recorded/m);
+    assert.match(t.stderr, /KILL SWITCH TRIPPED BUT NOT RECORDED/, 'shouted on stderr');
     const s = await warden([...w.args, 'status'], asUser);
     assert.equal(s.code, 1);
     assert.match(s.stdout, /HALTED: state unreadable \(fail closed\)/);

@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import { loadConfig, type LoadedConfig } from '../config/index.js';
 
+/** Control characters escaped, for every reason, name or path the CLI prints. */
+export { printable } from '../killswitch/printable.js';
+
 /** Options every command accepts (declared once on the root program). */
 export interface GlobalOptions {
   config?: string;

@@ -1,9 +1,11 @@
 import type { Command } from 'commander';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { globalOptions, out } from './context.js';
 import { CliError } from './cli-error.js';
-import { parseConfig } from '../config/index.js';
+import { loadConfig, parseConfig } from '../config/index.js';
+import { storePath } from '../store/index.js';
+import { initDataDir } from './runtime.js';
 
 /** The starter config. JSON has no comments, so notes live under "//" keys, which the loader ignores. */
 export const STARTER_CONFIG = {
@@ -19,6 +21,9 @@ export const STARTER_CONFIG = {
     reminderCron: '0 9 * * *',
     reminderTz: 'UTC',
     flattenTimeoutSec: 60,
+    '//reserve':
+      'reserveBytes: zeros kept in the data dir (.warden-reserve), released on a full disk so a trip can still be recorded; 0 = none.',
+    reserveBytes: 262144,
   },
   heartbeats: [
     {
@@ -55,21 +60,30 @@ export const STARTER_CONFIG = {
   },
 };
 
-/** `warden init`. */
+/** `warden init`: the only command that creates the data dir and the store. */
 export function registerInit(program: Command): void {
   program
     .command('init')
-    .description('write a documented starter config and the data dir')
+    .description('write a documented starter config, the data dir and the store')
     .option('--force', 'overwrite an existing config')
-    .action((opts: { force?: boolean }, cmd: Command) => {
+    .action(async (opts: { force?: boolean }, cmd: Command) => {
       const g = globalOptions(cmd);
       const path = resolve(g.config ?? 'warden.config.json');
-      if (existsSync(path) && !opts.force) throw new CliError(`${path} exists; use --force to overwrite it`);
       parseConfig(STARTER_CONFIG, 'starter config'); // the starter must itself be valid
-      const dataDir = resolve(g.dataDir ?? process.env['WARDEN_DATA_DIR'] ?? STARTER_CONFIG.dataDir);
-      mkdirSync(dataDir, { recursive: true });
+      const keep = existsSync(path) && !opts.force;
+      if (keep) {
+        // An existing config is never overwritten; a data dir it names that has no store is created.
+        const loaded = loadConfig({ configPath: path, dataDir: g.dataDir });
+        const db = storePath(loaded.config, loaded.dataDir);
+        if (db === null || existsSync(db)) throw new CliError(`${path} exists; use --force to overwrite it`);
+        await initDataDir(loaded).close();
+        out(`kept ${path}; created the store in ${loaded.dataDir}`, false);
+        return;
+      }
       const text = JSON.stringify(STARTER_CONFIG, null, 2);
       writeFileSync(path, `${text}\n`);
-      out(`wrote ${path} and created ${dataDir}`, false);
+      const loaded = loadConfig({ configPath: path, dataDir: g.dataDir });
+      await initDataDir(loaded).close();
+      out(`wrote ${path} and created ${loaded.dataDir}`, false);
     });
 }

@@ -1,10 +1,19 @@
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { CliError } from './cli-error.js';
-import { configFor, out } from './context.js';
-import { openRuntime, withRuntime } from './runtime.js';
-import { ResumeRefusedError, type HaltState } from '../killswitch/index.js';
+import { configFor, out, printable } from './context.js';
+import { openRuntime, withRuntime, type Runtime } from './runtime.js';
+import {
+  ResumeConflictError,
+  ResumeRefusedError,
+  fallbackAlertsFor,
+  haltByFiles,
+  mirrorCircuit,
+  type HaltState,
+} from '../killswitch/index.js';
 import { readCircuitFile } from '../killswitch/files.js';
+import { freeBytes } from '../store/index.js';
 
 function describeHalt(s: HaltState): string {
   if (!s.halted) return 'RUNNING: trading allowed';
@@ -14,8 +23,92 @@ function describeHalt(s: HaltState): string {
     stop_file: 'STOP file',
     circuit_file: 'circuit.json (written outside Warden)',
     unreadable: 'state unreadable (fail closed)',
+    memory: 'a trip the store could not record (held in memory, STOP file, circuit.json)',
   }[s.source];
-  return `HALTED by ${src} since ${since}${s.by ? ` (by ${s.by})` : ''}: ${s.reason}`;
+  const id = s.eventId !== null ? ` [halt id ${s.eventId}]` : '';
+  return `HALTED by ${src} since ${since}${s.by ? ` (by ${printable(s.by)})` : ''}${id}: ${printable(s.reason)}`;
+}
+
+/**
+ * A store that cannot be opened is a halt: mirror it into circuit.json so its readers see it too
+ * (only into a data dir that exists: a reader never creates one).
+ */
+function mirrorUnreadable(dataDir: string, reason: string): void {
+  if (!existsSync(dataDir)) return;
+  const c = readCircuitFile(dataDir);
+  if (c.kind === 'ok' && c.value.paused && c.value.source === 'unreadable' && c.value.reason === reason)
+    return;
+  mirrorCircuit(
+    dataDir,
+    { paused: true, reason, since: Date.now() / 1000, warden_event_id: null, by: null, source: 'unreadable' },
+    undefined,
+    (l) => void process.stderr.write(`${l}\n`),
+  );
+}
+
+/** Whether the store takes a write now; the reason when it does not. */
+async function storeWritable(rt: Runtime): Promise<string | null> {
+  try {
+    await rt.store.killSwitch.probeWrite(Date.now());
+    return null;
+  } catch (err) {
+    const free = freeBytes(rt.dataDir);
+    return `${(err as Error).message}${free !== null ? ` (${free} bytes free on the data dir's filesystem)` : ''}`;
+  }
+}
+
+async function printStatus(rt: Runtime, json: boolean): Promise<HaltState> {
+  const ks = await rt.killSwitch('cli');
+  const s = ks.state();
+  const [beats, incidents, history] = await Promise.all([
+    rt.store.heartbeats.list(),
+    rt.store.incidents.list(),
+    rt.store.killSwitch.history(5),
+  ]);
+  const unwritable = await storeWritable(rt);
+  const circuit = readCircuitFile(rt.dataDir);
+  const pending = await rt.store.alerts.list({ status: 'pending', limit: 1000 });
+  const now = Date.now();
+  if (json) {
+    out(
+      {
+        ...s,
+        dataDir: rt.dataDir,
+        store: rt.store.location,
+        storeWritable: unwritable === null,
+        ...(unwritable !== null ? { storeError: unwritable } : {}),
+        heartbeats: beats.map((b) => ({ ...b, ageSec: Math.round((now - b.at) / 1000) })),
+        incidents,
+        recent: history,
+        circuitFile: circuit.kind === 'ok' ? circuit.value : circuit.kind,
+        pendingAlerts: pending.length,
+      },
+      true,
+    );
+    return s;
+  }
+  const p = printable;
+  const lines = [describeHalt(s), `data dir: ${p(rt.dataDir)}`, `store: ${p(rt.store.location)}`];
+  if (unwritable !== null)
+    lines.push(
+      `STORE NOT WRITABLE: ${p(rt.store.location)}: ${p(unwritable)}: a trip cannot be recorded; free space or fix permissions`,
+    );
+  if (beats.length === 0) lines.push('heartbeats: none reported yet');
+  for (const b of beats) {
+    lines.push(
+      `heartbeat ${p(b.name)}: ${p(b.kind === 'beat' ? b.status : b.kind)} ${Math.round((now - b.at) / 1000)}s ago`,
+    );
+  }
+  for (const i of incidents)
+    lines.push(`incident ${p(i.key)}: ${p(i.detail)} (since ${new Date(i.openedAt).toISOString()})`);
+  if (pending.length > 0) lines.push(`alerts waiting in the outbox: ${pending.length}`);
+  for (const e of history) {
+    lines.push(
+      `  #${e.id} ${new Date(e.at).toISOString()} ${e.action} by ${p(e.by)} (${p(e.source)}@${p(e.host)})${e.clears !== null ? ` clears #${e.clears}` : ''}: ${p(e.reason)}`,
+    );
+  }
+  out(lines.join('\n'), false);
+  return s;
 }
 
 /** `warden status`, `trip`, `resume`, `guard`. */
@@ -30,56 +123,16 @@ export function registerKillSwitch(program: Command): void {
       try {
         rt = await openRuntime(cmd, loaded);
       } catch (err) {
-        // Fail closed: a store that cannot be opened means trading is halted.
+        // Fail closed: a store that is missing or cannot be opened means trading is halted.
         const msg = (err as Error).message;
-        if (opts.json) out({ halted: true, source: 'unreadable', reason: msg }, true);
-        else out(`HALTED: state unreadable (fail closed): ${msg}`, false);
+        mirrorUnreadable(loaded.dataDir, `store unreadable: ${msg}`);
+        if (opts.json) out({ halted: true, source: 'unreadable', reason: msg, eventId: null }, true);
+        else out(`HALTED: state unreadable (fail closed): ${printable(msg)}`, false);
         process.exitCode = 1;
         return;
       }
       try {
-        const ks = await rt.killSwitch('cli');
-        const s = ks.state();
-        const [beats, incidents, history] = await Promise.all([
-          rt.store.heartbeats.list(),
-          rt.store.incidents.list(),
-          rt.store.killSwitch.history(5),
-        ]);
-        const circuit = readCircuitFile(rt.dataDir);
-        const pending = await rt.store.alerts.list({ status: 'pending', limit: 1000 });
-        const now = Date.now();
-        if (opts.json) {
-          out(
-            {
-              ...s,
-              dataDir: rt.dataDir,
-              store: rt.store.location,
-              heartbeats: beats.map((b) => ({ ...b, ageSec: Math.round((now - b.at) / 1000) })),
-              incidents,
-              recent: history,
-              circuitFile: circuit.kind === 'ok' ? circuit.value : circuit.kind,
-              pendingAlerts: pending.length,
-            },
-            true,
-          );
-        } else {
-          const lines = [describeHalt(s), `data dir: ${rt.dataDir}`, `store: ${rt.store.location}`];
-          if (beats.length === 0) lines.push('heartbeats: none reported yet');
-          for (const b of beats) {
-            lines.push(
-              `heartbeat ${b.name}: ${b.kind === 'beat' ? b.status : b.kind} ${Math.round((now - b.at) / 1000)}s ago`,
-            );
-          }
-          for (const i of incidents)
-            lines.push(`incident ${i.key}: ${i.detail} (since ${new Date(i.openedAt).toISOString()})`);
-          if (pending.length > 0) lines.push(`alerts waiting in the outbox: ${pending.length}`);
-          for (const e of history) {
-            lines.push(
-              `  ${new Date(e.at).toISOString()} ${e.action} by ${e.by} (${e.source}@${e.host}): ${e.reason}`,
-            );
-          }
-          out(lines.join('\n'), false);
-        }
+        const s = await printStatus(rt, opts.json === true);
         process.exitCode = s.halted ? 1 : 0;
       } finally {
         await rt.close();
@@ -94,46 +147,100 @@ export function registerKillSwitch(program: Command): void {
     .option('--flatten', 'also run the configured flatten action (cancel orders, close positions)')
     .option('--json', 'machine-readable output')
     .action(async (opts: { reason: string; by: string; flatten?: boolean; json?: boolean }, cmd: Command) => {
-      await withRuntime(cmd, async (rt) => {
+      const loaded = configFor(cmd);
+      if (!opts.reason.trim()) throw new CliError('reason: a trip needs a reason (--reason "...")');
+      let rt: Runtime;
+      try {
+        // trip may create what it needs to halt (the data dir, the store).
+        rt = await openRuntime(cmd, loaded, 'create');
+      } catch (err) {
+        // No usable store (corrupt, unwritable): halt by the files anyway, alert from memory.
+        const error = (err as Error).message;
+        const haltedBy = existsSync(loaded.dataDir)
+          ? haltByFiles(loaded.dataDir, {
+              reason: opts.reason.trim(),
+              by: opts.by,
+              at: Date.now(),
+              baseId: null,
+              error,
+              inMemory: false,
+              shout: (l) => void process.stderr.write(`${l}\n`),
+            })
+          : [];
+        await fallbackAlertsFor(loaded.config.alerts.channels, null).alert({
+          key: `killswitch:trip-unrecorded:${Date.now()}`,
+          severity: 'critical',
+          title: 'Trading halted (trip NOT recorded: no usable store)',
+          body: `warden trip by ${opts.by}: ${opts.reason.trim()}. ${error}. Halted by: ${haltedBy.join(', ') || 'NOTHING'}`,
+        });
+        throw new CliError(
+          `${error}; the trip is NOT recorded${haltedBy.includes('STOP file') ? `, but trading is HALTED by the STOP file in ${loaded.dataDir}` : ', and NOTHING halts trading'}`,
+        );
+      }
+      let ok = false;
+      try {
         const ks = await rt.killSwitch('cli');
         const r = await ks.trip({ reason: opts.reason, by: opts.by, flatten: opts.flatten === true });
         if (opts.json) out(r, true);
-        else {
-          out(`HALTED: ${r.event.reason} (event ${r.event.id})`, false);
-          if (r.flatten) out(`flatten: ${r.flatten.ok ? 'ok' : 'FAILED'}: ${r.flatten.detail}`, false);
-        }
-        if (r.flatten && !r.flatten.ok) process.exitCode = 1;
-      });
+        else if (r.recorded)
+          out(`HALTED: ${printable(r.event.reason)} (event ${r.event.id}, data dir ${rt.dataDir})`, false);
+        else
+          out(
+            `HALTED by ${r.haltedBy.join(', ')} but NOT RECORDED in the store (${printable(r.error)}): ${printable(opts.reason.trim())}`,
+            false,
+          );
+        if (r.flatten)
+          out(`flatten: ${r.flatten.ok ? 'ok' : 'FAILED'}: ${printable(r.flatten.detail)}`, false);
+        if ((r.flatten && !r.flatten.ok) || !r.recorded) process.exitCode = 1;
+        ok = true;
+      } finally {
+        await rt.close({ flush: ok });
+      }
     });
 
   program
     .command('resume')
-    .description('the only way back: needs a reason and a name; logged and alerted')
+    .description('the only way back: needs a reason and a name; names the halt it clears; logged and alerted')
     .option('--reason <text>', 'what was checked before resuming')
     .option('--by <name>', 'who is resuming')
+    .option(
+      '--halt-id <id>',
+      'the halt being cleared (the "halt id" warden status shows); default: the halt as read when this command starts',
+    )
     .option('--json', 'machine-readable output')
-    .action(async (opts: { reason?: string; by?: string; json?: boolean }, cmd: Command) => {
+    .action(async (opts: { reason?: string; by?: string; haltId?: string; json?: boolean }, cmd: Command) => {
       if (!opts.reason?.trim() || !opts.by?.trim()) {
         throw new CliError(
           `resume refused: it needs ${!opts.reason?.trim() && !opts.by?.trim() ? 'a reason and a name' : !opts.reason?.trim() ? 'a reason' : 'a name'}: warden resume --reason "what was checked" --by NAME`,
         );
       }
+      let haltId: number | undefined;
+      if (opts.haltId !== undefined) {
+        haltId = Number(opts.haltId);
+        if (!Number.isSafeInteger(haltId) || haltId < 1)
+          throw new CliError(`--halt-id: expected a positive event id, got ${printable(opts.haltId)}`);
+      }
       await withRuntime(cmd, async (rt) => {
         const ks = await rt.killSwitch('cli');
         try {
-          const e = await ks.resume({ reason: opts.reason!, by: opts.by! });
+          const e = await ks.resume({
+            reason: opts.reason!,
+            by: opts.by!,
+            ...(haltId !== undefined ? { haltId } : {}),
+          });
           const s = ks.state();
           if (opts.json) out({ event: e, state: s }, true);
           else
             out(
               s.halted
                 ? `resumed in the store, but still ${describeHalt(s)}`
-                : `RUNNING: resumed by ${e.by}: ${e.reason}`,
+                : `RUNNING: resumed by ${printable(e.by)} (event ${e.id}, clears #${e.clears ?? 'none'}): ${printable(e.reason)}`,
               false,
             );
           process.exitCode = s.halted ? 1 : 0;
         } catch (err) {
-          if (err instanceof ResumeRefusedError) throw new CliError(err.message);
+          if (err instanceof ResumeRefusedError || err instanceof ResumeConflictError)
+            throw new CliError(err.message);
           throw err;
         }
       });
@@ -146,10 +253,13 @@ export function registerKillSwitch(program: Command): void {
     .passThroughOptions()
     .action(async (argv: string[], _opts: unknown, cmd: Command) => {
       let state: HaltState;
+      let dataDir: string | null = null;
       try {
+        dataDir = configFor(cmd).dataDir;
         state = await withRuntime(cmd, async (rt) => (await rt.killSwitch('guard')).state());
       } catch (err) {
-        throw new CliError(`halted: state unreadable (fail closed): ${(err as Error).message}`, 2);
+        if (dataDir !== null) mirrorUnreadable(dataDir, `store unreadable: ${(err as Error).message}`);
+        throw new CliError(`halted: state unreadable (fail closed): ${printable((err as Error).message)}`, 2);
       }
       if (state.halted) throw new CliError(describeHalt(state), 2);
       const [bin, ...args] = argv as [string, ...string[]];

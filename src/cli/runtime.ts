@@ -1,27 +1,98 @@
 import type { Command } from 'commander';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { configFor } from './context.js';
 import type { LoadedConfig } from '../config/index.js';
-import { openStore, type Store } from '../store/index.js';
-import { KillSwitch, commandFlattenHook } from '../killswitch/index.js';
+import {
+  SpaceReserve,
+  SqliteStore,
+  StoreError,
+  StoreMissingError,
+  openStore,
+  storePath,
+  type Store,
+  type StoreOpenMode,
+} from '../store/index.js';
+import {
+  KillSwitch,
+  circuitFilePath,
+  commandFlattenHook,
+  fallbackAlertsFor,
+  writeCircuitFile,
+} from '../killswitch/index.js';
 import type { AlertSink } from '../util/alert-sink.js';
 import { createAlerter } from '../alerts/index.js';
 
 /** What a command that touches the store needs, opened once and closed once. */
 export interface Runtime extends LoadedConfig {
   readonly store: Store;
+  /** The alerter, with alerts the outbox cannot take sent straight from memory. */
   readonly alerts: AlertSink & { flush(): Promise<unknown>; close(): Promise<void> };
   killSwitch(source: string): Promise<KillSwitch>;
   /** Closes everything; `flush: false` leaves queued alerts in the outbox (when the command failed). */
   close(opts?: { flush?: boolean }): Promise<void>;
 }
 
-/** Loads the config, makes the data dir, opens the store and the alerter. */
-export async function openRuntime(cmd: Command, loadedConfig?: LoadedConfig): Promise<Runtime> {
-  const loaded = loadedConfig ?? configFor(cmd);
+/** The data dir's space reserve, or undefined when `killSwitch.reserveBytes` is 0. */
+export function reserveFor(loaded: LoadedConfig): SpaceReserve | undefined {
+  const bytes = loaded.config.killSwitch.reserveBytes;
+  return bytes > 0 ? new SpaceReserve(loaded.dataDir, bytes) : undefined;
+}
+
+/**
+ * Creates what a data dir needs: the directory, the store, circuit.json (running) and the
+ * space reserve. Only `warden init` (and `warden trip`, to halt) create anything. Synchronous.
+ */
+export function initDataDir(loaded: LoadedConfig): Store {
+  const path = storePath(loaded.config, loaded.dataDir);
+  if (path === null) throw new StoreError('store.kind "postgres" arrives with fleet mode (field store.kind)');
+  if (statSync(path, { throwIfNoEntry: false })?.size === 0)
+    throw new StoreMissingError(
+      `store ${path} is empty (0 bytes): corrupt, not new; restore it from a backup, or move it away and run \`warden init\``,
+      path,
+    );
   mkdirSync(loaded.dataDir, { recursive: true });
-  const store = await openStore(loaded.config, loaded.dataDir);
-  const alerts = createAlerter(loaded.config, store);
+  const store = SqliteStore.open(path, {
+    busyTimeoutMs: loaded.config.store.kind === 'sqlite' ? loaded.config.store.busyTimeoutMs : undefined,
+  });
+  if (!existsSync(circuitFilePath(loaded.dataDir))) {
+    // Present from the start, so it can be rewritten in place when the disk is full.
+    try {
+      writeCircuitFile(loaded.dataDir, {
+        paused: false,
+        reason: null,
+        since: null,
+        warden_event_id: null,
+        by: null,
+        source: 'init',
+      });
+    } catch {
+      /* a full disk: trip still halts by the STOP file */
+    }
+  }
+  reserveFor(loaded)?.ensure();
+  return store;
+}
+
+/**
+ * Loads the config and opens the store and the alerter. `existing` (the default) never creates
+ * the data dir or the store: missing or empty is a `StoreMissingError` (readers: halted).
+ * `create` is for `warden trip` only (and init).
+ */
+export async function openRuntime(
+  cmd: Command,
+  loadedConfig?: LoadedConfig,
+  mode: StoreOpenMode = 'existing',
+): Promise<Runtime> {
+  const loaded = loadedConfig ?? configFor(cmd);
+  const store = mode === 'create' ? initDataDir(loaded) : await openStore(loaded.config, loaded.dataDir);
+  const alerter = createAlerter(loaded.config, store);
+  const fallback = fallbackAlertsFor(loaded.config.alerts.channels, alerter);
+  const alerts = {
+    alert: (a: Parameters<AlertSink['alert']>[0]) => fallback.alert(a),
+    flush: () => alerter.flush(),
+    close: () => alerter.close(),
+  };
+  const reserve = reserveFor(loaded);
   const switches: KillSwitch[] = [];
   return {
     ...loaded,
@@ -34,6 +105,9 @@ export async function openRuntime(cmd: Command, loadedConfig?: LoadedConfig): Pr
         source,
         pollMs: 0,
         alerts,
+        reserve,
+        // The watchdog keeps the reserve filled; other commands only release it to record a trip.
+        fillReserve: source === 'watchdog',
         flatten: loaded.config.killSwitch.flattenCommand
           ? commandFlattenHook(
               loaded.config.killSwitch.flattenCommand,
@@ -47,16 +121,20 @@ export async function openRuntime(cmd: Command, loadedConfig?: LoadedConfig): Pr
     async close(opts = {}) {
       for (const ks of switches) await ks.close();
       // Give queued alerts one chance to go out now; the rest wait in the outbox for the daemon.
-      if (opts.flush !== false) await alerts.flush().catch(() => undefined);
-      await alerts.close();
+      if (opts.flush !== false) await alerter.flush().catch(() => undefined);
+      await alerter.close();
       await store.close();
     },
   };
 }
 
 /** Runs `fn` with a runtime and always closes it. */
-export async function withRuntime<T>(cmd: Command, fn: (rt: Runtime) => Promise<T>): Promise<T> {
-  const rt = await openRuntime(cmd);
+export async function withRuntime<T>(
+  cmd: Command,
+  fn: (rt: Runtime) => Promise<T>,
+  mode: StoreOpenMode = 'existing',
+): Promise<T> {
+  const rt = await openRuntime(cmd, undefined, mode);
   let ok = false;
   try {
     const r = await fn(rt);

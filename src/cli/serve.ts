@@ -3,7 +3,6 @@ import { CliError } from './cli-error.js';
 import { configFor } from './context.js';
 import { openStore } from '../store/index.js';
 import { Daemon } from '../daemon/index.js';
-import { mkdirSync } from 'node:fs';
 
 /** `warden serve`. */
 export function registerServe(program: Command): void {
@@ -18,7 +17,6 @@ export function registerServe(program: Command): void {
       if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
         throw new CliError(`--port: expected 0-65535, got ${opts.port}`);
       }
-      mkdirSync(loaded.dataDir, { recursive: true });
       const store = await openStore(loaded.config, loaded.dataDir);
       const daemon = new Daemon({ loaded, store, host: opts.host, port });
       try {

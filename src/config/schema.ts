@@ -97,6 +97,8 @@ export const configSchema = z
         reminderTz: z.string().default('UTC'),
         /** How often the in-process halt cache re-reads the store (the STOP file is watched too). */
         pollMs: z.number().int().positive().default(1000),
+        /** Bytes kept free in the data dir (a file of zeros), released to record a trip on a full disk; 0 = none. */
+        reserveBytes: z.number().int().nonnegative().default(262144),
       })
       .strict()
       .default({}),

@@ -1,7 +1,8 @@
 import type { LoadedConfig } from '../config/index.js';
 import type { Store } from '../store/index.js';
 import type { FastifyInstance } from 'fastify';
-import { KillSwitch, commandFlattenHook, startReminders } from '../killswitch/index.js';
+import { KillSwitch, commandFlattenHook, fallbackAlertsFor, startReminders } from '../killswitch/index.js';
+import { SpaceReserve } from '../store/index.js';
 import { Watchdog, type WatchReport } from '../heartbeat/index.js';
 import { createAlerter, type Alerter } from '../alerts/index.js';
 import { buildHttpApi } from './http-api.js';
@@ -51,12 +52,19 @@ export class Daemon {
     const env = this.#opts.env ?? process.env;
     this.#alerter = createAlerter(config, store);
     this.#alerter.start();
+    // Alerts the outbox cannot take (full disk) go straight from memory; the reserve frees room for a trip.
+    const alerts = fallbackAlertsFor(config.alerts.channels, this.#alerter, env);
     this.#ks = await KillSwitch.open({
       store,
       dataDir,
       source: 'daemon',
       pollMs: config.killSwitch.pollMs,
-      alerts: this.#alerter,
+      alerts,
+      reserve:
+        config.killSwitch.reserveBytes > 0
+          ? new SpaceReserve(dataDir, config.killSwitch.reserveBytes)
+          : undefined,
+      fillReserve: true,
       flatten: config.killSwitch.flattenCommand
         ? commandFlattenHook(config.killSwitch.flattenCommand, config.killSwitch.flattenTimeoutSec * 1000)
         : undefined,
@@ -64,7 +72,7 @@ export class Daemon {
     this.#closers.push(
       startReminders({
         killSwitch: this.#ks,
-        alerts: this.#alerter,
+        alerts,
         cron: config.killSwitch.reminderCron,
         timezone: config.killSwitch.reminderTz,
         onError: (e) => log(`reminder failed: ${String(e)}`),
@@ -75,7 +83,7 @@ export class Daemon {
         store,
         expectations: config.heartbeats,
         killSwitch: this.#ks,
-        alerts: this.#alerter,
+        alerts,
         maxClockDriftMs: config.watchdog.maxClockDriftMs,
         dataDir,
       });

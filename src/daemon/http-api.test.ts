@@ -50,14 +50,20 @@ describe('HTTP API', () => {
     });
     assert.equal(r.statusCode, 200);
     assert.equal(ks.isHalted(), true);
-    r = await app.inject({ method: 'POST', url: '/api/resume', headers: auth, payload: { reason: 'ok' } });
+    const haltId = r.json<{ event: { id: number } }>().event.id;
+    r = await app.inject({
+      method: 'POST',
+      url: '/api/resume',
+      headers: auth,
+      payload: { reason: 'ok', haltId },
+    });
     assert.equal(r.statusCode, 400);
     assert.match(r.json<{ error: string }>().error, /needs a name/);
     r = await app.inject({
       method: 'POST',
       url: '/api/resume',
       headers: auth,
-      payload: { reason: 'ok', by: 'eve' },
+      payload: { reason: 'ok', by: 'eve', haltId },
     });
     assert.equal(r.statusCode, 200);
     assert.equal(ks.isHalted(), false);

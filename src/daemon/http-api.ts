@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Store } from '../store/index.js';
 import type { KillSwitch } from '../killswitch/index.js';
-import { ResumeRefusedError } from '../killswitch/index.js';
+import { ResumeConflictError, ResumeRefusedError } from '../killswitch/index.js';
 import { HeartbeatWriter } from '../heartbeat/index.js';
 import { bearer, tokenMatches } from './token.js';
 
@@ -60,14 +60,25 @@ export function buildHttpApi(opts: HttpApiOptions): FastifyInstance {
 
   app.post('/api/resume', { preHandler: requireToken }, async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
+    // The halt being cleared, as GET /api/status showed it (its eventId): compare-and-set.
+    const haltId = body['haltId'];
+    if (haltId !== null && !(typeof haltId === 'number' && Number.isSafeInteger(haltId) && haltId > 0)) {
+      return reply.code(400).send({
+        error:
+          'haltId: required: the eventId of the halt you are clearing, from GET /api/status (null if it shows none)',
+      });
+    }
     try {
       const event = await opts.killSwitch.resume({
         reason: str(body['reason']) ?? '',
         by: str(body['by']) ?? '',
+        haltId,
       });
       return { event, state: opts.killSwitch.state() };
     } catch (err) {
       if (err instanceof ResumeRefusedError) return reply.code(400).send({ error: err.message });
+      if (err instanceof ResumeConflictError)
+        return reply.code(409).send({ error: err.message, haltId: err.latest?.id ?? null, since: err.since });
       throw err;
     }
   });

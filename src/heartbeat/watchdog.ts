@@ -59,6 +59,8 @@ export class Watchdog {
   readonly #maxDrift: number;
   readonly #wall: Clock;
   readonly #dataDir: string;
+  /** Incidents the store could not record (full disk), so each trips once, not once per check. */
+  readonly #unrecorded = new Set<string>();
 
   constructor(opts: WatchdogOptions) {
     const names = new Set<string>();
@@ -97,6 +99,7 @@ export class Watchdog {
         : exp.judge(records.get(exp.name) ?? null, now, since);
       const key = `heartbeat:${exp.name}`;
       if (verdict.ok) {
+        this.#unrecorded.delete(key);
         const closed = await this.#store.incidents.close(key);
         if (closed) {
           await this.#alerts.alert({
@@ -109,23 +112,36 @@ export class Watchdog {
         results.push({ name: exp.name, ok: true, recovered: closed !== null });
         continue;
       }
-      const opened = await this.#store.incidents.open({
-        key,
-        openedAt: now,
-        kind: verdict.kind,
-        detail: verdict.detail,
-      });
+      let opened: boolean;
+      try {
+        opened = await this.#store.incidents.open({
+          key,
+          openedAt: now,
+          kind: verdict.kind,
+          detail: verdict.detail,
+        });
+        // Recorded only now that the store takes writes again: it was alerted and tripped already.
+        if (this.#unrecorded.has(key)) opened = false;
+      } catch {
+        // The store cannot record the incident (full disk): remember it here, so it still trips once.
+        opened = !this.#unrecorded.has(key);
+        this.#unrecorded.add(key);
+      }
       if (opened) {
         const trip = exp.config.tripOnFailure && this.#ks !== undefined;
-        await this.#alerts.alert({
-          key: `${key}:${now}`,
-          severity: 'critical',
-          title: `Heartbeat ${exp.name}: ${verdict.kind}`,
-          body: `${verdict.detail}.${trip ? ' Tripping the kill switch.' : ''}`,
-        });
-        if (trip) {
-          await this.#ks!.trip({ reason: verdict.detail, by: 'watchdog', flatten: exp.config.flatten });
-          tripped = true;
+        try {
+          await this.#alerts.alert({
+            key: `${key}:${now}`,
+            severity: 'critical',
+            title: `Heartbeat ${exp.name}: ${verdict.kind}`,
+            body: `${verdict.detail}.${trip ? ' Tripping the kill switch.' : ''}`,
+          });
+        } finally {
+          // A failed alert must not stop the trip; KillSwitch.trip halts even when the store is full.
+          if (trip) {
+            await this.#ks!.trip({ reason: verdict.detail, by: 'watchdog', flatten: exp.config.flatten });
+            tripped = true;
+          }
         }
       }
       results.push({ name: exp.name, ok: false, kind: verdict.kind, detail: verdict.detail, opened });

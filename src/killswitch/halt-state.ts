@@ -7,13 +7,24 @@ export type HaltSource =
   /** circuit.json says paused, written by something other than Warden (seed 001's scripts). */
   | 'circuit_file'
   /** The store or circuit.json could not be read: the kill switch fails closed. */
-  | 'unreadable';
+  | 'unreadable'
+  /**
+   * A trip that could not be recorded in the store (full disk, read-only): held in memory by the
+   * process that tripped, and shown to other processes by the STOP file and circuit.json.
+   */
+  | 'memory';
 
 /** The kill switch as the hot path sees it. A tagged union: running, or halted with a source. */
 export type HaltState =
-  | { readonly halted: false; readonly checkedAt: number }
+  | { readonly halted: false; readonly checkedAt: number; readonly eventId: number | null }
   | {
       readonly halted: true;
+      /**
+       * The newest kill-switch event in the store when this state was read (null: none, or the
+       * store is unreadable). A resume names it: the compare-and-set that refuses to clear a
+       * halt that came after what the person looked at.
+       */
+      readonly eventId: number | null;
       readonly source: HaltSource;
       readonly reason: string;
       /** When the halt began (ms since the epoch). */

@@ -8,6 +8,7 @@ import { ManualClock } from '../util/clock.js';
 import { CollectingAlerts } from '../util/test-collector.js';
 import { KillSwitch } from './kill-switch.js';
 import { ResumeRefusedError } from './errors.js';
+import { ResumeConflictError } from './resume-conflict-error.js';
 import { commandFlattenHook } from './flatten.js';
 
 describe('KillSwitch', () => {
@@ -34,6 +35,7 @@ describe('KillSwitch', () => {
     assert.equal(ks.isHalted(), false);
     const r = await ks.trip({ reason: 'heartbeat stale', by: 'watchdog' });
     assert.equal(ks.isHalted(), true);
+    assert.ok(r.recorded);
     assert.equal(r.event.reason, 'heartbeat stale');
     assert.deepEqual(alerts.titles(), ['Trading halted']);
     const again = await open();
@@ -213,5 +215,84 @@ describe('KillSwitch', () => {
     const r = await hook({ reason: 'x', signal: new AbortController().signal });
     assert.equal(r.ok, false);
     assert.match(r.detail, /killed by SIGKILL/);
+  });
+
+  it('refuses a resume of a halt older than the newest trip, and says what came since', async () => {
+    const ks = await open();
+    const other = await open({ source: 'watchdog' });
+    await ks.trip({ reason: 'first' });
+    const seen = ks.state();
+    await other.trip({ reason: 'newer' }); // ks has not refreshed: its cached state is the first trip
+    await assert.rejects(ks.resume({ reason: 'checked', by: 'alice' }), (err: Error) => {
+      assert.ok(err instanceof ResumeConflictError);
+      assert.equal(err.expected, seen.eventId);
+      assert.deepEqual(
+        err.since.map((e) => e.reason),
+        ['newer'],
+      );
+      return true;
+    });
+    assert.equal((await ks.refresh()).halted, true, 'the newer trip still holds');
+    const e = await ks.resume({ reason: 'checked both', by: 'alice' });
+    const [, newer] = await store.killSwitch.history(2);
+    assert.equal(newer!.reason, 'newer');
+    assert.equal(e.clears, newer!.id, 'the resume names the halt it cleared');
+    assert.equal(ks.isHalted(), false);
+    await ks.close();
+    await other.close();
+  });
+
+  it('halts from memory, the STOP file and circuit.json when the store refuses the trip, and records it later', async () => {
+    let refuse = true;
+    const full = Object.assign(new Error('store x: cannot write (SQLITE_FULL): the disk is full'), {
+      code: 'E_STORE',
+      cause: Object.assign(new Error('full'), { code: 'SQLITE_FULL' }),
+    });
+    const flaky: Store = {
+      ...store,
+      kind: store.kind,
+      location: store.location,
+      heartbeats: store.heartbeats,
+      incidents: store.incidents,
+      alerts: store.alerts,
+      kv: store.kv,
+      now: () => store.now(),
+      close: () => store.close(),
+      killSwitch: {
+        ...store.killSwitch,
+        append: (e) => (refuse ? Promise.reject(full) : store.killSwitch.append(e)),
+        appendIfLatest: (id, e) => (refuse ? Promise.reject(full) : store.killSwitch.appendIfLatest(id, e)),
+      },
+    };
+    const shouts: string[] = [];
+    const ks = await KillSwitch.open({
+      store: flaky,
+      dataDir: dir,
+      clock,
+      alerts,
+      pollMs: 0,
+      shout: (l) => shouts.push(l),
+    });
+    const r = await ks.trip({ reason: 'bot frozen', by: 'watchdog' });
+    assert.equal(r.recorded, false);
+    assert.ok(!r.recorded && r.haltedBy.includes('STOP file') && r.haltedBy.includes('memory'));
+    const s = ks.state();
+    assert.ok(s.halted && s.source === 'memory' && /bot frozen/.test(s.reason));
+    assert.ok(existsSync(join(dir, 'STOP')));
+    const c = JSON.parse(readFileSync(join(dir, 'circuit.json'), 'utf8')) as Record<string, unknown>;
+    assert.deepEqual([c['paused'], c['reason'], c['source']], [true, 'bot frozen', 'memory']);
+    assert.ok(shouts.some((l) => /KILL SWITCH TRIPPED BUT NOT RECORDED/.test(l)));
+    assert.ok(alerts.titles().some((t) => /trip NOT recorded/.test(t)));
+    const held = await ks.refresh();
+    assert.ok(held.halted && held.source === 'memory', 'still held while the store refuses');
+    refuse = false;
+    await ks.refresh();
+    const h = await store.killSwitch.history();
+    assert.deepEqual(
+      h.map((e) => [e.action, e.reason, e.by]),
+      [['trip', 'bot frozen', 'watchdog']],
+    );
+    assert.equal(ks.isHalted(), true);
+    await ks.close();
   });
 });

@@ -1,9 +1,10 @@
-import { existsSync, statSync, unlinkSync, watch, type FSWatcher } from 'node:fs';
+import { unlinkSync, watch, type FSWatcher } from 'node:fs';
 import { hostname } from 'node:os';
-import type { Store, KillSwitchEvent } from '../store/index.js';
+import type { Store, KillSwitchEvent, SpaceReserve } from '../store/index.js';
+import { isNoSpaceError } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
-import { nullAlertSink, type AlertSink } from '../util/alert-sink.js';
+import { nullAlertSink, type AlertInput, type AlertSink } from '../util/alert-sink.js';
 import {
   ALLOW_CANCEL,
   ALLOW_REDUCE,
@@ -14,49 +15,22 @@ import {
   type OrderEffect,
 } from './halt-state.js';
 import { ResumeRefusedError } from './errors.js';
-import { CIRCUIT_FILE, STOP_FILE, readCircuitFile, stopFilePath, writeCircuitFile } from './files.js';
+import { ResumeConflictError } from './resume-conflict-error.js';
+import { CIRCUIT_FILE, STOP_FILE, readStopFile, stopFilePath, type CircuitFile } from './files.js';
 import type { FlattenHook, FlattenResult } from './flatten.js';
+import type { KillSwitchOptions, ResumeRequest, TripRequest, TripResult } from './kill-switch-types.js';
 
-/** Options of a KillSwitch. */
-export interface KillSwitchOptions {
-  readonly store: Store;
-  /** Where STOP and circuit.json live. */
-  readonly dataDir: string;
-  /** Where calls come from, recorded with every trip and resume (`library`, `cli`, `watchdog`...). */
-  readonly source?: string;
-  /** Re-read the store this often (ms) on an unref'd timer; the data dir is also watched. 0 = never. */
-  readonly pollMs?: number;
-  readonly flatten?: FlattenHook;
-  readonly alerts?: AlertSink;
-  readonly clock?: Clock;
-}
-
-/** Arguments of a trip. */
-export interface TripRequest {
-  readonly reason: string;
-  /** Who or what tripped it; defaults to the source. */
-  readonly by?: string;
-  readonly flatten?: boolean;
-}
-
-/** Arguments of a resume: both are required. */
-export interface ResumeRequest {
-  readonly reason: string;
-  readonly by: string;
-}
-
-/** The outcome of a trip. */
-export interface TripResult {
-  readonly event: KillSwitchEvent;
-  readonly flatten: FlattenResult | null;
-}
+export type { KillSwitchOptions, ResumeRequest, TripRequest, TripResult } from './kill-switch-types.js';
+import { readHalt, type PendingTrip } from './read-halt.js';
+import { haltByFiles, mirrorCircuit } from './halt-by-files.js';
 
 type Listener = (state: HaltState) => void;
 
 /**
  * The kill switch: automatic pause, manual resume. The hot path (`isHalted()`, `allows()`) reads
  * a cached state and makes no system call; the cache is refreshed on a watch of the data dir
- * and on an unref'd poll. Any failure to read the state counts as halted (fail closed).
+ * and on an unref'd poll. Any failure to read the state counts as halted (fail closed), and a
+ * trip the store cannot take still halts (STOP file, circuit.json, memory).
  */
 export class KillSwitch {
   readonly #store: Store;
@@ -65,7 +39,11 @@ export class KillSwitch {
   readonly #flatten: FlattenHook | undefined;
   readonly #alerts: AlertSink;
   readonly #clock: Clock;
+  readonly #reserve: SpaceReserve | undefined;
+  readonly #fillReserve: boolean;
+  readonly #shout: (line: string) => void;
   #state: HaltState;
+  #pending: PendingTrip | null = null;
   #timer: NodeJS.Timeout | undefined;
   #watcher: FSWatcher | undefined;
   #listeners: Listener[] = [];
@@ -76,6 +54,7 @@ export class KillSwitch {
   /** Creates a kill switch and reads its state once before returning (halted until read). */
   static async open(opts: KillSwitchOptions): Promise<KillSwitch> {
     const ks = new KillSwitch(opts);
+    if (ks.#fillReserve) ks.#reserve?.ensure();
     await ks.refresh();
     ks.#startWatching(opts.pollMs ?? 1000);
     return ks;
@@ -90,9 +69,13 @@ export class KillSwitch {
     this.#flatten = opts.flatten;
     this.#alerts = opts.alerts ?? nullAlertSink;
     this.#clock = opts.clock ?? systemClock;
+    this.#reserve = opts.reserve;
+    this.#fillReserve = opts.fillReserve === true && opts.reserve !== undefined;
+    this.#shout = opts.shout ?? ((l) => void process.stderr.write(`${l}\n`));
     const now = this.#clock.now();
     this.#state = {
       halted: true,
+      eventId: null,
       source: 'unreadable',
       reason: 'not read yet',
       since: now,
@@ -128,7 +111,10 @@ export class KillSwitch {
     };
   }
 
-  /** Re-reads the store, the STOP file and circuit.json, and repairs a stale circuit.json mirror. */
+  /**
+   * Re-reads the store, the STOP file and circuit.json; records halts made outside Warden and
+   * their ending by hand; mirrors the state into circuit.json; records a trip held in memory.
+   */
   refresh(): Promise<HaltState> {
     if (this.#refreshing) {
       this.#refreshAgain = true;
@@ -152,99 +138,33 @@ export class KillSwitch {
   }
 
   async #read(): Promise<HaltState> {
-    const now = this.#clock.now();
-    if (existsSync(stopFilePath(this.#dataDir))) {
-      let since = now;
-      try {
-        since = statSync(stopFilePath(this.#dataDir)).mtimeMs;
-      } catch {
-        /* removed meanwhile: still treat as present for this read */
-      }
-      return {
-        halted: true,
-        source: 'stop_file',
-        reason: `STOP file present in ${this.#dataDir}`,
-        since,
-        by: null,
-        checkedAt: now,
-      };
-    }
-    let latest: KillSwitchEvent | null;
+    const r = await readHalt({
+      store: this.#store,
+      dataDir: this.#dataDir,
+      now: this.#clock.now(),
+      source: this.#source,
+      pending: this.#pending,
+      mirror: (v) => this.#mirror(v),
+      alert: (a) => this.#alert(a),
+      shout: this.#shout,
+    });
+    this.#pending = r.pending;
+    if (this.#fillReserve && this.#pending === null) this.#reserve?.ensure();
+    return r.state;
+  }
+
+  #mirror(value: CircuitFile): void {
+    mirrorCircuit(this.#dataDir, value, this.#reserve, this.#shout);
+  }
+
+  /** Raises an alert; an alert sink that fails is shouted on stderr, never thrown. */
+  async #alert(a: AlertInput): Promise<void> {
     try {
-      latest = await this.#store.killSwitch.latest();
+      await this.#alerts.alert(a);
     } catch (err) {
-      return {
-        halted: true,
-        source: 'unreadable',
-        reason: `store unreadable: ${(err as Error).message}`,
-        since: now,
-        by: null,
-        checkedAt: now,
-      };
-    }
-    const circuit = readCircuitFile(this.#dataDir);
-    if (latest?.action === 'trip') {
-      const since = await this.#haltStart(latest);
-      if (circuit.kind !== 'ok' || !circuit.value.paused || circuit.value.warden_event_id !== latest.id) {
-        this.#mirror(latest, since);
-      }
-      return { halted: true, source: 'store', reason: latest.reason, since, by: latest.by, checkedAt: now };
-    }
-    if (circuit.kind === 'corrupt') {
-      return {
-        halted: true,
-        source: 'unreadable',
-        reason: `${CIRCUIT_FILE} unreadable: ${circuit.error}`,
-        since: now,
-        by: null,
-        checkedAt: now,
-      };
-    }
-    if (circuit.kind === 'ok' && circuit.value.paused) {
-      // A pause Warden wrote for a trip that has since been resumed is a stale mirror: repair it.
-      const ours = circuit.value.warden_event_id;
-      if (ours !== undefined && latest !== null && latest.id > ours) {
-        this.#mirror(latest, null);
-        return { halted: false, checkedAt: now };
-      }
-      const since = circuit.value.since !== null ? circuit.value.since * 1000 : now;
-      return {
-        halted: true,
-        source: 'circuit_file',
-        reason: circuit.value.reason ?? `${CIRCUIT_FILE} says paused`,
-        since,
-        by: null,
-        checkedAt: now,
-      };
-    }
-    if (latest && (circuit.kind !== 'ok' || circuit.value.warden_event_id !== latest.id))
-      this.#mirror(latest, null);
-    return { halted: false, checkedAt: now };
-  }
-
-  /** The time of the first trip of the current halt (later trips while halted do not move it). */
-  async #haltStart(latest: KillSwitchEvent): Promise<number> {
-    const h = await this.#store.killSwitch.history(50);
-    let since = latest.at;
-    for (const e of h) {
-      if (e.action !== 'trip') break;
-      since = e.at;
-    }
-    return since;
-  }
-
-  #mirror(event: KillSwitchEvent, since: number | null): void {
-    try {
-      writeCircuitFile(this.#dataDir, {
-        paused: event.action === 'trip',
-        reason: event.reason,
-        since: (event.action === 'trip' ? (since ?? event.at) : event.at) / 1000,
-        warden_event_id: event.id,
-        by: event.by,
-        source: event.source,
-      });
-    } catch {
-      // The mirror is for other readers; the store stays the truth. status reports a stale mirror.
+      this.#shout(
+        `warden: ALERT NOT DELIVERED (${(err as Error).message}): [${a.severity}] ${a.title}: ${a.body}`,
+      );
     }
   }
 
@@ -257,12 +177,16 @@ export class KillSwitch {
     if (changed) for (const l of this.#listeners) l(s);
   }
 
-  /** Halts trading now, durably, mirrors circuit.json, alerts, and flattens when asked. */
+  /**
+   * Halts trading now, durably, mirrors circuit.json, alerts, and flattens when asked. When the
+   * store cannot take the trip (full disk: after releasing the reserve), the halt is held in
+   * memory, written as the STOP file and circuit.json, alerted and shouted; it is recorded later.
+   */
   async trip(req: TripRequest): Promise<TripResult> {
     const reason = req.reason?.trim();
     if (!reason) throw new RangeError('reason: a trip needs a reason (--reason "...")');
-    const event = await this.#store.killSwitch.append({
-      action: 'trip',
+    const ev = {
+      action: 'trip' as const,
       at: this.#clock.now(),
       reason,
       by: req.by?.trim() || this.#source,
@@ -270,36 +194,94 @@ export class KillSwitch {
       host: hostname(),
       pid: process.pid,
       flatten: req.flatten === true,
-    });
+    };
+    let event: KillSwitchEvent | null = null;
+    let failure: unknown;
+    try {
+      event = await this.#store.killSwitch.append(ev);
+    } catch (err) {
+      failure = err;
+    }
+    if (event === null && isNoSpaceError(failure) && this.#reserve?.release()) {
+      this.#shout(`warden: disk full: released the reserve ${this.#reserve.path} to record the trip`);
+      try {
+        event = await this.#store.killSwitch.append(ev);
+      } catch (err) {
+        failure = err;
+      }
+    }
+    if (event === null) {
+      const error = failure instanceof Error ? failure.message : String(failure);
+      this.#pending = { ...ev, baseId: this.#state.eventId };
+      const haltedBy = haltByFiles(this.#dataDir, {
+        reason,
+        by: ev.by,
+        at: ev.at,
+        baseId: this.#state.eventId,
+        error,
+        reserve: this.#reserve,
+        inMemory: true,
+        shout: this.#shout,
+      });
+      this.#set({
+        halted: true,
+        eventId: this.#state.eventId,
+        source: 'memory',
+        reason: `${reason} (not recorded: the store cannot be written)`,
+        since: ev.at,
+        by: ev.by,
+        checkedAt: ev.at,
+      });
+      await this.#alert({
+        key: `killswitch:trip-unrecorded:${ev.at}`,
+        severity: 'critical',
+        title: 'Trading halted (trip NOT recorded: store not writable)',
+        body: `Kill switch tripped by ${ev.by} (${ev.source}): ${reason}. The store refused the write (${error}); halted by ${haltedBy.join(', ')}. Free space on the data dir's disk; resume only with: warden resume --reason "..." --by NAME`,
+      });
+      return {
+        recorded: false,
+        event: null,
+        error,
+        haltedBy,
+        flatten: await this.#runFlatten(req, reason, ev.at),
+      };
+    }
     await this.refresh();
-    await this.#alerts.alert({
+    await this.#alert({
       key: `killswitch:trip:${event.id}`,
       severity: 'critical',
       title: 'Trading halted',
       body: `Kill switch tripped by ${event.by} (${event.source}): ${reason}. Resume only with: warden resume --reason "..." --by NAME`,
     });
-    let flatten: FlattenResult | null = null;
-    if (req.flatten) {
-      if (!this.#flatten) {
-        flatten = { ok: false, detail: 'no flatten action configured (killSwitch.flattenCommand)' };
-      } else {
-        try {
-          flatten = await this.#flatten({ reason, signal: AbortSignal.timeout(10 * 60_000) });
-        } catch (err) {
-          flatten = { ok: false, detail: `flatten hook threw: ${(err as Error).message}` };
-        }
-      }
-      await this.#alerts.alert({
-        key: `killswitch:flatten:${event.id}`,
-        severity: flatten.ok ? 'warning' : 'critical',
-        title: flatten.ok ? 'Flatten done' : 'FLATTEN FAILED: positions may still be open',
-        body: flatten.detail,
-      });
-    }
-    return { event, flatten };
+    return { recorded: true, event, flatten: await this.#runFlatten(req, reason, event.id) };
   }
 
-  /** The only way back: needs a reason and a person's name; removes a STOP file; recorded and alerted. */
+  async #runFlatten(req: TripRequest, reason: string, key: number): Promise<FlattenResult | null> {
+    if (!req.flatten) return null;
+    let flatten: FlattenResult;
+    if (!this.#flatten) {
+      flatten = { ok: false, detail: 'no flatten action configured (killSwitch.flattenCommand)' };
+    } else {
+      try {
+        flatten = await this.#flatten({ reason, signal: AbortSignal.timeout(10 * 60_000) });
+      } catch (err) {
+        flatten = { ok: false, detail: `flatten hook threw: ${(err as Error).message}` };
+      }
+    }
+    await this.#alert({
+      key: `killswitch:flatten:${key}`,
+      severity: flatten.ok ? 'warning' : 'critical',
+      title: flatten.ok ? 'Flatten done' : 'FLATTEN FAILED: positions may still be open',
+      body: flatten.detail,
+    });
+    return flatten;
+  }
+
+  /**
+   * The only way back: needs a reason and a person's name, and names the halt it clears
+   * (compare-and-set: a trip that came after it is never cleared). Removes a STOP file;
+   * recorded and alerted.
+   */
   async resume(req: ResumeRequest): Promise<KillSwitchEvent> {
     const reason = typeof req.reason === 'string' ? req.reason.trim() : '';
     const by = typeof req.by === 'string' ? req.by.trim() : '';
@@ -308,32 +290,63 @@ export class KillSwitch {
         `resume refused: it needs ${!reason && !by ? 'a reason and a name' : !reason ? 'a reason' : 'a name'} (--reason "what was checked" --by NAME)`,
       );
     }
-    let stopRemoved = false;
-    try {
-      unlinkSync(stopFilePath(this.#dataDir));
-      stopRemoved = true;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-        throw new ResumeRefusedError(`resume refused: cannot remove ${STOP_FILE}: ${(err as Error).message}`);
+    let expected = req.haltId !== undefined ? req.haltId : this.#state.eventId;
+    const p = this.#pending;
+    if (p && expected === p.baseId) {
+      // The person saw the trip held in memory: record it first, so the history has both.
+      const t = await this.#store.killSwitch.appendIfLatest(p.baseId, {
+        action: 'trip',
+        at: p.at,
+        reason: p.reason,
+        by: p.by,
+        source: p.source,
+        host: hostname(),
+        pid: process.pid,
+        flatten: p.flatten,
+      });
+      if (t.ok) {
+        expected = t.event.id;
+        this.#pending = null;
       }
     }
-    const event = await this.#store.killSwitch.append({
+    const stop = readStopFile(this.#dataDir) !== null;
+    const r = await this.#store.killSwitch.appendIfLatest(expected, {
       action: 'resume',
       at: this.#clock.now(),
-      reason: stopRemoved ? `${reason} (STOP file removed)` : reason,
+      reason: stop ? `${reason} (STOP file removed)` : reason,
       by,
       source: this.#source,
       host: hostname(),
       pid: process.pid,
       flatten: false,
+      clears: expected,
     });
-    this.#mirror(event, null);
+    if (!r.ok) throw new ResumeConflictError(expected, r.latest, r.since);
+    const event = r.event;
+    this.#pending = null;
+    let stopError: string | null = null;
+    if (stop) {
+      try {
+        unlinkSync(stopFilePath(this.#dataDir));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+          stopError = `cannot remove ${STOP_FILE}: ${(err as Error).message}`;
+      }
+    }
+    this.#mirror({
+      paused: false,
+      reason: event.reason,
+      since: event.at / 1000,
+      warden_event_id: event.id,
+      by: event.by,
+      source: event.source,
+    });
     await this.refresh();
-    await this.#alerts.alert({
+    await this.#alert({
       key: `killswitch:resume:${event.id}`,
       severity: 'warning',
       title: 'Trading resumed',
-      body: `Resumed by ${by} (${event.source}): ${event.reason}`,
+      body: `Resumed by ${by} (${event.source}): ${event.reason}${stopError ? `; but ${stopError}, so trading stays halted` : ''}`,
     });
     return event;
   }

@@ -49,6 +49,37 @@ export function storeContract(name: string, fresh: () => Promise<Store>): void {
       assert.equal((await store.killSwitch.history(1)).length, 1);
     });
 
+    it('appends with compare-and-set on the newest event id, and refuses with what came since', async () => {
+      const none = await store.killSwitch.appendIfLatest(null, trip(1000, 'first'));
+      assert.ok(none.ok);
+      const a = none.event;
+      assert.equal(a.clears, null);
+      const stale = await store.killSwitch.appendIfLatest(null, trip(1500, 'late'));
+      assert.equal(stale.ok, false);
+      const b = await store.killSwitch.append(trip(2000, 'second'));
+      const r = await store.killSwitch.appendIfLatest(a.id, {
+        ...trip(3000, 'saw only the first'),
+        action: 'resume',
+        clears: a.id,
+      });
+      assert.ok(!r.ok);
+      assert.equal(r.latest?.id, b.id);
+      assert.deepEqual(
+        r.since.map((e) => e.reason),
+        ['second'],
+      );
+      const ok = await store.killSwitch.appendIfLatest(b.id, {
+        ...trip(4000, 'ok'),
+        action: 'resume',
+        clears: b.id,
+      });
+      assert.ok(ok.ok);
+      assert.equal(ok.event.clears, b.id);
+      assert.equal((await store.killSwitch.latest())?.id, ok.event.id);
+      assert.equal((await store.killSwitch.history()).length, 3, 'a refused append wrote nothing');
+      await store.killSwitch.probeWrite(5000);
+    });
+
     it('records the last heartbeat per name and remembers the last ok beat', async () => {
       await store.heartbeats.record({ name: 'bot', at: 100, kind: 'beat', status: 'ok', extra: { n: 1 } });
       const r = await store.heartbeats.record({ name: 'bot', at: 200, kind: 'beat', status: 'degraded' });

@@ -2,6 +2,7 @@ import type {
   HeartbeatRecord,
   HeartbeatReport,
   Incident,
+  KillSwitchCasResult,
   KillSwitchEvent,
   NewKillSwitchEvent,
   NewOutboxAlert,
@@ -12,6 +13,13 @@ import type {
 export interface KillSwitchRepo {
   /** Appends a trip or resume durably and returns it with its id. */
   append(event: NewKillSwitchEvent): Promise<KillSwitchEvent>;
+  /**
+   * Compare-and-set: appends only when the newest event is still `expectedLatestId` (null = no
+   * event yet), atomically; otherwise appends nothing and returns what was written since.
+   */
+  appendIfLatest(expectedLatestId: number | null, event: NewKillSwitchEvent): Promise<KillSwitchCasResult>;
+  /** Commits a tiny write; rejects when the store cannot take writes (full disk, read-only). */
+  probeWrite(at: number): Promise<void>;
   /** The newest event, or null when the switch was never touched (= running). */
   latest(): Promise<KillSwitchEvent | null>;
   /** Events newest first. */

@@ -12,10 +12,21 @@ export interface KillSwitchEvent {
   readonly host: string;
   readonly pid: number;
   readonly flatten: boolean;
+  /** For a resume: the event id of the halt it cleared (compare-and-set); null for trips and old rows. */
+  readonly clears: number | null;
 }
 
 /** A new kill-switch event, before the store gives it an id. */
-export type NewKillSwitchEvent = Omit<KillSwitchEvent, 'id'>;
+export type NewKillSwitchEvent = Omit<KillSwitchEvent, 'id' | 'clears'> & { readonly clears?: number | null };
+
+/** The outcome of a compare-and-set append: written, or refused with the events newer than expected. */
+export type KillSwitchCasResult =
+  | { readonly ok: true; readonly event: KillSwitchEvent }
+  | {
+      readonly ok: false;
+      readonly latest: KillSwitchEvent | null;
+      readonly since: readonly KillSwitchEvent[];
+    };
 
 /** What a heartbeat report says: a beat with a status, or a job's start / failure. */
 export type HeartbeatEventKind = 'beat' | 'start' | 'fail';

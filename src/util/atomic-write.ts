@@ -1,4 +1,4 @@
-import { openSync, writeSync, fsyncSync, closeSync, renameSync, unlinkSync } from 'node:fs';
+import { openSync, writeSync, fsyncSync, fstatSync, closeSync, renameSync, unlinkSync } from 'node:fs';
 import { dirname, basename, join } from 'node:path';
 
 let counter = 0;
@@ -41,5 +41,25 @@ export function fsyncDir(dir: string): void {
     // Some filesystems refuse fsync on a directory; the rename is still atomic.
   } finally {
     if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * Rewrites an existing file in place, for when there is no space for a temp file (ENOSPC):
+ * the new bytes go over the old ones from offset 0 and, when shorter, are padded with spaces to
+ * the old length, so no block is freed or allocated. Not atomic: a reader may see a torn file.
+ * `data` must be text that tolerates trailing whitespace (JSON does).
+ */
+export function overwriteInPlaceSync(path: string, data: string): void {
+  const fd = openSync(path, 'r+');
+  try {
+    const old = fstatSync(fd).size;
+    const raw = Buffer.from(data, 'utf8');
+    const buf = raw.length < old ? Buffer.concat([raw, Buffer.alloc(old - raw.length, 0x20)]) : raw;
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off, off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
   }
 }

@@ -3,6 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseConfig } from '../../src/config/index.js';
+import { initDataDir } from '../../src/cli/runtime.js';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const WARDEN = join(ROOT, 'bin', 'warden.js');
@@ -34,8 +36,15 @@ export function warden(args: string[], opts: SpawnOptions & { input?: string } =
   });
 }
 
-/** A fresh temp dir with a config file in it; returns the dir, its data dir and the global args. */
-export function workspace(config: Record<string, unknown> = {}): {
+/**
+ * A fresh temp dir with a config file in it and an initialised data dir (store, circuit.json,
+ * reserve: what `warden init` makes; commands never create them). `init: false` leaves the data
+ * dir missing. Returns the dir, its data dir and the global args.
+ */
+export function workspace(
+  config: Record<string, unknown> = {},
+  opts: { init?: boolean } = {},
+): {
   dir: string;
   dataDir: string;
   args: string[];
@@ -44,5 +53,7 @@ export function workspace(config: Record<string, unknown> = {}): {
   const dataDir = join(dir, 'data');
   const cfg = join(dir, 'warden.config.json');
   writeFileSync(cfg, JSON.stringify(config));
+  // The default store (warden.db): a config under test may be invalid on purpose.
+  if (opts.init !== false) void initDataDir({ config: parseConfig({}), path: null, dataDir }).close();
   return { dir, dataDir, args: ['--config', cfg, '--data-dir', dataDir] };
 }

@@ -1,7 +1,10 @@
 // One named constant per statement of the SQLite store.
 
 export const KILL_INSERT =
-  'INSERT INTO kill_switch_events (action, at, reason, by, source, host, pid, flatten) VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
+  'INSERT INTO kill_switch_events (action, at, reason, by, source, host, pid, flatten, clears) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)';
+export const KILL_SINCE = 'SELECT * FROM kill_switch_events WHERE id > ? ORDER BY id LIMIT 20';
+export const KILL_PROBE =
+  'INSERT INTO kill_switch_write_probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at';
 export const KILL_LATEST = 'SELECT * FROM kill_switch_events ORDER BY id DESC LIMIT 1';
 export const KILL_HISTORY = 'SELECT * FROM kill_switch_events ORDER BY id DESC LIMIT ?';
 export const KILL_BY_ID = 'SELECT * FROM kill_switch_events WHERE id = ?';

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import type BetterSqlite3 from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type {
   AlertOutboxRepo,
@@ -14,12 +14,14 @@ import type {
   HeartbeatRecord,
   HeartbeatReport,
   Incident,
+  KillSwitchCasResult,
   KillSwitchEvent,
   NewKillSwitchEvent,
   NewOutboxAlert,
   OutboxAlert,
 } from '../types.js';
 import { StoreError } from '../store-error.js';
+import { StoreMissingError } from '../store-missing-error.js';
 import { migrate } from './migrate.js';
 import * as Q from './queries.js';
 
@@ -27,6 +29,36 @@ export interface SqliteStoreOptions {
   /** Milliseconds to wait for a lock held by another process before failing. */
   busyTimeoutMs?: number;
   readonly?: boolean;
+  /**
+   * Never create: the directory and a non-empty store file must exist, else `StoreMissingError`
+   * (a zero-byte file is corrupt, not new). Default false (the library creates on first open).
+   */
+  mustExist?: boolean;
+}
+
+const FIX = 'run `warden init` to create it, or point --data-dir / WARDEN_DATA_DIR at the real data dir';
+
+/** Throws StoreMissingError unless `path` is a non-empty file in an existing directory. */
+export function assertStoreExists(path: string): void {
+  const dir = dirname(path);
+  let st;
+  try {
+    st = statSync(dir);
+  } catch {
+    throw new StoreMissingError(`no data dir at ${dir}: trading is halted; ${FIX}`, dir);
+  }
+  if (!st.isDirectory())
+    throw new StoreMissingError(`data dir ${dir} is not a directory: trading is halted; ${FIX}`, dir);
+  try {
+    st = statSync(path);
+  } catch {
+    throw new StoreMissingError(`no store at ${path}: trading is halted; ${FIX}`, path);
+  }
+  if (st.size === 0)
+    throw new StoreMissingError(
+      `store ${path} is empty (0 bytes): corrupt, not new; trading is halted. Restore it from a backup, or move it away and run \`warden init\``,
+      path,
+    );
 }
 
 interface KillRow {
@@ -39,6 +71,7 @@ interface KillRow {
   host: string;
   pid: number;
   flatten: number;
+  clears: number | null;
 }
 interface BeatRow {
   name: string;
@@ -111,6 +144,7 @@ function wrapError(path: string, err: unknown): StoreError {
   else if (code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY_DBMOVED')
     why = `cannot write (${code}): check the data dir's permissions`;
   else if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') why = `not a valid store file (${code})`;
+  else if (code === 'SQLITE_FULL') why = `cannot write (${code}): the disk is full`;
   return new StoreError(`store ${path}: ${why}`, { cause: err });
 }
 
@@ -132,11 +166,12 @@ export class SqliteStore implements Store {
 
   /** Opens (creating if needed) the store file and applies pending migrations. */
   static open(path: string, opts: SqliteStoreOptions = {}): SqliteStore {
+    if (opts.mustExist) assertStoreExists(path);
     try {
-      if (!opts.readonly) mkdirSync(dirname(path), { recursive: true });
+      if (!opts.readonly && !opts.mustExist) mkdirSync(dirname(path), { recursive: true });
       const db = new Database(path, {
         readonly: opts.readonly ?? false,
-        fileMustExist: opts.readonly ?? false,
+        fileMustExist: (opts.readonly ?? false) || (opts.mustExist ?? false),
       });
       try {
         db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
@@ -170,6 +205,8 @@ export class SqliteStore implements Store {
       killLatest: db.prepare<[], KillRow>(Q.KILL_LATEST),
       killHistory: db.prepare<[number], KillRow>(Q.KILL_HISTORY),
       killById: db.prepare<[number], KillRow>(Q.KILL_BY_ID),
+      killSince: db.prepare<[number], KillRow>(Q.KILL_SINCE),
+      killProbe: db.prepare(Q.KILL_PROBE),
       beatGet: db.prepare<[string], BeatRow>(Q.BEAT_GET),
       beatUpsert: db.prepare(Q.BEAT_UPSERT),
       beatList: db.prepare<[], BeatRow>(Q.BEAT_LIST),
@@ -190,20 +227,34 @@ export class SqliteStore implements Store {
       now: db.prepare<[], { t: number }>(Q.NOW),
     };
 
+    const insertKill = (e: NewKillSwitchEvent): KillSwitchEvent => {
+      const info = s.killInsert.run(
+        e.action,
+        e.at,
+        e.reason,
+        e.by,
+        e.source,
+        e.host,
+        e.pid,
+        e.flatten ? 1 : 0,
+        e.clears ?? null,
+      );
+      return toKill(s.killById.get(Number(info.lastInsertRowid))!);
+    };
+    const casKill = db.transaction((expected: number | null, e: NewKillSwitchEvent): KillSwitchCasResult => {
+      const latest = s.killLatest.get();
+      if ((latest?.id ?? null) !== expected) {
+        const since = s.killSince.all(expected ?? 0).map(toKill);
+        return { ok: false, latest: latest ? toKill(latest) : null, since };
+      }
+      return { ok: true, event: insertKill(e) };
+    });
     this.killSwitch = {
-      append: (e: NewKillSwitchEvent) =>
+      append: (e: NewKillSwitchEvent) => run(() => insertKill(e)),
+      appendIfLatest: (expected, e) => run(() => casKill.immediate(expected, e)),
+      probeWrite: (at) =>
         run(() => {
-          const info = s.killInsert.run(
-            e.action,
-            e.at,
-            e.reason,
-            e.by,
-            e.source,
-            e.host,
-            e.pid,
-            e.flatten ? 1 : 0,
-          );
-          return toKill(s.killById.get(Number(info.lastInsertRowid))!);
+          s.killProbe.run(at);
         }),
       latest: () =>
         run(() => {
