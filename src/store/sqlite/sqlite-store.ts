@@ -20,6 +20,7 @@ import type {
   OutboxAlert,
 } from '../types.js';
 import { StoreError } from '../store-error.js';
+import { systemClock, type Clock } from '../../util/clock.js';
 import { migrate } from './migrate.js';
 import * as Q from './queries.js';
 
@@ -27,6 +28,8 @@ export interface SqliteStoreOptions {
   /** Milliseconds to wait for a lock held by another process before failing. */
   busyTimeoutMs?: number;
   readonly?: boolean;
+  /** The store's clock: stamps the time each heartbeat is received (injected in tests). */
+  clock?: Clock;
 }
 
 interface KillRow {
@@ -49,6 +52,8 @@ interface BeatRow {
   started_at: number | null;
   exit_code: number | null;
   extra: string;
+  received_at: number | null;
+  last_ok_received_at: number | null;
 }
 interface AlertRow {
   id: number;
@@ -81,6 +86,8 @@ const toBeat = (r: BeatRow): HeartbeatRecord => ({
   startedAt: r.started_at,
   exitCode: r.exit_code,
   extra: JSON.parse(r.extra) as Record<string, unknown>,
+  receivedAt: r.received_at ?? r.at,
+  lastOkReceivedAt: r.last_ok_received_at,
 });
 const toAlert = (r: AlertRow): OutboxAlert => ({
   id: r.id,
@@ -144,7 +151,7 @@ export class SqliteStore implements Store {
         db.pragma('synchronous = FULL');
         db.pragma('foreign_keys = ON');
         if (!opts.readonly) migrate(db);
-        return new SqliteStore(db, path);
+        return new SqliteStore(db, path, opts.clock ?? systemClock);
       } catch (err) {
         db.close();
         throw err;
@@ -154,7 +161,7 @@ export class SqliteStore implements Store {
     }
   }
 
-  private constructor(db: BetterSqlite3.Database, path: string) {
+  private constructor(db: BetterSqlite3.Database, path: string, clock: Clock) {
     this.#db = db;
     this.location = path;
     const run = <T>(fn: () => T): Promise<T> => {
@@ -215,8 +222,10 @@ export class SqliteStore implements Store {
 
     const recordBeat = db.transaction((r: HeartbeatReport): HeartbeatRecord => {
       const prev = s.beatGet.get(r.name);
+      const receivedAt = clock.now();
       const ok = r.kind === 'beat' && r.status === 'ok';
       const lastOkAt = ok ? r.at : (prev?.last_ok_at ?? null);
+      const lastOkReceivedAt = ok ? receivedAt : (prev?.last_ok_received_at ?? null);
       const startedAt = r.kind === 'start' ? r.at : null;
       s.beatUpsert.run(
         r.name,
@@ -227,6 +236,8 @@ export class SqliteStore implements Store {
         startedAt,
         r.exitCode ?? null,
         JSON.stringify(r.extra ?? {}),
+        receivedAt,
+        lastOkReceivedAt,
       );
       return toBeat(s.beatGet.get(r.name)!);
     });
