@@ -45,16 +45,17 @@ export class ClockDriftCheck {
   }
 
   async #read(ref: ReferenceClock): Promise<ClockCheck> {
-    const signal = AbortSignal.timeout(this.#o.timeoutMs);
+    const ac = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    // A referenced timer: a reference that hangs must end the check, not let the process exit mid-check.
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        ac.abort();
+        reject(new Error(`no answer within ${this.#o.timeoutMs} ms`));
+      }, this.#o.timeoutMs);
+    });
     try {
-      const r = await Promise.race([
-        ref.now(signal),
-        new Promise<never>((_, reject) =>
-          signal.addEventListener('abort', () => reject(new Error(`no answer within ${this.#o.timeoutMs} ms`)), {
-            once: true,
-          }),
-        ),
-      ]);
+      const r = await Promise.race([ref.now(ac.signal), timeout]);
       if (!Number.isFinite(r.time) || !Number.isFinite(r.localTime) || !Number.isFinite(r.rttMs))
         return { name: ref.name, state: 'unreachable', error: 'the reading is not a number' };
       const driftMs = Math.round(r.localTime - r.time);
@@ -62,6 +63,8 @@ export class ClockDriftCheck {
       return { name: ref.name, state: Math.abs(driftMs) > this.#o.maxDriftMs ? 'drift' : 'ok', driftMs, rttMs };
     } catch (err) {
       return { name: ref.name, state: 'unreachable', error: err instanceof Error ? err.message : String(err) };
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -75,6 +75,9 @@ export class Watchdog {
         throw new RangeError(`heartbeats: the name ${JSON.stringify(e.name)} appears twice`);
       names.add(e.name);
     }
+    const tol = opts.clockSkewToleranceMs;
+    if (tol !== undefined && !(tol >= 0 && Number.isFinite(tol)))
+      throw new RangeError(`clockSkewToleranceMs: expected a non-negative number, got ${tol}`);
     this.#store = opts.store;
     const skew = { clockSkewToleranceMs: opts.clockSkewToleranceMs };
     this.#exps = opts.expectations.map((e) => new Expectation(e, skew));
