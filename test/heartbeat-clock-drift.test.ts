@@ -49,13 +49,19 @@ describe('processes: clock drift against an SNTP server', () => {
     assert.equal((await warden([...s.args, 'heartbeat', 'bot'])).code, 0);
     const r = await warden([...s.args, 'watch', '--once']);
     assert.equal(r.code, 1, r.stdout);
-    assert.match(r.stdout, /FAIL clock reference sntp:127\.0\.0\.1:\d+ unreachable: .*no answer within 1000 ms/);
+    assert.match(
+      r.stdout,
+      /FAIL clock reference sntp:127\.0\.0\.1:\d+ unreachable: .*no answer within 1000 ms/,
+    );
     assert.match(r.stderr, /Clock reference sntp:127\.0\.0\.1:\d+ unreachable/);
   });
 
   it('warden serve alerts on drift against the SNTP server too', async () => {
     const ntp = await responder({ offsetMs: -45_000 });
-    const w = workspace({ ...cfg(ntp.address), watchdog: { ...cfg(ntp.address).watchdog, intervalSec: 0.2 } });
+    const w = workspace({
+      ...cfg(ntp.address),
+      watchdog: { ...cfg(ntp.address).watchdog, intervalSec: 0.2 },
+    });
     const child = spawn(process.execPath, [WARDEN, ...w.args, 'serve', '--port', '0'], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -10,7 +10,10 @@ const DAY_S = 86_400;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs the skewed-beater helper: one beat through the library with the process clock moved by offsetMs. */
-async function beatWithClockOffset(dataDir: string, offsetMs: number): Promise<{ at: number; receivedAt: number }> {
+async function beatWithClockOffset(
+  dataDir: string,
+  offsetMs: number,
+): Promise<{ at: number; receivedAt: number }> {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', join(ROOT, 'test/helpers/skewed-beater.ts'), dataDir, String(offsetMs)],
@@ -58,7 +61,10 @@ describe('processes: a heartbeat stamped in the future', () => {
     while (Date.now() - rec.receivedAt < 2500) await sleep(100);
     const later = await warden([...w.args, 'watch', '--once']);
     assert.equal(later.code, 1);
-    assert.match(later.stdout, /FAIL bot: heartbeat bot stale: \d+\.\ds > 2\.0s \(by the time it was received\)/);
+    assert.match(
+      later.stdout,
+      /FAIL bot: heartbeat bot stale: \d+\.\ds > 2\.0s \(by the time it was received\)/,
+    );
   });
 
   it('a beat within the tolerance is fine, and the tolerance is configurable', async () => {

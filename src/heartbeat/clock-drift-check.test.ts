@@ -25,7 +25,11 @@ class ScriptedReference implements ReferenceClock {
     return a instanceof Error ? Promise.reject(a) : Promise.resolve(a);
   }
 }
-const reading = (driftMs: number): ReferenceReading => ({ time: 1_000_000 - driftMs, localTime: 1_000_000, rttMs: 4 });
+const reading = (driftMs: number): ReferenceReading => ({
+  time: 1_000_000 - driftMs,
+  localTime: 1_000_000,
+  rttMs: 4,
+});
 
 describe('clock drift against references that are not this host', () => {
   let dir: string;
@@ -72,7 +76,10 @@ describe('clock drift against references that are not this host', () => {
       ],
     );
     assert.match((r.clocks[1] as { error: string }).error, /no answer within 100 ms/);
-    assert.deepEqual(alerts.titles(), ['Clock reference postgres unreachable', 'Clock reference venue:x unreachable']);
+    assert.deepEqual(alerts.titles(), [
+      'Clock reference postgres unreachable',
+      'Clock reference venue:x unreachable',
+    ]);
     down.answer = reading(0);
     await d.check();
     assert.equal(alerts.titles().at(-1), 'Clock reference postgres answers again');
@@ -89,11 +96,13 @@ describe('clock drift against references that are not this host', () => {
     assert.equal(ref.name, 'venue:simulator');
     const r = await dog([ref]).check();
     const c = r.clocks[0]!;
-    assert.equal(c.state, 'drift');
-    assert.ok(c.state !== 'unreachable' && Math.abs(c.driftMs - 5000) < 500, JSON.stringify(c));
+    assert.ok(c.state === 'drift' && Math.abs(c.driftMs - 5000) < 500, JSON.stringify(c));
   });
 
   it('refuses two references with one name', () => {
-    assert.throws(() => dog([new ScriptedReference('a', reading(0)), new ScriptedReference('a', reading(0))]), /appears twice/);
+    assert.throws(
+      () => dog([new ScriptedReference('a', reading(0)), new ScriptedReference('a', reading(0))]),
+      /appears twice/,
+    );
   });
 });

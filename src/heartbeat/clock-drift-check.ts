@@ -4,7 +4,12 @@ import type { ReferenceClock } from './reference-clock.js';
 
 /** What one reference said at one check. */
 export type ClockCheck =
-  | { readonly name: string; readonly state: 'ok' | 'drift'; readonly driftMs: number; readonly rttMs: number }
+  | {
+      readonly name: string;
+      readonly state: 'ok' | 'drift';
+      readonly driftMs: number;
+      readonly rttMs: number;
+    }
   | { readonly name: string; readonly state: 'unreachable'; readonly error: string };
 
 /** Options of the drift check. */
@@ -29,11 +34,14 @@ export class ClockDriftCheck {
   constructor(opts: ClockDriftCheckOptions) {
     const names = new Set<string>();
     for (const r of opts.references) {
-      if (names.has(r.name)) throw new RangeError(`reference clocks: the name ${JSON.stringify(r.name)} appears twice`);
+      if (names.has(r.name))
+        throw new RangeError(`reference clocks: the name ${JSON.stringify(r.name)} appears twice`);
       names.add(r.name);
     }
-    if (!(opts.maxDriftMs > 0)) throw new RangeError(`maxClockDriftMs: expected a positive number, got ${opts.maxDriftMs}`);
-    if (!(opts.timeoutMs > 0)) throw new RangeError(`referenceTimeoutMs: expected a positive number, got ${opts.timeoutMs}`);
+    if (!(opts.maxDriftMs > 0))
+      throw new RangeError(`maxClockDriftMs: expected a positive number, got ${opts.maxDriftMs}`);
+    if (!(opts.timeoutMs > 0))
+      throw new RangeError(`referenceTimeoutMs: expected a positive number, got ${opts.timeoutMs}`);
     this.#o = opts;
   }
 
@@ -60,9 +68,18 @@ export class ClockDriftCheck {
         return { name: ref.name, state: 'unreachable', error: 'the reading is not a number' };
       const driftMs = Math.round(r.localTime - r.time);
       const rttMs = Math.round(r.rttMs);
-      return { name: ref.name, state: Math.abs(driftMs) > this.#o.maxDriftMs ? 'drift' : 'ok', driftMs, rttMs };
+      return {
+        name: ref.name,
+        state: Math.abs(driftMs) > this.#o.maxDriftMs ? 'drift' : 'ok',
+        driftMs,
+        rttMs,
+      };
     } catch (err) {
-      return { name: ref.name, state: 'unreachable', error: err instanceof Error ? err.message : String(err) };
+      return {
+        name: ref.name,
+        state: 'unreachable',
+        error: err instanceof Error ? err.message : String(err),
+      };
     } finally {
       clearTimeout(timer);
     }
@@ -74,8 +91,20 @@ export class ClockDriftCheck {
     const refKey = `clock:reference:${c.name}`;
     if (c.state === 'unreachable') {
       const detail = `reference clock ${c.name} cannot be read (${c.error}): this host's clock is not being checked against it`;
-      if (await store.incidents.open({ key: refKey, openedAt: now, kind: 'clock_reference_unreachable', detail }))
-        await alerts.alert({ key: `${refKey}:${now}`, severity: 'warning', title: `Clock reference ${c.name} unreachable`, body: detail });
+      if (
+        await store.incidents.open({
+          key: refKey,
+          openedAt: now,
+          kind: 'clock_reference_unreachable',
+          detail,
+        })
+      )
+        await alerts.alert({
+          key: `${refKey}:${now}`,
+          severity: 'warning',
+          title: `Clock reference ${c.name} unreachable`,
+          body: detail,
+        });
       return;
     }
     if (await store.incidents.close(refKey))
@@ -89,7 +118,12 @@ export class ClockDriftCheck {
       const dir = c.driftMs > 0 ? 'ahead of' : 'behind';
       const detail = `this host's clock is ${Math.abs(c.driftMs)} ms ${dir} ${c.name} (bound ${maxDriftMs} ms, round trip ${c.rttMs} ms): check NTP`;
       if (await store.incidents.open({ key: driftKey, openedAt: now, kind: 'clock_drift', detail }))
-        await alerts.alert({ key: `${driftKey}:${now}`, severity: 'warning', title: 'Clock drift', body: detail });
+        await alerts.alert({
+          key: `${driftKey}:${now}`,
+          severity: 'warning',
+          title: 'Clock drift',
+          body: detail,
+        });
     } else if (await store.incidents.close(driftKey)) {
       await alerts.alert({
         key: `${driftKey}:recovered:${now}`,

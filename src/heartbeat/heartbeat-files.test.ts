@@ -70,7 +70,12 @@ describe('heartbeat files', () => {
         { name: 'other', periodSec: 60, file: join(dir, 'real-bot.json') },
       ],
     });
-    const hb = new HeartbeatWriter({ store, dataDir: dir, clock, ...heartbeatFilePolicyFromConfig(cfg, dir) });
+    const hb = new HeartbeatWriter({
+      store,
+      dataDir: dir,
+      clock,
+      ...heartbeatFilePolicyFromConfig(cfg, dir),
+    });
     await hb.beat('bot');
     assert.equal(readFileSync(join(dir, 'heartbeat.json'), 'utf8'), SEED);
     assert.equal(readFileSync(join(dir, 'real-bot.json'), 'utf8'), SEED);
@@ -82,12 +87,17 @@ describe('heartbeat files', () => {
     await new HeartbeatWriter({ store, dataDir: dir, clock }).beat('bot');
     const d = new Watchdog({
       store,
-      expectations: [heartbeatExpectationSchema.parse({ name: 'pybot', periodSec: 60, file: 'heartbeat.json' })],
+      expectations: [
+        heartbeatExpectationSchema.parse({ name: 'pybot', periodSec: 60, file: 'heartbeat.json' }),
+      ],
       clock,
       dataDir: dir,
     });
     const r = await d.check();
     assert.equal(r.results[0]?.kind, 'failed');
-    assert.match(r.results[0]!.detail!, /holds a beat Warden wrote \("bot"\), not one from the program it watches/);
+    assert.match(
+      r.results[0]!.detail!,
+      /holds a beat Warden wrote \("bot"\), not one from the program it watches/,
+    );
   });
 });

@@ -52,7 +52,10 @@ export class HeartbeatWriter {
     this.#dataDir = opts.dataDir;
     const bot = opts.botHeartbeat === undefined ? DEFAULT_BOT_HEARTBEAT : opts.botHeartbeat;
     if (bot !== null) checkHeartbeatName(bot);
-    this.#files = Object.freeze({ botHeartbeat: bot, watchedFiles: Object.freeze([...(opts.watchedFiles ?? [])]) });
+    this.#files = Object.freeze({
+      botHeartbeat: bot,
+      watchedFiles: Object.freeze([...(opts.watchedFiles ?? [])]),
+    });
     this.#clock = opts.clock ?? systemClock;
     const env = opts.env ?? process.env;
     this.#notify = (opts.systemdNotify ?? true) && typeof env['NOTIFY_SOCKET'] === 'string';
@@ -90,7 +93,8 @@ export class HeartbeatWriter {
     }
     const at = this.#clock.now();
     const rec = await this.#store.heartbeats.record({ name, at, kind, status, exitCode, extra });
-    if (this.#dataDir !== undefined) writeHeartbeatFiles(this.#dataDir, name, at, status, { ...extra, kind }, this.#files);
+    if (this.#dataDir !== undefined)
+      writeHeartbeatFiles(this.#dataDir, name, at, status, { ...extra, kind }, this.#files);
     if (this.#notify && kind === 'beat' && status === 'ok') this.#notifySystemd();
     return rec;
   }

@@ -27,10 +27,7 @@ export interface ReferenceClock {
 }
 
 /** Times one request whose answer is the reference's time at some instant of the round trip. */
-export async function timeRequest(
-  clock: Clock,
-  ask: () => Promise<number>,
-): Promise<ReferenceReading> {
+export async function timeRequest(clock: Clock, ask: () => Promise<number>): Promise<ReferenceReading> {
   const t0 = clock.now();
   const time = await ask();
   const t1 = clock.now();

@@ -36,7 +36,12 @@ export function sntpRequest(sentAtMs: number): Buffer {
 
 /** The server timestamps of a reply that passed the RFC 4330 §5 checks, or why it did not. */
 export type SntpReply =
-  | { readonly ok: true; readonly receivedMs: number; readonly transmittedMs: number; readonly stratum: number }
+  | {
+      readonly ok: true;
+      readonly receivedMs: number;
+      readonly transmittedMs: number;
+      readonly stratum: number;
+    }
   | { readonly ok: false; readonly why: string };
 
 /** Validates a reply to `request` and extracts the server's receive (T2) and transmit (T3) times. */

@@ -18,7 +18,11 @@ describe('SNTP (RFC 4330)', () => {
 
   it('round-trips NTP timestamps, in era 0 and after the 2036 rollover', () => {
     const b = Buffer.alloc(8);
-    for (const ms of [Date.UTC(2026, 11, 1, 8, 0, 0, 125), Date.UTC(2036, 1, 7, 6, 28, 17), Date.UTC(2040, 0, 1)]) {
+    for (const ms of [
+      Date.UTC(2026, 11, 1, 8, 0, 0, 125),
+      Date.UTC(2036, 1, 7, 6, 28, 17),
+      Date.UTC(2040, 0, 1),
+    ]) {
       writeNtpTime(b, 0, ms);
       assert.ok(Math.abs(readNtpTime(b, 0)! - ms) < 0.001, new Date(ms).toISOString());
     }
@@ -37,7 +41,10 @@ describe('SNTP (RFC 4330)', () => {
 
   it('refuses a kiss-o-death, a forged originate timestamp, and a server that does not answer', async () => {
     const kiss = await responder({ mode: 'kiss' });
-    await assert.rejects(new SntpReferenceClock({ host: '127.0.0.1', port: kiss.port }).now(), /kiss-o'-death "RATE"/);
+    await assert.rejects(
+      new SntpReferenceClock({ host: '127.0.0.1', port: kiss.port }).now(),
+      /kiss-o'-death "RATE"/,
+    );
     const forged = await responder({ mode: 'forged' });
     await assert.rejects(
       new SntpReferenceClock({ host: '127.0.0.1', port: forged.port }).now(),
@@ -51,7 +58,9 @@ describe('SNTP (RFC 4330)', () => {
     assert.match(err.message, /no answer within 200 ms/);
     assert.equal(silent.requests, 1);
     const ac = new AbortController();
-    const p = new SntpReferenceClock({ host: '127.0.0.1', port: silent.port, timeoutMs: 5000 }).now(ac.signal);
+    const p = new SntpReferenceClock({ host: '127.0.0.1', port: silent.port, timeoutMs: 5000 }).now(
+      ac.signal,
+    );
     ac.abort();
     await assert.rejects(p, /aborted/);
   });

@@ -69,7 +69,12 @@ export class SntpReferenceClock implements ReferenceClock {
         signal?.removeEventListener('abort', onAbort);
         socket.removeAllListeners('message');
         socket.close();
-        if (err) reject(err instanceof ReferenceClockError ? err : new ReferenceClockError(this.name, err.message, { cause: err }));
+        if (err)
+          reject(
+            err instanceof ReferenceClockError
+              ? err
+              : new ReferenceClockError(this.name, err.message, { cause: err }),
+          );
         else resolve(reading!);
       };
       const onAbort = () => finish(new ReferenceClockError(this.name, 'aborted'));

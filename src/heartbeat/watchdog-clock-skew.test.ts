@@ -37,7 +37,15 @@ describe('Watchdog: clocks that disagree', () => {
   });
 
   const dog = (exps: Record<string, unknown>[], extra: { clockSkewToleranceMs?: number } = {}) =>
-    new Watchdog({ store, expectations: exps.map(exp), killSwitch: ks, alerts, clock, dataDir: dir, ...extra });
+    new Watchdog({
+      store,
+      expectations: exps.map(exp),
+      killSwitch: ks,
+      alerts,
+      clock,
+      dataDir: dir,
+      ...extra,
+    });
   const writerWithClock = (c: Clock) => new HeartbeatWriter({ store, dataDir: dir, clock: c });
 
   it('calls a beat stamped an hour ahead clock_skew, alerts and trips', async () => {
@@ -93,18 +101,28 @@ describe('Watchdog: clocks that disagree', () => {
     });
     const r = await d.check();
     assert.equal(r.results[0]?.kind, 'clock_skew');
-    assert.match(r.results[0]!.detail!, /received 60s ahead of the watchdog's clock .*the store's clock and this host's disagree/);
+    assert.match(
+      r.results[0]!.detail!,
+      /received 60s ahead of the watchdog's clock .*the store's clock and this host's disagree/,
+    );
   });
 
   it('calls a file heartbeat stamped a day ahead clock_skew, and late once it stops, counting from first seen', async () => {
     const d = dog([{ name: 'pybot', periodSec: 60, graceSec: 0, file: 'heartbeat.json' }]);
-    writeFileSync(join(dir, 'heartbeat.json'), JSON.stringify({ at: (T0 + DAY) / 1000, iso: 'x', status: 'ok' }));
+    writeFileSync(
+      join(dir, 'heartbeat.json'),
+      JSON.stringify({ at: (T0 + DAY) / 1000, iso: 'x', status: 'ok' }),
+    );
     const r = await d.check();
     assert.equal(r.results[0]?.kind, 'clock_skew');
     assert.equal(ks.isHalted(), true);
     clock.advance(61_000);
     const late = await d.check();
-    assert.equal(late.results[0]?.kind, 'late', 'the file did not change for 61 s: it is late, not fresh for a day');
+    assert.equal(
+      late.results[0]?.kind,
+      'late',
+      'the file did not change for 61 s: it is late, not fresh for a day',
+    );
     // A new stamp (still a day ahead) is a new beat, first seen now.
     writeFileSync(
       join(dir, 'heartbeat.json'),

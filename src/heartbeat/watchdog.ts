@@ -148,7 +148,10 @@ export class Watchdog {
     const clocks = await this.#drift.check(now);
     let clockDriftMs: number | null = null;
     for (const c of clocks)
-      if (c.state !== 'unreachable' && (clockDriftMs === null || Math.abs(c.driftMs) > Math.abs(clockDriftMs)))
+      if (
+        c.state !== 'unreachable' &&
+        (clockDriftMs === null || Math.abs(c.driftMs) > Math.abs(clockDriftMs))
+      )
         clockDriftMs = c.driftMs;
     const watched = new Set(this.names);
     const unwatched = [...records.keys()].filter((n) => !watched.has(n));

@@ -80,7 +80,12 @@ export function storeContract(name: string, fresh: () => Promise<Store>): void {
       assert.equal(r.at, ahead);
       assert.ok(Math.abs(r.receivedAt - Date.now()) < 5000, `receivedAt ${r.receivedAt}`);
       assert.equal(r.lastOkReceivedAt, r.receivedAt);
-      const d = await store.heartbeats.record({ name: 'bot', at: ahead + 1, kind: 'beat', status: 'degraded' });
+      const d = await store.heartbeats.record({
+        name: 'bot',
+        at: ahead + 1,
+        kind: 'beat',
+        status: 'degraded',
+      });
       assert.equal(d.lastOkReceivedAt, r.receivedAt, 'the last ok beat keeps its received time');
       assert.ok(d.receivedAt >= r.receivedAt);
       assert.deepEqual(await store.heartbeats.get('bot'), d);
