@@ -25,7 +25,8 @@ export const heartbeatExpectationSchema = z
     flatten: z.boolean().default(false),
     /**
      * Watch a heartbeat file that another program writes in seed 001's format ({at, iso, status})
-     * instead of the store (relative to the data dir). A corrupt file counts as a failure.
+     * instead of the store (relative to the data dir). A corrupt file, or one holding a beat Warden
+     * wrote, counts as a failure; Warden never writes a file a heartbeat is watched through.
      */
     file: z.string().min(1).optional(),
   })

@@ -30,6 +30,7 @@ export interface ClockDriftCheckOptions {
  */
 export class ClockDriftCheck {
   readonly #o: ClockDriftCheckOptions;
+  #legacyClosed = false;
 
   constructor(opts: ClockDriftCheckOptions) {
     const names = new Set<string>();
@@ -47,6 +48,11 @@ export class ClockDriftCheck {
 
   /** Reads every reference (in parallel), opens and closes their incidents; `now` is the watchdog's clock. */
   async check(now: number): Promise<ClockCheck[]> {
+    if (!this.#legacyClosed) {
+      // Before the references, drift was measured against the store (incident `clock:drift`).
+      await this.#o.store.incidents.close('clock:drift');
+      this.#legacyClosed = true;
+    }
     const readings = await Promise.all(this.#o.references.map((r) => this.#read(r)));
     for (const c of readings) await this.#record(c, now);
     return readings;
