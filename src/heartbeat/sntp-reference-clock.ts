@@ -64,7 +64,10 @@ export class SntpReferenceClock implements ReferenceClock {
       const socket = createSocket(family === 6 ? 'udp6' : 'udp4');
       let request: Buffer;
       let t1 = 0;
+      let done = false;
       const finish = (err: Error | null, reading?: ReferenceReading) => {
+        if (done) return;
+        done = true;
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
         socket.removeAllListeners('message');
