@@ -57,6 +57,11 @@ describe('processes: a heartbeat stamped in the future', () => {
     const ahead = /FAIL bot: heartbeat bot is stamped (\d+)s ahead/.exec(first.stdout);
     assert.ok(ahead && Number(ahead[1]) > 3300 && Number(ahead[1]) <= 3600, first.stdout);
     assert.ok(rec.at - rec.receivedAt > 3_590_000, 'the store kept the time it received the beat');
+    const status = await warden([...w.args, 'status']);
+    assert.match(
+      status.stdout,
+      /heartbeat bot: ok received \d+s ago, stamped 3\d{3}s ahead of that \(clock_skew\)/,
+    );
     // The writer stopped; by its own stamp it would look fresh for an hour.
     while (Date.now() - rec.receivedAt < 2500) await sleep(100);
     const later = await warden([...w.args, 'watch', '--once']);

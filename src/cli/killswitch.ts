@@ -67,7 +67,7 @@ export function registerKillSwitch(program: Command): void {
           if (beats.length === 0) lines.push('heartbeats: none reported yet');
           for (const b of beats) {
             lines.push(
-              `heartbeat ${b.name}: ${b.kind === 'beat' ? b.status : b.kind} ${Math.round((now - b.at) / 1000)}s ago`,
+              `heartbeat ${b.name}: ${b.kind === 'beat' ? b.status : b.kind} received ${Math.round((now - b.receivedAt) / 1000)}s ago${b.at - b.receivedAt > 5000 ? `, stamped ${Math.round((b.at - b.receivedAt) / 1000)}s ahead of that (clock_skew)` : ''}`,
             );
           }
           for (const i of incidents)
