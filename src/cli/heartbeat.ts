@@ -1,9 +1,18 @@
 import type { Command } from 'commander';
 import { CliError } from './cli-error.js';
 import { out } from './context.js';
-import { withRuntime } from './runtime.js';
-import { HeartbeatWriter, Watchdog, type WatchReport } from '../heartbeat/index.js';
-import { remindIfHalted } from '../killswitch/index.js';
+import { withRuntime, type Runtime } from './runtime.js';
+import {
+  HeartbeatWriter,
+  Watchdog,
+  closeReferenceClocks,
+  heartbeatFilePolicyFromConfig,
+  referenceClocksFromConfig,
+  type WatchReport,
+} from '../heartbeat/index.js';
+import { remindIfHalted, type KillSwitch } from '../killswitch/index.js';
+import type { WardenConfig } from '../config/index.js';
+import type { ReferenceClock } from '../heartbeat/index.js';
 
 function parseExtra(text: string | undefined): Record<string, unknown> {
   if (text === undefined) return {};
@@ -24,9 +33,61 @@ function printReport(r: WatchReport, json: boolean): void {
     (x) =>
       `${x.ok ? 'ok  ' : 'FAIL'} ${x.name}${x.detail ? `: ${x.detail}` : ''}${x.opened ? ' [alerted]' : ''}${x.recovered ? ' [recovered]' : ''}`,
   );
+  for (const c of r.clocks)
+    lines.push(
+      c.state === 'unreachable'
+        ? `FAIL clock reference ${c.name} unreachable: ${c.error}`
+        : `${c.state === 'ok' ? 'ok  ' : 'FAIL'} clock vs ${c.name}: ${c.driftMs} ms (round trip ${c.rttMs} ms)`,
+    );
+  if (r.clocks.length === 0) lines.push('clock drift not checked (no reference: set watchdog.ntpServer)');
   if (r.tripped) lines.push('kill switch tripped');
   if (r.unwatched.length > 0) lines.push(`not watched (not in config heartbeats): ${r.unwatched.join(', ')}`);
   out(`${new Date(r.at).toISOString()} ${lines.join('\n  ')}`, false);
+}
+
+async function watch(
+  rt: Runtime,
+  exps: WardenConfig['heartbeats'],
+  ks: KillSwitch,
+  references: ReferenceClock[],
+  opts: { once?: boolean; interval?: string; json?: boolean },
+): Promise<void> {
+  let dog: Watchdog;
+  try {
+    dog = new Watchdog({
+      store: rt.store,
+      expectations: exps,
+      killSwitch: ks,
+      alerts: rt.alerts,
+      maxClockDriftMs: rt.config.watchdog.maxClockDriftMs,
+      references,
+      referenceTimeoutMs: rt.config.watchdog.referenceTimeoutMs,
+      clockSkewToleranceMs: rt.config.watchdog.clockSkewToleranceMs,
+      dataDir: rt.dataDir,
+    });
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
+  if (opts.once) {
+    const r = await dog.check();
+    await rt.alerts.flush();
+    printReport(r, opts.json === true);
+    const clocksOk = r.clocks.every((c) => c.state === 'ok');
+    process.exitCode = r.results.every((x) => x.ok) && clocksOk ? 0 : 1;
+    return;
+  }
+  const interval = opts.interval !== undefined ? Number(opts.interval) : rt.config.watchdog.intervalSec;
+  if (!(interval > 0))
+    throw new CliError(`--interval: expected a positive number of seconds, got ${opts.interval}`);
+  const ac = new AbortController();
+  const stop = () => ac.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  await dog.run(interval * 1000, ac.signal, (r) => {
+    if (r instanceof Error) process.stderr.write(`warden watch: check failed: ${r.message}\n`);
+    else printReport(r, opts.json === true);
+    rt.alerts.flush().catch(() => undefined);
+  });
 }
 
 /** `warden heartbeat`, `watch`, `remind`. */
@@ -55,7 +116,11 @@ export function registerHeartbeat(program: Command): void {
             throw new CliError(`--exit-code: expected an integer, got ${opts.exitCode}`);
         }
         await withRuntime(cmd, async (rt) => {
-          const w = new HeartbeatWriter({ store: rt.store, dataDir: rt.dataDir });
+          const w = new HeartbeatWriter({
+            store: rt.store,
+            dataDir: rt.dataDir,
+            ...heartbeatFilePolicyFromConfig(rt.config, rt.dataDir),
+          });
           try {
             if (opts.start) await w.start(name, extra);
             else if (opts.fail) await w.fail(name, exitCode, extra);
@@ -98,43 +163,15 @@ export function registerHeartbeat(program: Command): void {
             }
           }
           const ks = await rt.killSwitch('watchdog');
-          let dog: Watchdog;
+          const references = referenceClocksFromConfig(rt.config);
           try {
-            dog = new Watchdog({
-              store: rt.store,
-              expectations: exps,
-              killSwitch: ks,
-              alerts: rt.alerts,
-              maxClockDriftMs: rt.config.watchdog.maxClockDriftMs,
-              dataDir: rt.dataDir,
-            });
-          } catch (err) {
-            throw new CliError((err as Error).message);
+            await watch(rt, exps, ks, references, opts);
+          } finally {
+            await closeReferenceClocks(references);
           }
-          if (opts.once) {
-            const r = await dog.check();
-            await rt.alerts.flush();
-            printReport(r, opts.json === true);
-            process.exitCode = r.results.every((x) => x.ok) ? 0 : 1;
-            return;
-          }
-          const interval =
-            opts.interval !== undefined ? Number(opts.interval) : rt.config.watchdog.intervalSec;
-          if (!(interval > 0))
-            throw new CliError(`--interval: expected a positive number of seconds, got ${opts.interval}`);
-          const ac = new AbortController();
-          const stop = () => ac.abort();
-          process.once('SIGINT', stop);
-          process.once('SIGTERM', stop);
-          await dog.run(interval * 1000, ac.signal, (r) => {
-            if (r instanceof Error) process.stderr.write(`warden watch: check failed: ${r.message}\n`);
-            else printReport(r, opts.json === true);
-            rt.alerts.flush().catch(() => undefined);
-          });
         });
       },
     );
-
   program
     .command('remind')
     .description('send a reminder when trading is halted (run daily from a timer)')

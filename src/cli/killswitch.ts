@@ -77,7 +77,7 @@ async function printStatus(rt: Runtime, json: boolean): Promise<HaltState> {
         store: rt.store.location,
         storeWritable: unwritable === null,
         ...(unwritable !== null ? { storeError: unwritable } : {}),
-        heartbeats: beats.map((b) => ({ ...b, ageSec: Math.round((now - b.at) / 1000) })),
+        heartbeats: beats.map((b) => ({ ...b, ageSec: Math.round((now - b.receivedAt) / 1000) })),
         incidents,
         recent: history,
         circuitFile: circuit.kind === 'ok' ? circuit.value : circuit.kind,
@@ -96,7 +96,7 @@ async function printStatus(rt: Runtime, json: boolean): Promise<HaltState> {
   if (beats.length === 0) lines.push('heartbeats: none reported yet');
   for (const b of beats) {
     lines.push(
-      `heartbeat ${p(b.name)}: ${p(b.kind === 'beat' ? b.status : b.kind)} ${Math.round((now - b.at) / 1000)}s ago`,
+      `heartbeat ${p(b.name)}: ${p(b.kind === 'beat' ? b.status : b.kind)} received ${Math.round((now - b.receivedAt) / 1000)}s ago${b.at - b.receivedAt > 5000 ? `, stamped ${Math.round((b.at - b.receivedAt) / 1000)}s ahead of that (clock_skew)` : ''}`,
     );
   }
   for (const i of incidents)

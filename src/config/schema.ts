@@ -25,7 +25,8 @@ export const heartbeatExpectationSchema = z
     flatten: z.boolean().default(false),
     /**
      * Watch a heartbeat file that another program writes in seed 001's format ({at, iso, status})
-     * instead of the store (relative to the data dir). A corrupt file counts as a failure.
+     * instead of the store (relative to the data dir). A corrupt file, or one holding a beat Warden
+     * wrote, counts as a failure; Warden never writes a file a heartbeat is watched through.
      */
     file: z.string().min(1).optional(),
   })
@@ -107,8 +108,26 @@ export const configSchema = z
       .object({
         /** Seconds between checks in `warden watch` (loop mode). */
         intervalSec: durationSec.default(15),
-        /** Alert when the local clock and the store's clock differ by more than this. */
+        /** Alert when this host's clock and a reference clock (ntpServer, the venue, PostgreSQL) differ by more than this. */
         maxClockDriftMs: z.number().int().positive().default(2000),
+        /** An SNTP server to compare this host's clock with, `host` or `host:port` (`[v6]:port`); port 123 by default. */
+        ntpServer: z
+          .string()
+          .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(:\d{1,5})?$/, 'expected host or host:port')
+          .optional(),
+        /** How long a reference clock may take to answer before it counts as unreachable. */
+        referenceTimeoutMs: z.number().int().positive().default(2000),
+        /** A beat stamped further ahead of the watchdog's clock than this is `clock_skew`. */
+        clockSkewToleranceMs: z.number().int().nonnegative().default(5000),
+        /**
+         * The heartbeat that is the bot's own: only its beats write the seed's heartbeat.json
+         * (others write heartbeat-NAME.json only); null: no beat writes heartbeat.json.
+         */
+        botHeartbeat: z
+          .string()
+          .regex(/^[A-Za-z0-9_.-]{1,100}$/, 'letters, digits, _ . - only')
+          .nullable()
+          .default('bot'),
       })
       .strict()
       .default({}),

@@ -3,7 +3,14 @@ import type { Store } from '../store/index.js';
 import type { FastifyInstance } from 'fastify';
 import { KillSwitch, commandFlattenHook, fallbackAlertsFor, startReminders } from '../killswitch/index.js';
 import { SpaceReserve } from '../store/index.js';
-import { Watchdog, type WatchReport } from '../heartbeat/index.js';
+import {
+  Watchdog,
+  closeReferenceClocks,
+  referenceClocksFromConfig,
+  type ReferenceClock,
+  type WatchReport,
+} from '../heartbeat/index.js';
+import type { Exchange } from '../exchange/index.js';
 import { createAlerter, type Alerter } from '../alerts/index.js';
 import { buildHttpApi } from './http-api.js';
 import { existsSync } from 'node:fs';
@@ -23,6 +30,8 @@ export interface DaemonOptions {
   readonly port?: number;
   readonly env?: NodeJS.ProcessEnv;
   readonly log?: (line: string) => void;
+  /** The venue, when the daemon has one: its server time becomes a reference for clock drift. */
+  readonly exchange?: Exchange;
 }
 
 /**
@@ -37,6 +46,7 @@ export class Daemon {
   #abort = new AbortController();
   #watching: Promise<void> | undefined;
   #closers: { close(): void }[] = [];
+  #references: ReferenceClock[] = [];
   /** Where the HTTP API listens, once started. */
   address = '';
 
@@ -79,12 +89,16 @@ export class Daemon {
       }),
     );
     if (config.heartbeats.length > 0) {
+      this.#references = referenceClocksFromConfig(config, { exchange: this.#opts.exchange });
       const dog = new Watchdog({
         store,
         expectations: config.heartbeats,
         killSwitch: this.#ks,
         alerts,
         maxClockDriftMs: config.watchdog.maxClockDriftMs,
+        references: this.#references,
+        referenceTimeoutMs: config.watchdog.referenceTimeoutMs,
+        clockSkewToleranceMs: config.watchdog.clockSkewToleranceMs,
         dataDir,
       });
       this.#watching = dog.run(
@@ -174,6 +188,7 @@ export class Daemon {
     this.#abort.abort();
     for (const c of this.#closers) c.close();
     await this.#watching;
+    await closeReferenceClocks(this.#references);
     await this.#http?.close();
     await this.#ks?.close();
     await this.#alerter?.close();

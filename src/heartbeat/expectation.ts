@@ -3,7 +3,16 @@ import type { HeartbeatExpectation } from '../config/index.js';
 import type { HeartbeatRecord } from '../store/index.js';
 
 /** Why a heartbeat is unhealthy. */
-export type ProblemKind = 'missing' | 'late' | 'unfinished' | 'failed' | 'status';
+export type ProblemKind = 'missing' | 'late' | 'unfinished' | 'failed' | 'status' | 'clock_skew';
+
+/** Options of an expectation that are the watchdog's, not the heartbeat's. */
+export interface ExpectationOptions {
+  /** How far a beat may be stamped ahead of the watchdog's clock (or of its received time) before it is `clock_skew`. */
+  readonly clockSkewToleranceMs?: number;
+}
+
+/** The default of `clockSkewToleranceMs`. */
+export const DEFAULT_CLOCK_SKEW_TOLERANCE_MS = 5000;
 
 /** The watchdog's verdict on one heartbeat at one instant. */
 export type Verdict =
@@ -36,9 +45,14 @@ export class Expectation {
   readonly #periodMs: number | null;
   readonly #graceMs: number;
   readonly #cron: Cron | null;
+  readonly #skewMs: number;
   readonly config: HeartbeatExpectation;
 
-  constructor(config: HeartbeatExpectation) {
+  constructor(config: HeartbeatExpectation, opts: ExpectationOptions = {}) {
+    const skew = opts.clockSkewToleranceMs ?? DEFAULT_CLOCK_SKEW_TOLERANCE_MS;
+    if (!(skew >= 0) || !Number.isFinite(skew))
+      throw new RangeError(`clockSkewToleranceMs: expected a non-negative number, got ${skew}`);
+    this.#skewMs = skew;
     this.config = config;
     this.name = config.name;
     this.#graceMs = config.graceSec * 1000;
@@ -58,7 +72,12 @@ export class Expectation {
     return (this.#periodMs ?? 0) + this.#graceMs;
   }
 
-  /** Judges `rec` at `now`; `expectedSince` is when the watchdog first started expecting this name. */
+  /**
+   * Judges `rec` at `now`; `expectedSince` is when the watchdog first started expecting this name.
+   * Lateness is judged on the time the store received each report (`receivedAt`), never on the
+   * writer's stamp, so a writer whose clock is fast cannot look alive; a stamp ahead of the
+   * watchdog's clock is `clock_skew`. Order: failed, unfinished, missing / late, clock_skew, status.
+   */
   judge(rec: HeartbeatRecord | null, now: number, expectedSince: number): Verdict {
     if (rec?.kind === 'fail') {
       return {
@@ -68,19 +87,20 @@ export class Expectation {
       };
     }
     if (rec?.kind === 'start' && rec.startedAt !== null) {
+      // A start is the latest report, so it was received at `receivedAt`.
       const limit = this.#cron ? this.#graceMs : this.allowanceMs;
-      if (now - rec.startedAt > limit) {
+      if (now - rec.receivedAt > limit) {
         return {
           ok: false,
           kind: 'unfinished',
-          detail: `${this.name} started ${secs(now - rec.startedAt)} ago and has not finished (limit ${secs(limit)})`,
+          detail: `${this.name} started ${secs(now - rec.receivedAt)} ago and has not finished (limit ${secs(limit)})`,
         };
       }
     }
     if (this.#cron) {
       const due = lastFireAtOrBefore(this.#cron, now - this.#graceMs);
       if (due !== null && due >= expectedSince) {
-        const lastDone = rec === null ? null : rec.kind === 'beat' ? rec.at : rec.lastOkAt;
+        const lastDone = rec === null ? null : rec.kind === 'beat' ? rec.receivedAt : rec.lastOkReceivedAt;
         if (lastDone === null || lastDone < due) {
           return {
             ok: false,
@@ -90,7 +110,7 @@ export class Expectation {
         }
       }
     } else if (this.#periodMs !== null) {
-      const last = rec?.at ?? null;
+      const last = rec?.receivedAt ?? null;
       if (last === null) {
         if (now - expectedSince > this.allowanceMs) {
           return { ok: false, kind: 'missing', detail: `heartbeat ${this.name} missing: never reported` };
@@ -99,13 +119,47 @@ export class Expectation {
         return {
           ok: false,
           kind: 'late',
-          detail: `heartbeat ${this.name} stale: ${secs(now - last)} > ${secs(this.allowanceMs)}`,
+          detail: `heartbeat ${this.name} stale: ${secs(now - last)} > ${secs(this.allowanceMs)} (by the time it was received)`,
         };
       }
+    }
+    if (rec !== null) {
+      const skew = this.#skew(rec, now);
+      if (skew !== null) return skew;
     }
     if (rec?.kind === 'beat' && rec.status !== 'ok') {
       return { ok: false, kind: 'status', detail: `heartbeat ${this.name} status = ${rec.status}` };
     }
     return OK;
+  }
+
+  /** A report stamped (or received) ahead of the watchdog's clock, or stamped ahead of when it was received. */
+  #skew(rec: HeartbeatRecord, now: number): Verdict | null {
+    const tol = `tolerance ${secs(this.#skewMs)}`;
+    const stampAhead = rec.at - now;
+    if (stampAhead > this.#skewMs) {
+      return {
+        ok: false,
+        kind: 'clock_skew',
+        detail: `heartbeat ${this.name} is stamped ${secs(stampAhead)} ahead of the watchdog's clock (${tol}): the writer's clock or this host's is wrong`,
+      };
+    }
+    const receivedAhead = rec.receivedAt - now;
+    if (receivedAhead > this.#skewMs) {
+      return {
+        ok: false,
+        kind: 'clock_skew',
+        detail: `heartbeat ${this.name} was received ${secs(receivedAhead)} ahead of the watchdog's clock (${tol}): the store's clock and this host's disagree`,
+      };
+    }
+    const stampVsReceived = rec.at - rec.receivedAt;
+    if (stampVsReceived > this.#skewMs) {
+      return {
+        ok: false,
+        kind: 'clock_skew',
+        detail: `heartbeat ${this.name} was stamped ${secs(stampVsReceived)} ahead of the time it was received (${tol}): the writer's clock is fast`,
+      };
+    }
+    return null;
   }
 }

@@ -2,13 +2,17 @@ import { spawn } from 'node:child_process';
 import type { Store, HeartbeatRecord, HeartbeatEventKind } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
-import { writeHeartbeatFiles } from './heartbeat-file.js';
+import { DEFAULT_BOT_HEARTBEAT, writeHeartbeatFiles, type HeartbeatFilePolicy } from './heartbeat-file.js';
 
 /** Options of the heartbeat writer. */
 export interface HeartbeatWriterOptions {
   readonly store: Store;
   /** Where heartbeat.json is written for readers in other languages; omit to skip the files. */
   readonly dataDir?: string;
+  /** The heartbeat whose beats also write `heartbeat.json` (default `bot`); other names write only `heartbeat-NAME.json`. */
+  readonly botHeartbeat?: string | null;
+  /** Files some heartbeat is watched through (`"file"`): never written, whatever the name. */
+  readonly watchedFiles?: readonly string[];
   readonly clock?: Clock;
   /**
    * Also notify systemd's watchdog (`systemd-notify WATCHDOG=1`) when NOTIFY_SOCKET is set.
@@ -32,11 +36,13 @@ export function checkHeartbeatName(name: string): string {
 
 /**
  * The bot's side of the heartbeat: one call per cycle. Records in the store (which the
- * watchdog reads) and writes the seed's heartbeat.json.
+ * watchdog reads) and writes `heartbeat-NAME.json`; the bot's own beat also writes the seed's
+ * `heartbeat.json`. A file some heartbeat is watched through is never written.
  */
 export class HeartbeatWriter {
   readonly #store: Store;
   readonly #dataDir: string | undefined;
+  readonly #files: HeartbeatFilePolicy;
   readonly #clock: Clock;
   readonly #notify: boolean;
   #notifying = false;
@@ -44,6 +50,12 @@ export class HeartbeatWriter {
   constructor(opts: HeartbeatWriterOptions) {
     this.#store = opts.store;
     this.#dataDir = opts.dataDir;
+    const bot = opts.botHeartbeat === undefined ? DEFAULT_BOT_HEARTBEAT : opts.botHeartbeat;
+    if (bot !== null) checkHeartbeatName(bot);
+    this.#files = Object.freeze({
+      botHeartbeat: bot,
+      watchedFiles: Object.freeze([...(opts.watchedFiles ?? [])]),
+    });
     this.#clock = opts.clock ?? systemClock;
     const env = opts.env ?? process.env;
     this.#notify = (opts.systemdNotify ?? true) && typeof env['NOTIFY_SOCKET'] === 'string';
@@ -81,7 +93,8 @@ export class HeartbeatWriter {
     }
     const at = this.#clock.now();
     const rec = await this.#store.heartbeats.record({ name, at, kind, status, exitCode, extra });
-    if (this.#dataDir !== undefined) writeHeartbeatFiles(this.#dataDir, name, at, status, { ...extra, kind });
+    if (this.#dataDir !== undefined)
+      writeHeartbeatFiles(this.#dataDir, name, at, status, { ...extra, kind }, this.#files);
     if (this.#notify && kind === 'beat' && status === 'ok') this.#notifySystemd();
     return rec;
   }

@@ -5,9 +5,10 @@ import { systemClock } from '../util/clock.js';
 import { nullAlertSink, type AlertSink } from '../util/alert-sink.js';
 import type { KillSwitch } from '../killswitch/index.js';
 import { Expectation, type ProblemKind, type Verdict } from './expectation.js';
-import { readHeartbeatFile } from './heartbeat-file.js';
+import { readHeartbeatFile, resolveHeartbeatFile, WARDEN_WRITER } from './heartbeat-file.js';
 import type { HeartbeatRecord } from '../store/index.js';
-import { isAbsolute, join } from 'node:path';
+import type { ReferenceClock } from './reference-clock.js';
+import { ClockDriftCheck, type ClockCheck } from './clock-drift-check.js';
 
 /** Options of the watchdog. */
 export interface WatchdogOptions {
@@ -17,10 +18,14 @@ export interface WatchdogOptions {
   readonly killSwitch?: KillSwitch;
   readonly alerts?: AlertSink;
   readonly clock?: Clock;
-  /** Report when the local clock and the store's differ by more than this. */
+  /** Report when this host's clock and a reference clock differ by more than this (default 2000). */
   readonly maxClockDriftMs?: number;
-  /** The clock compared with the store's; the real one unless a test says otherwise. */
-  readonly wallClock?: Clock;
+  /** Clocks that are not this host's (SNTP, the venue, PostgreSQL); none: drift is not checked. */
+  readonly references?: readonly ReferenceClock[];
+  /** A reference slower than this to answer is unreachable (default 2000). */
+  readonly referenceTimeoutMs?: number;
+  /** A beat stamped further ahead of this watchdog's clock than this is `clock_skew` (default 5000). */
+  readonly clockSkewToleranceMs?: number;
   /** Where `file` heartbeats are read from (relative paths). */
   readonly dataDir?: string;
 }
@@ -38,13 +43,17 @@ export interface WatchReport {
     /** True when this check closed an incident (recovery message sent). */
     readonly recovered?: boolean;
   }>;
+  /** The largest drift (signed, ms) against a reference that answered; null when none did. */
   readonly clockDriftMs: number | null;
+  /** What each reference clock said. */
+  readonly clocks: readonly ClockCheck[];
   readonly tripped: boolean;
   /** Heartbeats in the store that no expectation watches. */
   readonly unwatched: readonly string[];
 }
 
 const FIRST_SEEN = 'watchdog:expected_since:';
+const FILE_SEEN = 'watchdog:file_seen:';
 
 /**
  * The independent watchdog: run it in its own process (`warden watch`). Each check judges every
@@ -56,8 +65,7 @@ export class Watchdog {
   readonly #ks: KillSwitch | undefined;
   readonly #alerts: AlertSink;
   readonly #clock: Clock;
-  readonly #maxDrift: number;
-  readonly #wall: Clock;
+  readonly #drift: ClockDriftCheck;
   readonly #dataDir: string;
   /** Incidents the store could not record (full disk), so each trips once, not once per check. */
   readonly #unrecorded = new Set<string>();
@@ -69,15 +77,22 @@ export class Watchdog {
         throw new RangeError(`heartbeats: the name ${JSON.stringify(e.name)} appears twice`);
       names.add(e.name);
     }
-    if (opts.maxClockDriftMs !== undefined && !(opts.maxClockDriftMs > 0))
-      throw new RangeError(`maxClockDriftMs: expected a positive number, got ${opts.maxClockDriftMs}`);
+    const tol = opts.clockSkewToleranceMs;
+    if (tol !== undefined && !(tol >= 0 && Number.isFinite(tol)))
+      throw new RangeError(`clockSkewToleranceMs: expected a non-negative number, got ${tol}`);
     this.#store = opts.store;
-    this.#exps = opts.expectations.map((e) => new Expectation(e));
+    const skew = { clockSkewToleranceMs: opts.clockSkewToleranceMs };
+    this.#exps = opts.expectations.map((e) => new Expectation(e, skew));
     this.#ks = opts.killSwitch;
     this.#alerts = opts.alerts ?? nullAlertSink;
     this.#clock = opts.clock ?? systemClock;
-    this.#maxDrift = opts.maxClockDriftMs ?? 2000;
-    this.#wall = opts.wallClock ?? systemClock;
+    this.#drift = new ClockDriftCheck({
+      store: opts.store,
+      alerts: this.#alerts,
+      references: opts.references ?? [],
+      maxDriftMs: opts.maxClockDriftMs ?? 2000,
+      timeoutMs: opts.referenceTimeoutMs ?? 2000,
+    });
     this.#dataDir = opts.dataDir ?? '.';
   }
 
@@ -95,7 +110,7 @@ export class Watchdog {
     for (const exp of this.#exps) {
       const since = await this.#expectedSince(exp.name, now);
       const verdict = exp.config.file
-        ? this.#judgeFile(exp, exp.config.file, now, since)
+        ? await this.#judgeFile(exp, exp.config.file, now, since)
         : exp.judge(records.get(exp.name) ?? null, now, since);
       const key = `heartbeat:${exp.name}`;
       if (verdict.ok) {
@@ -146,32 +161,67 @@ export class Watchdog {
       }
       results.push({ name: exp.name, ok: false, kind: verdict.kind, detail: verdict.detail, opened });
     }
-    const clockDriftMs = await this.#checkClock(now);
+    const clocks = await this.#drift.check(now);
+    let clockDriftMs: number | null = null;
+    for (const c of clocks)
+      if (
+        c.state !== 'unreachable' &&
+        (clockDriftMs === null || Math.abs(c.driftMs) > Math.abs(clockDriftMs))
+      )
+        clockDriftMs = c.driftMs;
     const watched = new Set(this.names);
     const unwatched = [...records.keys()].filter((n) => !watched.has(n));
-    return { at: now, results, clockDriftMs, tripped, unwatched };
+    return { at: now, results, clockDriftMs, clocks, tripped, unwatched };
   }
 
-  /** A heartbeat written by another program in seed 001's format; a corrupt file is a failure. */
-  #judgeFile(exp: Expectation, file: string, now: number, since: number): Verdict {
-    const path = isAbsolute(file) ? file : join(this.#dataDir, file);
+  /**
+   * A heartbeat written by another program in seed 001's format; a corrupt file is a failure, and
+   * so is a beat Warden wrote (it would hide a dead program). A file has no received time: it is
+   * taken as the earlier of its `at` and the first time this watchdog saw that `at` (fail closed:
+   * a stamp in the future counts from when it was first seen, and is `clock_skew` besides).
+   */
+  async #judgeFile(exp: Expectation, file: string, now: number, since: number): Promise<Verdict> {
+    const path = resolveHeartbeatFile(this.#dataDir, file);
     const read = readHeartbeatFile(path);
     if (read.kind === 'corrupt') {
       return { ok: false, kind: 'failed', detail: `heartbeat file ${path} is unreadable: ${read.error}` };
     }
     if (read.kind === 'absent') return exp.judge(null, now, since);
+    if (read.value['writer'] === WARDEN_WRITER) {
+      return {
+        ok: false,
+        kind: 'failed',
+        detail: `heartbeat file ${path} holds a beat Warden wrote (${JSON.stringify(read.value['name'])}), not one from the program it watches`,
+      };
+    }
     const at = Math.round(read.value.at * 1000);
+    const receivedAt = Math.min(at, await this.#firstSeen(exp.name, at, now));
+    const ok = read.value.status === 'ok';
     const rec: HeartbeatRecord = {
       name: exp.name,
       at,
       kind: 'beat',
       status: read.value.status,
-      lastOkAt: read.value.status === 'ok' ? at : null,
+      lastOkAt: ok ? at : null,
       startedAt: null,
       exitCode: null,
       extra: {},
+      receivedAt,
+      lastOkReceivedAt: ok ? receivedAt : null,
     };
     return exp.judge(rec, now, since);
+  }
+
+  /** When this watchdog first saw a file heartbeat stamped `at` (kept in the store across runs). */
+  async #firstSeen(name: string, at: number, now: number): Promise<number> {
+    const key = FILE_SEEN + name;
+    const prev = await this.#store.kv.get(key);
+    if (prev !== null) {
+      const [seenAt, seen] = prev.split(' ').map(Number);
+      if (seenAt === at && Number.isFinite(seen)) return seen!;
+    }
+    await this.#store.kv.set(key, `${at} ${now}`);
+    return now;
   }
 
   async #expectedSince(name: string, now: number): Promise<number> {
@@ -180,39 +230,6 @@ export class Watchdog {
     if (v !== null && Number.isFinite(Number(v))) return Number(v);
     await this.#store.kv.set(key, String(now));
     return now;
-  }
-
-  async #checkClock(now: number): Promise<number | null> {
-    let storeNow: number;
-    const t0 = this.#wall.now();
-    try {
-      storeNow = await this.#store.now();
-    } catch {
-      return null;
-    }
-    const t1 = this.#wall.now();
-    // The store's reading was taken somewhere between t0 and t1.
-    const drift = Math.round((t0 + t1) / 2 - storeNow);
-    const key = 'clock:drift';
-    if (Math.abs(drift) > this.#maxDrift) {
-      const detail = `local clock differs from the store's by ${drift} ms (bound ${this.#maxDrift} ms): check NTP`;
-      if (await this.#store.incidents.open({ key, openedAt: now, kind: 'clock', detail })) {
-        await this.#alerts.alert({
-          key: `${key}:${now}`,
-          severity: 'warning',
-          title: 'Clock drift',
-          body: detail,
-        });
-      }
-    } else if (await this.#store.incidents.close(key)) {
-      await this.#alerts.alert({
-        key: `${key}:recovered:${now}`,
-        severity: 'info',
-        title: 'Clock back in bounds',
-        body: `drift now ${drift} ms`,
-      });
-    }
-    return drift;
   }
 
   /** Checks every `intervalMs` until the signal aborts; a failed check is reported, never fatal. */

@@ -105,6 +105,23 @@ export function storeContract(name: string, fresh: () => Promise<Store>): void {
       assert.equal(await store.heartbeats.get('nobody'), null);
     });
 
+    it('stamps each heartbeat with the time the store received it, not the time the writer claims', async () => {
+      const ahead = Date.now() + 3_600_000;
+      const r = await store.heartbeats.record({ name: 'bot', at: ahead, kind: 'beat', status: 'ok' });
+      assert.equal(r.at, ahead);
+      assert.ok(Math.abs(r.receivedAt - Date.now()) < 5000, `receivedAt ${r.receivedAt}`);
+      assert.equal(r.lastOkReceivedAt, r.receivedAt);
+      const d = await store.heartbeats.record({
+        name: 'bot',
+        at: ahead + 1,
+        kind: 'beat',
+        status: 'degraded',
+      });
+      assert.equal(d.lastOkReceivedAt, r.receivedAt, 'the last ok beat keeps its received time');
+      assert.ok(d.receivedAt >= r.receivedAt);
+      assert.deepEqual(await store.heartbeats.get('bot'), d);
+    });
+
     it('opens an incident once and closes it once', async () => {
       assert.equal(await store.incidents.open({ key: 'k', openedAt: 1, kind: 'stale', detail: 'd' }), true);
       assert.equal(await store.incidents.open({ key: 'k', openedAt: 2, kind: 'stale', detail: 'd2' }), false);

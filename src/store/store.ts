@@ -28,6 +28,7 @@ export interface KillSwitchRepo {
 
 /** Last heartbeat per name. */
 export interface HeartbeatRepo {
+  /** Records a report; the record's `receivedAt` is the store's clock at this moment, whatever `report.at` says. */
   record(report: HeartbeatReport): Promise<HeartbeatRecord>;
   get(name: string): Promise<HeartbeatRecord | null>;
   list(): Promise<HeartbeatRecord[]>;
@@ -75,7 +76,10 @@ export interface Store {
   readonly incidents: IncidentRepo;
   readonly alerts: AlertOutboxRepo;
   readonly kv: KvRepo;
-  /** The store's own clock (ms), for the clock-drift check. */
+  /**
+   * The store's own clock (ms). The watchdog uses it only to see that the store answers: on
+   * one host it is this host's clock, so it is no reference for clock drift.
+   */
   now(): Promise<number>;
   close(): Promise<void>;
 }

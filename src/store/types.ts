@@ -44,6 +44,10 @@ export interface HeartbeatRecord {
   readonly startedAt: number | null;
   readonly exitCode: number | null;
   readonly extra: Record<string, unknown>;
+  /** When the store received the last report, by the store's clock (ms); lateness is judged on this. */
+  readonly receivedAt: number;
+  /** When the store received the last `ok` beat, by the store's clock (ms), or null. */
+  readonly lastOkReceivedAt: number | null;
 }
 
 /** One heartbeat report. */

@@ -11,11 +11,13 @@ export const KILL_BY_ID = 'SELECT * FROM kill_switch_events WHERE id = ?';
 
 export const BEAT_GET = 'SELECT * FROM heartbeats WHERE name = ?';
 export const BEAT_LIST = 'SELECT * FROM heartbeats ORDER BY name';
-export const BEAT_UPSERT = `INSERT INTO heartbeats (name, at, kind, status, last_ok_at, started_at, exit_code, extra)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+export const BEAT_UPSERT = `INSERT INTO heartbeats
+  (name, at, kind, status, last_ok_at, started_at, exit_code, extra, received_at, last_ok_received_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (name) DO UPDATE SET at = excluded.at, kind = excluded.kind, status = excluded.status,
     last_ok_at = excluded.last_ok_at, started_at = excluded.started_at, exit_code = excluded.exit_code,
-    extra = excluded.extra`;
+    extra = excluded.extra, received_at = excluded.received_at,
+    last_ok_received_at = excluded.last_ok_received_at`;
 
 export const INCIDENT_OPEN =
   'INSERT OR IGNORE INTO incidents (key, opened_at, kind, detail) VALUES (?, ?, ?, ?)';

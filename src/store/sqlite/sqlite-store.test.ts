@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { storeContract } from '../store-contract.js';
 import { SqliteStore } from './sqlite-store.js';
 import { StoreError } from '../store-error.js';
+import { migrate, readMigrations } from './migrate.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'warden-sqlite-'));
 
@@ -66,6 +67,31 @@ describe('SqliteStore', () => {
     );
     other.exec('ROLLBACK');
     other.close();
+    await s.close();
+  });
+
+  it('gives heartbeats from before the received time the earlier of their stamp and now', async () => {
+    const path = join(tmp(), 'old.db');
+    const old = new Database(path);
+    migrate(
+      old,
+      readMigrations().filter((m) => m.version < 5),
+    );
+    const ahead = Date.now() + 86_400_000;
+    const ins = old.prepare(
+      "INSERT INTO heartbeats (name, at, kind, status, last_ok_at, extra) VALUES (?, ?, 'beat', 'ok', ?, '{}')",
+    );
+    ins.run('future', ahead, ahead);
+    ins.run('past', 1000, 1000);
+    old.close();
+    const s = SqliteStore.open(path);
+    const future = await s.heartbeats.get('future');
+    assert.ok(
+      future && Math.abs(future.receivedAt - Date.now()) < 5000,
+      'a stamp ahead is not fresh for a day',
+    );
+    assert.equal(future.lastOkReceivedAt, future.receivedAt);
+    assert.equal((await s.heartbeats.get('past'))?.receivedAt, 1000);
     await s.close();
   });
 

@@ -22,6 +22,7 @@ import type {
 } from '../types.js';
 import { StoreError } from '../store-error.js';
 import { StoreMissingError } from '../store-missing-error.js';
+import { systemClock, type Clock } from '../../util/clock.js';
 import { migrate } from './migrate.js';
 import * as Q from './queries.js';
 
@@ -34,6 +35,8 @@ export interface SqliteStoreOptions {
    * (a zero-byte file is corrupt, not new). Default false (the library creates on first open).
    */
   mustExist?: boolean;
+  /** The store's clock: stamps the time each heartbeat is received (injected in tests). */
+  clock?: Clock;
 }
 
 const FIX = 'run `warden init` to create it, or point --data-dir / WARDEN_DATA_DIR at the real data dir';
@@ -82,6 +85,8 @@ interface BeatRow {
   started_at: number | null;
   exit_code: number | null;
   extra: string;
+  received_at: number | null;
+  last_ok_received_at: number | null;
 }
 interface AlertRow {
   id: number;
@@ -114,6 +119,8 @@ const toBeat = (r: BeatRow): HeartbeatRecord => ({
   startedAt: r.started_at,
   exitCode: r.exit_code,
   extra: JSON.parse(r.extra) as Record<string, unknown>,
+  receivedAt: r.received_at ?? r.at,
+  lastOkReceivedAt: r.last_ok_received_at,
 });
 const toAlert = (r: AlertRow): OutboxAlert => ({
   id: r.id,
@@ -179,7 +186,7 @@ export class SqliteStore implements Store {
         db.pragma('synchronous = FULL');
         db.pragma('foreign_keys = ON');
         if (!opts.readonly) migrate(db);
-        return new SqliteStore(db, path);
+        return new SqliteStore(db, path, opts.clock ?? systemClock);
       } catch (err) {
         db.close();
         throw err;
@@ -189,7 +196,7 @@ export class SqliteStore implements Store {
     }
   }
 
-  private constructor(db: BetterSqlite3.Database, path: string) {
+  private constructor(db: BetterSqlite3.Database, path: string, clock: Clock) {
     this.#db = db;
     this.location = path;
     const run = <T>(fn: () => T): Promise<T> => {
@@ -266,8 +273,10 @@ export class SqliteStore implements Store {
 
     const recordBeat = db.transaction((r: HeartbeatReport): HeartbeatRecord => {
       const prev = s.beatGet.get(r.name);
+      const receivedAt = clock.now();
       const ok = r.kind === 'beat' && r.status === 'ok';
       const lastOkAt = ok ? r.at : (prev?.last_ok_at ?? null);
+      const lastOkReceivedAt = ok ? receivedAt : (prev?.last_ok_received_at ?? null);
       const startedAt = r.kind === 'start' ? r.at : null;
       s.beatUpsert.run(
         r.name,
@@ -278,6 +287,8 @@ export class SqliteStore implements Store {
         startedAt,
         r.exitCode ?? null,
         JSON.stringify(r.extra ?? {}),
+        receivedAt,
+        lastOkReceivedAt,
       );
       return toBeat(s.beatGet.get(r.name)!);
     });
