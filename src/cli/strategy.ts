@@ -191,13 +191,26 @@ export function registerStrategyCommands(program: Command): void {
         e.reason ?? e.note ?? '',
       ]);
       const head = ['key', 'status', 'roi', 'n', 'shadow', 'reason'];
-      const w = head.map((h, i) => Math.max(h.length, ...rows.map((r2) => (r2[i] as string).length)));
+      // A loop, not Math.max(...rows): a million strategies would overflow the call stack.
+      const w = head.map((h) => h.length);
+      for (const r2 of rows)
+        for (let i = 0; i < w.length; i++) w[i] = Math.max(w[i] as number, (r2[i] as string).length);
       const fmt = (cells: string[]): string =>
         cells
           .map((c, i) => c.padEnd(w[i] as number))
           .join('  ')
           .trimEnd();
-      const lines = [fmt(head), ...rows.map(fmt)];
+      // Written in batches: one string of a million rows could pass V8's string limit.
+      const batch: string[] = [fmt(head)];
+      for (const row of rows) {
+        batch.push(fmt(row));
+        if (batch.length === 10_000) {
+          out(batch.join('\n'), false);
+          batch.length = 0;
+        }
+      }
+      if (batch.length > 0) out(batch.join('\n'), false);
+      const lines: string[] = [];
       for (const t of r.transitions.filter((x) => x.kind !== 'other'))
         lines.push(
           `${t.kind === 'trip' ? 'TRIPPED' : 'RECOVERED'}: ${t.key} ${t.from ?? 'new'} -> ${t.to} (${t.reason})`,

@@ -44,6 +44,8 @@ export interface EvaluateParams {
   readonly overridesPath?: string | null;
   /** How long to wait for the state lock. Default 10 s. */
   readonly lockWaitMs?: number;
+  /** Longest trade-log line read (bytes); a longer one is an `oversized` bad line. Default 16 MiB. */
+  readonly maxLineBytes?: number;
 }
 
 /** How the log was read. */
@@ -184,7 +186,7 @@ function evaluate(p: EvaluateParams, noCursorReason: string | undefined): Evalua
   let sinking = raw !== null;
   let snapshot: Omit<CursorData, 'checksum'> | null = null;
   const takeSnapshot = (endOffset: number, endLine: number, header: string | undefined): void => {
-    if (raw === null) return;
+    if (raw === null || snapshot !== null) return;
     raw.close();
     snapshot = {
       version: 3,
@@ -210,6 +212,8 @@ function evaluate(p: EvaluateParams, noCursorReason: string | undefined): Evalua
     issues,
     start,
     startLine,
+    maxTs: p.now + options.futureToleranceMs,
+    ...(p.maxLineBytes !== undefined ? { maxLineBytes: p.maxLineBytes } : {}),
     ...(csvHeader !== undefined ? { csvHeader } : {}),
     sink:
       raw === null
@@ -225,6 +229,7 @@ function evaluate(p: EvaluateParams, noCursorReason: string | undefined): Evalua
             (raw as DayRecordFiles).append(Math.floor(ts / DAY_MS), id, ts, pnl, cost);
           },
     beforeTail: (endOffset, endLine, header) => takeSnapshot(endOffset, endLine, header),
+    beforeFuture: (offset, line, header) => takeSnapshot(offset, line, header),
   });
   if (snapshot === null) takeSnapshot(scan.endOffset, scan.endLine, scan.csvHeader ?? csvHeader);
   raw?.close();
@@ -236,6 +241,15 @@ function evaluate(p: EvaluateParams, noCursorReason: string | undefined): Evalua
   const sum = issues.summary;
   if (mode === 'full' && sum.resolved === 0 && sum.unresolved === 0 && sum.total === 0)
     throw new TradeLogError(`${tradesPath}: trade log has no trade lines; nothing to evaluate`);
+  // A log of open trades has no `resolved` or P&L yet, but every trade line has these four:
+  // when one of them is on no line at all, the field names are wrong, not the trades.
+  const shape = [options.fields.ts, options.groupBy, options.fields.size, options.fields.entryPrice];
+  if (mode === 'full' && sum.resolved === 0 && scan.missingFields.some((f) => shape.includes(f))) {
+    const found = scan.foundFields;
+    throw new TradeLogError(
+      `${tradesPath}: no line has the configured field(s) ${scan.missingFields.join(', ')}; the lines have ${found.length > 0 ? found.join(', ') : 'no field names'} (set strategy.fields / strategy.groupBy in the config, or --group-by)`,
+    );
+  }
 
   const shadow = p.shadowPath
     ? readShadowFigures(p.shadowPath, cutoff)
