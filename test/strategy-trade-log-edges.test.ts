@@ -165,6 +165,11 @@ describe('trade-log edge cases (process level)', () => {
     const above = await evaluate(log, '--trip', '0.1');
     assert.match(above.stderr, /--trip 0\.1 must be <= the recovery threshold, strategy\.recover 0/);
     assert.doesNotMatch(above.stderr, /--recover/);
+    const tune = await warden([...ws.args, 'tune', '--trades', log, '--trip', '-0.05,-5', '--out', ws.dir], {
+      cwd: ws.dir,
+    });
+    assert.equal(tune.code, 1);
+    assert.match(tune.stderr, /--trip values must be a fraction .*did you mean -0\.05/);
     const cfg = workspace({ strategy: { trip: -5 } });
     try {
       const r = await warden([...cfg.args, 'evaluate', '--trades', log], { cwd: cfg.dir });

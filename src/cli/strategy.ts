@@ -365,6 +365,14 @@ export function registerStrategyCommands(program: Command): void {
           minN: numList('--min-n', f.minN, true) as number[],
           windowDays: numList('--window-days', f.windowDays, true) as number[],
         };
+        for (const [flag, list] of [
+          ['--trip', grid.trip],
+          ['--recover', grid.recover],
+        ] as const)
+          for (const x of list) {
+            const hint = roiFractionHint(x);
+            if (hint !== null) throw new CliError(`${flag} values ${hint}`);
+          }
         if (grid.minN.some((n) => n < 1)) throw new CliError(`--min-n values must be >= 1 (got ${f.minN})`);
         if (grid.windowDays.some((n) => n < 1))
           throw new CliError(`--window-days values must be >= 1 (got ${f.windowDays})`);
