@@ -1,25 +1,10 @@
 import type { TradeFields } from './evaluation-options.js';
 import { parseIsoMs } from './iso-time.js';
 import { parseNumber } from './number-parse.js';
+import { isWs, splitCsv, trailingOk } from './scan-chars.js';
+import { LineResult, type IssueKind } from './trade-line-result.js';
 
-/** What is wrong with a trade line. */
-export type IssueKind =
-  | 'malformed'
-  | 'missing_field'
-  | 'non_numeric'
-  | 'bad_timestamp'
-  /** `ts` later than the evaluation time plus the tolerance. */
-  | 'future_timestamp'
-  /** size <= 0: a trade has a positive size (a sign in it would flip the ROI). */
-  | 'non_positive_size'
-  /** entry price <= 0: the cost of a trade is positive. */
-  | 'non_positive_entry_price'
-  /** Longer than the reader's limit (16 MiB), skipped unread. */
-  | 'oversized';
-
-/** Outcome of parsing one line: a resolved trade, a line to skip, or an issue. */
-export const LineResult = { Trade: 0, Unresolved: 1, Blank: 2, Issue: 3 } as const;
-export type LineResult = (typeof LineResult)[keyof typeof LineResult];
+export { LineResult, type IssueKind } from './trade-line-result.js';
 
 // Field slots.
 const TS = 0;
@@ -413,21 +398,4 @@ export class TradeLineParser {
     }
     return col === this.#csvColumns;
   }
-}
-
-function isWs(c: number): boolean {
-  return c === 32 || c === 9 || c === 13;
-}
-
-function trailingOk(s: string, i: number, b: number): boolean {
-  while (i < b && isWs(s.charCodeAt(i))) i++;
-  return i === b;
-}
-
-function splitCsv(s: string, a: number, b: number): string[] {
-  return s
-    .slice(a, b)
-    .replace(/\r$/, '')
-    .split(',')
-    .map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
 }
