@@ -197,25 +197,23 @@ describe('warden evaluate / check (process level)', () => {
       );
       assert.equal(warden('strategy', 'shadow', 'resolve', `sig-${i}`, '--pnl', '5').code, 0);
     }
-    // NHL was unblocked by hand above; block it again, then evaluate: it recovers on 20 shadow trades
-    warden(
-      'strategy',
-      'block',
-      'NHL',
-      '--reason',
-      'test',
-      '--by',
-      'ci',
-      '--state',
-      's2.json',
-      '--state-key',
-      'sports',
+    // NHL tripped automatically (no manual block, which would hold): it recovers on 20 shadow trades
+    writeFileSync(
+      join(dir, 's2.json'),
+      JSON.stringify({
+        as_of: new Date(now).toISOString(),
+        as_of_unix: Math.floor(now / 1000),
+        sports: {
+          NHL: {
+            status: 'blocked',
+            roi_30d: -0.2,
+            n_30d: 40,
+            reason: 'roi_below_threshold',
+            tripped_at: null,
+          },
+        },
+      }),
     );
-    const st = JSON.parse(readFileSync(join(dir, 's2.json'), 'utf8')) as {
-      sports: Record<string, Record<string, unknown>>;
-    };
-    delete st.sports['NHL']?.['override']; // an automatic trip, not a manual block
-    writeFileSync(join(dir, 's2.json'), JSON.stringify(st));
     const r = warden(
       'evaluate',
       '--trades',

@@ -12,6 +12,7 @@ import {
   strategyPaths,
   type EvaluationOptions,
   DEFAULT_TUNE_GRID,
+  roiFractionHint,
 } from '../strategy/index.js';
 import { CliError } from './cli-error.js';
 import { configFor, out } from './context.js';
@@ -54,12 +55,22 @@ interface EvaluateFlags {
   recover?: string;
   minN?: string;
   windowDays?: string;
+  recoveryBasis?: string;
   full?: boolean;
   json?: boolean;
 }
 
+/** Where a threshold came from, as the error should name it: the flag given, or the config field. */
+function sourceOf(loaded: LoadedConfig, flag: string, given: string | undefined, field: string): string {
+  if (given !== undefined) return `${flag} ${given}`;
+  const value = (loaded.config.strategy as Record<string, unknown>)[field];
+  return `strategy.${field} ${JSON.stringify(value)} (from ${loaded.path ?? 'the defaults'})`;
+}
+
 function evaluationOptions(loaded: LoadedConfig, f: EvaluateFlags): Partial<EvaluationOptions> {
   const s = loaded.config.strategy;
+  if (f.recoveryBasis !== undefined && f.recoveryBasis !== 'shadow' && f.recoveryBasis !== 'trades')
+    throw new CliError(`--recovery-basis must be shadow or trades (got ${JSON.stringify(f.recoveryBasis)})`);
   const o = {
     groupBy: f.groupBy ?? s.groupBy,
     stateKey: f.stateKey ?? s.stateKey,
@@ -69,10 +80,28 @@ function evaluationOptions(loaded: LoadedConfig, f: EvaluateFlags): Partial<Eval
     windowDays: num('--window-days', f.windowDays) ?? s.windowDays,
     format: s.format,
     fields: s.fields,
+    recoveryBasis: (f.recoveryBasis as 'shadow' | 'trades' | undefined) ?? s.recoveryBasis,
+    futureToleranceMs: s.futureToleranceMinutes * 60_000,
   };
   if (o.minN < 1) throw new CliError(`--min-n must be >= 1 (got ${o.minN})`);
   if (o.windowDays <= 0) throw new CliError(`--window-days must be > 0 (got ${o.windowDays})`);
-  if (o.recover < o.trip) throw new CliError(`--recover (${o.recover}) must be >= --trip (${o.trip})`);
+  for (const [flag, given, x] of [
+    ['--trip', f.trip, o.trip],
+    ['--recover', f.recover, o.recover],
+  ] as const) {
+    const hint = given === undefined ? null : roiFractionHint(x);
+    if (hint !== null) throw new CliError(`${flag} ${hint}`);
+  }
+  if (o.recover < o.trip) {
+    const trip = sourceOf(loaded, '--trip', f.trip, 'trip');
+    const recover = sourceOf(loaded, '--recover', f.recover, 'recover');
+    // Name the option the user gave first: that is the one to change.
+    throw new CliError(
+      f.trip !== undefined && f.recover === undefined
+        ? `${trip} must be <= the recovery threshold, ${recover}`
+        : `${recover} must be >= the trip threshold, ${trip}`,
+    );
+  }
   return o;
 }
 
@@ -94,6 +123,10 @@ export function registerStrategyCommands(program: Command): void {
     .option('--recover <x>', 'recover at or above this ROI (default 0)')
     .option('--min-n <n>', 'minimum trades in the window (default 30)')
     .option('--window-days <d>', 'window length in days (default 30)')
+    .option(
+      '--recovery-basis <basis>',
+      "what a blocked strategy recovers on: shadow (default) or trades (seed 000's rule)",
+    )
     .option('--full', 'ignore the incremental cursor and read the whole log')
     .option('--json', 'print the result as JSON')
     .action((f: EvaluateFlags, cmd: Command) => {
@@ -114,12 +147,16 @@ export function registerStrategyCommands(program: Command): void {
           options,
           shadowPath: paths.shadow,
           cursorPath: paths.cursor,
+          overridesPath: paths.overrides,
           full: f.full === true,
         });
       } catch (err) {
         if (
           err instanceof Error &&
-          (err.name === 'TradeLogError' || err.name === 'StateFileError' || err instanceof RangeError)
+          (err.name === 'TradeLogError' ||
+            err.name === 'StateFileError' ||
+            err.name === 'StateLockError' ||
+            err instanceof RangeError)
         )
           throw new CliError(err.message, 1, { cause: err });
         throw err;
@@ -154,13 +191,26 @@ export function registerStrategyCommands(program: Command): void {
         e.reason ?? e.note ?? '',
       ]);
       const head = ['key', 'status', 'roi', 'n', 'shadow', 'reason'];
-      const w = head.map((h, i) => Math.max(h.length, ...rows.map((r2) => (r2[i] as string).length)));
+      // A loop, not Math.max(...rows): a million strategies would overflow the call stack.
+      const w = head.map((h) => h.length);
+      for (const r2 of rows)
+        for (let i = 0; i < w.length; i++) w[i] = Math.max(w[i] as number, (r2[i] as string).length);
       const fmt = (cells: string[]): string =>
         cells
           .map((c, i) => c.padEnd(w[i] as number))
           .join('  ')
           .trimEnd();
-      const lines = [fmt(head), ...rows.map(fmt)];
+      // Written in batches: one string of a million rows could pass V8's string limit.
+      const batch: string[] = [fmt(head)];
+      for (const row of rows) {
+        batch.push(fmt(row));
+        if (batch.length === 10_000) {
+          out(batch.join('\n'), false);
+          batch.length = 0;
+        }
+      }
+      if (batch.length > 0) out(batch.join('\n'), false);
+      const lines: string[] = [];
       for (const t of r.transitions.filter((x) => x.kind !== 'other'))
         lines.push(
           `${t.kind === 'trip' ? 'TRIPPED' : 'RECOVERED'}: ${t.key} ${t.from ?? 'new'} -> ${t.to} (${t.reason})`,
@@ -223,7 +273,10 @@ export function registerStrategyCommands(program: Command): void {
               now: Date.now(),
             });
           } catch (err) {
-            if (err instanceof RangeError || (err instanceof Error && err.name === 'StateFileError'))
+            if (
+              err instanceof RangeError ||
+              (err instanceof Error && (err.name === 'StateFileError' || err.name === 'StateLockError'))
+            )
               throw new CliError(err.message, 1, { cause: err });
             throw err;
           }
@@ -312,6 +365,14 @@ export function registerStrategyCommands(program: Command): void {
           minN: numList('--min-n', f.minN, true) as number[],
           windowDays: numList('--window-days', f.windowDays, true) as number[],
         };
+        for (const [flag, list] of [
+          ['--trip', grid.trip],
+          ['--recover', grid.recover],
+        ] as const)
+          for (const x of list) {
+            const hint = roiFractionHint(x);
+            if (hint !== null) throw new CliError(`${flag} values ${hint}`);
+          }
         if (grid.minN.some((n) => n < 1)) throw new CliError(`--min-n values must be >= 1 (got ${f.minN})`);
         if (grid.windowDays.some((n) => n < 1))
           throw new CliError(`--window-days values must be >= 1 (got ${f.windowDays})`);

@@ -1,5 +1,13 @@
 import { z } from 'zod';
 
+/** A ROI threshold: a fraction strictly between -1 and 1 (`-5` is -5 % typed as a percentage). */
+const roiThreshold = z.number().refine(
+  (x) => x > -1 && x < 1,
+  (x) => ({
+    message: `must be a fraction of the cost between -1 and 1 (got ${x}); did you mean ${x / 100} (${x} %)?`,
+  }),
+);
+
 /** The `strategy` section: the performance breaker's evaluation and runtime check. */
 export const strategySectionSchema = z
   .object({
@@ -12,9 +20,16 @@ export const strategySectionSchema = z
     /** Column that names the group (strategy, sport, pair). */
     groupBy: z.string().min(1).default('sport'),
     /** Trip below this rolling ROI. */
-    trip: z.number().default(-0.05),
+    trip: roiThreshold.default(-0.05),
     /** Recover at or above this rolling ROI. */
-    recover: z.number().default(0),
+    recover: roiThreshold.default(0),
+    /**
+     * What a blocked strategy recovers on: `shadow` (its logged shadow trades; Warden's rule) or
+     * `trades` (its real trades, seed 000's rule, for a setup that logs no shadow trades).
+     */
+    recoveryBasis: z.enum(['shadow', 'trades']).default('shadow'),
+    /** A trade stamped more than this many minutes after the evaluation time is a bad line. */
+    futureToleranceMinutes: z.number().nonnegative().default(5),
     /** Below this many trades in the window the status is `monitor`. */
     minN: z.number().int().positive().default(30),
     /** Length of the rolling window in days. */

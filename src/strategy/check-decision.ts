@@ -1,3 +1,5 @@
+import { sectionKeyOf } from './state-key.js';
+
 /** The runtime check's answer: allow or not, and which path decided it. */
 export interface CheckResult {
   readonly allow: boolean;
@@ -27,7 +29,9 @@ export interface LoadedState {
 
 /**
  * Turns a state file's text into answers per key, following seed 000's reader: an empty or
- * unparsable state is missing; a key's status `blocked` denies, anything else allows with the
+ * unparsable state is missing; the entries are under `stateKey`, or under `strategies` /
+ * `sports` when the file has only that one (a seed-written state is not "unknown"); a
+ * key's status `blocked` denies, anything else allows with the
  * status as the reason (`active`, `monitor`). Returns null for a missing state.
  */
 export function parseStateText(text: string, stateKey: string): LoadedState | null {
@@ -41,7 +45,7 @@ export function parseStateText(text: string, stateKey: string): LoadedState | nu
   const o = v as Record<string, unknown>;
   const asOf = typeof o['as_of_unix'] === 'number' ? o['as_of_unix'] * 1000 : 0;
   const answers = new Map<string, CheckResult>();
-  const section = o[stateKey];
+  const section = o[sectionKeyOf(o, stateKey)];
   if (section !== null && typeof section === 'object' && !Array.isArray(section)) {
     const cache = new Map<string, CheckResult>();
     for (const [key, entry] of Object.entries(section as Record<string, unknown>)) {

@@ -168,3 +168,51 @@ describe('decide: Warden departures', () => {
     assert.deepEqual(entries['A']?.override, prev.override);
   });
 });
+
+describe("decide: recoveryBasis 'trades' (seed 000's rule)", () => {
+  const seed = (
+    prev: Record<string, GroupEntry>,
+    real: Record<string, GroupFigures>,
+  ): ReturnType<typeof decide> =>
+    decide({
+      prev,
+      real: new Map(Object.entries(real)),
+      shadow: new Map(),
+      options: { ...options, recoveryBasis: 'trades' },
+      nowIso: NOW,
+    });
+  const was: GroupEntry = {
+    status: 'blocked',
+    roi_30d: -0.1,
+    n_30d: 40,
+    reason: 'roi_below_threshold',
+    tripped_at: 'T',
+  };
+
+  it('re-enables a blocked group whose real trades fell below min-n, as the seed does', () => {
+    assert.deepEqual(seed({ A: was }, { A: fig(12, -0.2) }).entries['A'], {
+      status: 'monitor',
+      roi_30d: -0.2,
+      n_30d: 12,
+      note: 'below_min_n',
+    });
+  });
+
+  it('recovers on real trades at the recovery threshold and keeps tripped_at, else still_below_threshold', () => {
+    assert.deepEqual(seed({ A: was }, { A: fig(30, 0) }).entries['A'], {
+      status: 'active',
+      roi_30d: 0,
+      n_30d: 30,
+      reason: 'recovered',
+      tripped_at: 'T',
+    });
+    assert.equal(seed({ A: was }, { A: fig(30, -0.01) }).entries['A']?.reason, 'still_below_threshold');
+    assert.equal(seed({ A: was }, { A: fig(30, -0.01) }).entries['A']?.basis, undefined);
+  });
+
+  it('keeps a group with no trade in the window as monitor, and holds a manual block', () => {
+    assert.equal(seed({ A: was }, {}).entries['A']?.reason, REASON_NO_TRADES);
+    const manual: GroupEntry = { ...was, override: { action: 'block', reason: 'r', by: 'x', at: 'T' } };
+    assert.equal(seed({ A: manual }, { A: fig(40, 0.2) }).entries['A']?.reason, REASON_MANUAL_BLOCK);
+  });
+});

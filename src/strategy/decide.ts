@@ -1,5 +1,13 @@
 import type { EvaluationOptions } from './evaluation-options.js';
-import { roiOf, type GroupEntry, type GroupFigures, type StrategyStatus, type Transition } from './types.js';
+import {
+  ownEntry,
+  roiOf,
+  setEntry,
+  type GroupEntry,
+  type GroupFigures,
+  type StrategyStatus,
+  type Transition,
+} from './types.js';
 
 /** Reason of a blocked group that stays blocked for want of shadow trades (Warden's departure). */
 export const REASON_SHADOW_BELOW_MIN_N = 'shadow_below_min_n';
@@ -16,7 +24,8 @@ export interface DecideInput {
   readonly real: ReadonlyMap<string, GroupFigures>;
   /** Resolved shadow trades in the window, per group. */
   readonly shadow: ReadonlyMap<string, GroupFigures>;
-  readonly options: Pick<EvaluationOptions, 'trip' | 'recover' | 'minN'>;
+  readonly options: Pick<EvaluationOptions, 'trip' | 'recover' | 'minN'> &
+    Partial<Pick<EvaluationOptions, 'recoveryBasis'>>;
   /** ISO time of this evaluation (`tripped_at` of a new trip). */
   readonly nowIso: string;
 }
@@ -30,15 +39,18 @@ export interface DecideOutput {
 /**
  * Applies seed 000's rules (min-n, trip, hysteresis) to every group, with Warden's two
  * departures: a blocked group is judged on its shadow trades (and stays blocked below min-n
- * of them), and a group with state but no trades in the window is kept.
+ * of them), and a group with state but no trades in the window is kept. With
+ * `recoveryBasis: 'trades'` a blocked group is judged as the seed judges it (min-n first, then
+ * hysteresis on its real trades); only the second departure and manual blocks remain.
  */
 export function decide(input: DecideInput): DecideOutput {
   const { prev, real, shadow, options, nowIso } = input;
   const keys = [...new Set([...real.keys(), ...Object.keys(prev)])].sort();
-  const entries: Record<string, GroupEntry> = {};
+  const entries = Object.create(null) as Record<string, GroupEntry>;
   const transitions: Transition[] = [];
+  const seedRules = options.recoveryBasis === 'trades';
   for (const key of keys) {
-    const p = prev[key];
+    const p = ownEntry(prev, key);
     const prevStatus: StrategyStatus = p?.status ?? 'active';
     const f = real.get(key) ?? { n: 0, pnl: 0, cost: 0 };
     const roi = roiOf(f);
@@ -54,6 +66,8 @@ export function decide(input: DecideInput): DecideOutput {
         tripped_at: p.tripped_at ?? nowIso,
       };
       e.override = p.override;
+    } else if (seedRules) {
+      e = seedRule(p, f, real.has(key), options, nowIso);
     } else if (prevStatus === 'blocked') {
       const s = shadow.get(key) ?? { n: 0, pnl: 0, cost: 0 };
       const sroi = roiOf(s);
@@ -84,7 +98,7 @@ export function decide(input: DecideInput): DecideOutput {
     } else {
       e = { status: 'active', roi_30d: roi, n_30d: f.n, reason: 'ok', tripped_at: p?.tripped_at ?? null };
     }
-    entries[key] = e;
+    setEntry(entries, key, e);
     if (p?.status !== e.status) {
       const kind =
         e.status === 'blocked'
@@ -104,4 +118,35 @@ export function decide(input: DecideInput): DecideOutput {
     }
   }
   return { entries, transitions };
+}
+
+/**
+ * Seed 000's rule for one group, verbatim in its order: below min-n it is `monitor` whatever it
+ * was (so a blocked group whose real trades aged out is re-enabled, as in the seed); a blocked
+ * group recovers at `recover` on its real trades; any other trips below `trip`. A group with
+ * state and no trade in the window, which the seed drops (its check then fails open as
+ * unknown), is kept as `monitor` (allowed, as the seed's check allows it, but not forgotten).
+ */
+function seedRule(
+  p: GroupEntry | undefined,
+  f: { n: number; pnl: number; cost: number },
+  inWindow: boolean,
+  options: Pick<EvaluationOptions, 'trip' | 'recover' | 'minN'>,
+  nowIso: string,
+): GroupEntry {
+  if (!inWindow)
+    return { status: 'monitor', roi_30d: null, n_30d: 0, note: 'below_min_n', reason: REASON_NO_TRADES };
+  const roi = roiOf(f);
+  if (f.n < options.minN) return { status: 'monitor', roi_30d: roi, n_30d: f.n, note: 'below_min_n' };
+  const ratio = f.pnl / f.cost;
+  const prevStatus = p?.status ?? 'active';
+  let status: StrategyStatus;
+  let reason: string;
+  if (prevStatus === 'blocked') {
+    if (ratio >= options.recover) [status, reason] = ['active', 'recovered'];
+    else [status, reason] = ['blocked', 'still_below_threshold'];
+  } else if (ratio < options.trip) [status, reason] = ['blocked', 'roi_below_threshold'];
+  else [status, reason] = ['active', 'ok'];
+  const trippedAt = status === 'blocked' && prevStatus !== 'blocked' ? nowIso : (p?.tripped_at ?? null);
+  return { status, roi_30d: roi, n_30d: f.n, reason, tripped_at: trippedAt };
 }

@@ -62,6 +62,7 @@ function naive(
       typeof entry !== 'number'
     )
       continue;
+    if (size <= 0 || entry <= 0 || ts > now + 5 * 60_000) continue; // bad lines of their own kinds
     rows.push({ g: o['sport'], ts, pnl, size, entry });
   }
   const out = new Map<string, { n: number; pnl: number; cost: number }>();
@@ -100,7 +101,7 @@ describe('evaluateStrategies: properties', () => {
                 options: { minN, windowDays },
               });
             } catch (e) {
-              assert.match(String(e), /no trade lines/);
+              assert.match(String(e), /no trade lines|no line has the configured field/);
               return;
             }
             const want = naive(intLines, NOW, windowDays);

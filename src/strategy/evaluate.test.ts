@@ -432,17 +432,37 @@ describe('readShadowFigures', () => {
           entry_price_c: 40,
           size: 2,
         }),
+        JSON.stringify({
+          op: 'record',
+          id: 'neg',
+          key: 'NHL',
+          ts: '2026-05-01T00:00:00Z',
+          entry_price_c: 40,
+          size: -400,
+        }),
+        JSON.stringify({ op: 'resolve', id: 'neg', pnl_c: -40 }),
       ].join('\n') + '\n{"op":"resolve","id":"c","pn',
     );
     const f = readShadowFigures(p, NOW - 30 * DAY);
     assert.deepEqual(f.figures.get('NHL'), { n: 2, pnl: 60 * 2 - 60, cost: 40 * 2 + 60 });
     assert.equal(f.pending, 1);
-    assert.equal(f.bad, 1);
-    assert.deepEqual(f.badLines, [3]);
+    assert.equal(f.bad, 2); // 'oops' and the size -400 record (its outcome joins nothing)
+    assert.deepEqual(f.badLines, [3, 9]);
     assert.throws(
       () =>
         new ShadowLedger(p).record({ id: '', key: 'A', ts: '2026-05-01T00:00:00Z', entryPriceC: 1, size: 1 }),
       /id must be a non-empty string/,
+    );
+    assert.throws(
+      () =>
+        new ShadowLedger(p).record({
+          id: 'x',
+          key: 'A',
+          ts: '2026-05-01T00:00:00Z',
+          entryPriceC: 1,
+          size: -4,
+        }),
+      /size must be a number > 0/,
     );
   });
 });

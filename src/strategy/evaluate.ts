@@ -1,5 +1,5 @@
 import { mkdirSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { lockCursor } from './cursor-lock.js';
 import { decide } from './decide.js';
 import { DayRecordFiles } from './day-record-files.js';
@@ -13,8 +13,10 @@ import {
   type CursorData,
 } from './incremental-cursor.js';
 import { IssueReport, type IssueSummary } from './issue-report.js';
+import { applyOverrideLog, lastOverrides, overrideLogSize } from './override-log.js';
 import { readShadowFigures } from './shadow-ledger.js';
 import { buildStateFile, entriesOf, readStateFile, writeStateFile } from './state-file.js';
+import { lockState } from './state-lock.js';
 import { scanTradeLog } from './trade-log-scanner.js';
 import { TradeLogError } from './trade-log-error.js';
 import type { GroupEntry, StateFile, Transition } from './types.js';
@@ -35,6 +37,15 @@ export interface EvaluateParams {
   readonly full?: boolean;
   /** Write the state file (default true). */
   readonly write?: boolean;
+  /**
+   * The log of manual overrides (`warden strategy block|unblock`), applied by this writer under
+   * the state lock. Default: `strategy-overrides.jsonl` beside the state file; null: none.
+   */
+  readonly overridesPath?: string | null;
+  /** How long to wait for the state lock. Default 10 s. */
+  readonly lockWaitMs?: number;
+  /** Longest trade-log line read (bytes); a longer one is an `oversized` bad line. Default 16 MiB. */
+  readonly maxLineBytes?: number;
 }
 
 /** How the log was read. */
@@ -105,7 +116,22 @@ function evaluate(p: EvaluateParams, noCursorReason: string | undefined): Evalua
   }
   if (size === 0) throw new TradeLogError(`${tradesPath}: trade log is empty; nothing to evaluate`);
   const format = formatOf(tradesPath, options);
-  const prevState = readStateFile(p.statePath);
+  const overridesPath =
+    p.overridesPath === undefined
+      ? join(dirname(resolve(p.statePath)), 'strategy-overrides.jsonl')
+      : p.overridesPath;
+  const writing = p.write !== false;
+  // The inputs are read under the state lock, so the state and the override log agree: every
+  // override past `seen` bytes of the log is one this evaluation has not seen.
+  let release = writing ? lockState(p.statePath, p.lockWaitMs) : null;
+  let prevState;
+  let seen: number;
+  try {
+    prevState = readStateFile(p.statePath);
+    seen = overrideLogSize(overridesPath);
+  } finally {
+    release?.();
+  }
   const prev = entriesOf(prevState, options.stateKey);
 
   const t0 = performance.now();
@@ -160,7 +186,7 @@ function evaluate(p: EvaluateParams, noCursorReason: string | undefined): Evalua
   let sinking = raw !== null;
   let snapshot: Omit<CursorData, 'checksum'> | null = null;
   const takeSnapshot = (endOffset: number, endLine: number, header: string | undefined): void => {
-    if (raw === null) return;
+    if (raw === null || snapshot !== null) return;
     raw.close();
     snapshot = {
       version: 3,
@@ -186,6 +212,8 @@ function evaluate(p: EvaluateParams, noCursorReason: string | undefined): Evalua
     issues,
     start,
     startLine,
+    maxTs: p.now + options.futureToleranceMs,
+    ...(p.maxLineBytes !== undefined ? { maxLineBytes: p.maxLineBytes } : {}),
     ...(csvHeader !== undefined ? { csvHeader } : {}),
     sink:
       raw === null
@@ -201,6 +229,7 @@ function evaluate(p: EvaluateParams, noCursorReason: string | undefined): Evalua
             (raw as DayRecordFiles).append(Math.floor(ts / DAY_MS), id, ts, pnl, cost);
           },
     beforeTail: (endOffset, endLine, header) => takeSnapshot(endOffset, endLine, header),
+    beforeFuture: (offset, line, header) => takeSnapshot(offset, line, header),
   });
   if (snapshot === null) takeSnapshot(scan.endOffset, scan.endLine, scan.csvHeader ?? csvHeader);
   raw?.close();
@@ -212,23 +241,45 @@ function evaluate(p: EvaluateParams, noCursorReason: string | undefined): Evalua
   const sum = issues.summary;
   if (mode === 'full' && sum.resolved === 0 && sum.unresolved === 0 && sum.total === 0)
     throw new TradeLogError(`${tradesPath}: trade log has no trade lines; nothing to evaluate`);
+  // A log of open trades has no `resolved` or P&L yet, but every trade line has these four:
+  // when one of them is on no line at all, the field names are wrong, not the trades.
+  const shape = [options.fields.ts, options.groupBy, options.fields.size, options.fields.entryPrice];
+  if (mode === 'full' && sum.resolved === 0 && scan.missingFields.some((f) => shape.includes(f))) {
+    const found = scan.foundFields;
+    throw new TradeLogError(
+      `${tradesPath}: no line has the configured field(s) ${scan.missingFields.join(', ')}; the lines have ${found.length > 0 ? found.join(', ') : 'no field names'} (set strategy.fields / strategy.groupBy in the config, or --group-by)`,
+    );
+  }
 
   const shadow = p.shadowPath
     ? readShadowFigures(p.shadowPath, cutoff)
     : { figures: new Map(), pending: 0, bad: 0, badLines: [] };
   const nowIso = new Date(p.now).toISOString();
-  const { entries, transitions } = decide({ prev, real, shadow: shadow.figures, options, nowIso });
-  const state = buildStateFile(p.now, options.stateKey, entries, {
-    trades: tradesPath,
-    window_days: options.windowDays,
-    trip: options.trip,
-    recover: options.recover,
-    min_n: options.minN,
-    group_by: options.groupBy,
-    skipped_lines: sum.total,
-    skipped_by_kind: sum.counts,
-  });
-  if (p.write !== false) writeStateFile(p.statePath, state);
+  const decided = decide({ prev, real, shadow: shadow.figures, options, nowIso });
+  const entries = decided.entries;
+  let transitions = decided.transitions;
+  release = writing ? lockState(p.statePath, p.lockWaitMs) : null;
+  let state;
+  try {
+    // Overrides made since the inputs were read (or ever, for a block) are applied here, under
+    // the lock an override's writer takes too, so none is lost to this write.
+    const late = applyOverrideLog(entries, lastOverrides(overridesPath, p.statePath), seen);
+    if (late.size > 0) transitions = transitions.filter((t) => !late.has(t.key));
+    state = buildStateFile(p.now, options.stateKey, entries, {
+      trades: tradesPath,
+      window_days: options.windowDays,
+      trip: options.trip,
+      recover: options.recover,
+      min_n: options.minN,
+      group_by: options.groupBy,
+      recovery_basis: options.recoveryBasis,
+      skipped_lines: sum.total,
+      skipped_by_kind: sum.counts,
+    });
+    if (writing) writeStateFile(p.statePath, state);
+  } finally {
+    release?.();
+  }
   if (p.cursorPath && snapshot !== null) {
     const s: Omit<CursorData, 'checksum'> = snapshot;
     if (p.write !== false)

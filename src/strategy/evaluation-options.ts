@@ -24,6 +24,13 @@ export interface EvaluationOptions {
   readonly windowDays: number;
   /** Top-level key of the state file. Default `strategies`. */
   readonly stateKey: string;
+  /**
+   * What a blocked strategy recovers on: `shadow` (default; Warden's rule) or `trades` (seed
+   * 000's rule, for a setup that logs no shadow trades).
+   */
+  readonly recoveryBasis: 'shadow' | 'trades';
+  /** A trade stamped more than this after the evaluation time is a bad line. Default 5 min. */
+  readonly futureToleranceMs: number;
 }
 
 export const DEFAULT_FIELDS: TradeFields = Object.freeze({
@@ -43,6 +50,8 @@ export const DEFAULT_EVALUATION_OPTIONS: EvaluationOptions = Object.freeze({
   minN: 30,
   windowDays: 30,
   stateKey: 'strategies',
+  recoveryBasis: 'shadow',
+  futureToleranceMs: 5 * 60_000,
 });
 
 function bad(option: string, value: unknown, want: string): RangeError {
@@ -55,7 +64,15 @@ export function resolveEvaluationOptions(opts: Partial<EvaluationOptions> = {}):
   const fields = Object.freeze({ ...DEFAULT_FIELDS, ...(opts.fields ?? {}) });
   if (!Number.isFinite(o.trip)) throw bad('trip', o.trip, 'a finite number');
   if (!Number.isFinite(o.recover)) throw bad('recover', o.recover, 'a finite number');
+  for (const name of ['trip', 'recover'] as const) {
+    const hint = roiFractionHint(o[name]);
+    if (hint !== null) throw new RangeError(`${name} ${hint}`);
+  }
   if (o.recover < o.trip) throw bad('recover', o.recover, `>= trip (${o.trip})`);
+  if (o.recoveryBasis !== 'shadow' && o.recoveryBasis !== 'trades')
+    throw bad('recoveryBasis', o.recoveryBasis, 'shadow or trades');
+  if (!Number.isFinite(o.futureToleranceMs) || o.futureToleranceMs < 0)
+    throw bad('futureToleranceMs', o.futureToleranceMs, 'a number of ms >= 0');
   if (!Number.isInteger(o.minN) || o.minN < 1) throw bad('minN', o.minN, 'an integer >= 1');
   if (!Number.isFinite(o.windowDays) || o.windowDays <= 0)
     throw bad('windowDays', o.windowDays, 'a number > 0');
@@ -72,4 +89,13 @@ export function resolveEvaluationOptions(opts: Partial<EvaluationOptions> = {}):
   for (const [k, v] of Object.entries(fields))
     if (typeof v !== 'string' || v === '') throw bad(`fields.${k}`, v, 'a field name');
   return Object.freeze({ ...o, fields });
+}
+
+/**
+ * Null when `x` is a plausible ROI threshold (a fraction strictly between -1 and 1), else the
+ * rest of an error message with a hint: `-5` is almost always -5 % typed as a percentage.
+ */
+export function roiFractionHint(x: number): string | null {
+  if (x > -1 && x < 1) return null;
+  return `must be a fraction of the cost between -1 and 1 (got ${x}, which is ${x * 100} %); did you mean ${x / 100} (${x} %)?`;
 }

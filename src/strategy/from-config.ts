@@ -43,6 +43,8 @@ export function evaluationOptionsOf(s: StrategySection): EvaluationOptions {
     minN: s.minN,
     windowDays: s.windowDays,
     stateKey: s.stateKey,
+    recoveryBasis: s.recoveryBasis,
+    futureToleranceMs: s.futureToleranceMinutes * 60_000,
   };
 }
 
@@ -56,5 +58,6 @@ export function evaluateParamsFromConfig(s: StrategySection, dataDir: string, no
     options: evaluationOptionsOf(s),
     shadowPath: p.shadow,
     cursorPath: p.cursor,
+    overridesPath: p.overrides,
   };
 }

@@ -24,3 +24,8 @@ export * from './tune.js';
 export * from './evaluation-schedule.js';
 export * from './synthetic-log.js';
 export * from './from-config.js';
+export * from './override-log.js';
+export * from './state-lock.js';
+export * from './state-lock-error.js';
+export * from './state-key.js';
+export { MAX_LINE_BYTES, type OversizedHandler } from './line-reader.js';

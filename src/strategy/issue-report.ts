@@ -43,6 +43,12 @@ export class IssueReport {
       sum.examples.push({ line, kind, field, text: s.slice(a, Math.min(b, a + 120)) });
     }
   }
+
+  /** Counts a line too long to read (its text is not kept, only its length). */
+  addOversized(line: number, bytes: number): void {
+    const text = `(${bytes} bytes, longer than the limit; skipped unread)`;
+    this.add('oversized', '', line, text, 0, text.length);
+  }
 }
 
 /** One line per issue kind plus the examples, e.g. for the CLI's stderr. */

@@ -1,6 +1,10 @@
 import { appendFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { overrideEntry, type OverrideLogLine } from './override-log.js';
 import { buildStateFile, entriesOf, readStateFile, writeStateFile } from './state-file.js';
-import type { GroupEntry, OverrideRecord, StrategyStatus } from './types.js';
+import { lockState } from './state-lock.js';
+import { sectionKeyOf } from './state-key.js';
+import { ownEntry, setEntry, type GroupEntry, type OverrideRecord, type StrategyStatus } from './types.js';
 
 /** A manual block or unblock of one group. */
 export interface OverrideParams {
@@ -13,6 +17,8 @@ export interface OverrideParams {
   readonly reason: string;
   readonly by: string;
   readonly now: number;
+  /** How long to wait for the state lock (an evaluation holds it only to read or write). */
+  readonly lockWaitMs?: number;
 }
 
 /** What the override changed. */
@@ -29,6 +35,8 @@ export interface OverrideResult {
  * appended to an audit log. A manual block holds across evaluations until unblocked; a
  * manual unblock lasts until the next evaluation applies the rules again (trust the breaker).
  * The state's `as_of` is left alone so a manual edit never hides a broken schedule.
+ * The append and the write happen under the state lock, and an evaluation's writer applies
+ * the log again under that lock, so an override made while an evaluation runs survives it.
  */
 export function applyOverride(p: OverrideParams): OverrideResult {
   for (const [name, v] of [
@@ -41,36 +49,38 @@ export function applyOverride(p: OverrideParams): OverrideResult {
   }
   if (p.action !== 'block' && p.action !== 'unblock')
     throw new RangeError(`action must be block or unblock (got ${String(p.action)})`);
-  const state = readStateFile(p.statePath) ?? buildStateFile(p.now, p.stateKey, {});
-  const entries = { ...entriesOf(state, p.stateKey) };
-  const prev = entries[p.key];
-  const at = new Date(p.now).toISOString();
-  const override: OverrideRecord = { action: p.action, reason: p.reason, by: p.by, at };
-  const base = prev ?? { status: 'active' as const, roi_30d: null, n_30d: 0 };
-  const entry: GroupEntry =
-    p.action === 'block'
-      ? {
-          ...base,
-          status: 'blocked',
-          reason: 'manual_block',
-          tripped_at: prev?.status === 'blocked' ? (prev.tripped_at ?? at) : at,
-          override,
-        }
-      : { ...base, status: 'active', reason: 'manual_unblock', override };
-  delete entry.note;
-  entries[p.key] = entry;
-  state[p.stateKey] = entries;
-  const line = {
-    at,
-    action: p.action,
-    key: p.key,
-    reason: p.reason,
-    by: p.by,
-    previous_status: prev?.status ?? null,
-    state: p.statePath,
-  };
-  appendFileSync(p.auditPath, `${JSON.stringify(line)}\n`);
-  writeStateFile(p.statePath, state);
+  const release = lockState(p.statePath, p.lockWaitMs);
+  try {
+    const state = readStateFile(p.statePath) ?? buildStateFile(p.now, p.stateKey, {});
+    const sectionKey = sectionKeyOf(state, p.stateKey);
+    const entries = Object.assign(
+      Object.create(null) as Record<string, GroupEntry>,
+      entriesOf(state, p.stateKey),
+    );
+    const prev = ownEntry(entries, p.key);
+    const at = new Date(p.now).toISOString();
+    const override: OverrideRecord = { action: p.action, reason: p.reason, by: p.by, at };
+    const entry = overrideEntry(prev, override);
+    setEntry(entries, p.key, entry);
+    state[sectionKey] = entries;
+    const line: OverrideLogLine = {
+      at,
+      action: p.action,
+      key: p.key,
+      reason: p.reason,
+      by: p.by,
+      previous_status: prev?.status ?? null,
+      state: resolve(p.statePath),
+    };
+    appendFileSync(p.auditPath, `${JSON.stringify(line)}\n`);
+    writeStateFile(p.statePath, state);
+    return { previous: prev?.status ?? null, entry, stateStale: staleOf(state, p.now) };
+  } finally {
+    release();
+  }
+}
+
+function staleOf(state: { as_of_unix?: unknown }, now: number): boolean {
   const asOf = typeof state.as_of_unix === 'number' ? state.as_of_unix * 1000 : 0;
-  return { previous: prev?.status ?? null, entry, stateStale: p.now - asOf > 30 * 3_600_000 };
+  return now - asOf > 30 * 3_600_000;
 }

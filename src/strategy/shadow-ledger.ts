@@ -50,9 +50,11 @@ export class ShadowLedger {
       throw new RangeError(`id must be a non-empty string (got ${JSON.stringify(r.id)})`);
     if (typeof r.key !== 'string' || r.key === '')
       throw new RangeError(`key must be a non-empty string (got ${JSON.stringify(r.key)})`);
-    if (!Number.isFinite(r.entryPriceC))
-      throw new RangeError(`entryPriceC must be a finite number (got ${r.entryPriceC})`);
-    if (!Number.isFinite(r.size)) throw new RangeError(`size must be a finite number (got ${r.size})`);
+    // Positive, as in the trade log: a sign in either would flip the shadow ROI.
+    if (!Number.isFinite(r.entryPriceC) || r.entryPriceC <= 0)
+      throw new RangeError(`entryPriceC must be a number > 0 (got ${r.entryPriceC})`);
+    if (!Number.isFinite(r.size) || r.size <= 0)
+      throw new RangeError(`size must be a number > 0 (got ${r.size})`);
     if (Number.isNaN(parseIsoMs(r.ts)))
       throw new RangeError(`ts must be an ISO-8601 time (got ${JSON.stringify(r.ts)})`);
     this.#append({
@@ -109,7 +111,13 @@ export function readShadowFigures(path: string, cutoff: number): ShadowFigures {
       const ts = parseIsoMs(o['ts']);
       const entry = o['entry_price_c'];
       const size = o['size'];
-      if (!Number.isNaN(ts) && typeof entry === 'number' && typeof size === 'number') {
+      if (
+        !Number.isNaN(ts) &&
+        typeof entry === 'number' &&
+        typeof size === 'number' &&
+        entry > 0 &&
+        size > 0
+      ) {
         records.set(id, { key: o['key'], ts, entry, size });
         return;
       }

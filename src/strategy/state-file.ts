@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { atomicWriteFileSync } from '../util/atomic-write.js';
 import type { GroupEntry, StateFile } from './types.js';
 import { StateFileError } from './state-file-error.js';
+import { isSection, sectionKeyOf } from './state-key.js';
 
 /**
  * Reads a state file; null when it does not exist. A file that exists but is not a JSON
@@ -32,10 +33,11 @@ export function readStateFile(path: string): StateFile | null {
   return v as StateFile;
 }
 
-/** The entries under `stateKey` (empty when absent). */
+/** The entries under `stateKey`, or under the other known key when only that one is there (empty when absent). */
 export function entriesOf(state: StateFile | null, stateKey: string): Record<string, GroupEntry> {
-  const v = state?.[stateKey];
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return {};
+  if (state === null) return {};
+  const v = state[sectionKeyOf(state, stateKey)];
+  if (!isSection(v)) return {};
   return v as Record<string, GroupEntry>;
 }
 

@@ -89,9 +89,34 @@ describe('StrategyBreaker: every path', () => {
     const b = breaker(p);
     assert.deepEqual(b.check('NHL'), { allow: true, reason: 'unknown_fail_open' });
     b.close();
+    writeFileSync(p, JSON.stringify({ as_of_unix: T0 / 1000, pairs: { NBA: { status: 'blocked' } } }));
     const b2 = breaker(p, 'strategies');
     assert.deepEqual(b2.check('NBA'), { allow: true, reason: 'unknown_fail_open' });
     b2.close();
+  });
+
+  it('reads whichever of sports and strategies the state has, whatever the configured key', () => {
+    const p = join(dir, 's.json');
+    writeFileSync(p, state(T0 / 1000, { NHL: { status: 'blocked' } })); // seed layout: `sports`
+    const b = breaker(p, 'strategies');
+    assert.deepEqual(b.check('NHL'), { allow: false, reason: 'circuit_breaker_blocked' });
+    b.close();
+    writeFileSync(p, JSON.stringify({ as_of_unix: T0 / 1000, strategies: { NHL: { status: 'blocked' } } }));
+    const b2 = breaker(p, 'sports');
+    assert.deepEqual(b2.check('NHL'), { allow: false, reason: 'circuit_breaker_blocked' });
+    b2.close();
+    // Both present: the configured one decides.
+    writeFileSync(
+      p,
+      JSON.stringify({
+        as_of_unix: T0 / 1000,
+        strategies: { NHL: { status: 'active' } },
+        sports: { NHL: { status: 'blocked' } },
+      }),
+    );
+    const b3 = breaker(p, 'strategies');
+    assert.deepEqual(b3.check('NHL'), { allow: true, reason: 'active' });
+    b3.close();
   });
 
   it('allows active and monitor with the status as the reason; a missing status is active', () => {

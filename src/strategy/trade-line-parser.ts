@@ -1,13 +1,10 @@
 import type { TradeFields } from './evaluation-options.js';
 import { parseIsoMs } from './iso-time.js';
 import { parseNumber } from './number-parse.js';
+import { isWs, splitCsv, trailingOk } from './scan-chars.js';
+import { LineResult, type IssueKind } from './trade-line-result.js';
 
-/** What is wrong with a trade line. */
-export type IssueKind = 'malformed' | 'missing_field' | 'non_numeric' | 'bad_timestamp';
-
-/** Outcome of parsing one line: a resolved trade, a line to skip, or an issue. */
-export const LineResult = { Trade: 0, Unresolved: 1, Blank: 2, Issue: 3 } as const;
-export type LineResult = (typeof LineResult)[keyof typeof LineResult];
+export { LineResult, type IssueKind } from './trade-line-result.js';
 
 // Field slots.
 const TS = 0;
@@ -18,6 +15,11 @@ const SIZE = 4;
 const ENTRY = 5;
 const EXTRA = 6; // optional: a label field for the tuner
 const SLOTS = 7;
+const REQUIRED = 6; // slots 0..5
+const ALL_REQUIRED = (1 << REQUIRED) - 1;
+/** Lines whose field names are collected for the "no line has the fields" error. */
+const NAME_LINES = 20;
+const MAX_NAMES = 40;
 
 // Value types in a slot.
 const ABSENT = 0;
@@ -50,6 +52,12 @@ export class TradeLineParser {
   readonly #known: string[] = [];
   #bsIn = '';
   #bsAt = -1;
+  /** Bit per required slot: set once any line had that field. */
+  #seenMask = 0;
+  #nameLines = NAME_LINES;
+  readonly #foundNames = new Set<string>();
+  /** A trade stamped after this (ms) is a `future_timestamp` line. */
+  maxTs = Infinity;
 
   group = '';
   ts = 0;
@@ -79,9 +87,20 @@ export class TradeLineParser {
     return !this.#csv || this.#csvColumns > 0;
   }
 
+  /** The configured field names (ts, group, resolved, pnl, size, entry price) no line has had so far. */
+  missingFields(): string[] {
+    return this.#names.slice(0, REQUIRED).filter((_, k) => (this.#seenMask & (1 << k)) === 0);
+  }
+
+  /** The field names found in the first lines (for an error about field names). */
+  foundFields(): string[] {
+    return [...this.#foundNames];
+  }
+
   /** Reads the CSV header; returns the names of the required columns it lacks. */
   header(s: string, a: number, b: number): string[] {
     const cols = splitCsv(s, a, b);
+    for (const c of cols) if (this.#foundNames.size < MAX_NAMES) this.#foundNames.add(c);
     this.#csvColumns = cols.length;
     this.#csvIndex = new Int32Array(cols.length).fill(-1);
     const missing: string[] = [];
@@ -89,7 +108,10 @@ export class TradeLineParser {
       const at = cols.indexOf(name);
       if (at < 0 && slot !== EXTRA) missing.push(name);
       else if (at < 0) return;
-      else this.#csvIndex[at] = slot;
+      else {
+        this.#csvIndex[at] = slot;
+        if (slot < REQUIRED) this.#seenMask |= 1 << slot;
+      }
     });
     return missing;
   }
@@ -102,9 +124,11 @@ export class TradeLineParser {
     this.#type.fill(ABSENT);
     this.#s = s;
     this.#slow = false;
+    const collect = this.#nameLines > 0 && !this.#csv;
+    if (collect) this.#nameLines--;
     if (this.#csv) {
       if (!this.#scanCsv(s, a, b)) return this.#fail('malformed', '');
-    } else if (this.#hasBackslash(s, a, b) || !this.#scanJson(s, i, b)) {
+    } else if (this.#hasBackslash(s, a, b) || !this.#scanJson(s, i, b, collect)) {
       let v: unknown;
       try {
         v = JSON.parse(s.slice(a, b));
@@ -114,9 +138,30 @@ export class TradeLineParser {
       if (v === null || typeof v !== 'object' || Array.isArray(v)) return this.#fail('malformed', '');
       this.#slow = true;
       const o = v as Record<string, unknown>;
-      for (let k = 0; k < SLOTS; k++) this.#slowValues[k] = o[this.#names[k] as string];
+      for (let k = 0; k < SLOTS; k++) {
+        const name = this.#names[k] as string;
+        const x = Object.hasOwn(o, name) ? o[name] : undefined;
+        this.#slowValues[k] = x;
+        if (x !== undefined && k < REQUIRED) this.#seenMask |= 1 << k;
+      }
+      if (collect) for (const n of Object.keys(o)) this.#addName(n);
+    } else if (this.#seenMask !== ALL_REQUIRED) {
+      const t = this.#type;
+      for (let k = 0; k < REQUIRED; k++) if (t[k] !== ABSENT) this.#seenMask |= 1 << k;
     }
     return this.#interpret();
+  }
+
+  #addName(n: string): void {
+    if (this.#foundNames.size < MAX_NAMES) this.#foundNames.add(n);
+  }
+
+  /** The checks every trade passes after its fields are read: in time, positive size and price. */
+  #sane(): LineResult {
+    if (this.ts > this.maxTs) return this.#fail('future_timestamp', this.#names[TS] as string);
+    if (!(this.size > 0)) return this.#fail('non_positive_size', this.#names[SIZE] as string);
+    if (!(this.entry > 0)) return this.#fail('non_positive_entry_price', this.#names[ENTRY] as string);
+    return LineResult.Trade;
   }
 
   #fail(kind: IssueKind, field: string): LineResult {
@@ -164,7 +209,7 @@ export class TradeLineParser {
       ex === NUM ||
       (ex === OTHER && s.charCodeAt(this.#start[EXTRA] as number) === 116) ||
       (ex === STR && !this.#csvFalse());
-    return LineResult.Trade;
+    return this.#sane();
   }
 
   #csvFalse(): boolean {
@@ -194,7 +239,7 @@ export class TradeLineParser {
     }
     const ex = v[EXTRA];
     this.extra = ex !== undefined && ex !== null && ex !== false;
-    return LineResult.Trade;
+    return this.#sane();
   }
 
   /**
@@ -233,7 +278,7 @@ export class TradeLineParser {
   }
 
   /** The fast path for flat JSON objects; false sends the line to JSON.parse. */
-  #scanJson(s: string, i: number, b: number): boolean {
+  #scanJson(s: string, i: number, b: number, collect: boolean): boolean {
     if (s.charCodeAt(i) !== 123) return false; // {
     i++;
     while (i < b && isWs(s.charCodeAt(i))) i++;
@@ -249,6 +294,7 @@ export class TradeLineParser {
       i++;
       while (i < b && isWs(s.charCodeAt(i))) i++;
       const slot = this.#slotOf(s, k0, k1);
+      if (collect) this.#addName(s.slice(k0, k1));
       const c = s.charCodeAt(i);
       let ty: number;
       let v0 = i;
@@ -352,21 +398,4 @@ export class TradeLineParser {
     }
     return col === this.#csvColumns;
   }
-}
-
-function isWs(c: number): boolean {
-  return c === 32 || c === 9 || c === 13;
-}
-
-function trailingOk(s: string, i: number, b: number): boolean {
-  while (i < b && isWs(s.charCodeAt(i))) i++;
-  return i === b;
-}
-
-function splitCsv(s: string, a: number, b: number): string[] {
-  return s
-    .slice(a, b)
-    .replace(/\r$/, '')
-    .split(',')
-    .map((c) => c.trim().replace(/^"(.*)"$/, '$1'));
 }

@@ -20,6 +20,15 @@ export interface ScanInput {
   /** CSV header line when resuming a CSV scan past it. */
   readonly csvHeader?: string;
   readonly sink?: TradeSink;
+  /** A trade stamped after this (ms) is a `future_timestamp` bad line. Default: none is. */
+  readonly maxTs?: number;
+  /** Longest line read (bytes); a longer one is an `oversized` bad line. Default 16 MiB. */
+  readonly maxLineBytes?: number;
+  /**
+   * Runs before the first `future_timestamp` line is counted, with its start: a cursor stops
+   * there, so the line is read again (and counted, once its time has come) by the next run.
+   */
+  readonly beforeFuture?: (offset: number, lineBefore: number, csvHeader: string | undefined) => void;
   /** Runs before an unterminated last line, with the CSV header read so far. */
   readonly beforeTail?: (endOffset: number, endLine: number, csvHeader: string | undefined) => void;
 }
@@ -27,23 +36,29 @@ export interface ScanInput {
 /** A scan's result, plus the CSV header it read. */
 export interface ScanResult extends ReadLinesResult {
   readonly csvHeader?: string;
+  /** Configured field names that no line scanned had. */
+  readonly missingFields: string[];
+  /** Field names found in the first lines (or the CSV header). */
+  readonly foundFields: string[];
 }
 
 /** Streams a trade log into a window aggregate, counting every line it cannot use. */
 export function scanTradeLog(input: ScanInput): ScanResult {
   const { options, aggregate, issues, sink } = input;
   const parser = new TradeLineParser(options.fields, options.groupBy, input.format);
+  if (input.maxTs !== undefined) parser.maxTs = input.maxTs;
   let csvHeader = input.csvHeader;
   if (csvHeader !== undefined) parser.header(csvHeader, 0, csvHeader.length);
   const sum = issues.summary;
-  const onLine = (s: string, a: number, b: number, lineNo: number): void => {
+  let future = input.beforeFuture;
+  const onLine = (s: string, a: number, b: number, lineNo: number, offsetOf: (a: number) => number): void => {
     if (!parser.ready) {
       if (s.slice(a, b).trim() === '') return;
       const missing = parser.header(s, a, b);
       csvHeader = s.slice(a, b);
       if (missing.length > 0)
         throw new TradeLogError(
-          `${input.path}:${lineNo}: the CSV header lacks column(s) ${missing.join(', ')} (set the field names in the strategy config)`,
+          `${input.path}:${lineNo}: the CSV header lacks column(s) ${missing.join(', ')}; it has ${parser.foundFields().join(', ')} (set strategy.fields / strategy.groupBy in the config, or --group-by)`,
         );
       return;
     }
@@ -57,7 +72,13 @@ export function scanTradeLog(input: ScanInput): ScanResult {
         sink(parser.group, parser.ts, pnl, cost);
     } else if (r === LineResult.Unresolved) sum.unresolved++;
     else if (r === LineResult.Blank) sum.blank++;
-    else issues.add(parser.issue, parser.issueField, lineNo, s, a, b);
+    else {
+      if (future !== undefined && parser.issue === 'future_timestamp') {
+        future(offsetOf(a), lineNo - 1, csvHeader);
+        future = undefined;
+      }
+      issues.add(parser.issue, parser.issueField, lineNo, s, a, b);
+    }
   };
   const beforeTail = input.beforeTail;
   const res = readLines(
@@ -66,6 +87,9 @@ export function scanTradeLog(input: ScanInput): ScanResult {
     input.startLine ?? 0,
     onLine,
     beforeTail === undefined ? undefined : (off, line) => beforeTail(off, line, csvHeader),
+    (lineNo, bytes) => issues.addOversized(lineNo, bytes),
+    input.maxLineBytes,
   );
-  return csvHeader === undefined ? res : { ...res, csvHeader };
+  const fields = { missingFields: parser.missingFields(), foundFields: parser.foundFields() };
+  return csvHeader === undefined ? { ...res, ...fields } : { ...res, ...fields, csvHeader };
 }

@@ -50,38 +50,45 @@ export function loadHistory(path: string, o: HistoryOptions): TradeHistory {
   let lo = Infinity;
   let hi = -Infinity;
   let hasLabels = false;
-  readLines(path, 0, 0, (s, a, b, lineNo) => {
-    if (!parser.ready) {
-      const missing = parser.header(s, a, b);
-      if (missing.length > 0)
-        throw new TradeLogError(`${path}:${lineNo}: the CSV header lacks ${missing.join(', ')}`);
-      return;
-    }
-    const r = parser.parse(s, a, b);
-    if (r === LineResult.Issue) issues.add(parser.issue, parser.issueField, lineNo, s, a, b);
-    if (r !== LineResult.Trade) return;
-    issues.summary.resolved++;
-    const day = Math.floor(parser.ts / DAY_MS);
-    if (day < lo) lo = day;
-    if (day > hi) hi = day;
-    let g = byGroup.get(parser.group);
-    if (g === undefined) {
-      g = new Map();
-      byGroup.set(parser.group, g);
-    }
-    let cell = g.get(day);
-    if (cell === undefined) {
-      cell = [0, 0, 0, 0];
-      g.set(day, cell);
-    }
-    cell[0] += parser.pnl * parser.size;
-    cell[1] += parser.entry * parser.size;
-    cell[2]++;
-    if (parser.extra) {
-      cell[3]++;
-      hasLabels = true;
-    }
-  });
+  readLines(
+    path,
+    0,
+    0,
+    (s, a, b, lineNo) => {
+      if (!parser.ready) {
+        const missing = parser.header(s, a, b);
+        if (missing.length > 0)
+          throw new TradeLogError(`${path}:${lineNo}: the CSV header lacks ${missing.join(', ')}`);
+        return;
+      }
+      const r = parser.parse(s, a, b);
+      if (r === LineResult.Issue) issues.add(parser.issue, parser.issueField, lineNo, s, a, b);
+      if (r !== LineResult.Trade) return;
+      issues.summary.resolved++;
+      const day = Math.floor(parser.ts / DAY_MS);
+      if (day < lo) lo = day;
+      if (day > hi) hi = day;
+      let g = byGroup.get(parser.group);
+      if (g === undefined) {
+        g = new Map();
+        byGroup.set(parser.group, g);
+      }
+      let cell = g.get(day);
+      if (cell === undefined) {
+        cell = [0, 0, 0, 0];
+        g.set(day, cell);
+      }
+      cell[0] += parser.pnl * parser.size;
+      cell[1] += parser.entry * parser.size;
+      cell[2]++;
+      if (parser.extra) {
+        cell[3]++;
+        hasLabels = true;
+      }
+    },
+    undefined,
+    (lineNo, bytes) => issues.addOversized(lineNo, bytes),
+  );
   if (byGroup.size === 0) throw new TradeLogError(`${path}: no resolved trades to tune on`);
   const days = hi - lo + 1;
   const groups = [...byGroup.keys()].sort().map((key) => {

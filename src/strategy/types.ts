@@ -58,3 +58,16 @@ export function roiOf(f: GroupFigures): number | null {
   const r = f.pnl / f.cost;
   return Number.isFinite(r) ? r : null;
 }
+
+/**
+ * A group's own entry (never one inherited from Object.prototype: `constructor`, `toString`
+ * and `__proto__` are ordinary strategy names).
+ */
+export function ownEntry(entries: Readonly<Record<string, GroupEntry>>, key: string): GroupEntry | undefined {
+  return Object.hasOwn(entries, key) ? entries[key] : undefined;
+}
+
+/** Sets a group's entry as an own property, whatever its name (`__proto__` included). */
+export function setEntry(entries: Record<string, GroupEntry>, key: string, e: GroupEntry): void {
+  Object.defineProperty(entries, key, { value: e, enumerable: true, writable: true, configurable: true });
+}
