@@ -6,6 +6,7 @@ import { AlertOutboxError } from './alert-outbox-error.js';
 import { AlerterClosedError } from './alerter-closed-error.js';
 import { createNotifiers } from './create-notifiers.js';
 import { retryDelay } from './retry-delay.js';
+import { storedError } from './stored-error.js';
 import type {
   AlertFailedEvent,
   AlerterOptions,
@@ -323,6 +324,7 @@ export class Alerter {
       if (this.#sentEvents.size > 0) this.#sentEvents.emit({ alert: a, at: now });
       return 'sent';
     }
+    const error = storedError(outcome.error, notifier.redact?.bind(notifier));
     let next: number | null = null;
     if (outcome.kind === 'retry' && attempt < this.#maxAttempts) {
       const wait =
@@ -330,14 +332,14 @@ export class Alerter {
       next = now + wait;
       if (outcome.retryAfterMs !== undefined) this.#blockedUntil.set(notifier.name, next);
     }
-    await this.#store.alerts.markFailed(a.id, outcome.error, next);
+    await this.#store.alerts.markFailed(a.id, error, next);
     const final = next === null;
     this.#log(
-      `warden alerts: ${notifier.name}: alert ${a.id} (key ${message.key}) attempt ${attempt}/${this.#maxAttempts} failed: ${outcome.error}` +
+      `warden alerts: ${notifier.name}: alert ${a.id} (key ${message.key}) attempt ${attempt}/${this.#maxAttempts} failed: ${error}` +
         (final ? '; given up' : `; retry at ${new Date(next ?? 0).toISOString()}`),
     );
     if (this.#failedEvents.size > 0)
-      this.#failedEvents.emit({ alert: a, error: outcome.error, attempt, final, nextAttemptAt: next });
+      this.#failedEvents.emit({ alert: a, error, attempt, final, nextAttemptAt: next });
     return final ? 'failed' : 'retrying';
   }
 }

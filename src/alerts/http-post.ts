@@ -21,9 +21,32 @@ export interface PostJsonOptions {
   readonly describe?: (body: unknown) => string | undefined;
 }
 
-const MAX_SNIPPET = 200;
+/** At most this many characters of an endpoint's answer go into an error (after redaction). */
+export const MAX_SNIPPET = 200;
+/** At most this many bytes of an answer are read at all; the rest is discarded unread. */
+export const MAX_ANSWER_BYTES = 64 * 1024;
 /** Retry-after values are capped at a day: an endpoint cannot park an alert forever. */
 const MAX_RETRY_AFTER_MS = 86_400_000;
+
+/** Reads at most `MAX_ANSWER_BYTES` of a response body as UTF-8, then cancels the rest. */
+async function readBounded(res: Response): Promise<string> {
+  if (res.body === null) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    while (total < MAX_ANSWER_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      total += value.length;
+    }
+  } finally {
+    if (total >= MAX_ANSWER_BYTES) await reader.cancel().catch(() => undefined);
+    reader.releaseLock();
+  }
+  return Buffer.concat(chunks).subarray(0, MAX_ANSWER_BYTES).toString('utf8');
+}
 
 function oneLine(text: string): string {
   const flat = text.replace(/\s+/g, ' ').trim();
@@ -74,7 +97,7 @@ export async function postJson(o: PostJsonOptions): Promise<SendOutcome> {
       signal: AbortSignal.any([o.signal, AbortSignal.timeout(o.timeoutMs)]),
       redirect: 'error',
     });
-    text = await res.text();
+    text = await readBounded(res);
   } catch (err) {
     return {
       kind: 'retry',
@@ -87,16 +110,20 @@ export async function postJson(o: PostJsonOptions): Promise<SendOutcome> {
   } catch {
     body = undefined;
   }
+  // Redacted before it is cut, so a secret that straddles the cut leaves no prefix behind.
   const detail = (): string => {
     const described = body === undefined ? undefined : o.describe?.(body);
-    const d = oneLine(described ?? text);
+    const d = oneLine(o.redactor.redact(described ?? text));
     return d === '' ? '' : `: ${d}`;
   };
   const status = res.status;
   if (status >= 200 && status < 300) {
     const why = o.failureIn2xx?.(body) ?? null;
     if (why === null) return { kind: 'sent' };
-    return { kind: 'fail', error: o.redactor.redact(`HTTP ${status} from ${where}: ${oneLine(why)}`) };
+    return {
+      kind: 'fail',
+      error: o.redactor.redact(`HTTP ${status} from ${where}: ${oneLine(o.redactor.redact(why))}`),
+    };
   }
   const error = o.redactor.redact(`HTTP ${status} from ${where}${detail()}`);
   if (status === 429) {

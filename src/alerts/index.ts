@@ -6,6 +6,8 @@ export * from './create-notifiers.js';
 export * from './alert-outbox-error.js';
 export * from './alerter-closed-error.js';
 export { Redactor, maskUrl } from './redact.js';
+export { channelSecrets, channelRedactor, redactStrings } from './channel-secrets.js';
+export { MAX_STORED_ERROR } from './stored-error.js';
 export type { HttpContext } from './http-context.js';
 export { StderrNotifier } from './stderr-notifier.js';
 export { WebhookNotifier, type WebhookPayload } from './webhook-notifier.js';

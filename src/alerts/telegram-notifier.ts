@@ -54,6 +54,10 @@ export class TelegramNotifier implements Notifier {
     return { chat_id: chatId, text: truncate(plainText(m), TELEGRAM_MAX), disable_web_page_preview: true };
   }
 
+  redact(text: string): string {
+    return this.#redactor.redact(text);
+  }
+
   send(m: AlertMessage, signal: AbortSignal): Promise<SendOutcome> {
     if (this.#url === null) return Promise.resolve({ kind: 'retry', error: `${this.name}: ${this.problem}` });
     return postJson({

@@ -41,6 +41,8 @@ export interface Notifier {
   /** Why this channel cannot send (a secret's env var is not set...), or null when it can. */
   readonly problem: string | null;
   send(message: AlertMessage, signal: AbortSignal): Promise<SendOutcome>;
+  /** Masks this channel's secrets in `text` (the alerter applies it to every error it records). */
+  redact?(text: string): string;
 }
 
 /** The `fetch` the HTTP notifiers use (the global one by default). */

@@ -40,6 +40,10 @@ export abstract class UrlNotifier implements Notifier {
     return {};
   }
 
+  redact(text: string): string {
+    return this.#redactor.redact(text);
+  }
+
   send(m: AlertMessage, signal: AbortSignal): Promise<SendOutcome> {
     if (this.#url === null) return Promise.resolve({ kind: 'retry', error: `${this.name}: ${this.problem}` });
     return postJson({

@@ -1,7 +1,9 @@
 /** Why a checkpoint file was skipped: what was wrong with it. */
 export type CorruptKind =
   | 'empty' // zero bytes
-  | 'header' // no header line, not a Warden checkpoint header, or a header that disagrees with the file name
+  | 'header' // no header line, not a Warden checkpoint header, or a missing or malformed field
+  | 'name' // a well-formed header whose seq disagrees with the file name (a renamed or planted file)
+  | 'special' // not a regular file (FIFO, symlink, directory, socket, device): skipped without being opened
   | 'version' // a format version this build does not read
   | 'truncated' // fewer payload bytes than the header announces
   | 'length' // more payload bytes than the header announces

@@ -1,10 +1,12 @@
 // Property: whatever sequence of saves, reopens and corruptions of checkpoint files (truncation,
 // a flipped byte anywhere, trailing bytes, replacement by random bytes, an emptied file),
 // loadLatest() returns the newest uncorrupted checkpoint still on disk, and reports exactly the
-// newer corrupt ones as skipped, newest first; null when none is left.
+// newer corrupt ones as skipped, newest first; null when none is left. Each save gets a number
+// above every uncorrupted checkpoint and no existing file's, becomes the newest good one, and
+// leaves at most `keep` files at or below its number.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -66,6 +68,17 @@ function corrupt(file: string, how: Corruption, original: Buffer): boolean {
   return !out.equals(original); // a second flip of the same byte restores the checkpoint
 }
 
+const NAME = /^checkpoint-(\d+)\.ckpt$/;
+/** Sequence numbers of the checkpoint files on disk. */
+function onDisk(dir: string): Set<number> {
+  return new Set(
+    readdirSync(dir)
+      .map((n) => NAME.exec(n)?.[1])
+      .filter((m): m is string => m !== undefined)
+      .map(Number),
+  );
+}
+
 describe('CheckpointStore (property)', () => {
   it('loadLatest returns the newest uncorrupted checkpoint after any saves and corruptions', () => {
     fc.assert(
@@ -73,42 +86,58 @@ describe('CheckpointStore (property)', () => {
         const dir = mkdtempSync(join(tmpdir(), 'warden-ckpt-prop-'));
         try {
           let store = CheckpointStore.open(dir, { keep });
-          // The model: the files on disk, oldest first, with what each holds and whether it is spoiled.
-          const disk: { seq: number; file: string; value: unknown; bytes: Buffer; bad: boolean }[] = [];
-          let lastSeq = 0;
+          // The model: what each file on disk holds and whether it is spoiled, by sequence number.
+          const disk = new Map<number, { file: string; value: unknown; bytes: Buffer; bad: boolean }>();
+          const newestGood = (): number =>
+            Math.max(0, ...[...disk].filter(([, d]) => !d.bad).map(([s]) => s));
           for (const o of ops) {
+            let justSaved: number | undefined;
             if (o.op === 'save') {
+              const before = onDisk(dir);
+              const good = newestGood();
               const saved = store.save(o.value);
-              assert.ok(saved.seq > lastSeq, 'sequence strictly increases');
-              lastSeq = saved.seq;
-              disk.push({
-                seq: saved.seq,
+              assert.ok(saved.seq > good, `seq ${saved.seq} is above every verified checkpoint (${good})`);
+              assert.ok(!before.has(saved.seq), `seq ${saved.seq} did not replace an existing file`);
+              justSaved = saved.seq;
+              disk.set(saved.seq, {
                 file: saved.file,
                 value: o.value,
                 bytes: readFileSync(saved.file),
                 bad: false,
               });
-              while (disk.length > keep) disk.shift();
             } else if (o.op === 'reopen') {
               store = CheckpointStore.open(dir, { keep });
-              assert.ok(store.nextSeq > lastSeq, 'sequence survives a reopen');
-            } else if (disk.length > 0) {
-              const target = disk[o.pick % disk.length]!;
+              assert.ok(
+                store.nextSeq > newestGood(),
+                'sequence continues after the newest verified checkpoint',
+              );
+            } else if (disk.size > 0) {
+              const seqs = [...disk.keys()].sort((a, b) => a - b);
+              const target = disk.get(seqs[o.pick % seqs.length]!)!;
               target.bad = corrupt(target.file, o.how, target.bytes);
             }
+            const present = onDisk(dir);
+            for (const seq of disk.keys()) if (!present.has(seq)) disk.delete(seq);
+            assert.deepEqual([...present].sort(), [...disk.keys()].sort(), 'only the store deletes files');
+            if (justSaved !== undefined) {
+              const upTo = [...present].filter((s) => s <= justSaved);
+              assert.ok(upTo.length <= keep, `pruned to ${keep}: ${upTo.join(',')}`);
+            }
             const result = store.loadLatest();
-            const newestGood = disk.findLast((d) => !d.bad);
-            const expectSkipped = disk
-              .filter((d) => d.bad && (newestGood === undefined || d.seq > newestGood.seq))
-              .map((d) => d.seq)
-              .reverse();
-            if (newestGood === undefined) {
+            const good = newestGood();
+            if (justSaved !== undefined)
+              assert.equal(good, justSaved, 'a save is the newest good checkpoint');
+            const expectSkipped = [...disk]
+              .filter(([s, d]) => d.bad && s > good)
+              .map(([s]) => s)
+              .sort((a, b) => b - a);
+            if (good === 0) {
               assert.equal(result, null);
             } else {
               assert.ok(result);
-              assert.equal(result.checkpoint.seq, newestGood.seq);
+              assert.equal(result.checkpoint.seq, good);
               // JSON round trip: -0 becomes 0, which is what a reader of this checkpoint gets.
-              assert.deepEqual(result.checkpoint.state, JSON.parse(JSON.stringify(newestGood.value)));
+              assert.deepEqual(result.checkpoint.state, JSON.parse(JSON.stringify(disk.get(good)!.value)));
               assert.deepEqual(
                 result.skipped.map((s) => s.seq),
                 expectSkipped,

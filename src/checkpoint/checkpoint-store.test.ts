@@ -1,6 +1,15 @@
 import { describe, it, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -69,12 +78,82 @@ describe('CheckpointStore', () => {
     assert.equal(CheckpointStore.open(dir).loadLatest()?.checkpoint.seq, 4);
   });
 
-  it('continues the sequence after the highest file name, even a corrupt one', () => {
+  it('continues the sequence after the newest verified checkpoint, stepping over taken names', () => {
     const a = CheckpointStore.open(dir);
     a.save('x');
+    writeFileSync(pathOf(2), 'garbage');
     writeFileSync(pathOf(41), 'garbage');
     const b = CheckpointStore.open(dir);
-    assert.equal(b.save('y').seq, 42);
+    assert.equal(b.nextSeq, 3, 'a damaged file does not move the sequence; its own name is stepped over');
+    assert.equal(b.save('y').seq, 3);
+    assert.equal(readFileSync(pathOf(2), 'utf8'), 'garbage', 'the damaged file was not replaced');
+  });
+
+  for (const [what, content] of [
+    ['garbage', () => 'garbage\n'],
+    ['a header that names another seq', () => readFileSync(pathOf(1))],
+  ] as const) {
+    it(`is not frozen by a planted max-safe-integer name holding ${what}`, () => {
+      const a = CheckpointStore.open(dir, { keep: 1 });
+      a.save('first');
+      const planted = pathOf(Number.MAX_SAFE_INTEGER);
+      writeFileSync(planted, content());
+      const b = CheckpointStore.open(dir, { keep: 1 });
+      assert.equal(b.nextSeq, 2);
+      const saved = [b.save('second'), b.save('third')];
+      assert.deepEqual(
+        saved.map((s) => s.seq),
+        [2, 3],
+      );
+      const r = CheckpointStore.open(dir, { keep: 1 }).loadLatest();
+      assert.equal(r?.checkpoint.state, 'third', 'later saves are the newest');
+      assert.deepEqual(
+        r?.skipped.map((s) => [s.seq, s.kind]),
+        [[Number.MAX_SAFE_INTEGER, what === 'garbage' ? 'header' : 'name']],
+      );
+      assert.ok(existsSync(planted), 'the planted file is left for the operator, not pruned');
+      assert.ok(existsSync(saved[1]!.file), 'pruning never deletes the newest save');
+    });
+  }
+
+  it('refuses to save past a verified checkpoint at the largest safe sequence number', () => {
+    const seq = Number.MAX_SAFE_INTEGER;
+    const payload = Buffer.from('"forged"');
+    const head = { format: 'warden-checkpoint', version: 1, seq, savedAt: 1, length: payload.length };
+    writeFileSync(pathOf(seq), join2({ ...head, sha256: checksum(seq, 1, payload) }, payload));
+    const store = CheckpointStore.open(dir);
+    assert.equal(store.loadLatest()?.checkpoint.seq, seq);
+    assert.throws(() => store.save('next'), { code: 'E_CHECKPOINT_SEQUENCE' });
+    assert.deepEqual(files(), [`checkpoint-${seq}.ckpt`], 'nothing written');
+  });
+
+  it('steps over a directory that holds the next name instead of failing every save', () => {
+    const store = CheckpointStore.open(dir);
+    store.save('one');
+    mkdirSync(pathOf(2));
+    assert.equal(store.save('two').seq, 3);
+    assert.equal(CheckpointStore.open(dir).loadLatest()?.checkpoint.state, 'two');
+  });
+
+  it('skips a symlink named like a checkpoint without following it, even to a valid one', () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'warden-ckpt-other-'));
+    try {
+      const other = CheckpointStore.open(elsewhere);
+      other.save('a');
+      const target = other.save('foreign').file;
+      const store = CheckpointStore.open(dir);
+      store.save('mine');
+      symlinkSync(target, pathOf(2));
+      const r = CheckpointStore.open(dir).loadLatest();
+      assert.equal(r?.checkpoint.state, 'mine');
+      assert.deepEqual(
+        r?.skipped.map((s) => [s.seq, s.kind]),
+        [[2, 'special']],
+      );
+      assert.match(r!.skipped[0]!.reason, /symlink/);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
   });
 
   it('ignores names that are not in the canonical form', () => {
@@ -208,7 +287,7 @@ describe('CheckpointStore', () => {
       ],
       [
         'header seq that disagrees with the file name',
-        'header',
+        'name',
         (f) => {
           const { header, payload } = split(f);
           writeFileSync(f, join2({ ...header, seq: 7 }, payload));
@@ -252,17 +331,16 @@ describe('CheckpointStore', () => {
     assert.equal(store.save('fresh').seq, 4);
   });
 
-  it('reports an unreadable entry as io and moves on', () => {
+  it('reports a directory with a checkpoint name as special and moves on', () => {
     const store = CheckpointStore.open(dir);
     store.save('good');
-    // A directory with a checkpoint's name cannot be read as a file.
     mkdirSync(pathOf(2));
     writeFileSync(pathOf(3), '');
     const r = store.loadLatest();
     assert.equal(r?.checkpoint.state, 'good');
     assert.deepEqual(
       r?.skipped.map((s) => s.kind),
-      ['empty', 'io'],
+      ['empty', 'special'],
     );
   });
 });
@@ -291,6 +369,6 @@ describe('decodeCheckpoint', () => {
       (e: unknown) =>
         e instanceof CheckpointCorruptError && e.code === 'E_CHECKPOINT_CORRUPT' && e.kind === 'truncated',
     );
-    assert.throws(() => decodeCheckpoint(bytes, saved.seq + 1), { kind: 'header' });
+    assert.throws(() => decodeCheckpoint(bytes, saved.seq + 1), { kind: 'name' });
   });
 });

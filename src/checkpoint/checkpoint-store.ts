@@ -1,6 +1,7 @@
 import type { Disposable } from '../resilience/event.js';
 import {
   closeSync,
+  constants,
   fsyncSync,
   mkdirSync,
   openSync,
@@ -15,6 +16,8 @@ import { fsyncDir } from '../util/atomic-write.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { CheckpointCorruptError, type CorruptKind } from './checkpoint-corrupt-error.js';
 import { CheckpointWriteError } from './checkpoint-write-error.js';
+import { CheckpointSequenceError } from './checkpoint-sequence-error.js';
+import { checkpointFileName as fileName, entryType, listCheckpointNames } from './checkpoint-dir.js';
 import { encodeCheckpoint, readCheckpointFile } from './format.js';
 
 /** Options of `CheckpointStore.open`. */
@@ -27,7 +30,7 @@ export interface CheckpointStoreOptions {
 
 /** A checkpoint that is durably on disk. */
 export interface SavedCheckpoint {
-  /** Sequence number: strictly increasing across saves and restarts. */
+  /** Sequence number: greater than that of every checkpoint on disk that verified when it was chosen. */
   readonly seq: number;
   /** When it was saved (ms since the epoch, from the store's clock). */
   readonly savedAt: number;
@@ -63,17 +66,10 @@ export interface LoadResult {
   readonly skipped: readonly SkippedCheckpoint[];
 }
 
-const NAME = /^checkpoint-(\d{12,})\.ckpt$/;
 /** A temp file: `.checkpoint-<seq>.ckpt.<writer pid>.tmp`. */
 const TEMP = /^\.checkpoint-\d+\.ckpt\.(\d+)\.tmp$/;
-const fileName = (seq: number): string => `checkpoint-${String(seq).padStart(12, '0')}.ckpt`;
-/** The sequence number of a checkpoint file name in its canonical form, or null for any other name. */
-function parseName(name: string): number | null {
-  const m = NAME.exec(name);
-  if (!m) return null;
-  const seq = Number(m[1]);
-  return Number.isSafeInteger(seq) && fileName(seq) === name ? seq : null;
-}
+/** Creating a temp file: a fresh regular file, never through a symlink. */
+const TEMP_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW;
 
 /**
  * Checkpoints of a bot's state in one directory: each save is a new file written atomically
@@ -84,22 +80,21 @@ export class CheckpointStore {
   readonly #dir: string;
   readonly #keep: number;
   readonly #clock: Clock;
-  /** Sequence numbers of the checkpoint files on disk, ascending. */
-  readonly #seqs: number[];
-  #nextSeq: number;
+  /** Sequence numbers of the regular checkpoint files older than the next save, ascending: what pruning may delete. */
+  readonly #older: number[] = [];
+  #nextSeq = 1;
   readonly #skipListeners = new Set<(skip: SkippedCheckpoint) => void>();
 
-  private constructor(dir: string, keep: number, clock: Clock, seqs: number[]) {
+  private constructor(dir: string, keep: number, clock: Clock) {
     this.#dir = dir;
     this.#keep = keep;
     this.#clock = clock;
-    this.#seqs = seqs;
-    this.#nextSeq = (seqs.at(-1) ?? 0) + 1;
   }
 
   /**
    * Opens (creating it if needed) a checkpoint directory: removes temp files a crash left
-   * behind and continues the sequence after the highest checkpoint file name found, valid or not.
+   * behind and continues the sequence after the newest checkpoint that verifies (header, name
+   * and checksum), stepping over names already taken by any entry.
    */
   static open(dir: string, options: CheckpointStoreOptions = {}): CheckpointStore {
     const keep = options.keep ?? 5;
@@ -112,19 +107,22 @@ export class CheckpointStore {
     }
     const abs = resolve(dir);
     mkdirSync(abs, { recursive: true });
-    const seqs: number[] = [];
     for (const name of readdirSync(abs)) {
-      const seq = parseName(name);
-      if (seq !== null) seqs.push(seq);
-      else {
-        const t = TEMP.exec(name);
-        // Another live process's temp may be a save in flight (a reader opening the directory
-        // must not break the writer's rename); a dead writer's, or a stale one of our pid, goes.
-        if (t && !isOtherLiveProcess(Number(t[1]))) unlinkQuiet(join(abs, name));
-      }
+      const t = TEMP.exec(name);
+      // Another live process's temp may be a save in flight (a reader opening the directory
+      // must not break the writer's rename); a dead writer's, or a stale one of our pid, goes.
+      if (t && !isOtherLiveProcess(Number(t[1]))) unlinkQuiet(join(abs, name));
     }
-    seqs.sort((a, b) => a - b);
-    return new CheckpointStore(abs, keep, clock, seqs);
+    const store = new CheckpointStore(abs, keep, clock);
+    // Only a verified header moves the sequence: a planted or damaged file with a huge name does not.
+    const verified = store.#scan()?.checkpoint.seq ?? 0;
+    for (const { seq, file } of listCheckpointNames(abs)) {
+      if (seq <= verified && entryType(file) === 'file') store.#older.push(seq);
+    }
+    store.#older.sort((a, b) => a - b);
+    store.#nextSeq = verified + 1;
+    store.#stepOverTaken();
+    return store;
   }
 
   /** The directory (absolute). */
@@ -132,7 +130,7 @@ export class CheckpointStore {
     return this.#dir;
   }
 
-  /** The sequence number the next `save()` will use. */
+  /** The sequence number the next `save()` will use (unless an entry with that name appears first). */
   get nextSeq(): number {
     return this.#nextSeq;
   }
@@ -144,23 +142,31 @@ export class CheckpointStore {
 
   /**
    * Serializes `state` as JSON and writes it as the next checkpoint, durably, then deletes the
-   * checkpoints beyond `keep`. Throws `CheckpointStateError` for a state JSON cannot hold and
-   * `CheckpointWriteError` when the disk says no; the previous checkpoints stay either way.
+   * checkpoints beyond `keep`. Throws `CheckpointStateError` for a state JSON cannot hold,
+   * `CheckpointWriteError` when the disk says no and `CheckpointSequenceError` when no sequence
+   * number is left; the previous checkpoints stay either way.
    */
   save(state: unknown): SavedCheckpoint {
-    const seq = this.#nextSeq;
     const now = this.#clock.now();
     const savedAt = Math.floor(now);
     if (!Number.isSafeInteger(savedAt) || savedAt < 0) {
       // Such a header would never load again: refuse it here rather than write it.
       throw new RangeError(`checkpoint clock returned ${String(now)}, not a time in ms since the epoch`);
     }
+    try {
+      this.#stepOverTaken(); // never rename over an entry someone else put there
+    } catch (err) {
+      throw new CheckpointWriteError(join(this.#dir, fileName(this.#nextSeq)), { cause: err });
+    }
+    const seq = this.#nextSeq;
+    // A name past the largest safe integer would not parse back: it would hide every later save.
+    if (!Number.isSafeInteger(seq)) throw new CheckpointSequenceError(this.#dir, seq - 1);
     const { header, head, payload } = encodeCheckpoint(state, seq, savedAt);
     const name = fileName(seq);
     const file = join(this.#dir, name);
     const tmp = join(this.#dir, `.${name}.${process.pid}.tmp`);
     try {
-      const fd = openSync(tmp, 'w', 0o644);
+      const fd = openSync(tmp, TEMP_FLAGS, 0o644);
       try {
         writeAll(fd, head, payload);
         fsyncSync(fd);
@@ -174,7 +180,7 @@ export class CheckpointStore {
     }
     // The sequence number is spent once the name exists, even if the directory fsync below is lost.
     this.#nextSeq = seq + 1;
-    this.#seqs.push(seq);
+    this.#older.push(seq);
     fsyncDir(this.#dir);
     this.#prune();
     return { seq, savedAt: header.savedAt, file, length: header.length, sha256: header.sha256 };
@@ -183,35 +189,18 @@ export class CheckpointStore {
   /**
    * Reads the checkpoints newest first and returns the first that verifies, with every newer
    * one it skipped and why. Returns null when none verifies (each skip is still reported to
-   * `onSkip` listeners). Never throws for a bad file.
+   * `onSkip` listeners). Never throws for a bad file, and never opens one that is not a
+   * regular file (a FIFO would block, a symlink would lead out of the directory).
    */
   loadLatest(): LoadResult | null {
-    const seqs: number[] = [];
-    for (const name of readdirSync(this.#dir)) {
-      const seq = parseName(name);
-      if (seq !== null) seqs.push(seq);
+    const result = this.#scan();
+    const seq = result?.checkpoint.seq;
+    if (seq !== undefined && seq >= this.#nextSeq) {
+      // A valid checkpoint another tool put here: continue after it, and prune it in turn.
+      this.#older.push(seq);
+      this.#nextSeq = seq + 1;
     }
-    seqs.sort((a, b) => b - a);
-    const skipped: SkippedCheckpoint[] = [];
-    for (const seq of seqs) {
-      if (seq >= this.#nextSeq) this.#nextSeq = seq + 1; // a file another tool put here
-      const file = join(this.#dir, fileName(seq));
-      try {
-        const c = readCheckpointFile(file, seq);
-        return {
-          checkpoint: { seq, savedAt: c.savedAt, file, length: c.length, sha256: c.sha256, state: c.state },
-          skipped,
-        };
-      } catch (err) {
-        const skip: SkippedCheckpoint =
-          err instanceof CheckpointCorruptError
-            ? { file, seq, kind: err.kind, reason: err.message }
-            : { file, seq, kind: 'io', reason: `cannot read: ${(err as Error).message}` };
-        skipped.push(skip);
-        for (const l of this.#skipListeners) l(skip);
-      }
-    }
-    return null;
+    return result;
   }
 
   /** Calls `listener` for each checkpoint `loadLatest()` skips, including when it then returns null. */
@@ -221,17 +210,62 @@ export class CheckpointStore {
     return { dispose, [Symbol.dispose]: dispose };
   }
 
-  /** Deletes the oldest checkpoints beyond `keep`; runs only after the newest is durable. */
+  /** The newest checkpoint that verifies, and the newer entries skipped (each told to the listeners). */
+  #scan(): LoadResult | null {
+    const skipped: SkippedCheckpoint[] = [];
+    for (const entry of listCheckpointNames(this.#dir)) {
+      const r = tryLoad(entry.file, entry.seq);
+      if (r === null) continue; // removed since the listing
+      if ('state' in r) return { checkpoint: r, skipped };
+      skipped.push(r);
+      for (const l of this.#skipListeners) l(r);
+    }
+    return null;
+  }
+
+  /** Moves `#nextSeq` past names that some entry already holds (a damaged file, a directory, a FIFO). */
+  #stepOverTaken(): void {
+    for (;;) {
+      const type = entryType(join(this.#dir, fileName(this.#nextSeq)));
+      if (type === 'missing') return;
+      if (type === 'file') this.#older.push(this.#nextSeq); // older than the next save: pruned in turn
+      this.#nextSeq++;
+    }
+  }
+
+  /**
+   * Deletes the oldest checkpoints beyond `keep`; runs only after the newest is durable and never
+   * touches the newest `keep`. One it cannot delete stays listed and is retried after the next save.
+   */
   #prune(): void {
-    while (this.#seqs.length > this.#keep) {
-      const seq = this.#seqs[0]!;
+    const excess = this.#older.length - this.#keep;
+    if (excess <= 0) return;
+    const stuck: number[] = [];
+    for (const seq of this.#older.slice(0, excess)) {
       try {
         unlinkSync(join(this.#dir, fileName(seq)));
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return; // retried after the next save
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') stuck.push(seq);
       }
-      this.#seqs.shift();
     }
+    this.#older.splice(0, excess, ...stuck);
+  }
+}
+
+/** Loads one entry, or says why it was skipped; null when it no longer exists. */
+function tryLoad(file: string, seq: number): LoadedCheckpoint | SkippedCheckpoint | null {
+  try {
+    const type = entryType(file);
+    if (type === 'missing') return null;
+    if (type !== 'file') {
+      return { file, seq, kind: 'special', reason: `a ${type}, not a regular file; not opened` };
+    }
+    const c = readCheckpointFile(file, seq);
+    return { seq, savedAt: c.savedAt, file, length: c.length, sha256: c.sha256, state: c.state };
+  } catch (err) {
+    return err instanceof CheckpointCorruptError
+      ? { file, seq, kind: err.kind, reason: err.message }
+      : { file, seq, kind: 'io', reason: `cannot read: ${(err as Error).message}` };
   }
 }
 

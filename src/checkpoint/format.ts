@@ -9,7 +9,7 @@
 // covers the header's version, seq, savedAt and length (see `checksum`), so a flipped digit
 // in the header's time is caught too, not only one in the payload.
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { CheckpointCorruptError } from './checkpoint-corrupt-error.js';
 import { CheckpointStateError } from './checkpoint-state-error.js';
 
@@ -69,17 +69,24 @@ export function decodeCheckpoint(bytes: Buffer, expectedSeq?: number): Checkpoin
   return { ...header, state: verifyPayload(header, bytes.subarray(payloadOffset)) };
 }
 
+/** Opening flags: never follow a symlink, never block on a FIFO swapped in after the caller's lstat. */
+const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+
 /**
  * Reads one checkpoint file: the header first, then, only when the file's size matches what
  * the header announces, the payload. A junk file with a checkpoint's name is not read whole.
+ * Only a regular file is read: a symlink fails to open (`io`), and anything else that was
+ * swapped in after the caller checked the entry is closed unread (`special`).
  */
 export function readCheckpointFile(
   file: string,
   expectedSeq?: number,
 ): CheckpointHeader & { state: unknown } {
-  const fd = openSync(file, 'r');
+  const fd = openSync(file, READ_FLAGS);
   try {
-    const size = fstatSync(fd).size;
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new CheckpointCorruptError('special', 'not a regular file; not read');
+    const size = st.size;
     const prefix = readAt(fd, Math.min(size, MAX_HEADER_BYTES), 0);
     const { header, payloadOffset } = decodeHeader(prefix, expectedSeq);
     checkLength(header, size - payloadOffset);
@@ -143,10 +150,7 @@ function decodeHeader(
     );
   }
   if (expectedSeq !== undefined && seq !== expectedSeq) {
-    throw new CheckpointCorruptError(
-      'header',
-      `header says seq ${seq} but the file name says ${expectedSeq}`,
-    );
+    throw new CheckpointCorruptError('name', `header says seq ${seq} but the file name says ${expectedSeq}`);
   }
   return { header: { seq, savedAt, length, sha256 }, payloadOffset: nl + 1 };
 }

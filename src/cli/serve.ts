@@ -4,6 +4,9 @@ import { configFor } from './context.js';
 import { openStore } from '../store/index.js';
 import { Daemon } from '../daemon/index.js';
 
+/** The longest a SIGTERM or SIGINT may take to end `warden serve`. */
+const SHUTDOWN_DEADLINE_MS = 4_500;
+
 /** `warden serve`. */
 export function registerServe(program: Command): void {
   program
@@ -27,10 +30,25 @@ export function registerServe(program: Command): void {
         throw new CliError(`serve: ${(err as Error).message}`);
       }
       process.stdout.write(`warden serve: listening on ${daemon.address} (data dir ${loaded.dataDir})\n`);
+      if (daemon.exposed) {
+        process.stderr.write(
+          `warden serve: WARNING: ${daemon.address} is reachable from other hosts, not only this one; ` +
+            'every route, reads too, now needs the bearer token' +
+            (daemon.tokenSet
+              ? '\n'
+              : ` and no token is set (env ${loaded.config.daemon.tokenEnv}): every request will get 401\n`),
+        );
+      }
       await new Promise<void>((resolve) => {
         process.once('SIGINT', resolve);
         process.once('SIGTERM', resolve);
       });
+      // A shutdown never waits on a client: the daemon cuts slow connections after its grace
+      // period, and this backstop ends the process if anything else still holds it.
+      setTimeout(() => {
+        process.stderr.write(`warden serve: shutdown took over ${SHUTDOWN_DEADLINE_MS} ms; exiting\n`);
+        process.exit(1);
+      }, SHUTDOWN_DEADLINE_MS).unref();
       await daemon.close();
       await store.close();
     });

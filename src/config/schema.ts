@@ -148,8 +148,20 @@ export const configSchema = z
         port: z.number().int().min(0).max(65535).default(8787),
         /** Environment variable holding the API token for mutating endpoints. */
         tokenEnv: z.string().default('WARDEN_TOKEN'),
+        /** Most HTTP connections open at once; at the cap the oldest idle one is evicted. */
+        maxConnections: z.number().int().min(1).max(100_000).default(256),
+        /** A client must send its request headers within this many ms of connecting (else 408). */
+        headersTimeoutMs: z.number().int().min(100).max(600_000).default(10_000),
+        /** ... and its whole request within this many ms (at least headersTimeoutMs). */
+        requestTimeoutMs: z.number().int().min(100).max(600_000).default(30_000),
+        /** An idle keep-alive connection is closed after this many ms. */
+        keepAliveTimeoutMs: z.number().int().min(100).max(600_000).default(5_000),
       })
       .strict()
+      .refine((d) => d.requestTimeoutMs >= d.headersTimeoutMs, {
+        message: 'requestTimeoutMs must be >= headersTimeoutMs',
+        path: ['requestTimeoutMs'],
+      })
       .default({}),
   })
   .strict();

@@ -12,7 +12,8 @@ import {
 } from '../heartbeat/index.js';
 import type { Exchange } from '../exchange/index.js';
 import { createAlerter, type Alerter } from '../alerts/index.js';
-import { buildHttpApi } from './http-api.js';
+import { buildHttpApi, closeHttpApi } from './http-api.js';
+import { httpUrl, isLoopbackHost } from './bind-address.js';
 import { existsSync } from 'node:fs';
 import {
   evaluateParamsFromConfig,
@@ -21,6 +22,9 @@ import {
   startEvaluationSchedule,
   strategyPaths,
 } from '../strategy/index.js';
+
+/** How long requests in flight may finish when the daemon stops, before their connections are cut. */
+export const SHUTDOWN_GRACE_MS = 1_500;
 
 /** Options of the daemon. */
 export interface DaemonOptions {
@@ -47,7 +51,9 @@ export class Daemon {
   #watching: Promise<void> | undefined;
   #closers: { close(): void }[] = [];
   #references: ReferenceClock[] = [];
-  /** Where the HTTP API listens, once started. */
+  #exposed = false;
+  #tokenSet = false;
+  /** Where the HTTP API listens, once started, as bound (`http://0.0.0.0:8787` for every interface). */
   address = '';
 
   constructor(opts: DaemonOptions) {
@@ -113,16 +119,40 @@ export class Daemon {
       );
     }
     this.#startStrategySchedule(log);
+    const host = this.#opts.host ?? config.daemon.host;
+    const token = env[config.daemon.tokenEnv] || undefined;
+    this.#tokenSet = token !== undefined;
+    // Beyond loopback, reads need the token too: decided before the first request can arrive.
+    this.#exposed = !isLoopbackHost(host);
+    const d = config.daemon;
     this.#http = buildHttpApi({
       store,
       killSwitch: this.#ks,
       dataDir,
-      token: env[config.daemon.tokenEnv] || undefined,
+      token,
+      limits: {
+        maxConnections: d.maxConnections,
+        headersTimeoutMs: d.headersTimeoutMs,
+        requestTimeoutMs: d.requestTimeoutMs,
+        keepAliveTimeoutMs: d.keepAliveTimeoutMs,
+      },
+      readsNeedToken: () => this.#exposed,
     });
-    this.address = await this.#http.listen({
-      host: this.#opts.host ?? config.daemon.host,
-      port: this.#opts.port ?? config.daemon.port,
-    });
+    await this.#http.listen({ host, port: this.#opts.port ?? config.daemon.port });
+    const bound = this.#http.addresses().filter((a) => typeof a !== 'string');
+    // A name that resolved to a non-loopback address exposes the API just the same.
+    if (bound.some((a) => !isLoopbackHost(a.address))) this.#exposed = true;
+    this.address = httpUrl(bound[0]!);
+  }
+
+  /** True when the API is reachable beyond loopback (then every route needs the token). */
+  get exposed(): boolean {
+    return this.#exposed;
+  }
+
+  /** True when the API token env var is set (without it every token-guarded route answers 401). */
+  get tokenSet(): boolean {
+    return this.#tokenSet;
   }
 
   /**
@@ -183,13 +213,17 @@ export class Daemon {
     this.#closers.push(schedule);
   }
 
-  /** Stops everything; queued alerts stay in the outbox. */
+  /**
+   * Stops everything; queued alerts stay in the outbox. Requests in flight get
+   * `SHUTDOWN_GRACE_MS`, then every connection still open (a slow client) is cut.
+   */
   async close(): Promise<void> {
     this.#abort.abort();
     for (const c of this.#closers) c.close();
+    const http = this.#http ? closeHttpApi(this.#http, SHUTDOWN_GRACE_MS) : undefined;
     await this.#watching;
     await closeReferenceClocks(this.#references);
-    await this.#http?.close();
+    await http;
     await this.#ks?.close();
     await this.#alerter?.close();
   }

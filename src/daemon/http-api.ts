@@ -4,6 +4,8 @@ import type { KillSwitch } from '../killswitch/index.js';
 import { ResumeConflictError, ResumeRefusedError } from '../killswitch/index.js';
 import { HeartbeatWriter } from '../heartbeat/index.js';
 import { bearer, tokenMatches } from './token.js';
+import { useJsonBodies } from './json-body.js';
+import { DEFAULT_HTTP_LIMITS, LimitedServers, type HttpLimits } from './http-limits.js';
 
 /** What the HTTP API needs. */
 export interface HttpApiOptions {
@@ -12,16 +14,33 @@ export interface HttpApiOptions {
   readonly dataDir: string;
   /** The token mutating endpoints require; undefined = they all answer 401. */
   readonly token: string | undefined;
+  /** Timeouts and the connection cap (default `DEFAULT_HTTP_LIMITS`). */
+  readonly limits?: HttpLimits;
+  /** Asked on every request: true = reads need the token too (the API is bound beyond loopback). */
+  readonly readsNeedToken?: () => boolean;
 }
+
+const serversOf = new WeakMap<FastifyInstance, LimitedServers>();
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
 /**
  * The daemon's HTTP API. Reads are open on the loopback interface; every mutating endpoint
- * needs `Authorization: Bearer <token>`, compared in constant time and never logged.
+ * needs `Authorization: Bearer <token>`, compared in constant time and never logged, and so
+ * does every route when `readsNeedToken()` says so. Bodies are JSON whatever their content type.
  */
 export function buildHttpApi(opts: HttpApiOptions): FastifyInstance {
-  const app = Fastify({ logger: false, bodyLimit: 64 * 1024 });
+  const limits = opts.limits ?? DEFAULT_HTTP_LIMITS;
+  const servers = new LimitedServers(limits);
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 64 * 1024,
+    serverFactory: servers.factory,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+  });
+  serversOf.set(app, servers);
+  useJsonBodies(app);
   const hb = new HeartbeatWriter({ store: opts.store, dataDir: opts.dataDir });
 
   const requireToken = async (req: FastifyRequest, reply: FastifyReply) => {
@@ -33,6 +52,15 @@ export function buildHttpApi(opts: HttpApiOptions): FastifyInstance {
       });
     }
   };
+
+  const readsNeedToken = opts.readsNeedToken;
+  if (readsNeedToken) {
+    app.addHook('onRequest', async (req, reply) => {
+      if (!readsNeedToken()) return;
+      await requireToken(req, reply);
+      if (reply.sent) return reply;
+    });
+  }
 
   app.get('/healthz', () => ({ ok: true }));
 
@@ -106,4 +134,23 @@ export function buildHttpApi(opts: HttpApiOptions): FastifyInstance {
   );
 
   return app;
+}
+
+/**
+ * Closes the API: stops accepting, gives requests in flight `graceMs`, then cuts every
+ * connection still open (slow clients included), so a shutdown never waits on a client.
+ */
+export async function closeHttpApi(app: FastifyInstance, graceMs: number): Promise<void> {
+  const closing = app.close();
+  let timer: NodeJS.Timeout | undefined;
+  const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+  await Promise.race([closing, grace]);
+  clearTimeout(timer);
+  serversOf.get(app)?.destroyAll();
+  await closing;
+}
+
+/** Connections the API holds open now (for tests and metrics). */
+export function openConnections(app: FastifyInstance): number {
+  return serversOf.get(app)?.open ?? 0;
 }

@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { LoadedConfig } from '../config/index.js';
 import type { Store } from '../store/index.js';
+import { channelRedactor, redactStrings, type Env } from '../alerts/index.js';
 import { atomicWriteFileSync } from '../util/atomic-write.js';
 import { AuditExportError } from './audit-export-error.js';
 import { launchdPlists } from './launchd.js';
@@ -57,6 +58,8 @@ export interface AuditExportOptions {
   /** Options of the generated units (same as `warden install`). */
   readonly units?: UnitOptions;
   readonly now?: () => number;
+  /** Where the alert channels' secrets are read, to mask them in exported rows. Default `process.env`. */
+  readonly env?: Env;
 }
 
 function wardenVersion(): string {
@@ -139,11 +142,16 @@ export async function auditExport(opts: AuditExportOptions): Promise<AuditManife
     }
   }
 
+  // Rows written before a secret was masked (an endpoint that echoed it) must not carry it out.
+  const redactor = channelRedactor(loaded.config.alerts.channels, opts.env ?? process.env);
   const history = await store.killSwitch.history(ALL);
-  put('killswitch-history.jsonl', jsonl([...history].reverse()));
-  put('heartbeats.json', `${JSON.stringify(await store.heartbeats.list(), null, 2)}\n`);
+  put('killswitch-history.jsonl', jsonl(redactStrings([...history].reverse(), redactor)));
+  put(
+    'heartbeats.json',
+    `${JSON.stringify(redactStrings(await store.heartbeats.list(), redactor), null, 2)}\n`,
+  );
   const alerts = await store.alerts.list({ limit: ALL });
-  put('alerts.jsonl', jsonl([...alerts].reverse()));
+  put('alerts.jsonl', jsonl(redactStrings([...alerts].reverse(), redactor)));
 
   const effective = redactSecrets(loaded.config);
   put('config-effective.json', `${JSON.stringify(effective.value, null, 2)}\n`);
