@@ -6,6 +6,7 @@ import { SpaceReserve } from '../store/index.js';
 import {
   Watchdog,
   closeReferenceClocks,
+  heartbeatFilePolicyFromConfig,
   referenceClocksFromConfig,
   type ReferenceClock,
   type WatchReport,
@@ -137,6 +138,7 @@ export class Daemon {
         keepAliveTimeoutMs: d.keepAliveTimeoutMs,
       },
       readsNeedToken: () => this.#exposed,
+      heartbeatFiles: heartbeatFilePolicyFromConfig(config, dataDir),
     });
     await this.#http.listen({ host, port: this.#opts.port ?? config.daemon.port });
     const bound = this.#http.addresses().filter((a) => typeof a !== 'string');

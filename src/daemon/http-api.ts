@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { Store } from '../store/index.js';
 import type { KillSwitch } from '../killswitch/index.js';
 import { ResumeConflictError, ResumeRefusedError } from '../killswitch/index.js';
-import { HeartbeatWriter } from '../heartbeat/index.js';
+import { HeartbeatWriter, type HeartbeatFilePolicy } from '../heartbeat/index.js';
 import { bearer, tokenMatches } from './token.js';
 import { useJsonBodies } from './json-body.js';
 import { DEFAULT_HTTP_LIMITS, LimitedServers, type HttpLimits } from './http-limits.js';
@@ -18,6 +18,8 @@ export interface HttpApiOptions {
   readonly limits?: HttpLimits;
   /** Asked on every request: true = reads need the token too (the API is bound beyond loopback). */
   readonly readsNeedToken?: () => boolean;
+  /** Which heartbeat files a beat may write (default: `bot` writes heartbeat.json, nothing watched). */
+  readonly heartbeatFiles?: HeartbeatFilePolicy;
 }
 
 const serversOf = new WeakMap<FastifyInstance, LimitedServers>();
@@ -41,7 +43,7 @@ export function buildHttpApi(opts: HttpApiOptions): FastifyInstance {
   });
   serversOf.set(app, servers);
   useJsonBodies(app);
-  const hb = new HeartbeatWriter({ store: opts.store, dataDir: opts.dataDir });
+  const hb = new HeartbeatWriter({ store: opts.store, dataDir: opts.dataDir, ...opts.heartbeatFiles });
 
   const requireToken = async (req: FastifyRequest, reply: FastifyReply) => {
     if (!tokenMatches(bearer(req.headers.authorization), opts.token)) {
