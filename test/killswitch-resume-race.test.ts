@@ -46,7 +46,19 @@ describe('kill switch: a resume never clears a trip it did not see (issue 8 item
     const events = (await store.killSwitch.history(100_000)).reverse();
     await store.close();
     assert.equal(trips.length, 200);
-    for (const t of trips) assert.equal(t['halted'], true, 'the tripper was told halted');
+    const byId = new Map(events.map((e, i) => [e.id, i]));
+    // A tripper that reads "running" right after its trip may only do so because a resume named
+    // that very trip (its watch picked the resume up); never because a resume cleared it unseen.
+    for (const t of trips) {
+      if (t['halted'] === true) continue;
+      const next = events[byId.get(t['tripped'] as number)! + 1];
+      assert.equal(next?.action, 'resume', `trip #${t['tripped']} read as running, yet nothing resumed it`);
+      assert.equal(
+        next.clears,
+        t['tripped'],
+        `trip #${t['tripped']} was cleared by a resume of another halt`,
+      );
+    }
     const ok = resumes.filter((r) => 'resumed' in r);
     const refused = resumes.filter((r) => 'refused' in r);
     assert.ok(ok.length > 0, 'some resumes went through');
@@ -69,7 +81,6 @@ describe('kill switch: a resume never clears a trip it did not see (issue 8 item
     }
     assert.ok(refused.length > 0, `the race happened: some resumes were refused (${resumes.length} tries)`);
     // So every trip the tripper was told about was either cleared by a resume that named it, or still holds.
-    const byId = new Map(events.map((e, i) => [e.id, i]));
     for (const t of trips) {
       const i = byId.get(t['tripped'] as number)!;
       const next = events[i + 1];
