@@ -1,4 +1,13 @@
-import { closeSync, fsync, fsyncSync, fstatSync, ftruncateSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsync,
+  fsyncSync,
+  fstatSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  writeSync,
+} from 'node:fs';
 import { basename, join } from 'node:path';
 import { EventSource, type Subscribe } from '../resilience/event.js';
 import { fsyncDir } from '../util/atomic-write.js';

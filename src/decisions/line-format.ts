@@ -76,9 +76,10 @@ export interface LineProblem {
 /** The chain fields of a line whose own hash checks out. */
 export interface LineChain {
   readonly seq: number;
-  readonly prev: string;
   readonly ts: number;
   readonly hash: string;
+  /** Offset in the buffer of the 64 hex digits of `prev` (compare with `prevIs`). */
+  readonly prevAt: number;
 }
 
 const HEX = new Uint8Array(256);
@@ -89,8 +90,14 @@ function isHexAt(buf: Uint8Array, at: number, n: number): boolean {
   return true;
 }
 
-/** Reads a non-negative (or, for ts, possibly negative) decimal integer ending right before `end`. */
-function intBefore(buf: Uint8Array, start: number, end: number): number {
+/** True when the 64 bytes at `at` spell `hex`. */
+export function hexAt(buf: Uint8Array, at: number, hex: string): boolean {
+  for (let i = 0; i < 64; i++) if (buf[at + i] !== hex.charCodeAt(i)) return false;
+  return true;
+}
+
+/** Reads a decimal integer (a leading `-` allowed) in bytes `start`..`end`; NaN if it is not one. */
+function intIn(buf: Uint8Array, start: number, end: number): number {
   let i = start;
   let neg = false;
   if (buf[i] === 0x2d) {
@@ -107,12 +114,9 @@ function intBefore(buf: Uint8Array, start: number, end: number): number {
   return neg ? -v : v;
 }
 
-function lastIndexOf(buf: Uint8Array, needle: Uint8Array, before: number, floor: number): number {
-  outer: for (let i = before - needle.length; i >= floor; i--) {
-    for (let j = 0; j < needle.length; j++) if (buf[i + j] !== needle[j]) continue outer;
-    return i;
-  }
-  return -1;
+function startsAt(buf: Uint8Array, at: number, needle: Uint8Array): boolean {
+  for (let j = 0; j < needle.length; j++) if (buf[at + j] !== needle[j]) return false;
+  return true;
 }
 
 const TS = Buffer.from(',"ts":');
@@ -130,42 +134,45 @@ export function checkLine(buf: Buffer, start: number, end: number): LineChain | 
   if (len < HASH_SUFFIX_BYTES + 2 || buf[start] !== 0x7b)
     return { code: 'malformed', message: 'not a decision line (expected {…,"hash":"…"})' };
   const hk = end - HASH_SUFFIX_BYTES;
-  for (let j = 0; j < HASHKEY.length; j++) {
-    if (buf[hk + j] !== HASHKEY[j])
-      return { code: 'malformed', message: 'no "hash" member at the end of the line' };
-  }
+  if (!startsAt(buf, hk, HASHKEY))
+    return { code: 'malformed', message: 'no "hash" member at the end of the line' };
   if (!isHexAt(buf, hk + 9, 64) || buf[end - 2] !== 0x22 || buf[end - 1] !== 0x7d)
     return { code: 'malformed', message: '"hash" is not 64 lower-case hex digits' };
-  const tsAt = lastIndexOf(buf, TS, hk, start);
-  if (tsAt < 0) return { code: 'malformed', message: 'no "ts" member before "hash"' };
-  const seqAt = lastIndexOf(buf, SEQ, tsAt, start);
-  if (seqAt < 0) return { code: 'malformed', message: 'no "seq" member before "ts"' };
+  // Walk back over the digits of ts, then of seq: both are plain integers right before "hash".
+  let i = hk - 1;
+  while (i > start && buf[i]! >= 0x30 && buf[i]! <= 0x39) i--;
+  if (buf[i] === 0x2d) i--;
+  const tsAt = i - (TS.length - 1);
+  if (tsAt < start || !startsAt(buf, tsAt, TS))
+    return { code: 'malformed', message: 'no "ts" member before "hash"' };
+  i = tsAt - 1;
+  while (i > start && buf[i]! >= 0x30 && buf[i]! <= 0x39) i--;
+  const seqAt = i - (SEQ.length - 1);
+  if (seqAt < start || !startsAt(buf, seqAt, SEQ))
+    return { code: 'malformed', message: 'no "seq" member before "ts"' };
   const prevAt = seqAt - 74;
-  if (prevAt < start) return { code: 'malformed', message: 'no "prev" member before "seq"' };
-  for (let j = 0; j < PREV.length; j++) {
-    if (buf[prevAt + j] !== PREV[j]) return { code: 'malformed', message: 'no "prev" member before "seq"' };
-  }
+  if (prevAt < start || !startsAt(buf, prevAt, PREV))
+    return { code: 'malformed', message: 'no "prev" member before "seq"' };
   if (!isHexAt(buf, prevAt + 9, 64) || buf[seqAt - 1] !== 0x22)
     return { code: 'malformed', message: '"prev" is not 64 lower-case hex digits' };
-  const seq = intBefore(buf, seqAt + SEQ.length, tsAt);
-  const ts = intBefore(buf, tsAt + TS.length, hk);
+  const seq = intIn(buf, seqAt + SEQ.length, tsAt);
+  const ts = intIn(buf, tsAt + TS.length, hk);
   if (!(seq >= 1) || !Number.isSafeInteger(seq))
     return { code: 'malformed', message: '"seq" is not a positive integer' };
   if (!Number.isSafeInteger(ts)) return { code: 'malformed', message: '"ts" is not an integer' };
-  const stated = buf.toString('latin1', hk + 9, hk + 73);
   buf[hk] = 0x7d;
   const actual = hash('sha256', buf.subarray(start, hk + 1));
   buf[hk] = 0x2c;
-  if (actual !== stated)
+  if (!hexAt(buf, hk + 9, actual))
     return {
       code: 'hash_mismatch',
-      message: `hash does not match the line's content (the line was edited): stated ${stated.slice(0, 12)}…, computed ${actual.slice(0, 12)}…`,
+      message: `hash does not match the line's content (the line was edited): stated ${buf.toString('latin1', hk + 9, hk + 21)}…, computed ${actual.slice(0, 12)}…`,
     };
-  return { seq, prev: buf.toString('latin1', prevAt + 9, prevAt + 73), ts, hash: stated };
+  return { seq, ts, hash: actual, prevAt: prevAt + 9 };
 }
 
 /** True when `r` is a problem, not chain fields. */
-export function isProblem(r: LineChain | LineProblem): r is LineProblem {
+export function isProblem<T extends object>(r: T | LineProblem): r is LineProblem {
   return 'code' in r;
 }
 

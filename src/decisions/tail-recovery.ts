@@ -58,7 +58,8 @@ function lastLineOf(seg: Segment): { head: DecisionHead; ts: number } | null {
   const tail = readTail(seg.path);
   if (tail.lastLine === null) return null;
   const r = checkLine(tail.lastLine, 0, tail.lastLine.length);
-  if (isProblem(r)) throw new DecisionLogCorruptError(seg.path, `its last complete line is damaged: ${r.message}`);
+  if (isProblem(r))
+    throw new DecisionLogCorruptError(seg.path, `its last complete line is damaged: ${r.message}`);
   if (tail.goodSize !== tail.size)
     throw new DecisionLogCorruptError(seg.path, 'an earlier segment ends with an unterminated line');
   return { head: { seq: r.seq, hash: r.hash }, ts: r.ts };
@@ -89,6 +90,9 @@ export function findResumePoint(dir: string, now: number): ResumePoint {
   const last = before ? lastLineOf(before) : null;
   const head = last ? last.head : { seq: 0, hash: GENESIS_HASH };
   if (seg.firstSeq !== head.seq + 1)
-    throw new DecisionLogCorruptError(seg.path, `empty segment named for seq ${seg.firstSeq} after seq ${head.seq}`);
+    throw new DecisionLogCorruptError(
+      seg.path,
+      `empty segment named for seq ${seg.firstSeq} after seq ${head.seq}`,
+    );
   return { head, segment: seg, size: 0, lastTs: last ? last.ts : null, torn };
 }

@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { GENESIS_HASH, checkLine, isProblem, parseStrict, type DecisionHead } from './line-format.js';
+import { GENESIS_HASH, checkLine, hexAt, isProblem, parseStrict, type DecisionHead } from './line-format.js';
 import { listSegments, parseSegmentName, type Segment } from './segment-files.js';
 
 /** Why a log failed verification. */
@@ -181,8 +181,11 @@ function verifyFile(
       }
       if (last === null) {
         if (logStart && r.seq !== 1)
-          return ['seq_mismatch', `the log starts at seq ${r.seq}, not 1: its first lines or files are missing`];
-        if (r.seq === 1 && r.prev !== GENESIS_HASH)
+          return [
+            'seq_mismatch',
+            `the log starts at seq ${r.seq}, not 1: its first lines or files are missing`,
+          ];
+        if (r.seq === 1 && !hexAt(view, r.prevAt, GENESIS_HASH))
           return ['prev_mismatch', 'the first line (seq 1) must have prev = 64 zeros'];
       } else {
         if (r.seq !== last.seq + 1)
@@ -190,10 +193,10 @@ function verifyFile(
             'seq_mismatch',
             `seq ${r.seq} follows seq ${last.seq} (expected ${last.seq + 1}): a line is missing, duplicated or out of order`,
           ];
-        if (r.prev !== last.hash)
+        if (!hexAt(view, r.prevAt, last.hash))
           return [
             'prev_mismatch',
-            `prev ${r.prev.slice(0, 12)}… is not the hash of the line before (${last.hash.slice(0, 12)}…): the chain was broken here`,
+            `prev ${view.toString('latin1', r.prevAt, r.prevAt + 12)}… is not the hash of the line before (${last.hash.slice(0, 12)}…): the chain was broken here`,
           ];
       }
       if (opts.head && r.seq === opts.head.seq && r.hash !== opts.head.hash)

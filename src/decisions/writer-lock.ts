@@ -159,7 +159,10 @@ export class WriterLock {
         /* a newer lock is in place; the owner whose lock we moved will see it lost and stop */
       }
       unlinkSync(aside);
-      throw new DecisionLogLockedError(path, 'another process that took the stale lock over at the same time');
+      throw new DecisionLogLockedError(
+        path,
+        'another process that took the stale lock over at the same time',
+      );
     }
     unlinkSync(aside);
   }
