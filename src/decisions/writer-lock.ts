@@ -96,26 +96,33 @@ export class WriterLock {
       since: new Date().toISOString(),
     };
     const text = JSON.stringify(owner);
-    for (let attempt = 0; attempt < 5; attempt++) {
-      let fd: number;
-      try {
-        fd = openSync(path, 'wx', 0o644);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        WriterLock.#takeOverIfStale(path, owner);
-        continue;
-      }
-      try {
-        writeSync(fd, text);
-        fsyncSync(fd);
-      } catch (err) {
-        closeSync(fd);
-        unlinkSync(path);
-        throw err;
-      }
+    // The lock appears whole or not at all: written to a temp file, then hard-linked into place
+    // (link fails with EEXIST like O_EXCL), so no one ever reads a half-written lock.
+    const tmp = `${path}.tmp-${owner.pid}-${owner.nonce}`;
+    const fd = openSync(tmp, 'wx', 0o644);
+    try {
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } catch (err) {
       closeSync(fd);
-      fsyncDir(dir);
-      return new WriterLock(path, owner, statSync(path).ino);
+      unlinkSync(tmp);
+      throw err;
+    }
+    closeSync(fd);
+    try {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        try {
+          linkSync(tmp, path);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+          WriterLock.#takeOverIfStale(path, owner);
+          continue;
+        }
+        fsyncDir(dir);
+        return new WriterLock(path, owner, statSync(path).ino);
+      }
+    } finally {
+      unlinkSync(tmp);
     }
     throw new DecisionLogLockedError(path, 'another process (the lock kept changing hands)');
   }
