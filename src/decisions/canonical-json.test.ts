@@ -50,3 +50,34 @@ describe('canonicalJson', () => {
     assert.equal(canonicalJson(s), JSON.stringify(s));
   });
 });
+
+describe('canonicalJson fast and slow paths', () => {
+  it('agrees with the plain string writer on sorted, unsorted, integer-keyed and nested input', () => {
+    const cases: unknown[] = [
+      { b: { d: 1, c: [{ z: 1, a: 2 }, 3] }, a: 'x' },
+      { a: 1, b: 2 },
+      { 10: 'a', 9: 'b', x: 1 },
+      { '': 1, ' ': 2, A: 3, a: 4 },
+      [{ y: 1, x: 2 }, [{ q: 1, p: 2 }], 'é', null, true, 0.5],
+      { t: new Date(5), arr: [new Date(6)] },
+      { __proto__: null, k: 1 },
+    ];
+    const expected = [
+      '{"a":"x","b":{"c":[{"a":2,"z":1},3],"d":1}}',
+      '{"a":1,"b":2}',
+      '{"10":"a","9":"b","x":1}',
+      '{"":1," ":2,"A":3,"a":4}',
+      '[{"x":2,"y":1},[{"p":2,"q":1}],"é",null,true,0.5]',
+      '{"arr":["1970-01-01T00:00:00.006Z"],"t":"1970-01-01T00:00:00.005Z"}',
+      '{"k":1}',
+    ];
+    cases.forEach((c, i) => assert.equal(canonicalJson(c), expected[i]));
+  });
+
+  it('never changes the caller’s object', () => {
+    const v = { b: 1, a: { d: 2, c: 3 } };
+    canonicalJson(v);
+    assert.deepEqual(Object.keys(v), ['b', 'a']);
+    assert.deepEqual(Object.keys(v.a), ['d', 'c']);
+  });
+});

@@ -73,7 +73,82 @@ function write(v: unknown, path: string, depth: number): string {
   }
 }
 
+/** Thrown inside `prepare` when an object needs the string writer (integer-like or `__proto__` keys). */
+const SLOW = Symbol('slow');
+
+/**
+ * Returns `v` itself when `JSON.stringify(v)` is already canonical (every object's keys in code
+ * point order, no value JSON cannot hold), or a copy whose objects have their keys inserted in
+ * sorted order, so the native serialiser can write it. Throws `SLOW` on a value JSON cannot hold
+ * and when key order cannot be expressed by insertion (integer-like keys, which engines always put
+ * first, and `__proto__`).
+ */
+function prepare(v: unknown, depth: number): unknown {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return v;
+    case 'number':
+      if (!Number.isFinite(v)) throw SLOW;
+      return v;
+    case 'object': {
+      if (v === null) return v;
+      if (depth >= MAX_DEPTH) throw SLOW;
+      const toJSON = (v as { toJSON?: unknown }).toJSON;
+      if (typeof toJSON === 'function') return prepare((toJSON as () => unknown).call(v), depth + 1);
+      if (Array.isArray(v)) {
+        let copy: unknown[] | null = null;
+        for (let i = 0; i < v.length; i++) {
+          const x: unknown = v[i];
+          if (x === undefined) throw SLOW;
+          const p = prepare(x, depth + 1);
+          if (p !== x && copy === null) copy = v.slice(0, i);
+          if (copy !== null) copy.push(p);
+        }
+        return copy ?? v;
+      }
+      const o = v as Record<string, unknown>;
+      const keys = Object.keys(o);
+      let sorted = true;
+      let vals: unknown[] | null = null; // prepared values, once one differs from the original
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i]!;
+        const c = k.charCodeAt(0);
+        if ((c >= 0x30 && c <= 0x39) || k === '__proto__') throw SLOW;
+        if (i > 0 && sorted && byCodePoint(keys[i - 1]!, k) > 0) sorted = false;
+        const x = o[k];
+        const p = x === undefined ? x : prepare(x, depth + 1);
+        if (p !== x && vals === null) {
+          vals = new Array<unknown>(keys.length);
+          for (let j = 0; j < i; j++) vals[j] = o[keys[j]!];
+        }
+        if (vals !== null) vals[i] = p;
+      }
+      if (sorted && vals === null) return v;
+      const order = keys.map((_, i) => i);
+      if (!sorted) order.sort((a, b) => byCodePoint(keys[a]!, keys[b]!));
+      const out: Record<string, unknown> = {};
+      for (const i of order) {
+        const x = vals === null ? o[keys[i]!] : vals[i];
+        if (x !== undefined) out[keys[i]!] = x;
+      }
+      return out;
+    }
+    default:
+      throw SLOW;
+  }
+}
+
 /** The canonical JSON text of `value`; throws `DecisionRecordError` (naming the path) on a value JSON cannot hold. */
 export function canonicalJson(value: unknown, path = 'data'): string {
-  return write(value, path, 0);
+  let ready: unknown;
+  try {
+    ready = prepare(value, 0);
+  } catch (err) {
+    // Integer-like keys, or a value JSON cannot hold: the string writer handles the one and names
+    // the path of the other.
+    if (err !== SLOW) throw err;
+    return write(value, path, 0);
+  }
+  return JSON.stringify(ready);
 }
