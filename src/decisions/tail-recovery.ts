@@ -10,7 +10,7 @@ export interface TornTail {
   /** The segment it was cut from. */
   readonly file: string;
   readonly bytes: number;
-  /** Where the torn bytes now are (`<segment>.torn-<ms>`); never part of the chain. */
+  /** Where the torn bytes now are (`<segment>.torn-<ms>-<pid>`); never part of the chain. */
   readonly movedTo: string;
 }
 
@@ -35,7 +35,7 @@ function moveAside(seg: Segment, from: number, size: number, now: number): TornT
       if (n === 0) break;
       got += n;
     }
-    const movedTo = `${seg.path}.torn-${now}`;
+    const movedTo = `${seg.path}.torn-${now}-${process.pid}`;
     const out = openSync(movedTo, 'wx', 0o644);
     try {
       let off = 0;

@@ -1,6 +1,14 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  cpSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
@@ -171,6 +179,19 @@ describe('verifyDecisionLog', () => {
     );
     const r = bad(verifyDecisionLog(c.dir, { strict: true }));
     assert.deepEqual([r.code, r.line], ['not_canonical', 2]);
+  });
+
+  it('takes an unterminated end under a live writer for a write in progress, not a torn tail', async () => {
+    const dir = join(root, 'live');
+    const log = DecisionLog.open({ dir, clock: new ManualClock(1_764_590_400_000) });
+    log.append({ kind: 'bot', data: 1 });
+    await log.flush();
+    appendFileSync(listSegments(dir)[0]!.path, '{"data":');
+    const live = verifyDecisionLog(dir);
+    assert.ok(live.ok && live.lines === 1 && live.inProgressBytes === 8, JSON.stringify(live));
+    await log.close();
+    const r = bad(verifyDecisionLog(dir));
+    assert.deepEqual([r.code, r.line, r.tornBytes], ['torn_tail', 2, 8]);
   });
 
   it('says so when there is no log', () => {

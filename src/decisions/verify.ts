@@ -2,6 +2,7 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { GENESIS_HASH, checkLine, hexAt, isProblem, parseStrict, type DecisionHead } from './line-format.js';
 import { listSegments, parseSegmentName, type Segment } from './segment-files.js';
+import { liveLockOwner } from './writer-lock.js';
 
 /** Why a log failed verification. */
 export type VerifyProblemCode =
@@ -26,6 +27,11 @@ export type VerifyResult =
       readonly lines: number;
       /** The last line's `{seq, hash}` (seq 0 for an empty log). */
       readonly head: DecisionHead;
+      /**
+       * Bytes after the last newline of the last file while a live writer holds the lock: a batch
+       * being written right now, not a torn tail (0 otherwise).
+       */
+      readonly inProgressBytes: number;
     }
   | {
       readonly ok: false;
@@ -38,6 +44,8 @@ export type VerifyResult =
       readonly lines: number;
       /** The last good line's head. */
       readonly head: DecisionHead;
+      /** For `torn_tail`: the bytes after the last newline. */
+      readonly tornBytes: number;
     };
 
 /** How to verify. */
@@ -69,7 +77,13 @@ type Problem = Extract<VerifyResult, { ok: false }>;
  */
 export function verifyDecisionLog(path: string, opts: VerifyOptions = {}): VerifyResult {
   const cur: Cursor = { last: null, lines: 0 };
-  const fail = (code: VerifyProblemCode, file: string, line: number, message: string): Problem => ({
+  const fail = (
+    code: VerifyProblemCode,
+    file: string,
+    line: number,
+    message: string,
+    tornBytes = 0,
+  ): Problem => ({
     ok: false,
     code,
     file,
@@ -77,6 +91,7 @@ export function verifyDecisionLog(path: string, opts: VerifyOptions = {}): Verif
     message,
     lines: cur.lines,
     head: cur.last ?? { seq: 0, hash: GENESIS_HASH },
+    tornBytes,
   });
   let segs: Segment[];
   let wholeLog: boolean;
@@ -88,11 +103,19 @@ export function verifyDecisionLog(path: string, opts: VerifyOptions = {}): Verif
     return fail('unreadable', path, 0, `cannot read: ${(err as Error).message}`);
   }
   if (segs.length === 0) return fail('no_log', path, 0, 'no decision log segments (decisions-*.jsonl) here');
+  let inProgressBytes = 0;
   for (let i = 0; i < segs.length; i++) {
     const seg = segs[i]!;
     const before = cur.lines;
     const r = verifyFile(seg, cur, opts, wholeLog && i === 0, fail);
-    if (r !== null) return r;
+    if (r !== null) {
+      // An unterminated end of the newest file while its writer is alive is a write in progress
+      // (a writer repairs a real torn tail when it opens, so none can sit under a live writer).
+      const writing =
+        r.code === 'torn_tail' && wholeLog && i === segs.length - 1 && liveLockOwner(path) !== null;
+      if (!writing) return r;
+      inProgressBytes = r.tornBytes;
+    }
     if (cur.lines === before && i < segs.length - 1)
       return fail('empty_segment', seg.path, 0, 'an empty segment in the middle of the log');
   }
@@ -106,7 +129,7 @@ export function verifyDecisionLog(path: string, opts: VerifyOptions = {}): Verif
       `the log ends at seq ${last.seq} but the anchored head is seq ${opts.head.seq}: lines were cut from the end or the log was replaced`,
     );
   }
-  return { ok: true, files: segs.length, lines: cur.lines, head: last };
+  return { ok: true, files: segs.length, lines: cur.lines, head: last, inProgressBytes };
 }
 
 function verifyFile(
@@ -114,7 +137,7 @@ function verifyFile(
   cur: Cursor,
   opts: VerifyOptions,
   logStart: boolean,
-  fail: (code: VerifyProblemCode, file: string, line: number, message: string) => Problem,
+  fail: (code: VerifyProblemCode, file: string, line: number, message: string, tornBytes?: number) => Problem,
 ): Problem | null {
   let fd: number;
   try {
@@ -148,6 +171,7 @@ function verifyFile(
             seg.path,
             lineNo + 1,
             `the last line is incomplete (${len - start} bytes, no newline): a write torn by a crash or a cut file; opening the log as a writer moves it aside`,
+            len - start,
           );
         }
         return null;

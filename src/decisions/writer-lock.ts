@@ -72,6 +72,16 @@ function readOwner(path: string): { text: string; owner: LockOwner | null } {
   return { text, owner: null };
 }
 
+/** The owner of the lock of `dir` if it is a live process on this host, else null (no lock, stale, foreign). */
+export function liveLockOwner(dir: string): LockOwner | null {
+  try {
+    const { owner } = readOwner(join(dir, LOCK_NAME));
+    return owner !== null && owner.host === hostname() && isAlive(owner) ? owner : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The exclusive right to append to one log directory. */
 export class WriterLock {
   readonly path: string;
