@@ -73,82 +73,75 @@ function write(v: unknown, path: string, depth: number): string {
   }
 }
 
-/** Thrown inside `prepare` when an object needs the string writer (integer-like or `__proto__` keys). */
-const SLOW = Symbol('slow');
+/** Thrown by the fast writer on a value JSON cannot hold; the slow writer then names its path. */
+const BAD = Symbol('bad');
 
-/**
- * Returns `v` itself when `JSON.stringify(v)` is already canonical (every object's keys in code
- * point order, no value JSON cannot hold), or a copy whose objects have their keys inserted in
- * sorted order, so the native serialiser can write it. Throws `SLOW` on a value JSON cannot hold
- * and when key order cannot be expressed by insertion (integer-like keys, which engines always put
- * first, and `__proto__`).
- */
-function prepare(v: unknown, depth: number): unknown {
+/** An object shape (its keys in own-property order) with its keys in canonical order, quoted. */
+interface Shape {
+  readonly keys: string[];
+  readonly quoted: string[];
+}
+
+const MAX_SHAPES = 1024;
+const shapes = new Map<string, Shape>();
+
+/** The canonical key order of an object with these keys, cached for the shapes a program reuses. */
+function shapeOf(keys: string[]): Shape {
+  const id = keys.length === 1 ? keys[0]! : keys.join('\u0000');
+  let shape = shapes.get(id);
+  if (shape === undefined) {
+    const sorted = sortedKeys(Object.fromEntries(keys.map((k) => [k, 0])));
+    shape = { keys: sorted, quoted: sorted.map((k) => `${JSON.stringify(k)}:`) };
+    if (shapes.size < MAX_SHAPES) shapes.set(id, shape);
+  }
+  return shape;
+}
+
+/** The hot-path writer: the same output as `write`, with the key order cached per shape and no path kept. */
+function fast(v: unknown, depth: number): string {
   switch (typeof v) {
     case 'string':
-    case 'boolean':
-      return v;
+      return JSON.stringify(v);
     case 'number':
-      if (!Number.isFinite(v)) throw SLOW;
-      return v;
+      if (!Number.isFinite(v)) throw BAD;
+      return String(v); // Number::toString, as JSON.stringify writes finite numbers (-0 → "0")
+    case 'boolean':
+      return v ? 'true' : 'false';
     case 'object': {
-      if (v === null) return v;
-      if (depth >= MAX_DEPTH) throw SLOW;
+      if (v === null) return 'null';
+      if (depth >= MAX_DEPTH) throw BAD;
       const toJSON = (v as { toJSON?: unknown }).toJSON;
-      if (typeof toJSON === 'function') return prepare((toJSON as () => unknown).call(v), depth + 1);
+      if (typeof toJSON === 'function') return fast((toJSON as () => unknown).call(v), depth + 1);
       if (Array.isArray(v)) {
-        let copy: unknown[] | null = null;
+        let s = '[';
         for (let i = 0; i < v.length; i++) {
-          const x: unknown = v[i];
-          if (x === undefined) throw SLOW;
-          const p = prepare(x, depth + 1);
-          if (p !== x && copy === null) copy = v.slice(0, i);
-          if (copy !== null) copy.push(p);
+          if (i > 0) s += ',';
+          s += fast(v[i], depth + 1);
         }
-        return copy ?? v;
+        return s + ']';
       }
-      const o = v as Record<string, unknown>;
-      const keys = Object.keys(o);
-      let sorted = true;
-      let vals: unknown[] | null = null; // prepared values, once one differs from the original
-      for (let i = 0; i < keys.length; i++) {
-        const k = keys[i]!;
-        const c = k.charCodeAt(0);
-        if ((c >= 0x30 && c <= 0x39) || k === '__proto__') throw SLOW;
-        if (i > 0 && sorted && byCodePoint(keys[i - 1]!, k) > 0) sorted = false;
-        const x = o[k];
-        const p = x === undefined ? x : prepare(x, depth + 1);
-        if (p !== x && vals === null) {
-          vals = new Array<unknown>(keys.length);
-          for (let j = 0; j < i; j++) vals[j] = o[keys[j]!];
-        }
-        if (vals !== null) vals[i] = p;
+      const keys = Object.keys(v);
+      if (keys.length === 0) return '{}';
+      const shape = shapeOf(keys);
+      let s = '';
+      for (let i = 0; i < shape.keys.length; i++) {
+        const x = (v as Record<string, unknown>)[shape.keys[i]!];
+        if (x === undefined) continue;
+        s += (s === '' ? '{' : ',') + shape.quoted[i]! + fast(x, depth + 1);
       }
-      if (sorted && vals === null) return v;
-      const order = keys.map((_, i) => i);
-      if (!sorted) order.sort((a, b) => byCodePoint(keys[a]!, keys[b]!));
-      const out: Record<string, unknown> = {};
-      for (const i of order) {
-        const x = vals === null ? o[keys[i]!] : vals[i];
-        if (x !== undefined) out[keys[i]!] = x;
-      }
-      return out;
+      return s === '' ? '{}' : s + '}';
     }
     default:
-      throw SLOW;
+      throw BAD;
   }
 }
 
 /** The canonical JSON text of `value`; throws `DecisionRecordError` (naming the path) on a value JSON cannot hold. */
 export function canonicalJson(value: unknown, path = 'data'): string {
-  let ready: unknown;
   try {
-    ready = prepare(value, 0);
+    return fast(value, 0);
   } catch (err) {
-    // Integer-like keys, or a value JSON cannot hold: the string writer handles the one and names
-    // the path of the other.
-    if (err !== SLOW) throw err;
-    return write(value, path, 0);
+    if (err !== BAD) throw err;
+    return write(value, path, 0); // throws, naming where the bad value is
   }
-  return JSON.stringify(ready);
 }
