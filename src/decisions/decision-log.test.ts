@@ -67,9 +67,10 @@ describe('DecisionLog', () => {
     log.onDurable((h) => heads.push(h));
     log.append({ kind: 'bot', data: 1 });
     const p = log.append({ kind: 'bot', data: 2 }, { durable: true });
+    const own = log.head;
     log.append({ kind: 'bot', data: 3 });
-    const h = await p;
-    assert.ok(h.seq >= 2);
+    assert.deepEqual(await p, own, 'a durable append resolves with its own seq and hash');
+    assert.equal(own.seq, 2);
     assert.equal(heads.length, 1, 'one fsync covered the batch');
     assert.equal(heads[0]!.seq, 3);
     await log.close();

@@ -34,6 +34,8 @@ interface Chunk {
 
 interface Waiter {
   readonly seq: number;
+  /** The record's own head (a durable append), or null to resolve with the durable head (flush). */
+  readonly head: DecisionHead | null;
   readonly resolve: (h: DecisionHead) => void;
   readonly reject: (e: Error) => void;
 }
@@ -201,15 +203,15 @@ export class DecisionLog {
       if (opts?.durable) return Promise.reject(this.#error);
       throw this.#error;
     }
-    if (opts?.durable) return this.#waitFor(seq);
+    if (opts?.durable) return this.#waitFor(seq, head);
     return head;
   }
 
   /** Resolves with the durable head once everything appended so far is fsync'd (now, not at the next tick). */
   flush(): Promise<DecisionHead> {
-    if (this.#error !== null && this.#state !== 'closed') return Promise.reject(this.#error);
     if (this.#head.seq === this.#durable.seq) return Promise.resolve(this.#durable);
-    const p = this.#waitFor(this.#head.seq);
+    if (this.#error !== null) return Promise.reject(this.#error);
+    const p = this.#waitFor(this.#head.seq, null);
     if (this.#timer !== null) {
       clearTimeout(this.#timer);
       this.#timer = null;
@@ -238,8 +240,8 @@ export class DecisionLog {
     await this.close();
   }
 
-  #waitFor(seq: number): Promise<DecisionHead> {
-    return new Promise((resolve, reject) => this.#waiters.push({ seq, resolve, reject }));
+  #waitFor(seq: number, head: DecisionHead | null): Promise<DecisionHead> {
+    return new Promise((resolve, reject) => this.#waiters.push({ seq, head, resolve, reject }));
   }
 
   readonly #onTimer = (): void => {
@@ -271,7 +273,7 @@ export class DecisionLog {
     while (i < w.length && w[i]!.seq <= target.seq) i++;
     if (i > 0) {
       const done = w.splice(0, i);
-      for (const x of done) x.resolve(target);
+      for (const x of done) x.resolve(x.head ?? target);
     }
     if (this.#onDurable.size > 0) this.#onDurable.emit(target);
     if (this.#error !== null) return;
@@ -328,7 +330,7 @@ export class DecisionLog {
         closeSync(this.#fd);
         this.#fd = null;
       }
-      this.#fd = openSync(path, 'a', 0o644);
+      this.#fd = openSync(path, 'wx', 0o644); // a new segment: never append to a file we did not resume
       fsyncDir(this.#o.dir);
     } catch (err) {
       this.#fail(err, path);
