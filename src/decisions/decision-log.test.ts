@@ -188,8 +188,14 @@ describe('DecisionLog', () => {
         since: 'then',
       }),
     );
+    writeFileSync(join(dir, `decisions.lock.tmp-${pid}-abcd`), 'left by a kill -9 mid-acquire');
     const b = DecisionLog.open({ dir, clock });
     assert.equal(JSON.parse(readFileSync(join(dir, 'decisions.lock'), 'utf8')).pid, process.pid);
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.startsWith('decisions.lock.')),
+      [],
+      'leftovers of dead pids are swept',
+    );
     await b.close();
   });
 

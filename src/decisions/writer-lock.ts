@@ -4,6 +4,7 @@ import {
   fsyncSync,
   linkSync,
   openSync,
+  readdirSync,
   readFileSync,
   renameSync,
   statSync,
@@ -97,6 +98,7 @@ export class WriterLock {
 
   /** Takes the lock of `dir`, taking over a stale one; throws `DecisionLogLockedError` when a live owner holds it. */
   static acquire(dir: string): WriterLock {
+    WriterLock.#sweep(dir);
     const path = join(dir, LOCK_NAME);
     const owner: LockOwner = {
       host: hostname(),
@@ -135,6 +137,30 @@ export class WriterLock {
       unlinkSync(tmp);
     }
     throw new DecisionLogLockedError(path, 'another process (the lock kept changing hands)');
+  }
+
+  /** Removes the temp and set-aside lock files a process killed mid-acquire left behind (their pid is gone). */
+  static #sweep(dir: string): void {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const m = /^decisions\.lock\.(?:tmp|stale)-(\d+)-[0-9a-f]+$/.exec(name);
+      if (m === null) continue;
+      try {
+        process.kill(Number(m[1]), 0);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ESRCH') continue;
+        try {
+          unlinkSync(join(dir, name));
+        } catch {
+          /* another process swept it */
+        }
+      }
+    }
   }
 
   /** Removes a stale lock (by renaming it to a unique name and checking what was moved); throws if it is live. */
