@@ -35,8 +35,16 @@ function moveAside(seg: Segment, from: number, size: number, now: number): TornT
       if (n === 0) break;
       got += n;
     }
-    const movedTo = `${seg.path}.torn-${now}-${process.pid}`;
-    const out = openSync(movedTo, 'wx', 0o644);
+    let movedTo = `${seg.path}.torn-${now}-${process.pid}`;
+    let out: number | null = null;
+    for (let k = 1; out === null; k++) {
+      try {
+        out = openSync(movedTo, 'wx', 0o644); // never overwrite an earlier torn tail
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || k > 1000) throw err;
+        movedTo = `${seg.path}.torn-${now}-${process.pid}-${k}`;
+      }
+    }
     try {
       let off = 0;
       while (off < got) off += writeSync(out, buf, off, got - off);
