@@ -12,6 +12,8 @@ export interface DecisionLogOptions {
   readonly rotateDaily?: boolean;
   /** Write buffered lines (without waiting for the timer) once this many bytes are pending. Default 4 MiB. */
   readonly maxBatchBytes?: number;
+  /** Refuse appends (`E_DECISION_LOG_BACKLOG`) while this many bytes wait for a stalled write or fsync. Default 256 MiB. */
+  readonly maxPendingBytes?: number;
   /** The source of `ts`; injected in tests. */
   readonly clock?: Clock;
 }
@@ -23,6 +25,7 @@ export interface ResolvedDecisionLogOptions {
   readonly rotateBytes: number;
   readonly rotateDaily: boolean;
   readonly maxBatchBytes: number;
+  readonly maxPendingBytes: number;
 }
 
 /** Validates the options (a bad value throws a `RangeError` naming it) and fills in the defaults. */
@@ -38,11 +41,15 @@ export function resolveDecisionLogOptions(o: DecisionLogOptions): ResolvedDecisi
   const maxBatchBytes = o.maxBatchBytes ?? 4 * 1024 * 1024;
   if (!(Number.isSafeInteger(maxBatchBytes) && maxBatchBytes > 0))
     throw new RangeError(`decisions.maxBatchBytes: expected a byte count > 0, got ${maxBatchBytes}`);
+  const maxPendingBytes = o.maxPendingBytes ?? 256 * 1024 * 1024;
+  if (!(Number.isSafeInteger(maxPendingBytes) && maxPendingBytes > 0))
+    throw new RangeError(`decisions.maxPendingBytes: expected a byte count > 0, got ${maxPendingBytes}`);
   return Object.freeze({
     dir: o.dir,
     flushIntervalMs,
     rotateBytes,
     rotateDaily: o.rotateDaily ?? true,
     maxBatchBytes,
+    maxPendingBytes,
   });
 }

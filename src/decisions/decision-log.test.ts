@@ -233,9 +233,35 @@ describe('DecisionLog', () => {
     assert.throws(() => log.append({ kind: 'gate', data: 2 }), { code: 'E_DECISION_LOG_CLOSED' });
   });
 
+  it('refuses appends past maxPendingBytes of unwritten decisions, and takes them again once they are written', async () => {
+    const log = DecisionLog.open({
+      dir,
+      clock,
+      flushIntervalMs: 60_000,
+      maxBatchBytes: 1e9,
+      maxPendingBytes: 1000,
+    });
+    let n = 0;
+    assert.throws(
+      () => {
+        for (; n < 100; n++) log.append({ kind: 'bot', data: { n, pad: 'x'.repeat(100) } });
+      },
+      { code: 'E_DECISION_LOG_BACKLOG' },
+    );
+    assert.ok(n > 2 && n < 10, `${n} appended before the limit`);
+    assert.equal(log.state, 'open');
+    assert.equal(log.head.seq, n, 'the refused decision was not chained');
+    await log.flush();
+    log.append({ kind: 'bot', data: 'after' });
+    await log.close();
+    const r = verifyDecisionLog(dir);
+    assert.ok(r.ok && r.lines === n + 1);
+  });
+
   it('validates its options', () => {
     assert.throws(() => DecisionLog.open({ dir, flushIntervalMs: 0 }), /flushIntervalMs/);
     assert.throws(() => DecisionLog.open({ dir, rotateBytes: -1 }), /rotateBytes/);
     assert.throws(() => DecisionLog.open({ dir: '' }), /decisions\.dir/);
+    assert.throws(() => DecisionLog.open({ dir, maxPendingBytes: 0 }), /maxPendingBytes/);
   });
 });

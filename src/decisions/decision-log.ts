@@ -12,6 +12,7 @@ import { basename, join } from 'node:path';
 import { EventSource, type Subscribe } from '../resilience/event.js';
 import { fsyncDir } from '../util/atomic-write.js';
 import { systemClock, type Clock } from '../util/clock.js';
+import { DecisionLogBacklogError } from './decision-log-backlog-error.js';
 import { DecisionLogClosedError } from './decision-log-closed-error.js';
 import { DecisionLogLockLostError } from './decision-log-lock-lost-error.js';
 import { DecisionLogWriteError } from './decision-log-write-error.js';
@@ -171,6 +172,11 @@ export class DecisionLog {
     const seq = this.#head.seq + 1;
     const f = formatLine(input, this.#head.hash, seq, ts);
     const bytes = Buffer.byteLength(f.line);
+    if (this.#pendingBytes + bytes > this.#o.maxPendingBytes) {
+      const e = new DecisionLogBacklogError(this.#pendingBytes, this.#o.maxPendingBytes);
+      if (opts?.durable) return Promise.reject(e);
+      throw e;
+    }
     const day = utcDay(ts);
     let chunk = this.#chunks.at(-1);
     if (

@@ -5,6 +5,7 @@ export * from './decision-log-locked-error.js';
 export * from './decision-log-lock-lost-error.js';
 export * from './decision-log-corrupt-error.js';
 export * from './decision-log-closed-error.js';
+export * from './decision-log-backlog-error.js';
 export * from './decision-record-error.js';
 export { canonicalJson } from './canonical-json.js';
 export {
