@@ -11,6 +11,7 @@ export * from './daemon/index.js';
 export * from './ops/index.js';
 export * from './checkpoint/index.js';
 export * from './orders/index.js';
+export * from './decisions/index.js';
 export { systemClock, ManualClock, type Clock } from './util/clock.js';
 export { atomicWriteFileSync } from './util/atomic-write.js';
 export type { AlertSink } from './util/alert-sink.js';

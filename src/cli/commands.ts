@@ -8,6 +8,7 @@ import { registerServe } from './serve.js';
 import { registerInstall } from './install.js';
 import { registerAudit } from './audit.js';
 import { registerDlq } from './dlq.js';
+import { registerLog } from './log.js';
 
 /** One command group registers its commands on the root program. One file per group. */
 export type RegisterCommands = (program: Command) => void;
@@ -23,4 +24,5 @@ export const commandGroups: RegisterCommands[] = [
   registerInstall,
   registerAudit,
   registerDlq,
+  registerLog,
 ];

@@ -163,6 +163,24 @@ export const configSchema = z
         path: ['requestTimeoutMs'],
       })
       .default({}),
+    /** The decision log (docs/decisions.md). */
+    decisions: z
+      .object({
+        /** Its directory, relative to the data dir. */
+        dir: z.string().min(1).default('decisions'),
+        /** Group commit: buffered decisions are written and fsync'd together within this many ms. */
+        flushIntervalMs: z.number().positive().max(60_000).default(10),
+        /** Start a new segment file before one grows past this many bytes (0 = never). */
+        rotateBytes: z
+          .number()
+          .int()
+          .nonnegative()
+          .default(64 * 1024 * 1024),
+        /** Start a new segment file at each UTC day. */
+        rotateDaily: z.boolean().default(true),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 

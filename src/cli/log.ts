@@ -1,0 +1,111 @@
+import type { Command } from 'commander';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { CliError } from './cli-error.js';
+import { configFor, out } from './context.js';
+import type { LoadedConfig } from '../config/index.js';
+import {
+  DecisionLog,
+  DecisionRecordError,
+  GENESIS_HASH,
+  verifyDecisionLog,
+  type DecisionHead,
+} from '../decisions/index.js';
+
+/** The log directory the config names (relative to the data dir). */
+function logDir(loaded: LoadedConfig): string {
+  const d = loaded.config.decisions.dir;
+  return isAbsolute(d) ? d : join(loaded.dataDir, d);
+}
+
+function parseHead(text: string): DecisionHead {
+  const m = /^(\d+):([0-9a-f]{64})$/.exec(text);
+  if (!m)
+    throw new CliError(`--head: expected SEQ:HASH (64 lower-case hex digits), got ${JSON.stringify(text)}`);
+  return { seq: Number(m[1]), hash: m[2]! };
+}
+
+function parseData(text: string): unknown {
+  const raw = text === '-' ? readFileSync(0, 'utf8') : text;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch (err) {
+    throw new CliError(`--data: not valid JSON (${(err as Error).message})`);
+  }
+}
+
+/** `warden log verify`, `warden log append`. */
+export function registerLog(program: Command): void {
+  const log = program.command('log').description('the append-only, hash-chained decision log');
+
+  log
+    .command('verify')
+    .description('check the hash chain; exit 0 when intact, 1 naming the first bad line (FILE:LINE)')
+    .argument('[path]', 'the log directory or one segment file (default: the data dir’s decision log)')
+    .option('--head <seq:hash>', 'a head recorded elsewhere (store, heartbeat, alert) the log must contain')
+    .option('--strict', 'also require every line to be valid, canonical JSON (slower)')
+    .option('--json', 'print the result as JSON')
+    .action(
+      (path: string | undefined, opts: { head?: string; strict?: boolean; json?: boolean }, cmd: Command) => {
+        const head = opts.head === undefined ? undefined : parseHead(opts.head);
+        const target = path ?? logDir(configFor(cmd));
+        const r = verifyDecisionLog(target, { head, strict: opts.strict === true });
+        if (opts.json) {
+          out(r, true);
+          if (!r.ok) process.exitCode = 1;
+          return;
+        }
+        if (!r.ok) throw new CliError(`${r.file}:${r.line}: ${r.message} [${r.code}]`);
+        const anchored = head ? `, contains the anchored head seq ${head.seq}` : '';
+        out(
+          `ok: ${r.lines} lines in ${r.files} file${r.files === 1 ? '' : 's'}, head seq ${r.head.seq} hash ${r.head.hash}${anchored}`,
+          false,
+        );
+      },
+    );
+
+  log
+    .command('append')
+    .description('append one decision and wait until it is on disk; prints its {seq, hash}')
+    .argument('<kind>', 'what was decided: bot, gate, mode, state, bot.signal, … (lower-case)')
+    .option('--data <json>', 'the decision as JSON (- reads it from stdin)', 'null')
+    .option('--by <name>', 'who decided')
+    .option('--json', 'print {"seq","hash"} as JSON')
+    .action(async (kind: string, opts: { data: string; by?: string; json?: boolean }, cmd: Command) => {
+      const data = parseData(opts.data);
+      const loaded = configFor(cmd);
+      mkdirSync(loaded.dataDir, { recursive: true });
+      const c = loaded.config.decisions;
+      let dlog: DecisionLog;
+      try {
+        dlog = DecisionLog.open({
+          dir: logDir(loaded),
+          flushIntervalMs: c.flushIntervalMs,
+          rotateBytes: c.rotateBytes,
+          rotateDaily: c.rotateDaily,
+        });
+      } catch (err) {
+        throw new CliError((err as Error).message, 1, { cause: err });
+      }
+      let head: DecisionHead = { seq: 0, hash: GENESIS_HASH };
+      try {
+        head = await dlog.append({ kind, data, by: opts.by }, { durable: true });
+      } catch (err) {
+        await dlog.close().catch(() => undefined);
+        if (err instanceof DecisionRecordError) throw new CliError(err.message, 1, { cause: err });
+        throw new CliError((err as Error).message, 1, { cause: err });
+      }
+      await dlog.close();
+      out(opts.json ? head : `${head.seq} ${head.hash}`, opts.json === true);
+    });
+
+  log
+    .command('head')
+    .description('print the head {seq, hash} of the log (to record it off the host)')
+    .option('--json', 'print as JSON')
+    .action((opts: { json?: boolean }, cmd: Command) => {
+      const r = verifyDecisionLog(logDir(configFor(cmd)));
+      if (!r.ok) throw new CliError(`${r.file}:${r.line}: ${r.message} [${r.code}]`);
+      out(opts.json ? r.head : `${r.head.seq} ${r.head.hash}`, opts.json === true);
+    });
+}
