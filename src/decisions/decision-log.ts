@@ -24,7 +24,7 @@ import {
 import { formatLine, type DecisionHead, type DecisionInput } from './line-format.js';
 import { segmentName, utcDay } from './segment-files.js';
 import { findResumePoint, type TornTail } from './tail-recovery.js';
-import { WriterLock } from './writer-lock.js';
+import { acquireWriterLock, type WriterLock } from './writer-lock.js';
 
 /** Lines waiting to be written; `firstSeq` set = they start a new segment of that name. */
 interface Chunk {
@@ -104,7 +104,7 @@ export class DecisionLog {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-    const lock = WriterLock.acquire(o.dir);
+    const lock = acquireWriterLock(o.dir);
     let log: DecisionLog;
     try {
       log = new DecisionLog(o, opts.clock ?? systemClock, lock);

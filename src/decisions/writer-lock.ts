@@ -1,245 +1,30 @@
-import { randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  fsyncSync,
-  linkSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  statSync,
-  unlinkSync,
-  writeSync,
-} from 'node:fs';
-import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { fsyncDir } from '../util/atomic-write.js';
+import {
+  PidLock,
+  describeLockOwner,
+  liveLockOwner as liveOwnerOf,
+  type LockOwner,
+} from '../util/pid-lock.js';
 import { DecisionLogLockedError } from './decision-log-locked-error.js';
 
-// The single-writer lock of a log directory: `decisions.lock`, created with O_EXCL, holding the
-// owner's host, pid, process start time and a nonce. A lock whose owner is gone (no such pid on
-// this host, or the pid now belongs to a younger process) is stale and is taken over; a lock of a
-// live process, of another host, or one that cannot be read (unless old) is respected: fail closed.
-
-/** What the lock file holds. */
-export interface LockOwner {
-  readonly host: string;
-  readonly pid: number;
-  /** The owner's start time as the kernel counts it (Linux), to tell a reused pid apart. */
-  readonly start: string | null;
-  readonly nonce: string;
-  readonly since: string;
-}
+// The single-writer lock of a log directory: `decisions.lock`, the shared pid lock
+// (util/pid-lock.ts): a lock of a live process, of another host, or an unreadable one is
+// respected (a second writer would fork the chain); a stale one is taken over.
 
 const LOCK_NAME = 'decisions.lock';
-const UNREADABLE_GRACE_MS = 10_000;
 
-/** The start time of process `pid` (field 22 of /proc/PID/stat), or null where there is no /proc. */
-export function processStart(pid: number): string | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[19] ?? null;
-  } catch {
-    return null;
-  }
-}
+/** The exclusive right to append to one log directory. */
+export type WriterLock = PidLock;
 
-function isAlive(owner: LockOwner): boolean {
-  try {
-    process.kill(owner.pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
-  }
-  // The pid exists: it is the owner unless its start time says it is a newer process.
-  if (owner.start === null) return true;
-  const now = processStart(owner.pid);
-  return now === null || now === owner.start;
-}
-
-function describe(o: LockOwner | null): string {
-  return o ? `pid ${o.pid} on ${o.host} since ${o.since}` : 'an unreadable lock file';
-}
-
-function readOwner(path: string): { text: string; owner: LockOwner | null } {
-  const text = readFileSync(path, 'utf8');
-  try {
-    const o = JSON.parse(text) as LockOwner;
-    if (typeof o.pid === 'number' && typeof o.host === 'string' && typeof o.nonce === 'string')
-      return { text, owner: o };
-  } catch {
-    /* torn or foreign */
-  }
-  return { text, owner: null };
+/** Takes the lock of the log directory `dir`; throws `DecisionLogLockedError` when a live owner holds it. */
+export function acquireWriterLock(dir: string): WriterLock {
+  return PidLock.acquire(
+    join(dir, LOCK_NAME),
+    (path, owner) => new DecisionLogLockedError(path, describeLockOwner(owner)),
+  );
 }
 
 /** The owner of the lock of `dir` if it is a live process on this host, else null (no lock, stale, foreign). */
 export function liveLockOwner(dir: string): LockOwner | null {
-  try {
-    const { owner } = readOwner(join(dir, LOCK_NAME));
-    return owner !== null && owner.host === hostname() && isAlive(owner) ? owner : null;
-  } catch {
-    return null;
-  }
-}
-
-/** The exclusive right to append to one log directory. */
-export class WriterLock {
-  readonly path: string;
-  readonly owner: LockOwner;
-  #ino: number;
-  #released = false;
-
-  private constructor(path: string, owner: LockOwner, ino: number) {
-    this.path = path;
-    this.owner = owner;
-    this.#ino = ino;
-  }
-
-  /** Takes the lock of `dir`, taking over a stale one; throws `DecisionLogLockedError` when a live owner holds it. */
-  static acquire(dir: string): WriterLock {
-    WriterLock.#sweep(dir);
-    const path = join(dir, LOCK_NAME);
-    const owner: LockOwner = {
-      host: hostname(),
-      pid: process.pid,
-      start: processStart(process.pid),
-      nonce: randomBytes(8).toString('hex'),
-      since: new Date().toISOString(),
-    };
-    const text = JSON.stringify(owner);
-    // The lock appears whole or not at all: written to a temp file, then hard-linked into place
-    // (link fails with EEXIST like O_EXCL), so no one ever reads a half-written lock.
-    const tmp = `${path}.tmp-${owner.pid}-${owner.nonce}`;
-    const fd = openSync(tmp, 'wx', 0o644);
-    try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } catch (err) {
-      closeSync(fd);
-      unlinkSync(tmp);
-      throw err;
-    }
-    closeSync(fd);
-    try {
-      for (let attempt = 0; attempt < 5; attempt++) {
-        try {
-          linkSync(tmp, path);
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-          WriterLock.#takeOverIfStale(path, owner);
-          continue;
-        }
-        fsyncDir(dir);
-        return new WriterLock(path, owner, statSync(path).ino);
-      }
-    } finally {
-      unlinkSync(tmp);
-    }
-    throw new DecisionLogLockedError(path, 'another process (the lock kept changing hands)');
-  }
-
-  /** Removes the temp and set-aside lock files a process killed mid-acquire left behind (their pid is gone). */
-  static #sweep(dir: string): void {
-    let names: string[];
-    try {
-      names = readdirSync(dir);
-    } catch {
-      return;
-    }
-    for (const name of names) {
-      const m = /^decisions\.lock\.(?:tmp|stale)-(\d+)-[0-9a-f]+$/.exec(name);
-      if (m === null) continue;
-      try {
-        process.kill(Number(m[1]), 0);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ESRCH') continue;
-        try {
-          unlinkSync(join(dir, name));
-        } catch {
-          /* another process swept it */
-        }
-      }
-    }
-  }
-
-  /** Removes a stale lock (by renaming it to a unique name and checking what was moved); throws if it is live. */
-  static #takeOverIfStale(path: string, me: LockOwner): void {
-    let seen: { text: string; owner: LockOwner | null };
-    let mtime: number;
-    try {
-      seen = readOwner(path);
-      mtime = statSync(path).mtimeMs;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // released meanwhile: retry
-      throw err;
-    }
-    const o = seen.owner;
-    const stale =
-      o === null
-        ? Date.now() - mtime > UNREADABLE_GRACE_MS // a crash between create and write leaves it empty
-        : o.host === me.host && !isAlive(o);
-    if (!stale) throw new DecisionLogLockedError(path, describe(o));
-    const aside = `${path}.stale-${me.pid}-${me.nonce}`;
-    try {
-      renameSync(path, aside);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // someone else took it over first
-      throw err;
-    }
-    let moved = '';
-    try {
-      moved = readFileSync(aside, 'utf8');
-    } catch {
-      /* vanished: treat as not ours */
-    }
-    if (moved !== seen.text) {
-      // Between our read and our rename another process took the stale lock over and created its own:
-      // we moved a live lock. Put it back (link fails if yet another lock exists) and give up.
-      try {
-        linkSync(aside, path);
-      } catch {
-        /* a newer lock is in place; the owner whose lock we moved will see it lost and stop */
-      }
-      unlinkSync(aside);
-      throw new DecisionLogLockedError(
-        path,
-        'another process that took the stale lock over at the same time',
-      );
-    }
-    unlinkSync(aside);
-  }
-
-  /** Throws unless the lock file is still the one this writer created (checked before every write). */
-  check(): string | null {
-    if (this.#released) return 'the lock was released';
-    try {
-      if (statSync(this.path).ino === this.#ino) return null;
-      return `lock file ${this.path} was replaced by another process`;
-    } catch {
-      return `lock file ${this.path} disappeared`;
-    }
-  }
-
-  /** Removes the lock file if it is still this writer's. */
-  release(): void {
-    if (this.#released) return;
-    const mine = this.#stillMine();
-    this.#released = true;
-    if (mine) {
-      try {
-        unlinkSync(this.path);
-      } catch {
-        /* already gone */
-      }
-    }
-  }
-
-  #stillMine(): boolean {
-    try {
-      return statSync(this.path).ino === this.#ino;
-    } catch {
-      return false;
-    }
-  }
+  return liveOwnerOf(join(dir, LOCK_NAME));
 }

@@ -1,50 +1,19 @@
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { PidLock } from '../util/pid-lock.js';
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+class Held extends Error {}
 
 /**
- * Takes the incremental cursor's lock file (`<cursor>.lock`, holding the owner's pid), so two
- * evaluations at once (the daemon's schedule and a manual `warden evaluate`) never append to
- * the same day files. A lock whose process is gone is taken over. Returns a release function,
- * or null when another live process holds the lock (that run then reads the whole log and
- * leaves the cursor alone).
+ * Takes the incremental cursor's lock file (`<cursor>.lock`, the shared pid lock of
+ * util/pid-lock.ts), so two evaluations at once (the daemon's schedule and a manual
+ * `warden evaluate`) never append to the same day files. A lock whose process is gone is taken
+ * over. Returns a release function, or null when another live process holds the lock (that run
+ * then reads the whole log and leaves the cursor alone).
  */
 export function lockCursor(cursorPath: string): (() => void) | null {
-  const path = `${cursorPath}.lock`;
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(path, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => {
-        try {
-          unlinkSync(path);
-        } catch {
-          /* already gone */
-        }
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return null;
-      let owner = NaN;
-      try {
-        owner = Number(readFileSync(path, 'utf8'));
-      } catch {
-        /* vanished meanwhile: retry */
-      }
-      if (Number.isInteger(owner) && owner > 0 && alive(owner)) return null;
-      try {
-        unlinkSync(path);
-      } catch {
-        /* someone else took it over */
-      }
-    }
+  try {
+    const lock = PidLock.acquire(`${cursorPath}.lock`, () => new Held());
+    return () => lock.release();
+  } catch {
+    return null; // held by a live process, or the lock cannot be made (read-only dir): no cursor
   }
-  return null;
 }
