@@ -27,9 +27,10 @@ const job = JSON.parse(process.env['ORDERS_JOB'] ?? '{}') as Job;
 const keepAlive = setInterval(() => undefined, 1_000); // backoff timers are unref'd
 const store = SqliteStore.open(job.db);
 const stores = createSqliteOrderStores(store.database);
-const exchange = new CcxtExchange(await createSimulatedCcxt(job.url, { timeout: job.timeoutMs ?? 250 }), {
-  positions: 'none',
-});
+// Markets load with a generous timeout (a loaded machine can take seconds to parse them); the
+// submits then run with the job's short one, so faults and timeouts happen where the test wants.
+const client = await createSimulatedCcxt(job.url, { timeout: 10_000 });
+const exchange = new CcxtExchange(client, { positions: 'none' });
 const executor = new Executor({
   exchange,
   orders: stores.orders,
@@ -50,6 +51,7 @@ for (let i = 0; ; i++) {
     if (i >= 50) throw err;
   }
 }
+client.timeout = job.timeoutMs ?? 250;
 process.stdout.write(`${JSON.stringify({ ready: true, pid: process.pid })}\n`);
 if (job.waitForGo === true) {
   const rl = createInterface({ input: process.stdin });
