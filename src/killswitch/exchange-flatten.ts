@@ -1,6 +1,12 @@
 import type { Exchange, Order, Position } from '../exchange/index.js';
 import { OrderNotFound } from '../exchange/index.js';
-import { Executor, type DlqStore, type ExecutorOptions, type OrderStore } from '../orders/index.js';
+import {
+  Executor,
+  InFlightError,
+  type DlqStore,
+  type ExecutorOptions,
+  type OrderStore,
+} from '../orders/index.js';
 import type { FlattenHook, FlattenResult } from './flatten.js';
 
 /** Options of `exchangeFlattenHook`. */
@@ -12,7 +18,10 @@ export interface ExchangeFlattenOptions {
   readonly orders: OrderStore;
   readonly dlq: DlqStore;
   /** Passed to the Executor (alerts, timers, clock, policy...). */
-  readonly executor?: Omit<ExecutorOptions, 'exchange' | 'orders' | 'dlq' | 'symbols' | 'gate' | 'killSwitch'>;
+  readonly executor?: Omit<
+    ExecutorOptions,
+    'exchange' | 'orders' | 'dlq' | 'symbols' | 'gate' | 'killSwitch'
+  >;
 }
 
 /** The idempotency key of one closing order: per halt, symbol, side and size, so a repeat of the same flatten finds its first order. */
@@ -73,17 +82,27 @@ export function exchangeFlattenHook(options: ExchangeFlattenOptions): FlattenHoo
         });
         for (const p of positions) {
           const key = flattenKey(haltKey, p);
-          const r = await executor.submit(
-            {
-              idempotencyKey: key,
-              symbol: p.symbol,
-              side: p.amount > 0 ? 'sell' : 'buy',
-              type: 'market',
-              amount: Math.abs(p.amount),
-              reduceOnly: true,
-            },
-            { signal },
-          );
+          let r: Awaited<ReturnType<Executor['submit']>>;
+          try {
+            r = await executor.submit(
+              {
+                idempotencyKey: key,
+                symbol: p.symbol,
+                side: p.amount > 0 ? 'sell' : 'buy',
+                type: 'market',
+                amount: Math.abs(p.amount),
+                reduceOnly: true,
+              },
+              { signal },
+            );
+          } catch (err) {
+            // another flatten of this halt (the daemon's, a CLI's) holds the key: it sends, this one checks after
+            if (err instanceof InFlightError) {
+              done.push(`${p.symbol}: closing order ${key} in flight elsewhere`);
+              continue;
+            }
+            throw err;
+          }
           if (r.status === 'placed')
             done.push(`closed ${p.amount} ${p.symbol} (${key}${r.replayed ? ', already placed' : ''})`);
           else failed.push(`${p.symbol}: ${r.status}${'reason' in r ? ` ${r.reason}` : ''}`);
@@ -95,7 +114,10 @@ export function exchangeFlattenHook(options: ExchangeFlattenOptions): FlattenHoo
       if (left.length > 0) failed.push(`${left.length} order(s) still open`);
       for (const p of still) failed.push(`position ${p.symbol} still ${p.amount}`);
       if (failed.length > 0)
-        return { ok: false, detail: `built-in flatten incomplete: ${failed.join('; ')} (${done.join('; ')})` };
+        return {
+          ok: false,
+          detail: `built-in flatten incomplete: ${failed.join('; ')} (${done.join('; ')})`,
+        };
       return { ok: true, detail: `built-in flatten on ${ex.id}: ${done.join('; ')}` };
     } catch (err) {
       const e = err as Error;
