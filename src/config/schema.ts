@@ -119,8 +119,6 @@ const reactionsSchema = z
     tripOnOpenTooLong: z.boolean().default(false),
     /** The exchange-side dead man's switch timeout (ms), re-armed on every heartbeat; 0 = not used. */
     deadMansSwitchMs: z.number().int().nonnegative().max(600_000).default(0),
-    /** Rejected-order alerts: at most one per symbol and error per this many seconds. */
-    rejectedAlertWindowSec: durationSec.default(300),
   })
   .strict();
 
