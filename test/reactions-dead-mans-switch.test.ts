@@ -57,7 +57,7 @@ describe("the dead man's switch, armed from the bot's heartbeat loop", () => {
 
   const db = (name: string) => {
     const dataDir = join(dir, name);
-    initDataDir({ config: parseConfig({}), path: null, dataDir }).close();
+    void initDataDir({ config: parseConfig({}), path: null, dataDir }).close();
     return join(dataDir, 'warden.db');
   };
 

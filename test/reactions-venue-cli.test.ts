@@ -26,7 +26,14 @@ async function seedDeadOrder(dataDir: string, key: string): Promise<number> {
     lookupBackoff: constantBackoff(0),
     timers: refTimers,
   });
-  const r = await ex.submit({ idempotencyKey: key, symbol: SYMBOL, side: 'buy', type: 'limit', amount: 1, price: 90 });
+  const r = await ex.submit({
+    idempotencyKey: key,
+    symbol: SYMBOL,
+    side: 'buy',
+    type: 'limit',
+    amount: 1,
+    price: 90,
+  });
   assert.equal(r.status, 'dead');
   await stores.close();
   await store.close();
@@ -62,7 +69,14 @@ describe('the exchange section: reconcile, dlq replay and flatten on the configu
   });
 
   it('reconcile reports an order the store does not know, and fails (exit 1) when the venue cannot be read', async () => {
-    rig.sim.placeOrder({ symbol: SYMBOL, side: 'buy', type: 'limit', amount: 2, price: 80, clientOrderId: 'stranger1' });
+    rig.sim.placeOrder({
+      symbol: SYMBOL,
+      side: 'buy',
+      type: 'limit',
+      amount: 2,
+      price: 80,
+      clientOrderId: 'stranger1',
+    });
     const r = await warden([...ws.args, 'reconcile', '--json']);
     assert.equal(r.code, 0, r.stderr);
     const report = JSON.parse(r.stdout) as ReconcileReport;
@@ -91,14 +105,29 @@ describe('the exchange section: reconcile, dlq replay and flatten on the configu
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.match(r.stdout, /flatten: ok: built-in flatten on binance: canceled 2 open order/);
     assert.deepEqual(rig.sim.openOrders(), []);
-    const again = await warden([...ws.args, 'trip', '--reason', 'flatten again', '--by', 'test', '--flatten']);
+    const again = await warden([
+      ...ws.args,
+      'trip',
+      '--reason',
+      'flatten again',
+      '--by',
+      'test',
+      '--flatten',
+    ]);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /canceled 0 open order/);
     assert.equal(rig.sim.allOrders().length, before, 'no order was created by either flatten');
   });
 
   it('a flatten that fails alerts critical, exits 1, and trading stays halted', async () => {
-    rig.sim.placeOrder({ symbol: SYMBOL, side: 'buy', type: 'limit', amount: 1, price: 70, clientOrderId: 'resting9' });
+    rig.sim.placeOrder({
+      symbol: SYMBOL,
+      side: 'buy',
+      type: 'limit',
+      amount: 1,
+      price: 70,
+      clientOrderId: 'resting9',
+    });
     rig.sim.faults.injectNext('http_5xx', { operation: 'cancelAllOrders', times: 1000 });
     try {
       const r = await warden([...ws.args, 'trip', '--reason', 'venue down', '--by', 'test', '--flatten']);
@@ -114,7 +143,9 @@ describe('the exchange section: reconcile, dlq replay and flatten on the configu
   });
 
   it('a section Warden cannot build is one line and exit 1, naming the variable (never the secret) or the id', async () => {
-    const bad = workspace({ exchange: { kind: 'ccxt', id: 'binance', apiKeyEnv: 'WARDEN_TEST_NO_SUCH_KEY' } });
+    const bad = workspace({
+      exchange: { kind: 'ccxt', id: 'binance', apiKeyEnv: 'WARDEN_TEST_NO_SUCH_KEY' },
+    });
     const unknownVenue = workspace({ exchange: { kind: 'ccxt', id: 'nosuchvenue' } });
     const none = workspace({});
     try {

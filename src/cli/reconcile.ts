@@ -11,7 +11,7 @@ export function registerReconcile(program: Command): void {
   program
     .command('reconcile')
     .description(
-      "compare the store with the configured venue (open orders, positions, balances), resolve unfinished orders by client id, report and alert differences; exit 1 when it could not resolve everything",
+      'compare the store with the configured venue (open orders, positions, balances), resolve unfinished orders by client id, report and alert differences; exit 1 when it could not resolve everything',
     )
     .option('--json', 'machine-readable output')
     .option(

@@ -12,12 +12,7 @@ import {
   type Store,
   type StoreOpenMode,
 } from '../store/index.js';
-import {
-  KillSwitch,
-  circuitFilePath,
-  fallbackAlertsFor,
-  writeCircuitFile,
-} from '../killswitch/index.js';
+import { KillSwitch, circuitFilePath, fallbackAlertsFor, writeCircuitFile } from '../killswitch/index.js';
 import type { AlertSink } from '../util/alert-sink.js';
 import { createAlerter } from '../alerts/index.js';
 import { flattenHookFromConfig } from '../killswitch/configured-flatten.js';

@@ -62,10 +62,20 @@ export class DeadMansSwitch {
       const r = await this.#ex.armDeadMansSwitch(this.#timeoutMs);
       if (r.status === 'unsupported') {
         this.#state = { kind: 'unsupported', reason: r.reason };
-        await this.#alert(`dms:unsupported:${this.#ex.id}`, 'warning', "No dead man's switch on this venue", `${r.reason}: a bot that dies leaves its resting orders behind`);
+        await this.#alert(
+          `dms:unsupported:${this.#ex.id}`,
+          'warning',
+          "No dead man's switch on this venue",
+          `${r.reason}: a bot that dies leaves its resting orders behind`,
+        );
       } else this.#state = { kind: 'armed', until: at + this.#timeoutMs };
       if (prev.kind === 'failing' && this.#state.kind === 'armed')
-        await this.#alert(`dms:recovered:${prev.since}`, 'info', "Dead man's switch re-armed", `refreshes to ${this.#ex.id} work again`);
+        await this.#alert(
+          `dms:recovered:${prev.since}`,
+          'info',
+          "Dead man's switch re-armed",
+          `refreshes to ${this.#ex.id} work again`,
+        );
     } catch (err) {
       const error = `${(err as Error).name}: ${(err as Error).message}`;
       const since = prev.kind === 'failing' ? prev.since : at;
@@ -88,7 +98,12 @@ export class DeadMansSwitch {
     this.#state = r.status === 'unsupported' ? { kind: 'unsupported', reason: r.reason } : { kind: 'idle' };
   }
 
-  async #alert(key: string, severity: 'info' | 'warning' | 'critical', title: string, body: string): Promise<void> {
+  async #alert(
+    key: string,
+    severity: 'info' | 'warning' | 'critical',
+    title: string,
+    body: string,
+  ): Promise<void> {
     await this.#alerts.alert({ key, severity, title, body }).catch(() => undefined);
   }
 }

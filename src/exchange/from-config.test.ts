@@ -30,7 +30,14 @@ describe('createExchangeFromConfig', () => {
   it('builds the named ccxt exchange with credentials read from the named variables, sandbox on', async () => {
     const f = fakeCcxt();
     const ex = await createExchangeFromConfig(
-      section({ kind: 'ccxt', id: 'kraken', apiKeyEnv: 'K', secretEnv: 'S', sandbox: true, recvWindowMs: 3000 }),
+      section({
+        kind: 'ccxt',
+        id: 'kraken',
+        apiKeyEnv: 'K',
+        secretEnv: 'S',
+        sandbox: true,
+        recvWindowMs: 3000,
+      }),
       { env: { K: 'key-1', S: 'secret-1' }, loadCcxt: () => Promise.resolve(f.module) },
     );
     assert.equal(ex.id, 'kraken');
@@ -52,7 +59,9 @@ describe('createExchangeFromConfig', () => {
     );
     assert.equal(loads, 1);
     await assert.rejects(
-      createExchangeFromConfig(section({ kind: 'sim-http', url: 'http://127.0.0.1:1' }), { loadCcxt: missing }),
+      createExchangeFromConfig(section({ kind: 'sim-http', url: 'http://127.0.0.1:1' }), {
+        loadCcxt: missing,
+      }),
       (e: Error & { code?: string }) => e.code === 'E_CCXT_MISSING',
     );
   });
@@ -64,7 +73,8 @@ describe('createExchangeFromConfig', () => {
         env: {},
         loadCcxt: () => Promise.resolve(f.module),
       }),
-      (e: Error & { code?: string }) => e.code === 'E_EXCHANGE_CREDENTIALS' && /NOPE is not set/.test(e.message),
+      (e: Error & { code?: string }) =>
+        e.code === 'E_EXCHANGE_CREDENTIALS' && /NOPE is not set/.test(e.message),
     );
     assert.equal(f.built.length, 0);
   });

@@ -25,7 +25,10 @@ export function flattenHookFromConfig(
   if (section === undefined) return command;
   const builtIn: FlattenHook = async (ctx) => {
     if (!(store instanceof SqliteStore))
-      return { ok: false, detail: `built-in flatten needs the SQLite store (this config uses ${store.kind})` };
+      return {
+        ok: false,
+        detail: `built-in flatten needs the SQLite store (this config uses ${store.kind})`,
+      };
     const stores = createSqliteOrderStores(store.database);
     try {
       return await exchangeFlattenHook({

@@ -34,8 +34,22 @@ describe('exchangeFlattenHook (built-in flatten) on the simulator', () => {
       balances: { USDT: 1e9, BTC: 1e3, ETH: 1e4 },
       positions: { 'BTC/USDT': { amount: 3, entryPrice: 90 }, 'ETH/USDT': { amount: -2, entryPrice: 11 } },
     });
-    sim.placeOrder({ symbol: 'BTC/USDT', side: 'buy', type: 'limit', amount: 1, price: 50, clientOrderId: 'rest1' });
-    sim.placeOrder({ symbol: 'ETH/USDT', side: 'sell', type: 'limit', amount: 1, price: 50, clientOrderId: 'rest2' });
+    sim.placeOrder({
+      symbol: 'BTC/USDT',
+      side: 'buy',
+      type: 'limit',
+      amount: 1,
+      price: 50,
+      clientOrderId: 'rest1',
+    });
+    sim.placeOrder({
+      symbol: 'ETH/USDT',
+      side: 'sell',
+      type: 'limit',
+      amount: 1,
+      price: 50,
+      clientOrderId: 'rest2',
+    });
   });
 
   afterEach(async () => {
@@ -54,13 +68,10 @@ describe('exchangeFlattenHook (built-in flatten) on the simulator', () => {
     assert.deepEqual(sim.openOrders(), []);
     assert.deepEqual(sim.positions(), []);
     const closing = sim.allOrders().filter((o) => o.type === 'market');
-    assert.deepEqual(
-      closing.map((o) => [o.symbol, o.side, o.amount]).sort(),
-      [
-        ['BTC/USDT', 'sell', 3],
-        ['ETH/USDT', 'buy', 2],
-      ],
-    );
+    assert.deepEqual(closing.map((o) => [o.symbol, o.side, o.amount]).sort(), [
+      ['BTC/USDT', 'sell', 3],
+      ['ETH/USDT', 'buy', 2],
+    ]);
     // claimed and logged by the executor under the halt's keys
     const rec = await stores.orders.get(flattenKey(7, { symbol: 'BTC/USDT', amount: 3, entryPrice: null }));
     assert.equal(rec?.state, 'placed');
@@ -87,8 +98,7 @@ describe('exchangeFlattenHook (built-in flatten) on the simulator', () => {
         },
       });
     };
-    const laxHook = () =>
-      exchangeFlattenHook({ exchange: lax(), orders: stores.orders, dlq: stores.dlq });
+    const laxHook = () => exchangeFlattenHook({ exchange: lax(), orders: stores.orders, dlq: stores.dlq });
     const [a, b] = await Promise.all([
       laxHook()({ reason: 'x', signal: never, haltKey: 9 }),
       laxHook()({ reason: 'x', signal: never, haltKey: 9 }),

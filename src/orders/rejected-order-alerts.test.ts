@@ -25,6 +25,9 @@ describe('RejectedOrderAlerts', () => {
     ]);
     await g.note(r('BTC/USDT', 'InsufficientFunds', 1500));
     assert.equal(alerts.alerts.length, 4);
-    assert.match(alerts.alerts[3]!.body, /4 more BTC\/USDT InsufficientFunds rejection\(s\) in the previous window/);
+    assert.match(
+      alerts.alerts[3]!.body,
+      /4 more BTC\/USDT InsufficientFunds rejection\(s\) in the previous window/,
+    );
   });
 });

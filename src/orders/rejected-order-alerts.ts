@@ -32,7 +32,13 @@ export class RejectedOrderAlerts {
   }
 
   /** Records one rejection; resolves once its alert (if any) is queued. Never rejects. */
-  async note(r: { symbol: string; errorName: string; message: string; idempotencyKey: string; at: number }): Promise<void> {
+  async note(r: {
+    symbol: string;
+    errorName: string;
+    message: string;
+    idempotencyKey: string;
+    at: number;
+  }): Promise<void> {
     const group = `${r.symbol}:${r.errorName}`;
     const window = Math.floor(r.at / this.#windowMs);
     const g = this.#groups.get(group);
@@ -50,7 +56,9 @@ export class RejectedOrderAlerts {
         title: `Order rejected: ${r.symbol} ${r.errorName}`,
         body:
           `${r.idempotencyKey}: ${r.message}.` +
-          (earlier > 0 ? ` ${earlier} more ${r.symbol} ${r.errorName} rejection(s) in the previous window.` : '') +
+          (earlier > 0
+            ? ` ${earlier} more ${r.symbol} ${r.errorName} rejection(s) in the previous window.`
+            : '') +
           ` At most one such alert per ${Math.round(this.#windowMs / 1000)} s; see \`warden dlq list\`.`,
       })
       .catch(() => undefined);

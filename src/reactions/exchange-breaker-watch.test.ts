@@ -8,7 +8,12 @@ import { watchExchangeBreaker, type OpenTooLong } from './exchange-breaker-watch
 function rig(opts: { trip?: boolean } = {}) {
   const timers = new FakeTimers();
   const clock = timers.clock;
-  const breaker = new CircuitBreaker({ name: 'binance', rule: new ConsecutiveRule(2), openMs: 10_000, clock });
+  const breaker = new CircuitBreaker({
+    name: 'binance',
+    rule: new ConsecutiveRule(2),
+    openMs: 10_000,
+    clock,
+  });
   const alerts = new CollectingAlerts();
   const tooLong: OpenTooLong[] = [];
   const trips: string[] = [];

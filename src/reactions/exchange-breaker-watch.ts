@@ -1,4 +1,10 @@
-import type { BreakerStateName, Disposable, StateChangeEvent, Subscribe, Timers } from '../resilience/index.js';
+import type {
+  BreakerStateName,
+  Disposable,
+  StateChangeEvent,
+  Subscribe,
+  Timers,
+} from '../resilience/index.js';
 import { systemTimers } from '../resilience/index.js';
 import { nullAlertSink, type AlertSink } from '../util/alert-sink.js';
 import { systemClock, type Clock } from '../util/clock.js';
@@ -26,7 +32,9 @@ export interface ExchangeBreakerWatchOptions {
   /** Called once per episode when the breaker stays open too long (the mode manager moves to REDUCE_ONLY). */
   readonly onOpenTooLong?: (e: OpenTooLong) => void;
   /** When given, trips it too once the breaker stays open too long. */
-  readonly tripKillSwitch?: { trip(req: { reason: string; by?: string; flatten?: boolean }): Promise<unknown> };
+  readonly tripKillSwitch?: {
+    trip(req: { reason: string; by?: string; flatten?: boolean }): Promise<unknown>;
+  };
   /** Flatten with that trip. Default false (the venue is unreachable: a flatten would most likely fail). */
   readonly flattenOnTrip?: boolean;
   readonly clock?: Clock;
