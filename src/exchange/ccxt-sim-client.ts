@@ -1,5 +1,5 @@
-// Builds a real ccxt `binance` client pointed at a local SimulatorHttpServer. Imports ccxt
-// (a devDependency), so only tests and the demo import this file; index.ts does not.
+// Builds a real ccxt `binance` client pointed at a local SimulatorHttpServer. Imports ccxt (an
+// optional peer) lazily: only the config's `exchange: {kind: 'sim-http'}`, tests and the demo load it.
 
 /** Options of `createSimulatedCcxt`. */
 export interface SimulatedCcxtOptions {
