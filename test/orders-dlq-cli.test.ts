@@ -80,10 +80,10 @@ describe('warden dlq', () => {
     assert.match(missing.stderr, /no such entry/);
   });
 
-  it('replay needs --exchange sim from the CLI, and then cannot double the order', async () => {
+  it('replay needs a venue (an exchange section, or --exchange sim), and then cannot double the order', async () => {
     const noEx = await warden([...ws.args, 'dlq', 'replay', String(deadId)]);
     assert.equal(noEx.code, 1);
-    assert.match(noEx.stderr, /through your bot's Executor/);
+    assert.match(noEx.stderr, /needs a venue: add an "exchange" section/);
     const r = await warden([...ws.args, 'dlq', 'replay', String(deadId), '--exchange', 'sim']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /replayed: placed/);

@@ -9,6 +9,7 @@ import { registerInstall } from './install.js';
 import { registerAudit } from './audit.js';
 import { registerDlq } from './dlq.js';
 import { registerLog } from './log.js';
+import { registerReconcile } from './reconcile.js';
 
 /** One command group registers its commands on the root program. One file per group. */
 export type RegisterCommands = (program: Command) => void;
@@ -24,5 +25,6 @@ export const commandGroups: RegisterCommands[] = [
   registerInstall,
   registerAudit,
   registerDlq,
+  registerReconcile,
   registerLog,
 ];

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { CliError } from './cli-error.js';
 import { out } from './context.js';
-import { withRuntime, type Runtime } from './runtime.js';
-import { ExchangeSimulator, InProcessExchange } from '../exchange/index.js';
+import { referencedTimers, withRuntime, type Runtime } from './runtime.js';
+import { withConfiguredExchange } from './configured-exchange.js';
+import { ExchangeSimulator, InProcessExchange, type Exchange } from '../exchange/index.js';
 import {
   DLQ_STATUSES,
   DeadLetterQueue,
@@ -111,39 +112,43 @@ export function registerDlq(program: Command): void {
     .argument('<id>', 'entry id')
     .option(
       '--exchange <E>',
-      'the venue to replay on; only `sim` (the in-process simulator) from the CLI for now',
+      '`sim` replays on the in-process simulator (a dry run); default: the venue of the config\'s "exchange" section',
     )
     .option('--json', 'machine-readable output')
     .action(async (raw: string, opts: { exchange?: string; json?: boolean }, cmd: Command) => {
       const n = id(raw);
-      if (opts.exchange !== 'sim')
+      if (opts.exchange !== undefined && opts.exchange !== 'sim')
         throw new CliError(
-          "replay needs --exchange sim (the in-process simulator); against a real venue, replay through your bot's Executor via the library: new DeadLetterQueue(dlqStore).replay(id, executor)",
+          `--exchange must be sim (got ${JSON.stringify(opts.exchange)}); leave it out to replay on the venue of the config's "exchange" section`,
         );
       await withDlq(cmd, async (q, stores, rt) => {
         const entry = await q.show(n);
         const intent = intentFromPayload(entry.payload);
-        const [base, quote] = intent.symbol.split('/');
-        const sim = new ExchangeSimulator({
-          markets: [{ symbol: intent.symbol, mid: intent.price ?? 100 }],
-          balances: { [base ?? 'BASE']: 1e12, [quote ?? 'QUOTE']: 1e12 },
-        });
-        const ks = await rt.killSwitch('cli');
-        const executor = new Executor({
-          exchange: new InProcessExchange(sim),
-          orders: stores.orders,
-          dlq: stores.dlq,
-          symbols: [intent.symbol],
-          killSwitch: ks,
-          readiness: alwaysReady,
-          alerts: rt.alerts,
-          // referenced: a lookup may wait out the receive window, and nothing else keeps the CLI alive
-          timers: {
-            setTimeout: (cb, ms) => setTimeout(cb, ms),
-            clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-          },
-        });
-        const { result, entry: after } = await q.replay(n, executor);
+        const run = async (exchange: Exchange) => {
+          const ks = await rt.killSwitch('cli');
+          const executor = new Executor({
+            exchange,
+            orders: stores.orders,
+            dlq: stores.dlq,
+            symbols: [intent.symbol],
+            killSwitch: ks,
+            readiness: alwaysReady,
+            alerts: rt.alerts,
+            // referenced: a lookup may wait out the receive window, and nothing else keeps the CLI alive
+            timers: referencedTimers,
+          });
+          return q.replay(n, executor);
+        };
+        let replayed: Awaited<ReturnType<typeof run>>;
+        if (opts.exchange === 'sim') {
+          const [base, quote] = intent.symbol.split('/');
+          const sim = new ExchangeSimulator({
+            markets: [{ symbol: intent.symbol, mid: intent.price ?? 100 }],
+            balances: { [base ?? 'BASE']: 1e12, [quote ?? 'QUOTE']: 1e12 },
+          });
+          replayed = await run(new InProcessExchange(sim));
+        } else replayed = await withConfiguredExchange(rt, 'dlq replay', run);
+        const { result, entry: after } = replayed;
         if (opts.json) return out({ result, entry: after }, true);
         out(
           `#${n} ${after.status}: ${result.status}${result.status === 'placed' ? ` as ${result.order.id} (${result.clientOrderId})` : ''}`,

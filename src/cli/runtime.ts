@@ -12,15 +12,17 @@ import {
   type Store,
   type StoreOpenMode,
 } from '../store/index.js';
-import {
-  KillSwitch,
-  circuitFilePath,
-  commandFlattenHook,
-  fallbackAlertsFor,
-  writeCircuitFile,
-} from '../killswitch/index.js';
+import { KillSwitch, circuitFilePath, fallbackAlertsFor, writeCircuitFile } from '../killswitch/index.js';
 import type { AlertSink } from '../util/alert-sink.js';
 import { createAlerter } from '../alerts/index.js';
+import { flattenHookFromConfig } from '../killswitch/configured-flatten.js';
+import type { Timers } from '../resilience/index.js';
+
+/** Timers that keep a CLI process alive: a lookup may wait out the receive window, and nothing else does. */
+export const referencedTimers: Timers = {
+  setTimeout: (cb, ms) => setTimeout(cb, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
 
 /** What a command that touches the store needs, opened once and closed once. */
 export interface Runtime extends LoadedConfig {
@@ -108,12 +110,7 @@ export async function openRuntime(
         reserve,
         // The watchdog keeps the reserve filled; other commands only release it to record a trip.
         fillReserve: source === 'watchdog',
-        flatten: loaded.config.killSwitch.flattenCommand
-          ? commandFlattenHook(
-              loaded.config.killSwitch.flattenCommand,
-              loaded.config.killSwitch.flattenTimeoutSec * 1000,
-            )
-          : undefined,
+        flatten: flattenHookFromConfig(loaded, store, { alerts, timers: referencedTimers }),
       });
       switches.push(ks);
       return ks;

@@ -3,6 +3,8 @@ import { CliError } from './cli-error.js';
 import { configFor } from './context.js';
 import { openStore } from '../store/index.js';
 import { Daemon } from '../daemon/index.js';
+import { createExchangeFromConfig } from '../exchange/from-config.js';
+import type { Exchange } from '../exchange/index.js';
 
 /** The longest a SIGTERM or SIGINT may take to end `warden serve`. */
 const SHUTDOWN_DEADLINE_MS = 4_500;
@@ -20,13 +22,23 @@ export function registerServe(program: Command): void {
       if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
         throw new CliError(`--port: expected 0-65535, got ${opts.port}`);
       }
+      // A named venue that cannot be built (ccxt missing, a credential variable unset) is a config error: refuse to start.
+      let exchange: Exchange | undefined;
+      if (loaded.config.exchange !== undefined) {
+        try {
+          exchange = await createExchangeFromConfig(loaded.config.exchange);
+        } catch (err) {
+          throw new CliError(`serve: ${(err as Error).message}`);
+        }
+      }
       const store = await openStore(loaded.config, loaded.dataDir);
-      const daemon = new Daemon({ loaded, store, host: opts.host, port });
+      const daemon = new Daemon({ loaded, store, host: opts.host, port, exchange });
       try {
         await daemon.start();
       } catch (err) {
         await daemon.close().catch(() => undefined);
         await store.close();
+        await exchange?.close().catch(() => undefined);
         throw new CliError(`serve: ${(err as Error).message}`);
       }
       process.stdout.write(`warden serve: listening on ${daemon.address} (data dir ${loaded.dataDir})\n`);
@@ -51,5 +63,6 @@ export function registerServe(program: Command): void {
       }, SHUTDOWN_DEADLINE_MS).unref();
       await daemon.close();
       await store.close();
+      await exchange?.close().catch(() => undefined);
     });
 }

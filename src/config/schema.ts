@@ -69,6 +69,59 @@ export const alertChannelSchema = z.union([
   stderr,
 ]);
 
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name');
+const recvWindowMs = z.number().int().min(1).max(60_000).optional();
+
+/**
+ * The venue Warden reaches (docs/exchange.md, "The exchange section"): a ccxt exchange id with
+ * credentials named by environment variables (never the secrets themselves), or the simulator's
+ * HTTP server. Absent: Warden reaches no venue (flatten is `killSwitch.flattenCommand` only).
+ */
+export const exchangeSectionSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('ccxt'),
+      /** The ccxt exchange id, e.g. `binance`, `okx`, `kraken`. */
+      id: z.string().regex(/^[a-z][a-z0-9]*$/, 'a ccxt exchange id (lowercase letters and digits)'),
+      /** Environment variable holding the API key. */
+      apiKeyEnv: envName.optional(),
+      /** Environment variable holding the API secret. */
+      secretEnv: envName.optional(),
+      /** Environment variable holding the API passphrase (okx, kucoin). */
+      passwordEnv: envName.optional(),
+      /** Use the venue's testnet (ccxt's `setSandboxMode(true)`). */
+      sandbox: z.boolean().default(false),
+      /** The receive window Warden relies on (ms); see docs/orders.md. Default 5000. */
+      recvWindowMs,
+      /** `venue` asks the venue for positions (derivatives); `none` for a spot account. */
+      positions: z.enum(['venue', 'none']).default('venue'),
+      /** ccxt's request timeout (ms). */
+      timeoutMs: z.number().int().positive().max(120_000).default(10_000),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('sim-http'),
+      /** Base URL of a running `SimulatorHttpServer` (Binance's spot routes), e.g. http://127.0.0.1:9000. */
+      url: z.string().url(),
+      recvWindowMs,
+      timeoutMs: z.number().int().positive().max(120_000).default(2_000),
+    })
+    .strict(),
+]);
+
+/** How long an exchange breaker may stay open before the reaction (docs/exchange.md). */
+const reactionsSchema = z
+  .object({
+    /** An exchange breaker open longer than this moves to REDUCE_ONLY (and trips when `tripOnOpenTooLong`). */
+    breakerOpenTooLongSec: durationSec.default(300),
+    /** Also trip the kill switch when the exchange breaker stays open too long. */
+    tripOnOpenTooLong: z.boolean().default(false),
+    /** The exchange-side dead man's switch timeout (ms), re-armed on every heartbeat; 0 = not used. */
+    deadMansSwitchMs: z.number().int().nonnegative().max(600_000).default(0),
+  })
+  .strict();
+
 /** The whole `warden.config.json`. Every section has defaults, so `{}` is a valid config. */
 export const configSchema = z
   .object({
@@ -163,6 +216,10 @@ export const configSchema = z
         path: ['requestTimeoutMs'],
       })
       .default({}),
+    /** The venue (docs/exchange.md); absent: none. */
+    exchange: exchangeSectionSchema.optional(),
+    /** Automatic reactions to venue trouble (docs/exchange.md, "Reactions"). */
+    reactions: reactionsSchema.default({}),
     /** The decision log (docs/decisions.md). */
     decisions: z
       .object({
@@ -188,3 +245,5 @@ export const configSchema = z
 export type WardenConfig = z.infer<typeof configSchema>;
 export type HeartbeatExpectation = z.infer<typeof heartbeatExpectationSchema>;
 export type AlertChannelConfig = z.infer<typeof alertChannelSchema>;
+export type ExchangeSection = z.infer<typeof exchangeSectionSchema>;
+export type ReactionsSection = z.infer<typeof reactionsSchema>;

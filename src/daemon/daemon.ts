@@ -1,7 +1,8 @@
 import type { LoadedConfig } from '../config/index.js';
 import type { Store } from '../store/index.js';
 import type { FastifyInstance } from 'fastify';
-import { KillSwitch, commandFlattenHook, fallbackAlertsFor, startReminders } from '../killswitch/index.js';
+import { KillSwitch, fallbackAlertsFor, startReminders } from '../killswitch/index.js';
+import { flattenHookFromConfig } from '../killswitch/configured-flatten.js';
 import { SpaceReserve } from '../store/index.js';
 import {
   Watchdog,
@@ -82,9 +83,8 @@ export class Daemon {
           ? new SpaceReserve(dataDir, config.killSwitch.reserveBytes)
           : undefined,
       fillReserve: true,
-      flatten: config.killSwitch.flattenCommand
-        ? commandFlattenHook(config.killSwitch.flattenCommand, config.killSwitch.flattenTimeoutSec * 1000)
-        : undefined,
+      // with an exchange section: the built-in flatten (then flattenCommand, when set too)
+      flatten: flattenHookFromConfig(loaded, store, { alerts, env }),
     });
     this.#closers.push(
       startReminders({

@@ -228,9 +228,15 @@ describe('CcxtExchange over the real ccxt binance client and the simulator HTTP 
     assert.equal((await ex.fetchTicker(symbol)).last, 100);
   });
 
-  it("reports the server time and an unsupported dead man's switch", async () => {
+  it("reports the server time; the simulator's dead man's switch is armed and disarmed over the wire", async () => {
     const t = await ex.fetchServerTime();
     assert.ok(Math.abs(t - Date.now()) < 5_000);
-    assert.equal((await ex.armDeadMansSwitch(10_000)).status, 'unsupported');
+    assert.deepEqual(await ex.armDeadMansSwitch(10_000), { status: 'armed', timeoutMs: 10_000 });
+    assert.ok((sim.deadManDeadline ?? 0) > Date.now() + 5_000);
+    assert.deepEqual(await ex.armDeadMansSwitch(0), { status: 'disarmed' });
+    assert.equal(sim.deadManDeadline, null);
+    // ccxt's own binance (spot) has none
+    const ccxt = await import('ccxt');
+    assert.equal((await new CcxtExchange(new ccxt.binance()).armDeadMansSwitch(1)).status, 'unsupported');
   });
 });

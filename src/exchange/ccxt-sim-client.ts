@@ -1,10 +1,12 @@
-// Builds a real ccxt `binance` client pointed at a local SimulatorHttpServer. Imports ccxt
-// (a devDependency), so only tests and the demo import this file; index.ts does not.
+// Builds a real ccxt `binance` client pointed at a local SimulatorHttpServer. Imports ccxt (an
+// optional peer) lazily: only the config's `exchange: {kind: 'sim-http'}`, tests and the demo load it.
 
 /** Options of `createSimulatedCcxt`. */
 export interface SimulatedCcxtOptions {
   /** ccxt's request timeout in ms. Default 1000. */
   readonly timeout?: number;
+  /** Loads ccxt. Default `import('ccxt')`. */
+  readonly loadCcxt?: () => Promise<unknown>;
 }
 
 /**
@@ -15,7 +17,7 @@ export async function createSimulatedCcxt(baseUrl: string, options: SimulatedCcx
   const timeout = options.timeout ?? 1000;
   if (!Number.isInteger(timeout) || timeout <= 0)
     throw new RangeError(`timeout must be a positive integer, got ${String(timeout)}`);
-  const ccxt = await import('ccxt');
+  const ccxt = (options.loadCcxt ? await options.loadCcxt() : await import('ccxt')) as typeof import('ccxt');
   const exchange = new ccxt.binance({
     apiKey: 'sim-key',
     secret: 'sim-secret',
@@ -32,5 +34,10 @@ export async function createSimulatedCcxt(baseUrl: string, options: SimulatedCcx
   for (const [key, value] of Object.entries(api)) {
     if (typeof value === 'string') api[key] = baseUrl + new URL(value).pathname;
   }
+  // The simulator's dead man's switch (POST /api/v3/countdownCancelAll, signed): Binance spot has
+  // none, so ccxt's binance lacks the method; this gives the real client one over the real wire.
+  (exchange.has as Record<string, unknown>)['cancelAllOrdersAfter'] = true;
+  exchange.cancelAllOrdersAfter = (timeout: number, params = {}) =>
+    exchange.request('countdownCancelAll', 'private', 'POST', { ...params, countdownTime: timeout });
   return exchange;
 }

@@ -7,7 +7,12 @@ export interface FlattenResult {
 }
 
 /** Cancels open orders and closes positions; called on `trip --flatten` and automatic trips that ask for it. */
-export type FlattenHook = (ctx: { reason: string; signal: AbortSignal }) => Promise<FlattenResult>;
+export type FlattenHook = (ctx: {
+  reason: string;
+  signal: AbortSignal;
+  /** The halt this flatten belongs to (the trip's event id, or its time when unrecorded): keys its orders, so a repeat never doubles. */
+  haltKey?: number;
+}) => Promise<FlattenResult>;
 
 /**
  * A flatten hook that runs a configured command (argv), with the trip reason in

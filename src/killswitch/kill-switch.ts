@@ -263,7 +263,7 @@ export class KillSwitch {
       flatten = { ok: false, detail: 'no flatten action configured (killSwitch.flattenCommand)' };
     } else {
       try {
-        flatten = await this.#flatten({ reason, signal: AbortSignal.timeout(10 * 60_000) });
+        flatten = await this.#flatten({ reason, signal: AbortSignal.timeout(10 * 60_000), haltKey: key });
       } catch (err) {
         flatten = { ok: false, detail: `flatten hook threw: ${(err as Error).message}` };
       }

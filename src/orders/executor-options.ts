@@ -67,6 +67,8 @@ export interface ExecutorOptions {
   /** An alert fires when the DLQ holds more than this many open entries. Default 10. */
   readonly dlqAlertThreshold?: number;
   readonly alerts?: AlertSink;
+  /** Rejected orders alert, grouped by symbol + error, at most once per group per this many ms. Default 300000; 0: no such alerts. */
+  readonly rejectedAlertWindowMs?: number;
   /** This executor's claim id. Default `host:pid:nonce`. */
   readonly owner?: string;
   readonly clock?: Clock;
@@ -91,6 +93,7 @@ export interface ResolvedExecutorOptions {
   readonly clientOrderId: ClientOrderIdOptions;
   readonly dlqAlertThreshold: number;
   readonly alerts: AlertSink;
+  readonly rejectedAlertWindowMs: number;
   readonly clock: Clock;
   readonly timers: Timers;
   readonly random: Random;
@@ -182,6 +185,7 @@ export function resolveExecutorOptions(o: ExecutorOptions): ResolvedExecutorOpti
     clientOrderId: Object.freeze({ ...o.clientOrderId }),
     dlqAlertThreshold: intOption('dlqAlertThreshold', o.dlqAlertThreshold ?? 10, 0),
     alerts: o.alerts ?? nullAlertSink,
+    rejectedAlertWindowMs: intOption('rejectedAlertWindowMs', o.rejectedAlertWindowMs ?? 300_000, 0),
     clock,
     timers,
     random,

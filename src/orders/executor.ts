@@ -15,6 +15,9 @@ import { canonicalPayload, payloadHash, validateIntent } from './intent.js';
 import type { LookupResult } from './order-lookup.js';
 import { isClaimStale, newOwnerId } from './owner.js';
 import { lookupAfterWindow } from './send-window.js';
+import type { ExecutorStateChange } from './executor-events.js';
+import { RejectedOrderAlerts } from './rejected-order-alerts.js';
+import { EventSource, type Subscribe } from '../resilience/index.js';
 import {
   recordError,
   type GateDecision,
@@ -43,10 +46,18 @@ const NOT_READY: GateDecision = Object.freeze({ allow: false, reason: 'reconcili
 export class Executor {
   readonly #o: ResolvedExecutorOptions;
   readonly #owner: string;
+  readonly #changes = new EventSource<ExecutorStateChange>();
+  readonly #rejected: RejectedOrderAlerts | null;
   #closed = false;
+  /** Every durable state change of an intent (claimed, placed, rejected, dead, denied, unknown): what a checkpointer subscribes to. */
+  readonly onStateChange: Subscribe<ExecutorStateChange> = this.#changes.subscribe;
 
   constructor(options: ExecutorOptions) {
     this.#o = resolveExecutorOptions(options);
+    this.#rejected =
+      this.#o.rejectedAlertWindowMs > 0
+        ? new RejectedOrderAlerts({ alerts: this.#o.alerts, windowMs: this.#o.rejectedAlertWindowMs })
+        : null;
     if (options.owner !== undefined && (typeof options.owner !== 'string' || options.owner === ''))
       throw new RangeError(`Executor owner must be a non-empty string, got ${JSON.stringify(options.owner)}`);
     this.#owner = options.owner ?? newOwnerId();
@@ -91,6 +102,12 @@ export class Executor {
     await this.close();
   }
 
+  #emit(kind: ExecutorStateChange['kind'], idempotencyKey: string, payload: string): void {
+    if (this.#changes.size === 0) return;
+    const symbol = (JSON.parse(payload) as { symbol?: string }).symbol ?? '';
+    this.#changes.emit({ kind, idempotencyKey, symbol, at: this.#o.clock.now() });
+  }
+
   #decide(intent: OrderIntent): GateDecision {
     if (!this.#o.readiness.ready && intent.reduceOnly !== true) return NOT_READY;
     return this.#o.gate(intent);
@@ -113,11 +130,17 @@ export class Executor {
     const decision = this.#decide(intent);
     if (!decision.allow) {
       const d = await o.orders.deny(base, decision.reason);
-      if (d.claimed) return { status: 'denied', idempotencyKey: key, reason: decision.reason };
+      if (d.claimed) {
+        this.#emit('denied', key, payload);
+        return { status: 'denied', idempotencyKey: key, reason: decision.reason };
+      }
       return this.#existing(d.existing, intent, hash, signal, reopen, decision);
     }
     const c = await o.orders.claim({ ...base, owner: this.#owner, leaseUntil: now + o.leaseMs });
-    if (c.claimed) return this.#send(c.record, intent, signal, false, [], c.record.sentAt ?? now);
+    if (c.claimed) {
+      this.#emit('claimed', key, payload);
+      return this.#send(c.record, intent, signal, false, [], c.record.sentAt ?? now);
+    }
     return this.#existing(c.existing, intent, hash, signal, reopen, decision);
   }
 
@@ -262,6 +285,7 @@ export class Executor {
           )
         : undefined,
     ]);
+    this.#emit('placed', rec.idempotencyKey, rec.payload);
     return {
       status: 'placed',
       idempotencyKey: rec.idempotencyKey,
@@ -351,6 +375,7 @@ export class Executor {
       if (err instanceof AmbiguousOutcomeError) {
         await this.#deadLetter(rec, errors, attempts, 'ambiguous', 'outcome_unknown');
       }
+      this.#emit('unknown', key, rec.payload);
       throw err;
     }
     const verdict = classifyOrderFailure(err);
@@ -367,6 +392,16 @@ export class Executor {
         now,
       ),
     ]);
+    this.#emit(rejected ? 'rejected' : 'dead', key, rec.payload);
+    if (rejected) {
+      await this.#rejected?.note({
+        symbol: (JSON.parse(rec.payload) as { symbol: string }).symbol,
+        errorName: last.name,
+        message: last.message,
+        idempotencyKey: key,
+        at: now,
+      });
+    }
     if (rejected)
       return {
         status: 'rejected',

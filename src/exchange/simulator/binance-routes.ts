@@ -156,6 +156,20 @@ class BinanceRoutes {
         (p) => ok(sim.openOrders(this.#symbol(p, false)).map((o) => orderJson(o, now()))),
       ],
       ['GET /api/v3/account', 'fetchBalances', true, () => ok(accountJson(sim.balances(), now()))],
+      [
+        // Not a Binance spot route: the simulator's dead man's switch, shaped like Binance
+        // USD-M's countdownCancelAll (countdownTime in ms, 0 disarms), for every symbol at once.
+        'POST /api/v3/countdownCancelAll',
+        'deadMansSwitch',
+        true,
+        (p) => {
+          const ms = Number(p['countdownTime']);
+          if (p['countdownTime'] === undefined || !Number.isInteger(ms) || ms < 0)
+            throw new ParamError(badParameter("Param 'countdownTime' must be an integer >= 0."));
+          sim.armDeadMansSwitch(ms);
+          return ok({ countdownTime: String(ms) });
+        },
+      ],
     ];
     return new Map(
       table.map(([key, operation, signed, handle]) => [key, { operation, signed, handle: guard(handle) }]),

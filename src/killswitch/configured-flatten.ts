@@ -1,0 +1,48 @@
+import type { LoadedConfig } from '../config/index.js';
+import { createExchangeFromConfig } from '../exchange/from-config.js';
+import { createSqliteOrderStores } from '../orders/index.js';
+import type { Timers } from '../resilience/index.js';
+import { SqliteStore, type Store } from '../store/index.js';
+import type { AlertSink } from '../util/alert-sink.js';
+import { chainFlattenHooks, exchangeFlattenHook } from './exchange-flatten.js';
+import { commandFlattenHook, type FlattenHook } from './flatten.js';
+
+/**
+ * The flatten the config asks for: with an `exchange` section, the built-in flatten (the venue is
+ * reached only when a flatten runs), followed by `killSwitch.flattenCommand` when that is set
+ * too; without one, the command alone; neither: undefined.
+ */
+export function flattenHookFromConfig(
+  loaded: LoadedConfig,
+  store: Store,
+  options: { alerts?: AlertSink; timers?: Timers; env?: NodeJS.ProcessEnv } = {},
+): FlattenHook | undefined {
+  const ks = loaded.config.killSwitch;
+  const command = ks.flattenCommand
+    ? commandFlattenHook(ks.flattenCommand, ks.flattenTimeoutSec * 1000)
+    : undefined;
+  const section = loaded.config.exchange;
+  if (section === undefined) return command;
+  const builtIn: FlattenHook = async (ctx) => {
+    if (!(store instanceof SqliteStore))
+      return {
+        ok: false,
+        detail: `built-in flatten needs the SQLite store (this config uses ${store.kind})`,
+      };
+    const stores = createSqliteOrderStores(store.database);
+    try {
+      return await exchangeFlattenHook({
+        exchange: () => createExchangeFromConfig(section, { env: options.env }),
+        orders: stores.orders,
+        dlq: stores.dlq,
+        executor: {
+          ...(options.alerts ? { alerts: options.alerts } : {}),
+          ...(options.timers ? { timers: options.timers } : {}),
+        },
+      })(ctx);
+    } finally {
+      await stores.close();
+    }
+  };
+  return command ? chainFlattenHooks(builtIn, command) : builtIn;
+}
