@@ -34,15 +34,20 @@ const PREFIX = join(SCRATCH, 'global');
 const LINKED = join(SCRATCH, 'linked');
 const PREBUILDS = join(SCRATCH, 'prebuilds');
 
-function run(cmd: string, args: string[], opts: SpawnSyncOptions = {}): { code: number | null; out: string } {
+function run(
+  cmd: string,
+  args: string[],
+  opts: SpawnSyncOptions = {},
+): { code: number | null; stdout: string; out: string } {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 600_000, ...opts });
-  return { code: r.status, out: `${String(r.stdout)}${String(r.stderr)}` };
+  return { code: r.status, stdout: String(r.stdout), out: `${String(r.stdout)}${String(r.stderr)}` };
 }
 
-function ok(cmd: string, args: string[], opts: SpawnSyncOptions = {}): string {
+/** Runs a command that must succeed; returns its stdout (stdout and stderr: `all`). */
+function ok(cmd: string, args: string[], opts: SpawnSyncOptions = {}, all = false): string {
   const r = run(cmd, args, opts);
   assert.equal(r.code, 0, `${cmd} ${args.join(' ')}:\n${r.out}`);
-  return r.out;
+  return all ? r.out : r.stdout;
 }
 
 /** A local prebuild of better-sqlite3 from the checkout's compiled addon (see the header). */
@@ -103,7 +108,7 @@ describe('the packed package, installed into a new project', () => {
       cpSync(join(ROOT, f), join(SRC, f), { recursive: true });
     symlinkSync(join(ROOT, 'node_modules'), join(SRC, 'node_modules'));
     const packed = timed('npm pack (prepare build)', () =>
-      ok('npm', ['pack', '--pack-destination', SCRATCH, '--loglevel=warn'], { cwd: SRC, env: npmEnv() }),
+      ok('npm', ['pack', '--pack-destination', SCRATCH, '--loglevel=warn'], { cwd: SRC }),
     );
     tarball = join(SCRATCH, packed.trim().split('\n').pop()!.trim());
     assert.ok(existsSync(tarball), `npm pack wrote ${tarball}`);
@@ -121,7 +126,7 @@ describe('the packed package, installed into a new project', () => {
       }),
     );
     installLog = timed('npm install <tarball>', () =>
-      ok('npm', ['install', ...NPM_FLAGS, tarball], { cwd: PROJECT, env: npmEnv() }),
+      ok('npm', ['install', ...NPM_FLAGS, tarball], { cwd: PROJECT, env: npmEnv() }, true),
     );
   });
 
@@ -277,7 +282,10 @@ describe('the packed package, installed into a new project', () => {
     rmSync(join(SRC, 'node_modules'));
     symlinkSync(join(PROJECT, 'node_modules'), join(SRC, 'node_modules'));
     timed('npm link', () =>
-      ok('npm', ['link', '--ignore-scripts', '--prefix', LINKED, ...NPM_FLAGS], { cwd: SRC, env: npmEnv() }),
+      ok('npm', ['link', '--ignore-scripts', ...NPM_FLAGS], {
+        cwd: SRC,
+        env: { ...npmEnv(), npm_config_prefix: LINKED },
+      }),
     );
     const linked = join(LINKED, 'bin', 'warden');
     assert.equal(ok(linked, ['--version']).trim().length > 0, true);
