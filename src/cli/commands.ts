@@ -26,7 +26,7 @@ export const commandGroups: readonly CommandGroup[] = [
     load: async () => (await import('./heartbeat.js')).registerHeartbeat,
   },
   {
-    commands: ['evaluate', 'check', 'strategy', 'shadow', 'tune'],
+    commands: ['evaluate', 'check', 'strategy', 'tune'],
     load: async () => (await import('./strategy.js')).registerStrategyCommands,
   },
   { commands: ['demo'], load: async () => (await import('./demo.js')).registerDemo },
