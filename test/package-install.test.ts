@@ -1,19 +1,11 @@
 // The package as a user gets it: `npm pack` of the checkout (which runs the `prepare` build), the
 // tarball installed into a new project, the README's TypeScript quick start type-checked and run
 // against it, the installed `warden` command run, its public surface compared with the checked-in
-// public-surface.txt, and the global and linked installs the README offers.
-//
-// Speed, honestly: every package is installed for real from the npm cache that `npm ci` filled
-// (--prefer-offline: the registry only for what the cache lacks). The one shortcut is
-// better-sqlite3's native addon: compiling it takes ~90 s here, so its own installer
-// (prebuild-install) is handed the addon `npm ci` compiled in this checkout as a local prebuild
-// (npm_config_better_sqlite3_local_prebuilds), when the versions match; a different version, or
-// WARDEN_PACK_TEST_COMPILE=1, compiles it from source. Everything else is what a user gets.
+// public-surface.txt, and the global and linked installs the README offers. How the installs are
+// kept fast (better-sqlite3's addon as a local prebuild): test/helpers/packed-install.ts.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import {
-  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -25,49 +17,24 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from './helpers/cli.js';
+import {
+  NPM_FLAGS,
+  installEnv,
+  installGlobally,
+  mustRun,
+  packCheckout,
+  run,
+} from './helpers/packed-install.js';
 
 const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 const SCRATCH = mkdtempSync(join(tmpdir(), 'warden-pack-'));
-const SRC = join(SCRATCH, 'checkout');
+let SRC = '';
 const PROJECT = join(SCRATCH, 'project');
 const PREFIX = join(SCRATCH, 'global');
 const LINKED = join(SCRATCH, 'linked');
-const PREBUILDS = join(SCRATCH, 'prebuilds');
 
-function run(
-  cmd: string,
-  args: string[],
-  opts: SpawnSyncOptions = {},
-): { code: number | null; stdout: string; out: string } {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 600_000, ...opts });
-  return { code: r.status, stdout: String(r.stdout), out: `${String(r.stdout)}${String(r.stderr)}` };
-}
-
-/** Runs a command that must succeed; returns its stdout (stdout and stderr: `all`). */
-function ok(cmd: string, args: string[], opts: SpawnSyncOptions = {}, all = false): string {
-  const r = run(cmd, args, opts);
-  assert.equal(r.code, 0, `${cmd} ${args.join(' ')}:\n${r.out}`);
-  return all ? r.out : r.stdout;
-}
-
-/** A local prebuild of better-sqlite3 from the checkout's compiled addon (see the header). */
-function localPrebuildEnv(): NodeJS.ProcessEnv {
-  if (process.env['WARDEN_PACK_TEST_COMPILE'] === '1') return {};
-  const dir = join(ROOT, 'node_modules', 'better-sqlite3');
-  const { version } = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string };
-  if (!existsSync(join(dir, 'build', 'Release', 'better_sqlite3.node'))) return {};
-  mkdirSync(PREBUILDS, { recursive: true });
-  const name = `better-sqlite3-v${version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`;
-  ok('tar', ['czf', join(PREBUILDS, name), '-C', dir, 'build/Release/better_sqlite3.node']);
-  return { npm_config_better_sqlite3_local_prebuilds: PREBUILDS };
-}
-
-const npmEnv = (): NodeJS.ProcessEnv => ({
-  ...process.env,
-  ...localPrebuildEnv(),
-  npm_config_update_notifier: 'false',
-});
-const NPM_FLAGS = ['--prefer-offline', '--no-audit', '--no-fund', '--loglevel=warn'];
+const ok = mustRun;
+const npmEnv = (): NodeJS.ProcessEnv => installEnv(SCRATCH);
 
 /** The TypeScript quick start of the README, as written. */
 function readmeQuickStart(): string {
@@ -93,26 +60,7 @@ function timed<T>(label: string, fn: () => T): T {
 
 describe('the packed package, installed into a new project', () => {
   before(() => {
-    // A copy of the checkout, so the `prepare` build `npm pack` runs never rewrites the dist/
-    // other tests' processes are reading.
-    mkdirSync(SRC);
-    for (const f of [
-      'package.json',
-      'README.md',
-      'bin',
-      'scripts',
-      'src',
-      'tsconfig.json',
-      'tsconfig.build.json',
-    ])
-      cpSync(join(ROOT, f), join(SRC, f), { recursive: true });
-    symlinkSync(join(ROOT, 'node_modules'), join(SRC, 'node_modules'));
-    const packed = timed('npm pack (prepare build)', () =>
-      ok('npm', ['pack', '--pack-destination', SCRATCH, '--loglevel=warn'], { cwd: SRC }),
-    );
-    tarball = join(SCRATCH, packed.trim().split('\n').pop()!.trim());
-    assert.ok(existsSync(tarball), `npm pack wrote ${tarball}`);
-
+    ({ checkout: SRC, tarball } = timed('npm pack (prepare build)', () => packCheckout(SCRATCH)));
     mkdirSync(PROJECT);
     // The override the README tells a Node 20 user to add (npm applies overrides from the root only).
     writeFileSync(
@@ -270,11 +218,9 @@ describe('the packed package, installed into a new project', () => {
   });
 
   it('installs globally from the tarball (npm install -g) and links for development (npm link)', () => {
-    timed('npm install -g <tarball>', () =>
-      ok('npm', ['install', '-g', '--prefix', PREFIX, ...NPM_FLAGS, tarball], { env: npmEnv() }),
-    );
+    const globalBin = timed('npm install -g <tarball>', () => installGlobally(SCRATCH, tarball, PREFIX));
     const dir = mkdtempSync(join(SCRATCH, 'global-'));
-    assert.equal(ok(join(PREFIX, 'bin', 'warden'), ['init'], { cwd: dir }).includes(dir), true);
+    assert.equal(ok(globalBin, ['init'], { cwd: dir }).includes(dir), true);
     assert.ok(existsSync(join(dir, 'data', 'warden.db')));
     // npm link from the (built) checkout copy: the command runs that checkout's code. Its
     // node_modules is pointed at the test project's, so nothing npm does here can touch the
