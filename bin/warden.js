@@ -1,17 +1,41 @@
 #!/usr/bin/env node
-// Entry point of the `warden` command. In a checkout (src/ present) it runs the TypeScript
-// sources through tsx, so the command always matches the code; an installed package ships
-// only the compiled dist/ and runs that.
-import { existsSync } from 'node:fs';
+// Entry point of the `warden` command. It runs the compiled dist/ whenever that matches the code:
+// - an installed package ships no TypeScript sources: dist/, no check at all;
+// - in a checkout, dist/ when `npm run build` stamped it from the src/ tree as it is now
+//   (bin/source-stamp.js: file count, total size, newest mtime), else the TypeScript sources
+//   through tsx, so the command always matches the code.
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// `npm run warden -- …` in a checkout: npm runs the script in the package root, so without this
+// a relative --config or --data-dir (and the default ./data) would silently be the clone's.
+if (
+  process.env.npm_lifecycle_event === 'warden' &&
+  process.env.INIT_CWD &&
+  resolve(process.cwd()) === resolve(root)
+)
+  process.chdir(process.env.INIT_CWD);
+const compiled = join(root, 'dist', 'cli', 'main.js');
 const source = join(root, 'src', 'cli', 'main.ts');
-if (existsSync(source)) {
+
+async function distIsFresh() {
+  if (!existsSync(compiled)) return false;
+  let built;
+  try {
+    built = JSON.parse(readFileSync(join(root, 'dist', '.source-stamp.json'), 'utf8'));
+  } catch {
+    return false; // built by something other than `npm run build`: trust only the sources
+  }
+  const { sourceStamp, sameStamp } = await import('./source-stamp.js');
+  return sameStamp(built, sourceStamp(join(root, 'src')));
+}
+
+if (!existsSync(source) || (await distIsFresh())) {
+  await import(pathToFileURL(compiled).href);
+} else {
   const { register } = await import('tsx/esm/api');
   register();
   await import(pathToFileURL(source).href);
-} else {
-  await import(pathToFileURL(join(root, 'dist', 'cli', 'main.js')).href);
 }

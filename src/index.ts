@@ -1,17 +1,72 @@
-// Warden's library API: everything a bot in TypeScript uses in-process.
-export * from './config/index.js';
-export * from './store/index.js';
-export * from './killswitch/index.js';
-export * from './heartbeat/index.js';
-export * from './alerts/index.js';
-export * from './resilience/index.js';
-export * from './exchange/index.js';
-export * from './strategy/index.js';
-export * from './daemon/index.js';
-export * from './ops/index.js';
-export * from './checkpoint/index.js';
-export * from './orders/index.js';
-export * from './decisions/index.js';
-export { systemClock, ManualClock, type Clock } from './util/clock.js';
-export { atomicWriteFileSync } from './util/atomic-write.js';
+// Warden's library API, the package root (`import { … } from 'warden'`): what a bot author uses.
+// Curated on purpose: every name here is supported and a rename is a breaking change. Specialised
+// areas are subpath exports (`warden/<area>`, one file each in src/public/; `warden/testing` for
+// fake time and the exchange simulator). The whole surface is listed in public-surface.txt and
+// test/package-surface.test.ts compares it with what dist/ exports: regenerate it with
+// `npm run surface` and review the diff. Add a module to the root with one line below.
+
+// Configuration and the store
+export { loadConfig, parseConfig, ConfigError } from './config/index.js';
+export type { WardenConfig, LoadedConfig, LoadConfigOptions, HeartbeatExpectation } from './config/index.js';
+export { SqliteStore, openStore, StoreError, StoreMissingError } from './store/index.js';
+export type { Store, StoreOpenMode, SqliteStoreOptions } from './store/index.js';
+
+// The kill switch, heartbeats, the strategy breaker, alerts
+export { KillSwitch, HaltedError, ResumeRefusedError, ResumeConflictError } from './killswitch/index.js';
+export type { HaltState, HaltSource, HaltDecision, OrderEffect } from './killswitch/index.js';
+export { HeartbeatWriter } from './heartbeat/index.js';
+export type { HeartbeatWriterOptions } from './heartbeat/index.js';
+export { StrategyBreaker, ShadowLedger, checkOnce } from './strategy/index.js';
+export type { StrategyBreakerOptions, StrategyStatus } from './strategy/index.js';
+export { createAlerter } from './alerts/index.js';
+export type { AlertInput, AlertSeverity, CreateAlerterOptions } from './alerts/index.js';
 export type { AlertSink } from './util/alert-sink.js';
+
+// Dependency resilience (the rest: warden/resilience)
+export {
+  CircuitBreaker,
+  ConsecutiveRule,
+  CountWindowRule,
+  TimeWindowRule,
+  AnyRule,
+  BreakerRegistry,
+  RetryPolicy,
+  TimeoutPolicy,
+  Bulkhead,
+  wrap,
+  constantBackoff,
+  exponentialBackoff,
+  fullJitterBackoff,
+  decorrelatedJitterBackoff,
+  classifyError,
+  isDependencyFailure,
+  CircuitOpenError,
+  TimeoutError,
+  BulkheadFullError,
+  AmbiguousOutcomeError,
+} from './resilience/index.js';
+export type { Policy, ExecuteContext, RetryOptions } from './resilience/index.js';
+
+// Exchanges and orders (the error classes and parsers: warden/exchange; the rest: warden/orders)
+export { CcxtExchange, ExchangeError } from './exchange/index.js';
+export type { Exchange } from './exchange/index.js';
+export {
+  Executor,
+  ReadinessLatch,
+  DeadLetterQueue,
+  createSqliteOrderStores,
+  reconcile,
+  IdempotencyMismatchError,
+  InFlightError,
+  InvalidIntentError,
+} from './orders/index.js';
+export type { OrderIntent, SubmitResult, ExecutorOptions, DlqEntry } from './orders/index.js';
+
+// Checkpoints and the decision log
+export { CheckpointStore, AutoCheckpointer } from './checkpoint/index.js';
+export type { CheckpointStoreOptions, AutoCheckpointerOptions, LoadResult } from './checkpoint/index.js';
+export { DecisionLog, verifyDecisionLog } from './decisions/index.js';
+export type { DecisionLogOptions, DecisionInput, DecisionRecord } from './decisions/index.js';
+
+// Time
+export { systemClock, type Clock } from './util/clock.js';

@@ -1,30 +1,61 @@
 import type { Command } from 'commander';
-import { registerStrategyCommands } from './strategy.js';
-import { registerInit } from './init.js';
-import { registerKillSwitch } from './killswitch.js';
-import { registerHeartbeat } from './heartbeat.js';
-import { registerDemo } from './demo.js';
-import { registerServe } from './serve.js';
-import { registerInstall } from './install.js';
-import { registerAudit } from './audit.js';
-import { registerDlq } from './dlq.js';
-import { registerLog } from './log.js';
-import { registerReconcile } from './reconcile.js';
 
 /** One command group registers its commands on the root program. One file per group. */
 export type RegisterCommands = (program: Command) => void;
 
-/** Every command group, in help order. Add a group by adding its import here. */
-export const commandGroups: RegisterCommands[] = [
-  registerInit,
-  registerKillSwitch,
-  registerHeartbeat,
-  registerStrategyCommands,
-  registerDemo,
-  registerServe,
-  registerInstall,
-  registerAudit,
-  registerDlq,
-  registerReconcile,
-  registerLog,
+/**
+ * A command group: the top-level commands it registers and how to load it. A run loads only the
+ * group of the command it runs (so `warden guard` never loads the daemon, ccxt or the tuner);
+ * `--help`, no command or an unknown one loads every group. test/cli-lazy-load.test.ts checks that
+ * `commands` names exactly what `load` registers.
+ */
+export interface CommandGroup {
+  readonly commands: readonly string[];
+  load(): Promise<RegisterCommands>;
+}
+
+/** Every command group, in help order. Add a group with one line here. */
+export const commandGroups: readonly CommandGroup[] = [
+  { commands: ['init'], load: async () => (await import('./init.js')).registerInit },
+  {
+    commands: ['status', 'trip', 'resume', 'guard'],
+    load: async () => (await import('./killswitch.js')).registerKillSwitch,
+  },
+  {
+    commands: ['heartbeat', 'watch', 'remind'],
+    load: async () => (await import('./heartbeat.js')).registerHeartbeat,
+  },
+  {
+    commands: ['evaluate', 'check', 'strategy', 'tune'],
+    load: async () => (await import('./strategy.js')).registerStrategyCommands,
+  },
+  { commands: ['demo'], load: async () => (await import('./demo.js')).registerDemo },
+  { commands: ['serve'], load: async () => (await import('./serve.js')).registerServe },
+  { commands: ['install'], load: async () => (await import('./install.js')).registerInstall },
+  { commands: ['audit'], load: async () => (await import('./audit.js')).registerAudit },
+  { commands: ['dlq'], load: async () => (await import('./dlq.js')).registerDlq },
+  { commands: ['reconcile'], load: async () => (await import('./reconcile.js')).registerReconcile },
+  { commands: ['log'], load: async () => (await import('./log.js')).registerLog },
 ];
+
+/** Global options that take a value (declared in main.ts), so their value is not the command. */
+const VALUE_OPTIONS = new Set(['--config', '--data-dir']);
+
+/** The command word of `argv` (user arguments): the first one that is not an option or its value. */
+export function commandWord(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--') return undefined;
+    if (VALUE_OPTIONS.has(a)) i++;
+    else if (!a.startsWith('-')) return a;
+  }
+  return undefined;
+}
+
+/** The groups a run of `argv` needs: the one owning its command, none for `--version`, or all. */
+export function groupsFor(argv: readonly string[]): readonly CommandGroup[] {
+  const word = commandWord(argv);
+  if (word === undefined && (argv.includes('-V') || argv.includes('--version'))) return [];
+  const owner = word === undefined ? undefined : commandGroups.find((g) => g.commands.includes(word));
+  return owner ? [owner] : commandGroups;
+}

@@ -2,17 +2,17 @@ import type { Command } from 'commander';
 import { CliError } from './cli-error.js';
 import { out } from './context.js';
 import { withRuntime, type Runtime } from './runtime.js';
+// Deep imports: `warden heartbeat` is on a bot's hot path (see commands.ts).
+import { HeartbeatWriter } from '../heartbeat/heartbeat.js';
+import { Watchdog, type WatchReport } from '../heartbeat/watchdog.js';
 import {
-  HeartbeatWriter,
-  Watchdog,
   closeReferenceClocks,
   heartbeatFilePolicyFromConfig,
   referenceClocksFromConfig,
-  type WatchReport,
-} from '../heartbeat/index.js';
+} from '../heartbeat/heartbeat-config.js';
 import { remindIfHalted, type KillSwitch } from '../killswitch/index.js';
 import type { WardenConfig } from '../config/index.js';
-import type { ReferenceClock } from '../heartbeat/index.js';
+import type { ReferenceClock } from '../heartbeat/reference-clock.js';
 
 function parseExtra(text: string | undefined): Record<string, unknown> {
   if (text === undefined) return {};

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { CliError } from './cli-error.js';
-import { commandGroups } from './commands.js';
+import { groupsFor } from './commands.js';
 
 /** The package's version, read from its package.json (src/cli and dist/cli are both two levels down). */
 function packageVersion(): string {
@@ -25,8 +25,8 @@ function addGlobalOptionsBelow(cmd: Command): void {
   }
 }
 
-/** Builds the `warden` program with every command group registered. */
-export function buildProgram(): Command {
+/** Builds the `warden` program with the command groups `argv` needs (all of them by default). */
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = withGlobalOptions(
     new Command('warden').description(
       'Operational safety for trading bots: kill switch, watchdog, strategy breaker, resilient orders.',
@@ -36,7 +36,7 @@ export function buildProgram(): Command {
     .enablePositionalOptions()
     .showHelpAfterError()
     .exitOverride();
-  for (const register of commandGroups) register(program);
+  for (const group of groupsFor(argv)) (await group.load())(program);
   addGlobalOptionsBelow(program);
   return program;
 }
@@ -48,7 +48,15 @@ function exitCodeOf(err: unknown): number {
 
 /** Runs the CLI: every failure is one line on stderr and a non-zero exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  let program: Command;
+  try {
+    program = await buildProgram(argv);
+  } catch (err) {
+    process.stderr.write(
+      `warden: cannot load the command: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
+    return 1;
+  }
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -1,19 +1,16 @@
 import { mkdirSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import type { Command } from 'commander';
-import {
-  applyOverride,
-  checkOnce,
-  describeIssues,
-  evaluateStrategies,
-  parseIsoMs,
-  runTune,
-  ShadowLedger,
-  strategyPaths,
-  type EvaluationOptions,
-  DEFAULT_TUNE_GRID,
-  roiFractionHint,
-} from '../strategy/index.js';
+// Deep imports, and the evaluator and the tuner loaded by their commands only: `warden check` is
+// on a bot's hot path (see commands.ts).
+import { applyOverride } from '../strategy/manual-override.js';
+import { checkOnce } from '../strategy/strategy-breaker.js';
+import { describeIssues } from '../strategy/issue-report.js';
+import { parseIsoMs } from '../strategy/iso-time.js';
+import { ShadowLedger } from '../strategy/shadow-ledger.js';
+import { strategyPaths } from '../strategy/from-config.js';
+import { roiFractionHint, type EvaluationOptions } from '../strategy/evaluation-options.js';
+import { DEFAULT_TUNE_GRID } from '../strategy/tune-grid.js';
 import { CliError } from './cli-error.js';
 import { configFor, out } from './context.js';
 import type { LoadedConfig } from '../config/index.js';
@@ -129,7 +126,8 @@ export function registerStrategyCommands(program: Command): void {
     )
     .option('--full', 'ignore the incremental cursor and read the whole log')
     .option('--json', 'print the result as JSON')
-    .action((f: EvaluateFlags, cmd: Command) => {
+    .action(async (f: EvaluateFlags, cmd: Command) => {
+      const { evaluateStrategies } = await import('../strategy/evaluate.js');
       const loaded = configFor(cmd);
       const s = loaded.config.strategy;
       const options = evaluationOptions(loaded, f);
@@ -343,7 +341,7 @@ export function registerStrategyCommands(program: Command): void {
     .option('--out <dir>', 'directory for report.html and results.json', '.')
     .option('--json', 'print the results as JSON instead of a table')
     .action(
-      (
+      async (
         f: {
           trades: string;
           trip: string;
@@ -376,6 +374,7 @@ export function registerStrategyCommands(program: Command): void {
         if (grid.minN.some((n) => n < 1)) throw new CliError(`--min-n values must be >= 1 (got ${f.minN})`);
         if (grid.windowDays.some((n) => n < 1))
           throw new CliError(`--window-days values must be >= 1 (got ${f.windowDays})`);
+        const { runTune } = await import('../strategy/tune.js');
         try {
           runTune({
             tradesPath: resolve(f.trades),

@@ -1,4 +1,5 @@
-import pg from 'pg';
+import { createRequire } from 'node:module';
+import type pg from 'pg';
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
 import { timeRequest, type ReferenceClock, type ReferenceReading } from './reference-clock.js';
@@ -29,7 +30,9 @@ export class PostgresReferenceClock implements ReferenceClock {
     const timeoutMs = opts.timeoutMs ?? 2000;
     if (!(timeoutMs > 0)) throw new RangeError(`timeoutMs: expected a positive number, got ${timeoutMs}`);
     this.#clock = opts.clock ?? systemClock;
-    this.#pool = new pg.Pool({
+    // pg is loaded here, not at import: it costs ~80 ms and `warden heartbeat` is on a hot path.
+    const { Pool } = createRequire(import.meta.url)('pg') as typeof pg;
+    this.#pool = new Pool({
       connectionString: opts.connectionString,
       max: 1,
       connectionTimeoutMillis: timeoutMs,

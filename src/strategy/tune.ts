@@ -1,26 +1,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { TuneGrid } from './tune-grid.js';
 import type { TradeFields } from './evaluation-options.js';
 import { describeIssues } from './issue-report.js';
 import { loadHistory, type TradeHistory } from './tune-history.js';
 import { renderTuneReport } from './tune-report.js';
 import { scoreCandidate, type Candidate, type CandidateScore, type GroupRun } from './walk-forward.js';
 
-/** The grid: every combination is scored. */
-export interface TuneGrid {
-  readonly trip: readonly number[];
-  readonly recover: readonly number[];
-  readonly minN: readonly number[];
-  readonly windowDays: readonly number[];
-}
-
-/** The default grid, 5 x 5 x 3 x 3 around seed 000's −5 % / 0 % / 30 / 30 days. */
-export const DEFAULT_TUNE_GRID: TuneGrid = Object.freeze({
-  trip: Object.freeze([-0.02, -0.035, -0.05, -0.075, -0.1]),
-  recover: Object.freeze([-0.02, -0.01, 0, 0.01, 0.02]),
-  minN: Object.freeze([20, 30, 50]),
-  windowDays: Object.freeze([14, 30, 60]),
-});
+export { DEFAULT_TUNE_GRID, type TuneGrid } from './tune-grid.js';
 
 /** Scores and the best candidate. */
 export interface TuneResult {

@@ -1,0 +1,114 @@
+// The hot-path commands a shell or Python bot runs many times a day load only what they need:
+// real `warden` processes, with a module-load hook recording every module they import.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Command } from 'commander';
+import { ROOT, workspace } from './helpers/cli.js';
+import { commandGroups, commandWord } from '../src/cli/commands.js';
+
+const HOOKS = mkdtempSync(join(tmpdir(), 'warden-loads-'));
+writeFileSync(
+  join(HOOKS, 'hooks.mjs'),
+  "import { appendFileSync } from 'node:fs';\nexport async function load(url, ctx, next) { appendFileSync(process.env.WARDEN_LOAD_LOG, url + '\\n'); return next(url, ctx); }\n",
+);
+writeFileSync(
+  join(HOOKS, 'register.mjs'),
+  "import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n",
+);
+const TSX = pathToFileURL(createRequire(join(ROOT, 'package.json')).resolve('tsx')).href;
+
+/** The modules a run of `warden ARGS` (the TypeScript sources, through tsx) loads. */
+function loads(args: string[]): { code: number | null; modules: string[]; out: string } {
+  const log = join(mkdtempSync(join(HOOKS, 'run-')), 'loads.txt');
+  writeFileSync(log, '');
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      TSX,
+      '--import',
+      pathToFileURL(join(HOOKS, 'register.mjs')).href,
+      join(ROOT, 'src', 'cli', 'main.ts'),
+      ...args,
+    ],
+    { encoding: 'utf8', env: { ...process.env, WARDEN_LOAD_LOG: log }, timeout: 60_000 },
+  );
+  return {
+    code: r.status,
+    out: `${r.stdout}${r.stderr}`,
+    modules: readFileSync(log, 'utf8')
+      .split('\n')
+      .filter((u) => u.startsWith('file:'))
+      .map((u) => u.slice(pathToFileURL(ROOT).href.length + 1)),
+  };
+}
+
+/** What must never load on the hot path: the daemon, ccxt, the tuner, the evaluator, the simulator, pg. */
+const HEAVY = [
+  /node_modules\/fastify\//,
+  /node_modules\/ccxt\//,
+  /node_modules\/pg\//,
+  /^src\/daemon\//,
+  /^src\/strategy\/(tune\.|tune-history|tune-report|walk-forward|evaluate\.|trade-log-scanner)/,
+  /^src\/exchange\/simulator\//,
+  /^src\/orders\//,
+  /^src\/ops\//,
+  /^src\/demo\//,
+];
+
+describe('warden CLI: lazy loading of the hot-path commands', () => {
+  it('guard, check, heartbeat and status --json load nothing of the daemon, ccxt, the tuner or the simulator', () => {
+    const w = workspace({ heartbeats: [{ name: 'bot', periodSec: 60, graceSec: 60 }] });
+    const runs: [string[], number][] = [
+      [[...w.args, 'guard', '--', 'true'], 0],
+      [[...w.args, 'check', 'NBA'], 0],
+      [[...w.args, 'heartbeat', 'bot'], 0],
+      [[...w.args, 'status', '--json'], 0],
+    ];
+    for (const [args, code] of runs) {
+      const r = loads(args);
+      assert.equal(r.code, code, `${args.join(' ')}: ${r.out}`);
+      assert.ok(
+        r.modules.some((m) => m.startsWith('src/cli/')),
+        `the hook saw the CLI load: ${r.modules.length}`,
+      );
+      const heavy = r.modules.filter((m) => HEAVY.some((re) => re.test(m)));
+      assert.deepEqual(heavy, [], `warden ${args.slice(4).join(' ')} loaded`);
+    }
+  });
+
+  it('still loads every group for --help and an unknown command, and serve loads the daemon', () => {
+    const help = loads(['--help']);
+    assert.equal(help.code, 0, help.out);
+    for (const word of ['serve', 'tune', 'dlq', 'log', 'guard'])
+      assert.match(help.out, new RegExp(`\\b${word}\\b`));
+    const unknown = loads(['gaurd']);
+    assert.notEqual(unknown.code, 0);
+    assert.match(unknown.out, /unknown command 'gaurd'/);
+    assert.match(unknown.out, /guard/); // commander's suggestion needs every group loaded
+    const serve = loads(['serve', '--help']);
+    assert.equal(serve.code, 0, serve.out);
+    assert.ok(serve.modules.some((m) => m.startsWith('src/daemon/')));
+  });
+
+  it("names in each group's list exactly the top-level commands it registers", async () => {
+    for (const g of commandGroups) {
+      const program = new Command('warden').enablePositionalOptions();
+      (await g.load())(program);
+      assert.deepEqual(program.commands.map((c) => c.name()).sort(), [...g.commands].sort());
+    }
+  });
+
+  it('finds the command word past global options and their values', () => {
+    assert.equal(commandWord(['--config', 'status', '--data-dir', 'd', 'guard', '--', 'x']), 'guard');
+    assert.equal(commandWord(['--config=x', 'check', 'NBA']), 'check');
+    assert.equal(commandWord(['--', 'status']), undefined);
+    assert.equal(commandWord(['-V']), undefined);
+  });
+});

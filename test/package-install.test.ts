@@ -1,0 +1,242 @@
+// The package as a user gets it: `npm pack` of the checkout (which runs the `prepare` build), the
+// tarball installed into a new project, the README's TypeScript quick start type-checked and run
+// against it, the installed `warden` command run, its public surface compared with the checked-in
+// public-surface.txt, and the global and linked installs the README offers. How the installs are
+// kept fast (better-sqlite3's addon as a local prebuild): test/helpers/packed-install.ts.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from './helpers/cli.js';
+import {
+  NPM_FLAGS,
+  installEnv,
+  installGlobally,
+  mustRun,
+  packCheckout,
+  run,
+} from './helpers/packed-install.js';
+
+const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
+const SCRATCH = mkdtempSync(join(tmpdir(), 'warden-pack-'));
+let SRC = '';
+const PROJECT = join(SCRATCH, 'project');
+const PREFIX = join(SCRATCH, 'global');
+const LINKED = join(SCRATCH, 'linked');
+
+const ok = mustRun;
+const npmEnv = (): NodeJS.ProcessEnv => installEnv(SCRATCH);
+
+/** The TypeScript quick start of the README, as written. */
+function readmeQuickStart(): string {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## Quick start: a bot in TypeScript'));
+  const m = /```ts\n([\s\S]*?)```/.exec(section);
+  assert.ok(m, 'the README has a TypeScript quick start');
+  return m[1]!;
+}
+
+let tarball = '';
+let installLog = '';
+const timings: Record<string, number> = {};
+
+function timed<T>(label: string, fn: () => T): T {
+  const t0 = Date.now();
+  try {
+    return fn();
+  } finally {
+    timings[label] = Date.now() - t0;
+  }
+}
+
+describe('the packed package, installed into a new project', () => {
+  before(() => {
+    ({ checkout: SRC, tarball } = timed('npm pack (prepare build)', () => packCheckout(SCRATCH)));
+    mkdirSync(PROJECT);
+    // The override the README tells a Node 20 user to add (npm applies overrides from the root only).
+    writeFileSync(
+      join(PROJECT, 'package.json'),
+      JSON.stringify({
+        name: 'a-bot',
+        version: '1.0.0',
+        private: true,
+        type: 'module',
+        overrides: { 'light-my-request': { cookie: '1.1.1' } },
+      }),
+    );
+    installLog = timed('npm install <tarball>', () =>
+      ok('npm', ['install', ...NPM_FLAGS, tarball], { cwd: PROJECT, env: npmEnv() }, true),
+    );
+  });
+
+  after(() => {
+    process.stderr.write(`package-install timings (ms): ${JSON.stringify(timings)}\n`);
+    rmSync(SCRATCH, { recursive: true, force: true });
+  });
+
+  it('installs without an EBADENGINE warning on this Node, and ships dist/ but no TypeScript sources', () => {
+    assert.doesNotMatch(installLog, /EBADENGINE/);
+    const pkg = join(PROJECT, 'node_modules', 'warden');
+    assert.ok(existsSync(join(pkg, 'dist', 'index.js')), 'dist/ was built by prepare and packed');
+    assert.ok(
+      existsSync(join(pkg, 'dist', 'store', 'sqlite', 'migrations')),
+      'the SQL migrations are in dist/',
+    );
+    assert.equal(existsSync(join(pkg, 'src', 'cli', 'main.ts')), false);
+    assert.equal(existsSync(join(PROJECT, 'node_modules', 'tsx')), false, 'tsx is a devDependency only');
+    // fastify's inject still sets cookies with cookie@1 in place of cookie@2 (light-my-request's use of it).
+    const out = ok(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        "const f = (await import('fastify')).default(); f.get('/', (q, r) => r.send(q.headers.cookie ?? '')); const r = await f.inject({ url: '/', cookies: { a: 'b c' } }); console.log(r.body); await f.close();",
+      ],
+      { cwd: PROJECT },
+    );
+    assert.equal(out.trim(), 'a=b%20c');
+  });
+
+  it("type-checks and runs the README's TypeScript quick start against `import … from 'warden'`", () => {
+    const dataDir = join(PROJECT, 'data');
+    mkdirSync(dataDir);
+    writeFileSync(
+      join(dataDir, 'strategy_state.json'),
+      JSON.stringify({
+        as_of: new Date().toISOString(),
+        as_of_unix: Math.floor(Date.now() / 1000),
+        strategies: {
+          NHL: {
+            status: 'blocked',
+            roi_30d: -0.07,
+            n_30d: 42,
+            tripped_at: null,
+            reason: 'roi_below_threshold',
+          },
+        },
+      }),
+    );
+    const bot = [
+      '// The README quick start as written, with the two functions it leaves to the bot.',
+      'const placed: string[] = [];',
+      'const rejected: string[] = [];',
+      'async function placeOrder(s: { strategy: string }): Promise<void> { placed.push(s.strategy); }',
+      'function logRejected(s: { strategy: string }, reason: string): void { rejected.push(`${s.strategy}:${reason}`); }',
+      readmeQuickStart(),
+      "await cycle({ strategy: 'NBA', reduceOnly: false });",
+      "await cycle({ strategy: 'NHL', reduceOnly: false });",
+      "await killSwitch.trip({ reason: 'quick start' });",
+      "await cycle({ strategy: 'NBA', reduceOnly: false });",
+      "await cycle({ strategy: 'NBA', reduceOnly: true });",
+      "const beat = await store.heartbeats.get('bot');",
+      'console.log(JSON.stringify({ placed, rejected, beat: beat?.status }));',
+      'strategies.close();',
+      'await killSwitch.close();',
+      'await store.close();',
+    ].join('\n');
+    writeFileSync(join(PROJECT, 'bot.ts'), bot);
+    writeFileSync(
+      join(PROJECT, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          strict: true,
+          outDir: 'out',
+          typeRoots: [join(ROOT, 'node_modules', '@types')],
+          types: ['node'],
+        },
+        files: ['bot.ts'],
+      }),
+    );
+    timed('tsc of the quick start', () =>
+      ok(process.execPath, [TSC, '-p', 'tsconfig.json'], { cwd: PROJECT }),
+    );
+    const out = ok(process.execPath, [join('out', 'bot.js')], { cwd: PROJECT });
+    assert.deepEqual(JSON.parse(out.trim().split('\n').pop()!), {
+      placed: ['NBA', 'NBA'],
+      rejected: ['NHL:circuit_breaker_blocked', 'NBA:halted_deny_new_risk'],
+      beat: 'ok',
+    });
+  });
+
+  it('runs the installed `warden` command: node_modules/.bin/warden and npx warden', () => {
+    const dir = mkdtempSync(join(SCRATCH, 'cmd-'));
+    writeFileSync(join(dir, 'package.json'), '{}');
+    const bin = join(PROJECT, 'node_modules', '.bin', 'warden');
+    const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string })
+      .version;
+    assert.equal(ok(bin, ['--version'], { cwd: dir }).trim(), version);
+    ok(bin, ['init'], { cwd: dir });
+    const status = run(bin, ['status', '--json'], { cwd: dir });
+    assert.equal(status.code, 0, status.out);
+    assert.equal((JSON.parse(status.out) as { halted: boolean }).halted, false);
+    // npx in the project that depends on Warden finds the installed command (no download).
+    const npx = run(
+      'npx',
+      ['--no-install', 'warden', 'trip', '--reason', 'from npx', '--data-dir', join(dir, 'data')],
+      {
+        cwd: PROJECT,
+      },
+    );
+    assert.equal(npx.code, 0, npx.out);
+    const guard = run(bin, ['guard', '--data-dir', join(dir, 'data'), '--', 'true'], { cwd: dir });
+    assert.equal(guard.code, 2, guard.out);
+    assert.match(guard.out, /from npx/);
+  });
+
+  it('exports exactly the checked-in public surface, and every entry point resolves through the export map', () => {
+    const listing = ok(process.execPath, [
+      join(ROOT, 'scripts', 'public-surface.mjs'),
+      join(PROJECT, 'node_modules', 'warden'),
+    ]);
+    assert.equal(
+      listing,
+      readFileSync(join(ROOT, 'public-surface.txt'), 'utf8'),
+      'run `npm run surface` and review the diff',
+    );
+    const subpaths = [...listing.matchAll(/^\[(warden[^\]]*)\]$/gm)].map((m) => m[1]!);
+    assert.ok(subpaths.includes('warden/testing'), subpaths.join(' '));
+    const probe = subpaths.map((s) => `Object.keys(await import(${JSON.stringify(s)})).length`).join(', ');
+    const counts = JSON.parse(
+      ok(process.execPath, ['--input-type=module', '-e', `console.log(JSON.stringify([${probe}]))`], {
+        cwd: PROJECT,
+      }),
+    ) as number[];
+    assert.equal(counts.length, subpaths.length);
+    for (const [i, n] of counts.entries()) assert.ok(n > 0, `${subpaths[i]} exports nothing`);
+  });
+
+  it('installs globally from the tarball (npm install -g) and links for development (npm link)', () => {
+    const globalBin = timed('npm install -g <tarball>', () => installGlobally(SCRATCH, tarball, PREFIX));
+    const dir = mkdtempSync(join(SCRATCH, 'global-'));
+    assert.equal(ok(globalBin, ['init'], { cwd: dir }).includes(dir), true);
+    assert.ok(existsSync(join(dir, 'data', 'warden.db')));
+    // npm link from the (built) checkout copy: the command runs that checkout's code. Its
+    // node_modules is pointed at the test project's, so nothing npm does here can touch the
+    // checkout's own node_modules.
+    rmSync(join(SRC, 'node_modules'));
+    symlinkSync(join(PROJECT, 'node_modules'), join(SRC, 'node_modules'));
+    timed('npm link', () =>
+      ok('npm', ['link', '--ignore-scripts', ...NPM_FLAGS], {
+        cwd: SRC,
+        env: { ...npmEnv(), npm_config_prefix: LINKED },
+      }),
+    );
+    const linked = join(LINKED, 'bin', 'warden');
+    assert.equal(ok(linked, ['--version']).trim().length > 0, true);
+    const r = run(linked, ['status', '--data-dir', join(dir, 'data')], { cwd: dir });
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /RUNNING/);
+  });
+});
