@@ -1,16 +1,14 @@
 import type { LoadedConfig } from '../config/index.js';
-import { createExchangeFromConfig } from '../exchange/from-config.js';
-import { createSqliteOrderStores } from '../orders/index.js';
 import type { Timers } from '../resilience/index.js';
 import { SqliteStore, type Store } from '../store/index.js';
 import type { AlertSink } from '../util/alert-sink.js';
-import { chainFlattenHooks, exchangeFlattenHook } from './exchange-flatten.js';
 import { commandFlattenHook, type FlattenHook } from './flatten.js';
 
 /**
  * The flatten the config asks for: with an `exchange` section, the built-in flatten (the venue is
  * reached only when a flatten runs), followed by `killSwitch.flattenCommand` when that is set
- * too; without one, the command alone; neither: undefined.
+ * too; without one, the command alone; neither: undefined. The executor, the order stores and
+ * the venue are loaded only when a flatten runs, so `warden guard` / `status` never load them.
  */
 export function flattenHookFromConfig(
   loaded: LoadedConfig,
@@ -29,6 +27,12 @@ export function flattenHookFromConfig(
         ok: false,
         detail: `built-in flatten needs the SQLite store (this config uses ${store.kind})`,
       };
+    const [{ createExchangeFromConfig }, { createSqliteOrderStores }, { exchangeFlattenHook }] =
+      await Promise.all([
+        import('../exchange/from-config.js'),
+        import('../orders/index.js'),
+        import('./exchange-flatten.js'),
+      ]);
     const stores = createSqliteOrderStores(store.database);
     try {
       return await exchangeFlattenHook({
@@ -44,5 +48,6 @@ export function flattenHookFromConfig(
       await stores.close();
     }
   };
-  return command ? chainFlattenHooks(builtIn, command) : builtIn;
+  if (!command) return builtIn;
+  return async (ctx) => (await import('./exchange-flatten.js')).chainFlattenHooks(builtIn, command)(ctx);
 }
