@@ -20,6 +20,7 @@ import { ForcedHolds } from './forced-holds.js';
 import { HalfOpenProbes } from './half-open-probes.js';
 import { OpenRejections } from './open-rejections.js';
 import { EventSource, type Subscribe } from './event.js';
+import { applyFallback, withoutFallback, type FallbackOptions } from './fallback.js';
 import { fusedCall, fusedFailure, fusedSuccess, type Fusable } from './fused-call.js';
 import type { Isolatable, Isolation } from './isolation.js';
 import {
@@ -33,6 +34,9 @@ import {
 import type { TripRule } from './trip-rule.js';
 import { restoreBreaker } from './breaker-restore.js';
 import { buildStats, zeroTimeInState } from './breaker-stats.js';
+
+/** Options of `CircuitBreaker.execute`: the context, and optionally a fallback. */
+export interface BreakerExecuteOptions<T> extends ExecuteOptions, FallbackOptions<T> {}
 
 function observerThrew(err: unknown): void {
   process.emitWarning(`warden: a breaker's trip rule threw: ${String(err)}`, 'WardenRuleWarning');
@@ -117,8 +121,10 @@ export class CircuitBreaker implements Policy, Isolatable, Fusable {
    * Runs `fn` through the breaker; rejects with a CircuitOpenError (nothing sent) when it is open.
    * The returned promise is `fn`'s own when the breaker is closed and untimed: the breaker observes
    * it from the side, so the success path allocates one reaction and the failure path throws nothing.
+   * With `fallback`, a failure or a refusal returns the fallback's result instead (see `fallback.ts`).
    */
-  execute<T>(fn: Protected<T>, options?: ExecuteOptions): Promise<T> {
+  execute<T>(fn: Protected<T>, options?: BreakerExecuteOptions<T>): Promise<T> {
+    if (options !== undefined && options.fallback !== undefined) return this.#withFallback(fn, options);
     if (!this.#fast) return this.#exec(undefined, fn, options);
     let p: PromiseLike<T> | T;
     try {
@@ -130,6 +136,14 @@ export class CircuitBreaker implements Policy, Isolatable, Fusable {
     const promise = p instanceof Promise ? (p as Promise<T>) : Promise.resolve(p);
     promise.then(this.#onResult, this.#onError);
     return promise;
+  }
+
+  #withFallback<T>(fn: Protected<T>, options: BreakerExecuteOptions<T>): Promise<T> {
+    const ctx = withoutFallback(options);
+    const p = this.execute(fn, ctx);
+    return applyFallback(p, options.fallback!, options.fallbackOnAmbiguous === true, ctx, () =>
+      this.#clock.now(),
+    );
   }
 
   /** `execute((ctx) => inner.execute(fn, ctx))` without the closure; used by `wrap()`. */
@@ -357,6 +371,24 @@ export class CircuitBreaker implements Policy, Isolatable, Fusable {
   /** The current state's name. */
   get state(): BreakerStateName {
     return this.detail.state;
+  }
+
+  /** True when every call goes through: closed, forced closed or disabled (seed 002's `is_closed`). */
+  get isClosed(): boolean {
+    if (this.#closed) return true;
+    const s = this.state;
+    return s === 'closed' || s === 'forced-closed' || s === 'disabled';
+  }
+
+  /** True when every call is refused: open, or forced open (seed 002's `is_open`). */
+  get isOpen(): boolean {
+    const s = this.state;
+    return s === 'open' || s === 'forced-open';
+  }
+
+  /** True when probes are admitted to test recovery (seed 002's `is_half_open`). */
+  get isHalfOpen(): boolean {
+    return this.state === 'half-open';
   }
 
   /** The current state with its details. */
