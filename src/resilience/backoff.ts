@@ -58,6 +58,20 @@ export function fullJitterBackoff(options: ExponentialBackoffOptions = {}): Back
   });
 }
 
+/**
+ * "Equal jitter": uniform in [d/2, d] where d = min(maxMs, initialMs * factor^attempt), so a wait
+ * is never shorter than half the exponential delay (the alert outbox's backoff, see docs/alerts.md).
+ */
+export function equalJitterBackoff(options: ExponentialBackoffOptions = {}): Backoff {
+  const [initialMs, maxMs, factor] = exponentialParts(options, 'equalJitterBackoff');
+  return Object.freeze({
+    delay: (attempt: number, _previousMs: number, random: Random) => {
+      const d = Math.min(maxMs, initialMs * factor ** attempt);
+      return d / 2 + random() * (d / 2);
+    },
+  });
+}
+
 /** "Decorrelated jitter": uniform in [initialMs, 3 * previous], capped at `maxMs` (AWS architecture blog). */
 export function decorrelatedJitterBackoff(options: Omit<ExponentialBackoffOptions, 'factor'> = {}): Backoff {
   const [initialMs, maxMs] = exponentialParts(options, 'decorrelatedJitterBackoff');
