@@ -70,6 +70,17 @@ export function classChain(value: object): string[] {
 }
 
 /**
+ * The class chain of a ccxt error (own class first, `BaseError` last), or undefined when
+ * `error` is not one. The one place Warden walks ccxt's classes: the taxonomy here and the
+ * translation into Warden's exchange errors (`exchange/ccxt-errors.ts`) both read it.
+ */
+export function ccxtClassChain(error: unknown): string[] | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const chain = classChain(error);
+  return chain[chain.length - 1] === 'BaseError' ? chain : undefined;
+}
+
+/**
  * Classifies a ccxt error, or returns undefined when `error` is not one. Its chain must reach
  * ccxt's `BaseError`, or Warden's own `ExchangeError` (src/exchange), whose subclasses carry
  * ccxt's names so both venues' errors get the same answer.
