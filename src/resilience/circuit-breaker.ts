@@ -20,7 +20,7 @@ import { ForcedHolds } from './forced-holds.js';
 import { HalfOpenProbes } from './half-open-probes.js';
 import { OpenRejections } from './open-rejections.js';
 import { EventSource, type Subscribe } from './event.js';
-import { applyFallback, withoutFallback, type FallbackOptions } from './fallback.js';
+import { applyFallback, contextOf, type FallbackOptions } from './fallback.js';
 import { fusedCall, fusedFailure, fusedSuccess, type Fusable } from './fused-call.js';
 import type { Isolatable, Isolation } from './isolation.js';
 import {
@@ -139,12 +139,12 @@ export class CircuitBreaker implements Policy, Isolatable, Fusable {
   }
 
   #withFallback<T>(fn: Protected<T>, options: BreakerExecuteOptions<T>): Promise<T> {
-    const ctx = withoutFallback(options);
+    const ctx = contextOf(options);
     const p = this.execute(fn, ctx);
-    return applyFallback(p, options.fallback!, options.fallbackOnAmbiguous === true, ctx, () =>
-      this.#clock.now(),
-    );
+    return applyFallback(p, options.fallback!, options.fallbackOnAmbiguous === true, ctx, this.#now);
   }
+
+  readonly #now = (): number => this.#clock.now();
 
   /** `execute((ctx) => inner.execute(fn, ctx))` without the closure; used by `wrap()`. */
   executeThrough<T>(inner: Policy, fn: Protected<T>, options?: ExecuteOptions): Promise<T> {

@@ -1,6 +1,6 @@
 import { AmbiguousOutcomeError } from './ambiguous-outcome-error.js';
 import { classifyError } from './classify-error.js';
-import { neverAbortedSignal, type ExecuteContext, type ExecuteOptions } from './policy.js';
+import { defaultContext, neverAbortedSignal, type ExecuteContext, type ExecuteOptions } from './policy.js';
 
 /** Gives the value returned instead of a failure: called with the error (a `CircuitOpenError` when the circuit refused). */
 export type FallbackHandler<T> = (error: unknown, context: ExecuteContext) => PromiseLike<T> | T;
@@ -23,6 +23,13 @@ export interface FallbackOptions<T> {
 export function isAmbiguousFailure(error: unknown, now: number): boolean {
   if (error instanceof AmbiguousOutcomeError) return true;
   return classifyError(error, { sideEffect: true, now }).retry === 'ambiguous';
+}
+
+/** Just the context of `options` (never the object itself, so the fallback never reaches the call or an inner policy). */
+export function contextOf(options: ExecuteOptions): ExecuteContext {
+  const { signal, attempt } = options;
+  if (signal === undefined && attempt === undefined) return defaultContext;
+  return { signal: signal ?? neverAbortedSignal, attempt: attempt ?? 0 };
 }
 
 /** The options without the fallback's: a fresh object, so the fallback never reaches an inner policy. */
