@@ -2,7 +2,7 @@ import type { AlertChannelConfig } from '../config/index.js';
 import type { OutboxAlert, Store } from '../store/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { equalJitterBackoff, type Backoff } from '../resilience/backoff.js';
-import { EventSource, type Disposable, type Listener } from '../resilience/event.js';
+import { EventSource, type Disposable, type Listener } from '../util/event.js';
 import { AlertOutboxError } from './alert-outbox-error.js';
 import { AlerterClosedError } from './alerter-closed-error.js';
 import { createNotifiers } from './create-notifiers.js';

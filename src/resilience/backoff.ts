@@ -1,5 +1,7 @@
-/** A source of uniform random numbers in [0, 1); injected so tests are deterministic. */
-export type Random = () => number;
+import type { Random } from '../util/random.js';
+
+/** `Random` lives in src/util/random.ts; re-exported here for old imports. */
+export type { Random };
 
 /**
  * How long to wait before attempt `attempt + 1`. Pure: the random source and the previous

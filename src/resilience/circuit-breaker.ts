@@ -19,7 +19,7 @@ import type { RejectingState } from './circuit-open-error.js';
 import { ForcedHolds } from './forced-holds.js';
 import { HalfOpenProbes } from './half-open-probes.js';
 import { OpenRejections } from './open-rejections.js';
-import { EventSource, type Subscribe } from './event.js';
+import { EventSource, type Subscribe } from '../util/event.js';
 import { applyFallback, contextOf, type FallbackOptions } from './fallback.js';
 import { fusedCall, fusedFailure, fusedSuccess, type Fusable } from './fused-call.js';
 import type { Isolatable, Isolation } from './isolation.js';

@@ -1,14 +1,8 @@
+import { parseRetryAfter } from '../util/retry-after.js';
 import { failureClass, type FailureClass } from './failure-class.js';
 
-/** Parses a Retry-After header (seconds, or an HTTP date) into milliseconds from `now`. */
-export function parseRetryAfter(value: unknown, now: number): number | undefined {
-  if (typeof value !== 'string') return undefined;
-  const v = value.trim();
-  if (v === '') return undefined;
-  if (/^\d+(\.\d+)?$/.test(v)) return Number(v) * 1000;
-  const at = Date.parse(v);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
+/** The one Retry-After parser lives in src/util/retry-after.ts; re-exported here for old imports. */
+export { parseRetryAfter };
 
 type Bag = Record<string, unknown>;
 const isBag = (v: unknown): v is Bag => typeof v === 'object' && v !== null;

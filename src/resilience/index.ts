@@ -1,5 +1,5 @@
 export * from './policy.js';
-export * from './event.js';
+export * from '../util/event.js';
 export * from './timers.js';
 export * from './fake-timers.js';
 export * from './sleep.js';

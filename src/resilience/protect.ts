@@ -1,5 +1,5 @@
 import { systemClock } from '../util/clock.js';
-import type { Disposable } from './event.js';
+import type { Disposable } from '../util/event.js';
 import { applyFallback, type FallbackOptions } from './fallback.js';
 import { defaultContext, neverAbortedSignal, type ExecuteContext, type Policy } from './policy.js';
 

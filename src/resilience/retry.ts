@@ -3,7 +3,7 @@ import { systemClock } from '../util/clock.js';
 import { AmbiguousOutcomeError } from './ambiguous-outcome-error.js';
 import { fullJitterBackoff, type Backoff, type Random } from './backoff.js';
 import { classifyError } from './classify-error.js';
-import { EventSource, type Subscribe } from './event.js';
+import { EventSource, type Subscribe } from '../util/event.js';
 import { fusedCall, fusedFailure, fusedSuccess, isFusable } from './fused-call.js';
 import type { ClassifyOptions, FailureClass } from './failure-class.js';
 import {
