@@ -1,5 +1,5 @@
-import { AmbiguousOutcomeError } from './ambiguous-outcome-error.js';
-import { classifyError } from './classify-error.js';
+import { AmbiguousOutcomeError } from './errors/ambiguous-outcome-error.js';
+import { classifyError } from './taxonomy/classify-error.js';
 import { defaultContext, neverAbortedSignal, type ExecuteContext, type ExecuteOptions } from './policy.js';
 
 /** Gives the value returned instead of a failure: called with the error (a `CircuitOpenError` when the circuit refused). */

@@ -3,11 +3,11 @@ import { describe, it } from 'node:test';
 import { InProcessExchange } from '../exchange/simulator/in-process-exchange.js';
 import { ExchangeSimulator } from '../exchange/simulator/simulator.js';
 import { ManualClock } from '../util/clock.js';
-import { CircuitBreaker } from './circuit-breaker.js';
-import { CircuitOpenError } from './circuit-open-error.js';
-import { ConsecutiveRule } from './consecutive-rule.js';
+import { CircuitBreaker } from './breaker/circuit-breaker.js';
+import { CircuitOpenError } from './errors/circuit-open-error.js';
+import { ConsecutiveRule } from './breaker/consecutive-rule.js';
 import { protect } from './protect.js';
-import { RetryPolicy } from './retry.js';
+import { RetryPolicy } from './retry/retry.js';
 import { FakeTimers } from './fake-timers.js';
 
 function venue() {

@@ -1,7 +1,7 @@
 import { systemClock } from '../util/clock.js';
 import { applyFallback, withoutFallback, type FallbackOptions } from './fallback.js';
 import { toContext, type ExecuteContext, type Policy, type Protected } from './policy.js';
-import type { RetryExecuteOptions } from './retry.js';
+import type { RetryExecuteOptions } from './retry/retry.js';
 
 /** Per-call options of a composition: the outermost policy's (a retry's `resolveAmbiguous`), and a fallback around it all. */
 export interface WrappedExecuteOptions<T> extends RetryExecuteOptions<T>, FallbackOptions<T> {}

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as ccxt from 'ccxt';
-import { fromCcxtError } from '../exchange/ccxt-errors.js';
-import { ExchangeError, RequestTimeout } from '../exchange/exchange-error.js';
+import { fromCcxtError } from '../../exchange/ccxt-errors.js';
+import { ExchangeError, RequestTimeout } from '../../exchange/exchange-error.js';
 import { ccxtClassChain } from './ccxt-errors.js';
 import { classifyError } from './classify-error.js';
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ManualClock } from '../util/clock.js';
+import { ManualClock } from '../../util/clock.js';
 import { BreakerRegistry } from './breaker-registry.js';
 import { CircuitBreaker } from './circuit-breaker.js';
-import { CircuitBreakerError } from './circuit-breaker-error.js';
-import { CircuitOpenError } from './circuit-open-error.js';
+import { CircuitBreakerError } from '../errors/circuit-breaker-error.js';
+import { CircuitOpenError } from '../errors/circuit-open-error.js';
 import { ConsecutiveRule } from './consecutive-rule.js';
 import { defaultBreakerRegistry, getCircuitBreaker } from './default-registry.js';
 
