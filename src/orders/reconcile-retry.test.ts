@@ -103,7 +103,11 @@ describe('reconcile retries through the one RetryPolicy', () => {
       assert.equal(report.ok, true);
       assert.equal(draws.length, 3, 'two waits between reads of open orders, one between lookups');
       assert.deepEqual(r.waits.slice(0, 3), [100, 100, 100], '0.25 of the 400 ms cap, each time');
-      assert.equal(report.errors.length, 2, 'each failed read is recorded (a lookup that found the order is not)');
+      assert.equal(
+        report.errors.length,
+        2,
+        'each failed read is recorded (a lookup that found the order is not)',
+      );
       assert.deepEqual(
         report.differences.map((d) => (d.kind === 'intent_resolved' ? d.outcome : d.kind)),
         ['placed'],
