@@ -3,6 +3,7 @@
 import {
   circuitBreaker,
   ConsecutiveBreaker,
+  fallback as cockatielFallback,
   CountBreaker,
   ExponentialBackoff,
   handleAll,
@@ -98,6 +99,15 @@ const cockatielBreaker = circuitBreaker(handleAll, {
   breaker: new ConsecutiveBreaker(5),
 });
 const opossum = new Opossum(noop, { timeout: false, resetTimeout: 30_000 });
+// The same with a fallback (seed 002's convenience): the success path must not pay for it.
+const wardenWithFallback = new CircuitBreaker({ name: 'wf' });
+const fallbackOptions = { fallback: (): undefined => undefined };
+const cockatielWithFallback = cockatielWrap(
+  cockatielFallback(handleAll, () => undefined),
+  circuitBreaker(handleAll, { halfOpenAfter: 30_000, breaker: new ConsecutiveBreaker(5) }),
+);
+const opossumWithFallback = new Opossum(noop, { timeout: false, resetTimeout: 30_000 });
+opossumWithFallback.fallback(() => undefined);
 
 const SUCCESS_N = 120_000;
 const success = await group(
@@ -143,6 +153,27 @@ const success = await group(
       n: SUCCESS_N / 10,
       run: async (n) => {
         for (let i = 0; i < n; i++) await opossum.fire();
+      },
+    },
+    {
+      name: 'warden (consecutive, per-call fallback)',
+      n: SUCCESS_N,
+      run: async (n) => {
+        for (let i = 0; i < n; i++) await wardenWithFallback.execute(noop, fallbackOptions);
+      },
+    },
+    {
+      name: 'cockatiel 3 wrap(fallback, breaker)',
+      n: SUCCESS_N / 2,
+      run: async (n) => {
+        for (let i = 0; i < n; i++) await cockatielWithFallback.execute(noop);
+      },
+    },
+    {
+      name: 'opossum 9 with fallback',
+      n: SUCCESS_N / 10,
+      run: async (n) => {
+        for (let i = 0; i < n; i++) await opossumWithFallback.fire();
       },
     },
   ],

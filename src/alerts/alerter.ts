@@ -1,11 +1,11 @@
 import type { AlertChannelConfig } from '../config/index.js';
 import type { OutboxAlert, Store } from '../store/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
-import { EventSource, type Disposable, type Listener } from '../resilience/event.js';
+import { equalJitterBackoff, type Backoff } from '../resilience/backoff.js';
+import { EventSource, type Disposable, type Listener } from '../util/event.js';
 import { AlertOutboxError } from './alert-outbox-error.js';
 import { AlerterClosedError } from './alerter-closed-error.js';
 import { createNotifiers } from './create-notifiers.js';
-import { retryDelay } from './retry-delay.js';
 import { storedError } from './stored-error.js';
 import type {
   AlertFailedEvent,
@@ -57,8 +57,8 @@ export class Alerter {
   readonly #leaseMs: number;
   readonly #timeoutMs: number;
   readonly #intervalMs: number;
-  readonly #backoffInitialMs: number;
-  readonly #backoffMaxMs: number;
+  /** Equal jitter between `backoffInitialMs` and `backoffMaxMs`: resilience's one backoff formula. */
+  readonly #backoff: Backoff;
   readonly #batch: number;
   readonly #sentEvents = new EventSource<AlertSentEvent>();
   readonly #failedEvents = new EventSource<AlertFailedEvent>();
@@ -81,12 +81,13 @@ export class Alerter {
     if (this.#leaseMs <= this.#timeoutMs)
       throw new RangeError(`leaseMs must exceed timeoutMs (${this.#timeoutMs}), got ${this.#leaseMs}`);
     this.#intervalMs = positiveMs('intervalMs', options.intervalMs ?? 5_000);
-    this.#backoffInitialMs = positiveMs('backoffInitialMs', options.backoffInitialMs ?? 1_000);
-    this.#backoffMaxMs = positiveMs('backoffMaxMs', options.backoffMaxMs ?? 600_000);
-    if (this.#backoffMaxMs < this.#backoffInitialMs)
+    const backoffInitialMs = positiveMs('backoffInitialMs', options.backoffInitialMs ?? 1_000);
+    const backoffMaxMs = positiveMs('backoffMaxMs', options.backoffMaxMs ?? 600_000);
+    if (backoffMaxMs < backoffInitialMs)
       throw new RangeError(
-        `backoffMaxMs must be >= backoffInitialMs (${this.#backoffInitialMs}), got ${this.#backoffMaxMs}`,
+        `backoffMaxMs must be >= backoffInitialMs (${backoffInitialMs}), got ${backoffMaxMs}`,
       );
+    this.#backoff = equalJitterBackoff({ initialMs: backoffInitialMs, maxMs: backoffMaxMs });
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
     this.#log = options.log ?? ((line) => void process.stderr.write(`${line}\n`));
@@ -327,8 +328,8 @@ export class Alerter {
     const error = storedError(outcome.error, notifier.redact?.bind(notifier));
     let next: number | null = null;
     if (outcome.kind === 'retry' && attempt < this.#maxAttempts) {
-      const wait =
-        outcome.retryAfterMs ?? retryDelay(attempt, this.#backoffInitialMs, this.#backoffMaxMs, this.#random);
+      // `attempt` is 1-based here; a backoff counts the wait after the first failure as 0.
+      const wait = outcome.retryAfterMs ?? Math.round(this.#backoff.delay(attempt - 1, 0, this.#random));
       next = now + wait;
       if (outcome.retryAfterMs !== undefined) this.#blockedUntil.set(notifier.name, next);
     }

@@ -49,7 +49,7 @@ export interface Notifier {
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
 /** A source of uniform random numbers in [0, 1); injected so tests are deterministic. */
-export type { Random } from '../resilience/backoff.js';
+export type { Random } from '../util/random.js';
 
 /** Environment variables (for secrets); `process.env` by default. */
 export type Env = Readonly<Record<string, string | undefined>>;

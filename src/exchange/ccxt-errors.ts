@@ -1,3 +1,4 @@
+import { ccxtClassChain } from '../resilience/ccxt-errors.js';
 import {
   DDoSProtection,
   DuplicateOrderId,
@@ -25,16 +26,8 @@ function isWardenError(name: string): name is ExchangeErrorName {
  */
 export function fromCcxtError(err: unknown, retryAfterMs?: number): unknown {
   if (!(err instanceof Error) || err instanceof ExchangeError) return err;
-  const chain: string[] = [];
-  for (
-    let p: unknown = Object.getPrototypeOf(err);
-    p !== null && p !== Error.prototype;
-    p = Object.getPrototypeOf(p)
-  ) {
-    const ctor = (p as { constructor?: { name?: unknown } }).constructor;
-    if (typeof ctor?.name === 'string') chain.push(ctor.name);
-  }
-  if (!chain.includes('BaseError')) return err;
+  const chain = ccxtClassChain(err);
+  if (chain === undefined) return err;
   const name = chain.find(isWardenError) ?? 'ExchangeError';
   const Cls = exchangeErrorClasses[name];
   if (Cls === InvalidOrder && duplicateMessages.some((re) => re.test(err.message))) {

@@ -1,10 +1,10 @@
 import type { Balance, Exchange, Order, Position } from '../exchange/index.js';
 import {
-  abortableSleep,
   fullJitterBackoff,
   neverAbortedSignal,
   systemTimers,
   type Backoff,
+  type Random,
   type Timers,
 } from '../resilience/index.js';
 import { nullAlertSink, type AlertSink } from '../util/alert-sink.js';
@@ -22,7 +22,7 @@ import {
   type ReconcileDifference,
   type ReconcileReport,
 } from './reconcile-report.js';
-import type { LookupResult } from './order-lookup.js';
+import { readRetryPolicy, type LookupResult } from './order-lookup.js';
 import type { SendWindow } from './send-window.js';
 import { recordError, type IntentRecord, type RecordedError } from './types.js';
 
@@ -49,6 +49,8 @@ export interface ReconcileOptions {
   /** Clock-offset allowance added to the exchange's receive window before an "absent" is believed (ms). Default 1000. */
   readonly clockMarginMs?: number;
   readonly backoff?: Backoff;
+  /** The random source of the backoff's jitter (reads and lookups). Default `Math.random`. */
+  readonly random?: Random;
   readonly clock?: Clock;
   readonly timers?: Timers;
   readonly signal?: AbortSignal;
@@ -67,18 +69,23 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   const at = o.clock.now();
   let ok = true;
 
+  // Every read goes through the one retry mechanism, with the injected clock, timers and random.
+  const readPolicy = readRetryPolicy(o);
   const read = async <T>(what: string, fn: () => Promise<T>, fallback: T): Promise<T> => {
-    let previous = 0;
-    for (let i = 0; i < o.attempts; i++) {
-      try {
-        return await fn();
-      } catch (err) {
-        errors.push(recordError(err, o.clock.now()));
-        if (i < o.attempts - 1) {
-          previous = o.backoff.delay(i, previous, Math.random);
-          await abortableSleep(previous, o.signal, o.timers);
-        }
-      }
+    try {
+      return await readPolicy.execute(
+        async () => {
+          try {
+            return await fn();
+          } catch (err) {
+            errors.push(recordError(err, o.clock.now()));
+            throw err;
+          }
+        },
+        { signal: o.signal },
+      );
+    } catch (err) {
+      if (o.signal.aborted) throw err; // shutting down: no report built on reads cut short
     }
     ok = false;
     errors.push({
@@ -182,6 +189,7 @@ function resolve(options: ReconcileOptions): Resolved {
     alerts: options.alerts ?? nullAlertSink,
     print: options.print === undefined ? (t: string) => void process.stderr.write(`${t}\n`) : options.print,
     backoff: options.backoff ?? fullJitterBackoff({ initialMs: 200, maxMs: 2_000 }),
+    random: options.random ?? Math.random,
     window: sendWindowOf(options.exchange, options.clockMarginMs ?? DEFAULT_CLOCK_MARGIN_MS),
     clock: options.clock ?? systemClock,
     timers: options.timers ?? systemTimers,
@@ -213,7 +221,7 @@ async function resolveIntent(
       {
         attempts: o.attempts,
         backoff: o.backoff,
-        random: Math.random,
+        random: o.random,
         timers: o.timers,
         clock: o.clock,
         signal: o.signal,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BulkheadFullError } from './bulkhead-full-error.js';
+import { BulkheadFullError } from './errors/bulkhead-full-error.js';
 import { Bulkhead } from './bulkhead.js';
 
 function gate(): { wait: () => Promise<void>; open: () => void } {

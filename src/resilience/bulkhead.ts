@@ -1,4 +1,4 @@
-import { BulkheadFullError } from './bulkhead-full-error.js';
+import { BulkheadFullError } from './errors/bulkhead-full-error.js';
 import { abortReason } from './sleep.js';
 import {
   neverAbortedSignal,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FakeTimers } from './fake-timers.js';
-import { TimeoutError } from './timeout-error.js';
+import { TimeoutError } from './errors/timeout-error.js';
 import { TimeoutPolicy } from './timeout.js';
 
 describe('TimeoutPolicy', () => {

@@ -1,5 +1,5 @@
 import { abortReason } from './sleep.js';
-import { TimeoutError } from './timeout-error.js';
+import { TimeoutError } from './errors/timeout-error.js';
 import { systemTimers, type Timers } from './timers.js';
 import { neverAbortedSignal, toContext, type ExecuteOptions, type Policy, type Protected } from './policy.js';
 

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as ccxt from 'ccxt';
-import { constantBackoff } from './backoff.js';
-import { CircuitBreaker } from './circuit-breaker.js';
-import { CircuitOpenError } from './circuit-open-error.js';
-import { ConsecutiveRule } from './consecutive-rule.js';
+import { constantBackoff } from './retry/backoff.js';
+import { CircuitBreaker } from './breaker/circuit-breaker.js';
+import { CircuitOpenError } from './errors/circuit-open-error.js';
+import { ConsecutiveRule } from './breaker/consecutive-rule.js';
 import { FakeTimers } from './fake-timers.js';
-import { RetryPolicy } from './retry.js';
+import { RetryPolicy } from './retry/retry.js';
 import { TimeoutPolicy } from './timeout.js';
 import { wrap } from './wrap.js';
 

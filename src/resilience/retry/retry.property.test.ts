@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import * as ccxt from 'ccxt';
-import { AmbiguousOutcomeError } from './ambiguous-outcome-error.js';
+import { AmbiguousOutcomeError } from '../errors/ambiguous-outcome-error.js';
 import { constantBackoff } from './backoff.js';
-import { FakeTimers } from './fake-timers.js';
+import { FakeTimers } from '../fake-timers.js';
 import { RetryPolicy } from './retry.js';
 
 type Step = 'ok' | 'retryable' | 'never' | 'ambiguous';

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as ccxt from 'ccxt';
-import { AmbiguousOutcomeError } from './ambiguous-outcome-error.js';
+import { AmbiguousOutcomeError } from '../errors/ambiguous-outcome-error.js';
 import { classifyError, isDependencyFailure } from './classify-error.js';
-import { CircuitOpenError } from './circuit-open-error.js';
+import { CircuitOpenError } from '../errors/circuit-open-error.js';
 import { classChain } from './ccxt-errors.js';
 import { parseRetryAfter } from './http-failure.js';
-import { TimeoutError } from './timeout-error.js';
+import { TimeoutError } from '../errors/timeout-error.js';
 
 const verdict = (e: unknown, sideEffect = false): string => {
   const c = classifyError(e, { sideEffect, now: 0 });
@@ -134,7 +134,7 @@ describe('classifyError on HTTP, Node and Warden failures', () => {
   });
 
   it("classifies Warden's own exchange errors (src/exchange) exactly as ccxt's of the same name", async () => {
-    const ex = await import('../exchange/index.js');
+    const ex = await import('../../exchange/index.js');
     const pairs: [Error, Error][] = [
       [new ex.RequestTimeout('x'), new ccxt.RequestTimeout('x')],
       [new ex.NetworkError('x'), new ccxt.NetworkError('x')],

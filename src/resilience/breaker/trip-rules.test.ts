@@ -6,7 +6,7 @@ import {
   decorrelatedJitterBackoff,
   exponentialBackoff,
   fullJitterBackoff,
-} from './backoff.js';
+} from '../retry/backoff.js';
 import { ConsecutiveRule } from './consecutive-rule.js';
 import { CountWindowRule } from './count-window-rule.js';
 import { TimeWindowRule } from './time-window-rule.js';

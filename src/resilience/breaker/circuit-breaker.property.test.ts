@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { ManualClock } from '../util/clock.js';
-import { exponentialBackoff } from './backoff.js';
+import { ManualClock } from '../../util/clock.js';
+import { exponentialBackoff } from '../retry/backoff.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { CountWindowRule } from './count-window-rule.js';
 import type { Isolation } from './isolation.js';

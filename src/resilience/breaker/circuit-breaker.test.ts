@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ManualClock } from '../util/clock.js';
-import { constantBackoff, exponentialBackoff } from './backoff.js';
+import { ManualClock } from '../../util/clock.js';
+import { constantBackoff, exponentialBackoff } from '../retry/backoff.js';
 import type { StateChangeEvent } from './breaker-types.js';
 import { CircuitBreaker } from './circuit-breaker.js';
-import { CircuitOpenError } from './circuit-open-error.js';
+import { CircuitOpenError } from '../errors/circuit-open-error.js';
 import { ConsecutiveRule } from './consecutive-rule.js';
 import { CountWindowRule } from './count-window-rule.js';
 import { isolateAll } from './isolation.js';

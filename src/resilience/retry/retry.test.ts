@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as ccxt from 'ccxt';
-import { AmbiguousOutcomeError } from './ambiguous-outcome-error.js';
+import { AmbiguousOutcomeError } from '../errors/ambiguous-outcome-error.js';
 import { constantBackoff, exponentialBackoff } from './backoff.js';
-import { FakeTimers } from './fake-timers.js';
+import { FakeTimers } from '../fake-timers.js';
 import { RetryPolicy, type RetryOptions } from './retry.js';
 
 function setup(options: RetryOptions = {}): { timers: FakeTimers; retry: RetryPolicy; delays: number[] } {

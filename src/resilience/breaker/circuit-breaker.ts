@@ -1,0 +1,491 @@
+import type { Clock } from '../../util/clock.js';
+import {
+  resolveBreakerOptions,
+  type CircuitBreakerOptions,
+  type ResolvedBreakerOptions,
+} from './breaker-options.js';
+import type {
+  BreakerJSON,
+  BreakerState,
+  BreakerStateName,
+  BreakerStats,
+  FailureEvent,
+  RejectEvent,
+  StateChangeEvent,
+  SuccessEvent,
+  TransitionReason,
+} from './breaker-types.js';
+import type { RejectingState } from '../errors/circuit-open-error.js';
+import { ForcedHolds } from './forced-holds.js';
+import { HalfOpenProbes } from './half-open-probes.js';
+import { OpenRejections } from './open-rejections.js';
+import { EventSource, type Subscribe } from '../../util/event.js';
+import { applyFallback, contextOf, type FallbackOptions } from '../fallback.js';
+import { fusedCall, fusedFailure, fusedSuccess, type Fusable } from '../fused-call.js';
+import type { Isolatable, Isolation } from './isolation.js';
+import {
+  defaultContext,
+  toContext,
+  type ExecuteContext,
+  type ExecuteOptions,
+  type Policy,
+  type Protected,
+} from '../policy.js';
+import type { TripRule } from './trip-rule.js';
+import { restoreBreaker } from './breaker-restore.js';
+import { buildStats, zeroTimeInState } from './breaker-stats.js';
+
+/** Options of `CircuitBreaker.execute`: the context, and optionally a fallback. */
+export interface BreakerExecuteOptions<T> extends ExecuteOptions, FallbackOptions<T> {}
+
+function observerThrew(err: unknown): void {
+  process.emitWarning(`warden: a breaker's trip rule threw: ${String(err)}`, 'WardenRuleWarning');
+}
+
+/**
+ * A circuit breaker: closed, open, half-open, plus manual forced-open / forced-closed / disabled.
+ * The rule decides when to trip; this class is only the state machine. Transitions out of open
+ * happen lazily when a call or a reader looks, so no timer runs and tests drive the clock.
+ */
+export class CircuitBreaker implements Policy, Isolatable, Fusable {
+  readonly name: string;
+  readonly #o: ResolvedBreakerOptions;
+  readonly #rule: TripRule;
+  readonly #clock: Clock;
+  #state: BreakerState;
+  /** Hot-path flags: state is 'closed'; and no clock reading is needed around calls. */
+  #closed = true;
+  #fast = true;
+  /** No result predicate and no success listener: a success on the fast path is only counted. */
+  #plain = true;
+  readonly #rejections: OpenRejections;
+  /** Read the clock before and after calls (slow-call bound, or duration listeners). */
+  #timed: boolean;
+  /** The rule reads the clock when a call is recorded (time window). */
+  #ruleTime = false;
+  /** Bumped on every transition; a probe that settles under another generation is ignored. */
+  #generation = 0;
+  #trips = 0;
+  #totalTrips = 0;
+  #lastOpenMs = 0;
+  readonly #probes: HalfOpenProbes;
+  readonly #holds = new ForcedHolds();
+  #successes = 0;
+  #failures = 0;
+  #slowCalls = 0;
+  #rejected = 0;
+  readonly #timeIn = zeroTimeInState();
+  readonly #stateChange = new EventSource<StateChangeEvent>();
+  readonly #success = new EventSource<SuccessEvent>(() => this.#retime());
+  readonly #failure = new EventSource<FailureEvent>(() => this.#retime());
+  readonly #reject = new EventSource<RejectEvent>();
+
+  /** Listens to state changes. */
+  readonly onStateChange: Subscribe<StateChangeEvent> = this.#stateChange.subscribe;
+  /** Listens to calls that did not count as failures (with their duration). */
+  readonly onSuccess: Subscribe<SuccessEvent> = this.#success.subscribe;
+  /** Listens to calls that counted as failures (with their duration). */
+  readonly onFailure: Subscribe<FailureEvent> = this.#failure.subscribe;
+  /** Listens to refused calls. */
+  readonly onReject: Subscribe<RejectEvent> = this.#reject.subscribe;
+
+  constructor(options: CircuitBreakerOptions = {}) {
+    this.#o = resolveBreakerOptions(options);
+    this.name = this.#o.name;
+    this.#rule = this.#o.rule;
+    this.#clock = this.#o.clock;
+    this.#probes = new HalfOpenProbes(this.#o.halfOpenProbes);
+    this.#rejections = new OpenRejections(this.name, this.#o.captureStack);
+    this.#state = { state: 'closed', since: this.#clock.now() };
+    this.#timed = false;
+    this.#retime();
+    if (options.initialState === undefined) return;
+    restoreBreaker(options.initialState, this.#clock.now(), {
+      setTrips: (trips, lastOpenMs) => {
+        this.#trips = trips;
+        this.#lastOpenMs = lastOpenMs;
+      },
+      restoreRule: (state) => this.#rule.restore(state),
+      enter: (state, reason) => this.#enter(state, reason),
+      refresh: (now) => this.#refresh(now),
+      hold: (until, reason) => {
+        this.#holds.add(until); // no handle: only reset() or forceClosed() clears it
+        this.#forceOpenState(this.#clock.now(), reason);
+      },
+      forceClosed: () => this.forceClosed(),
+      disable: () => this.disable(),
+    });
+  }
+
+  /**
+   * Runs `fn` through the breaker; rejects with a CircuitOpenError (nothing sent) when it is open.
+   * The returned promise is `fn`'s own when the breaker is closed and untimed: the breaker observes
+   * it from the side, so the success path allocates one reaction and the failure path throws nothing.
+   * With `fallback`, a failure or a refusal returns the fallback's result instead (see `fallback.ts`).
+   */
+  execute<T>(fn: Protected<T>, options?: BreakerExecuteOptions<T>): Promise<T> {
+    if (options !== undefined && options.fallback !== undefined) return this.#withFallback(fn, options);
+    if (!this.#fast) return this.#exec(undefined, fn, options);
+    let p: PromiseLike<T> | T;
+    try {
+      p = fn(options === undefined ? defaultContext : toContext(options));
+    } catch (error) {
+      this.#onError(error);
+      return Promise.reject(error);
+    }
+    const promise = p instanceof Promise ? (p as Promise<T>) : Promise.resolve(p);
+    promise.then(this.#onResult, this.#onError);
+    return promise;
+  }
+
+  #withFallback<T>(fn: Protected<T>, options: BreakerExecuteOptions<T>): Promise<T> {
+    const ctx = contextOf(options);
+    const p = this.execute(fn, ctx);
+    return applyFallback(p, options.fallback!, options.fallbackOnAmbiguous === true, ctx, this.#now);
+  }
+
+  readonly #now = (): number => this.#clock.now();
+
+  /** `execute((ctx) => inner.execute(fn, ctx))` without the closure; used by `wrap()`. */
+  executeThrough<T>(inner: Policy, fn: Protected<T>, options?: ExecuteOptions): Promise<T> {
+    return this.#exec(inner, fn, options);
+  }
+
+  #exec<T>(inner: Policy | undefined, fn: Protected<T>, options: ExecuteOptions | undefined): Promise<T> {
+    const ctx = options === undefined ? defaultContext : toContext(options);
+    if (!this.#closed)
+      return this.#executeSlow(inner === undefined ? fn : (c: ExecuteContext) => inner.execute(fn, c), ctx);
+    const fast = this.#fast;
+    const start = fast ? NaN : this.#clock.now();
+    let p: PromiseLike<T> | T;
+    try {
+      p = inner === undefined ? fn(ctx) : inner.execute(fn, ctx);
+    } catch (error) {
+      this.#settle(true, error, start, -1, 0);
+      return Promise.reject(error);
+    }
+    const promise = p instanceof Promise ? (p as Promise<T>) : Promise.resolve(p);
+    if (fast) promise.then(this.#onResult, this.#onError);
+    else
+      promise.then(
+        (result) => this.#settle(false, result, start, -1, 0),
+        (error: unknown) => this.#settle(true, error, start, -1, 0),
+      );
+    return promise;
+  }
+
+  /** See `fused-call.ts`: a retry around this breaker observes the call once for both. */
+  [fusedCall]<T>(fn: Protected<T>, ctx: ExecuteContext): Promise<T> | undefined {
+    if (!this.#fast) return undefined;
+    let p: PromiseLike<T> | T;
+    try {
+      p = fn(ctx);
+    } catch (error) {
+      return Promise.reject(error); // the caller's onRejected counts it
+    }
+    return p instanceof Promise ? (p as Promise<T>) : Promise.resolve(p);
+  }
+
+  readonly [fusedSuccess] = <T>(value: T): T => {
+    if (!this.#plain || !this.#closed) this.#settle(false, value, NaN, -1, 0);
+    else {
+      this.#successes++;
+      if (this.#rule.record(false, false, this.#ruleTime ? this.#clock.now() : 0))
+        this.#trip(this.#clock.now(), 'tripped');
+    }
+    return value;
+  };
+
+  readonly [fusedFailure] = (error: unknown): void => this.#onError(error);
+
+  /** The fast path's success: nothing to judge, time or tell, so only count (and let the rule see it). */
+  readonly #onResult = (result: unknown): void => {
+    try {
+      if (!this.#plain || !this.#closed) return this.#settle(false, result, NaN, -1, 0);
+      this.#successes++;
+      if (this.#rule.record(false, false, this.#ruleTime ? this.#clock.now() : 0))
+        this.#trip(this.#clock.now(), 'tripped');
+    } catch (err) {
+      observerThrew(err); // a custom rule that throws must not become an unhandled rejection
+    }
+  };
+  readonly #onError = (error: unknown): void => {
+    try {
+      this.#settle(true, error, NaN, -1, 0);
+    } catch (err) {
+      observerThrew(err);
+    }
+  };
+
+  #executeSlow<T>(fn: Protected<T>, ctx: ExecuteContext): Promise<T> {
+    const now = this.#clock.now();
+    this.#refresh(now);
+    const s = this.#state;
+    switch (s.state) {
+      case 'closed':
+      case 'forced-closed':
+        return this.#run(fn, ctx, now, -1);
+      case 'disabled':
+        return this.#passThrough(fn, ctx);
+      case 'open':
+      case 'forced-open':
+        return this.#rejection(s.state, now);
+      case 'half-open': {
+        const slot = this.#probes.admit(now);
+        return slot < 0 ? this.#rejection('half-open', now) : this.#run(fn, ctx, now, slot);
+      }
+      default:
+        return s satisfies never;
+    }
+  }
+
+  async #passThrough<T>(fn: Protected<T>, ctx: ExecuteContext): Promise<T> {
+    return fn(ctx);
+  }
+
+  async #run<T>(fn: Protected<T>, ctx: ExecuteContext, start: number, slot: number): Promise<T> {
+    const generation = this.#generation;
+    let result: T;
+    try {
+      result = await fn(ctx);
+    } catch (error) {
+      this.#settle(true, error, start, slot, generation);
+      throw error;
+    }
+    this.#settle(false, result, start, slot, generation);
+    return result;
+  }
+
+  /** Counts a finished call; `slot` >= 0 marks a half-open probe of `generation`. */
+  #settle(threw: boolean, value: unknown, start: number, slot: number, generation: number): void {
+    const timed = this.#timed || slot >= 0;
+    const now = timed || this.#ruleTime ? this.#clock.now() : 0;
+    const durationMs = timed && !Number.isNaN(start) ? now - start : 0;
+    const failed = threw
+      ? this.#o.isFailure === undefined || this.#o.isFailure(value)
+      : this.#o.isResultFailure !== undefined && this.#o.isResultFailure(value);
+    const slow = durationMs >= this.#o.slowCallMs;
+    if (slow) this.#slowCalls++;
+    if (failed) {
+      this.#failures++;
+      if (this.#failure.size > 0)
+        this.#failure.emit({ breaker: this.name, durationMs, slow, kind: threw ? 'error' : 'result', value });
+    } else {
+      this.#successes++;
+      if (this.#success.size > 0) this.#success.emit({ breaker: this.name, durationMs, slow });
+    }
+    if (slot >= 0) {
+      if (generation !== this.#generation) return; // a probe from an earlier half-open: too late to count
+      const succeeded = this.#probes.finish(slot, !failed && !slow);
+      if (failed || slow) this.#trip(now, 'probe-failed');
+      else if (succeeded >= this.#o.halfOpenProbes) this.#close(now, 'probe-succeeded');
+      return;
+    }
+    const tag = this.#state.state;
+    if (tag === 'closed') {
+      if (this.#rule.record(failed, slow, now))
+        this.#trip(timed || this.#ruleTime ? now : this.#clock.now(), 'tripped');
+    } else if (tag === 'forced-closed') this.#rule.record(failed, slow, now);
+  }
+
+  /** A refusal; see OpenRejections for why it costs no Error per call. */
+  #rejection<T>(state: RejectingState, now: number): Promise<T> {
+    this.#rejected++;
+    const retryAfter = this.#retryAfter(now);
+    if (this.#reject.size > 0) this.#reject.emit({ breaker: this.name, state, retryAfter });
+    return this.#rejections.get(state, retryAfter);
+  }
+
+  /** Applies the transitions that time alone causes: open period over, forced period over, hung probe. */
+  #refresh(now: number): void {
+    const s = this.#state;
+    if (s.state === 'open') {
+      if (now >= s.until) this.#enter({ state: 'half-open', since: now, trips: this.#trips }, 'open-elapsed');
+    } else if (s.state === 'forced-open') {
+      if (now >= this.#holds.until()) {
+        this.#holds.clear();
+        this.#enter({ state: 'half-open', since: now, trips: this.#trips }, 'released');
+      }
+    } else if (s.state === 'half-open' && this.#probes.hung(now, this.#o.probeTimeoutMs)) {
+      this.#trip(now, 'probe-hung');
+    }
+  }
+
+  #trip(now: number, reason: TransitionReason): void {
+    const openMs = this.#o.openMs;
+    const ms =
+      typeof openMs === 'number' ? openMs : openMs.delay(this.#trips, this.#lastOpenMs, this.#o.random);
+    this.#lastOpenMs = ms;
+    this.#trips++;
+    this.#totalTrips++;
+    this.#rule.reset();
+    this.#enter({ state: 'open', since: now, until: now + ms, trips: this.#trips }, reason);
+  }
+
+  #close(now: number, reason: TransitionReason): void {
+    this.#trips = 0;
+    this.#lastOpenMs = 0;
+    this.#rule.reset();
+    this.#enter({ state: 'closed', since: now }, reason);
+  }
+
+  #enter(next: BreakerState, reason: TransitionReason): void {
+    const prev = this.#state;
+    this.#timeIn[prev.state] += Math.max(0, next.since - prev.since);
+    this.#state = next;
+    this.#rejections.clear();
+    this.#closed = next.state === 'closed';
+    this.#fast = this.#closed && !this.#timed;
+    this.#generation++;
+    this.#probes.reset();
+    if (this.#stateChange.size > 0)
+      this.#stateChange.emit({ breaker: this.name, from: prev.state, to: next, reason });
+  }
+
+  #retime(): void {
+    this.#timed = Number.isFinite(this.#o.slowCallMs) || this.#success.size + this.#failure.size > 0;
+    this.#ruleTime = this.#rule.usesTime;
+    this.#plain = this.#o.isResultFailure === undefined && this.#success.size === 0;
+    this.#closed = this.#state?.state === 'closed';
+    this.#fast = this.#closed && !this.#timed;
+  }
+
+  #retryAfter(now: number): number | null {
+    const s = this.#state;
+    switch (s.state) {
+      case 'open':
+        return s.until;
+      case 'forced-open':
+        return s.until;
+      case 'half-open':
+        return this.#probes.nextSlotAt(now, this.#o.probeTimeoutMs);
+      case 'closed':
+      case 'forced-closed':
+      case 'disabled':
+        return now;
+      default:
+        return s satisfies never;
+    }
+  }
+
+  /** The current state's name. */
+  get state(): BreakerStateName {
+    return this.detail.state;
+  }
+
+  /** True when every call goes through: closed, forced closed or disabled (seed 002's `is_closed`). */
+  get isClosed(): boolean {
+    if (this.#closed) return true;
+    const s = this.state;
+    return s === 'closed' || s === 'forced-closed' || s === 'disabled';
+  }
+
+  /** True when every call is refused: open, or forced open (seed 002's `is_open`). */
+  get isOpen(): boolean {
+    const s = this.state;
+    return s === 'open' || s === 'forced-open';
+  }
+
+  /** True when probes are admitted to test recovery (seed 002's `is_half_open`). */
+  get isHalfOpen(): boolean {
+    return this.state === 'half-open';
+  }
+
+  /** The current state with its details. */
+  get detail(): BreakerState {
+    this.#refresh(this.#clock.now());
+    return this.#state;
+  }
+
+  /** When (epoch ms) the breaker will admit a call: now if it does, null when forced open until released. */
+  get retryAfter(): number | null {
+    const now = this.#clock.now();
+    this.#refresh(now);
+    return this.#retryAfter(now);
+  }
+
+  /** Whether a call made now would be let through, as a value (for a gate's check); reserves no probe. */
+  allows(): boolean {
+    if (this.#closed) return true;
+    const now = this.#clock.now();
+    this.#refresh(now);
+    const at = this.#retryAfter(now);
+    return at !== null && at <= now;
+  }
+
+  /**
+   * Forces the breaker open: until `until` (epoch ms), or until the returned hold is released.
+   * It never drifts to half-open while a hold lasts; with no hold left it goes half-open and probes.
+   */
+  forceOpen(options: { until?: number; reason?: string } = {}): Isolation {
+    const until = options.until ?? Infinity;
+    if (Number.isNaN(until))
+      throw new RangeError(`CircuitBreaker forceOpen until must be a number, got ${until}`);
+    const now = this.#clock.now();
+    const token = this.#holds.add(until);
+    this.#forceOpenState(now, options.reason ?? 'forced open');
+    const release = (): void => {
+      if (!this.#holds.delete(token)) return;
+      if (this.#state.state !== 'forced-open') return;
+      const t = this.#clock.now();
+      if (this.#holds.size > 0) this.#forceOpenState(t, this.#state.reason);
+      else this.#refresh(t);
+    };
+    return { release, [Symbol.dispose]: release };
+  }
+
+  #forceOpenState(now: number, reason: string): void {
+    const forcedUntil = this.#holds.until();
+    if (now >= forcedUntil) return this.#refresh(now);
+    const until = forcedUntil === Infinity ? null : forcedUntil;
+    const s = this.#state;
+    if (s.state === 'forced-open') this.#state = { ...s, until, reason };
+    else this.#enter({ state: 'forced-open', since: now, until, reason }, 'forced-open');
+  }
+
+  /** Forces the breaker closed: every call goes through and is counted, nothing trips, until `reset()`. */
+  forceClosed(): void {
+    this.#holds.clear();
+    this.#enter({ state: 'forced-closed', since: this.#clock.now() }, 'forced-closed');
+  }
+
+  /** Takes the breaker out of the path: calls go straight through, uncounted, until `reset()`. */
+  disable(): void {
+    this.#holds.clear();
+    this.#enter({ state: 'disabled', since: this.#clock.now() }, 'disabled');
+  }
+
+  /** Back to closed with an empty window; releases every hold and forgets the trip backoff. */
+  reset(): void {
+    this.#holds.clear();
+    this.#close(this.#clock.now(), 'reset');
+  }
+
+  /** Counts, rates and time in state, as a plain object. */
+  stats(): BreakerStats {
+    const now = this.#clock.now();
+    this.#refresh(now);
+    return buildStats(this.name, this.#state, now, {
+      retryAfter: this.#retryAfter(now),
+      successes: this.#successes,
+      failures: this.#failures,
+      slowCalls: this.#slowCalls,
+      rejections: this.#rejected,
+      trips: this.#totalTrips,
+      window: this.#rule.snapshot(now),
+      timeIn: this.#timeIn,
+    });
+  }
+
+  /** The state to carry over a restart (see `initialState`). */
+  toJSON(): BreakerJSON {
+    return {
+      v: 1,
+      name: this.name,
+      state: this.detail,
+      trips: this.#trips,
+      lastOpenMs: this.#lastOpenMs,
+      rule: this.#rule.toJSON(),
+    };
+  }
+}
