@@ -29,14 +29,20 @@ export function registerServe(program: Command): void {
         await store.close();
         throw new CliError(`serve: ${(err as Error).message}`);
       }
-      process.stdout.write(`warden serve: listening on ${daemon.address} (data dir ${loaded.dataDir})\n`);
+      const logger = daemon.logger!;
+      // Machine-readable: `address` is the URL as bound; the message keeps the old wording.
+      logger.info(
+        { address: daemon.address, dataDir: loaded.dataDir },
+        `listening on ${daemon.address} (data dir ${loaded.dataDir})`,
+      );
       if (daemon.exposed) {
-        process.stderr.write(
-          `warden serve: WARNING: ${daemon.address} is reachable from other hosts, not only this one; ` +
+        logger.warn(
+          { address: daemon.address, tokenSet: daemon.tokenSet },
+          `WARNING: ${daemon.address} is reachable from other hosts, not only this one; ` +
             'every route, reads too, now needs the bearer token' +
             (daemon.tokenSet
-              ? '\n'
-              : ` and no token is set (env ${loaded.config.daemon.tokenEnv}): every request will get 401\n`),
+              ? ''
+              : ` and no token is set (env ${loaded.config.daemon.tokenEnv}): every request will get 401`),
         );
       }
       await new Promise<void>((resolve) => {
@@ -46,10 +52,12 @@ export function registerServe(program: Command): void {
       // A shutdown never waits on a client: the daemon cuts slow connections after its grace
       // period, and this backstop ends the process if anything else still holds it.
       setTimeout(() => {
-        process.stderr.write(`warden serve: shutdown took over ${SHUTDOWN_DEADLINE_MS} ms; exiting\n`);
+        daemon.logger?.fatal(`shutdown took over ${SHUTDOWN_DEADLINE_MS} ms; exiting`);
         process.exit(1);
       }, SHUTDOWN_DEADLINE_MS).unref();
+      logger.info('stopping');
       await daemon.close();
       await store.close();
+      logger.info('stopped');
     });
 }

@@ -27,7 +27,11 @@ export class AuthGuard {
   /** address → failures in the window and when it started. */
   readonly #failures = new Map<string, { n: number; since: number }>();
 
-  constructor(token: string | undefined, limit: BadTokenLimit = DEFAULT_BAD_TOKEN_LIMIT, clock: Clock = systemClock) {
+  constructor(
+    token: string | undefined,
+    limit: BadTokenLimit = DEFAULT_BAD_TOKEN_LIMIT,
+    clock: Clock = systemClock,
+  ) {
     if (!(Number.isInteger(limit.maxFailures) && limit.maxFailures >= 1))
       throw new RangeError(`maxFailures: expected an integer >= 1, got ${limit.maxFailures}`);
     if (!(limit.windowMs > 0)) throw new RangeError(`windowMs: expected > 0, got ${limit.windowMs}`);

@@ -3,9 +3,21 @@ import { EventSource, type Subscribe } from '../resilience/event.js';
 /** A state change the daemon publishes on `GET /v1/events` (server-sent events). */
 export type DaemonEvent =
   | { readonly type: 'killswitch'; readonly at: number; readonly data: unknown }
-  | { readonly type: 'heartbeat'; readonly at: number; readonly data: { name: string; incident: 'opened' | 'closed'; detail?: string } }
-  | { readonly type: 'alert'; readonly at: number; readonly data: { channel: string; title: string; outcome: 'sent' | 'failed'; final?: boolean } }
-  | { readonly type: 'decision'; readonly at: number; readonly data: { seq: number; hash: string; kind: string } };
+  | {
+      readonly type: 'heartbeat';
+      readonly at: number;
+      readonly data: { name: string; incident: 'opened' | 'closed'; detail?: string };
+    }
+  | {
+      readonly type: 'alert';
+      readonly at: number;
+      readonly data: { channel: string; title: string; outcome: 'sent' | 'failed'; final?: boolean };
+    }
+  | {
+      readonly type: 'decision';
+      readonly at: number;
+      readonly data: { seq: number; hash: string; kind: string };
+    };
 
 /** The daemon's one stream of state changes; nothing is built for it while nobody listens. */
 export class DaemonEvents {

@@ -14,7 +14,11 @@ import type { WardenLogger } from './logger.js';
 import type { RouteContext } from './routes/route-context.js';
 import { registerKillSwitchRoutes } from './routes/killswitch-routes.js';
 import { registerHeartbeatRoutes } from './routes/heartbeat-routes.js';
-import { registerGuardRoute, registerStrategyRoutes, type StrategyRoutesOptions } from './routes/strategy-routes.js';
+import {
+  registerGuardRoute,
+  registerStrategyRoutes,
+  type StrategyRoutesOptions,
+} from './routes/strategy-routes.js';
 import { registerDlqRoutes, type DlqRoutesOptions } from './routes/dlq-routes.js';
 import { registerDecisionRoutes, type DecisionsSource } from './routes/decision-routes.js';
 import { registerEventRoutes } from './routes/event-routes.js';

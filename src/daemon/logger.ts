@@ -8,7 +8,7 @@ export type WardenLogger = Logger;
 export interface CreateLoggerOptions {
   /** Masks secrets in every line before it is written (the alerts' redactor plus the API token). */
   readonly redactor?: Pick<Redactor, 'redact'>;
-  /** Where lines go; default stdout. Errors (level ≥ 50) go to `errors` (default stderr). */
+  /** Where lines go; default stdout. Warnings and errors (level ≥ 40) go to `errors` (default stderr). */
   readonly out?: NodeJS.WritableStream;
   readonly errors?: NodeJS.WritableStream;
   /** Human-readable lines instead of JSON; default: when `out` is a TTY. */
@@ -18,7 +18,14 @@ export interface CreateLoggerOptions {
   readonly name?: string;
 }
 
-const LEVEL_NAMES: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warn', 50: 'error', 60: 'fatal' };
+const LEVEL_NAMES: Record<number, string> = {
+  10: 'trace',
+  20: 'debug',
+  30: 'info',
+  40: 'warn',
+  50: 'error',
+  60: 'fatal',
+};
 
 /** One JSON line made readable: `12:00:01 INFO listening on … key=value`. */
 export function prettyLine(json: string): string {
@@ -39,7 +46,7 @@ export function prettyLine(json: string): string {
 
 /**
  * A pino logger: JSON lines (pretty when writing to a terminal), every line passed through the
- * redactor, errors (with their cause, pino's `err` serializer) on stderr, the rest on stdout.
+ * redactor, warnings and errors (with their cause, pino's `err` serializer) on stderr, the rest on stdout.
  */
 export function createLogger(opts: CreateLoggerOptions = {}): WardenLogger {
   const out = opts.out ?? process.stdout;
@@ -52,9 +59,9 @@ export function createLogger(opts: CreateLoggerOptions = {}): WardenLogger {
   };
   const destination: DestinationStream = {
     write(line: string) {
-      // pino writes `{"level":50,...`: route by level without parsing the whole line.
+      // pino writes `{"level":40,...`: route by level without parsing the whole line.
       const m = /^\{"level":(\d+)/.exec(line);
-      write(m && Number(m[1]) >= 50 ? errors : out, line);
+      write(m && Number(m[1]) >= 40 ? errors : out, line);
     },
   };
   return pino(
@@ -62,7 +69,10 @@ export function createLogger(opts: CreateLoggerOptions = {}): WardenLogger {
       level: opts.level ?? 'info',
       base: { pid: process.pid, name: opts.name ?? 'warden' },
       serializers: { err: stdSerializers.errWithCause },
-      redact: { paths: ['token', '*.token', 'authorization', '*.authorization', 'req.headers.authorization'], censor: '***' },
+      redact: {
+        paths: ['token', '*.token', 'authorization', '*.authorization', 'req.headers.authorization'],
+        censor: '***',
+      },
     },
     destination,
   );

@@ -1,11 +1,18 @@
-import { DLQ_STATUSES, DlqEntryError, type DeadLetterQueue, type DlqStatus, type Executor } from '../../orders/index.js';
+import {
+  DLQ_STATUSES,
+  DlqEntryError,
+  intentFromPayload,
+  type DeadLetterQueue,
+  type DlqStatus,
+  type Executor,
+} from '../../orders/index.js';
 import { BEARER, ERROR_SCHEMA, WRITE, type RouteContext } from './route-context.js';
 
 /** The dead-letter queue as the daemon holds it. */
 export interface DlqRoutesOptions {
   readonly dlq: DeadLetterQueue;
-  /** The executor a replay goes through; undefined when the daemon has no exchange (replay answers 501). */
-  readonly executor?: Pick<Executor, 'resubmit'> | undefined;
+  /** The executor a replay of an order on `symbol` goes through; undefined when the daemon has no exchange (replay answers 501). */
+  readonly executorFor?: ((symbol: string) => Pick<Executor, 'resubmit'>) | undefined;
 }
 
 const ID = {
@@ -54,13 +61,15 @@ export function registerDlqRoutes(ctx: RouteContext, o: DlqRoutesOptions): void 
       onRequest: ctx.requireToken,
     },
     async (req, reply) => {
-      if (o.executor === undefined)
+      if (o.executorFor === undefined)
         return reply.code(501).send({
           error:
             'replay needs an exchange and this daemon has none (configure the exchange section); or use `warden dlq replay`',
         });
       try {
-        return await o.dlq.replay(Number(req.params.id), o.executor);
+        const id = Number(req.params.id);
+        const entry = await o.dlq.show(id);
+        return await o.dlq.replay(id, o.executorFor(intentFromPayload(entry.payload).symbol));
       } catch (err) {
         const r = refused(err);
         if (r) return reply.code(r.code).send({ error: r.error });

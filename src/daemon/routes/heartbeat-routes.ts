@@ -27,7 +27,10 @@ export function registerHeartbeatRoutes(ctx: RouteContext, files?: HeartbeatFile
     ['/v1/heartbeat/:name', false],
     ['/api/heartbeat/:name', true],
   ] as const) {
-    ctx.app.post<{ Params: { name: string }; Body: { status?: string; extra?: Record<string, unknown> } | null }>(
+    ctx.app.post<{
+      Params: { name: string };
+      Body: { status?: string; extra?: Record<string, unknown> } | null;
+    }>(
       url,
       { schema: { ...schema, hide }, config: WRITE, onRequest: ctx.requireToken },
       async (req, reply) => {

@@ -62,7 +62,8 @@ export function registerKillSwitchRoutes(ctx: RouteContext): void {
     ]);
     return { ...state, heartbeats, incidents, recent };
   };
-  const trip = (b: Body) => ks.trip({ reason: b.reason.trim(), by: b.by ?? 'api', flatten: b.flatten === true });
+  const trip = (b: Body) =>
+    ks.trip({ reason: b.reason.trim(), by: b.by ?? 'api', flatten: b.flatten === true });
   const resume = async (b: Body, reply: import('fastify').FastifyReply) => {
     try {
       const event = await ks.resume({ reason: b.reason, by: b.by ?? '', haltId: b.haltId ?? null });
@@ -75,7 +76,10 @@ export function registerKillSwitchRoutes(ctx: RouteContext): void {
     }
   };
 
-  const getSchema = { summary: 'Kill switch state, heartbeats, open incidents, recent events', tags: ['killswitch'] };
+  const getSchema = {
+    summary: 'Kill switch state, heartbeats, open incidents, recent events',
+    tags: ['killswitch'],
+  };
   app.get('/v1/killswitch', { schema: getSchema }, status);
   app.get('/api/status', { schema: { ...getSchema, hide: true } }, status);
 

@@ -1,4 +1,4 @@
-import type { FastifyInstance, onRequestHookHandler } from 'fastify';
+import type { FastifyInstance, onRequestAsyncHookHandler } from 'fastify';
 import type { Store } from '../../store/index.js';
 import type { KillSwitch } from '../../killswitch/index.js';
 import type { AuthGuard } from '../auth-guard.js';
@@ -10,7 +10,7 @@ export interface RouteContext {
   readonly killSwitch: KillSwitch;
   readonly dataDir: string;
   /** The onRequest hook of every mutating route: bearer token, rate-limited failures. */
-  readonly requireToken: onRequestHookHandler;
+  readonly requireToken: onRequestAsyncHookHandler;
   readonly guard: AuthGuard;
 }
 
