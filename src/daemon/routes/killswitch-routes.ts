@@ -37,7 +37,7 @@ const postBody = {
     haltId: HALT_ID,
   },
   required: ['action', 'reason'],
-  if: { properties: { action: { const: 'resume' } } },
+  if: { properties: { action: { const: 'resume' } }, required: ['action'] },
   then: { required: ['by', 'haltId'] },
 } as const;
 
