@@ -164,7 +164,6 @@ describe('HTTP API /v1', () => {
         type: 'limit',
         amount: 1,
         price: 100,
-        effect: 'new_risk',
       }),
       errors: [],
       attempts: 3,
