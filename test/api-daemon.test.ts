@@ -166,6 +166,38 @@ describe('warden serve: /v1 API, metrics, events (real process, real HTTP)', () 
     assert.doesNotMatch(stdout + stderr, new RegExp(TOKEN), 'the token is never logged');
   });
 
+  it('streams a heartbeat incident opened and closed, the trip it causes and the alerts sent, and counts them', async () => {
+    const w = workspace({
+      heartbeats: [{ name: 'bot', periodSec: 1, graceSec: 0, tripOnFailure: true }],
+      watchdog: { intervalSec: 0.2 },
+    });
+    const serve = await startServe(w.args, ['--port', '0'], { WARDEN_TOKEN: TOKEN });
+    const base = serve.printed;
+    const sse = events(`${base}/v1/events`);
+    const beat = () => fetch(`${base}/v1/heartbeat/bot`, { method: 'POST', headers: auth, body: '{}' });
+    try {
+      assert.equal((await beat()).status, 200);
+      // No more beats: the watchdog opens an incident, trips, and alerts on stderr.
+      const opened = await sse.next(
+        (t, d) => t === 'heartbeat' && d['name'] === 'bot' && d['incident'] === 'opened',
+      );
+      assert.match(String(opened['detail']), /late|stale/);
+      await sse.next((t, d) => t === 'killswitch' && d['halted'] === true);
+      await sse.next((t, d) => t === 'alert' && d['channel'] === 'stderr' && d['outcome'] === 'sent');
+      const m = parsePromText(await (await fetch(`${base}/metrics`)).text());
+      assert.ok(m.value('warden_alerts_sent_total', { channel: 'stderr' })! >= 1);
+      assert.equal(m.value('warden_alerts_failed_total', { channel: 'stderr', final: 'true' }), 0);
+      assert.equal(m.value('warden_halted'), 1);
+      assert.equal(await beat().then((r) => r.status), 200);
+      await sse.next((t, d) => t === 'heartbeat' && d['name'] === 'bot' && d['incident'] === 'closed');
+    } finally {
+      sse.close();
+      serve.child.kill('SIGTERM');
+    }
+    assert.equal((await serve.exited).code, 0);
+    assert.match(serve.output().stderr, /"msg":"watchdog: bot /, 'the incident is logged as JSON on stderr');
+  });
+
   it('reads the token from daemon.tokenFile, and refuses a file others can read', async () => {
     const w = workspace({ daemon: { tokenFile: 'api.token' } });
     const file = join(w.dataDir, 'api.token');
