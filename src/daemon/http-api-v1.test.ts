@@ -9,10 +9,13 @@ import { KillSwitch } from '../killswitch/index.js';
 import { StrategyBreaker } from '../strategy/index.js';
 import {
   DeadLetterQueue,
+  Executor,
+  alwaysReady,
   canonicalPayload,
   createSqliteOrderStores,
   type SqliteOrderStores,
 } from '../orders/index.js';
+import { ExchangeSimulator, InProcessExchange } from '../exchange/index.js';
 import { DecisionLog, verifyDecisionLog } from '../decisions/index.js';
 import { ManualClock } from '../util/clock.js';
 import { buildHttpApi } from './http-api.js';
@@ -189,6 +192,61 @@ describe('HTTP API /v1', () => {
     assert.match(r.json<{ error: string }>().error, /already resolved/);
     r = await post('/v1/dlq/999/resolve', { note: 'x' });
     assert.equal(r.statusCode, 404);
+  });
+
+  it("replays a DLQ entry through the executor on the daemon's exchange, once", async () => {
+    const id = await stores.dlq.enqueue({
+      idempotencyKey: 'k2',
+      clientOrderId: null,
+      payload: canonicalPayload({
+        idempotencyKey: 'k2',
+        symbol: 'BTC/USDT',
+        side: 'buy',
+        type: 'limit',
+        amount: 1,
+        price: 100,
+      }),
+      errors: [],
+      attempts: 3,
+      errorClass: 'transient',
+      reason: 'venue down',
+      at: Date.now(),
+    });
+    const sim = new ExchangeSimulator({
+      markets: [{ symbol: 'BTC/USDT', mid: 100 }],
+      balances: { BTC: 1e6, USDT: 1e9 },
+    });
+    const withExchange = buildHttpApi({
+      store,
+      killSwitch: ks,
+      dataDir: dir,
+      token: TOKEN,
+      dlq: {
+        dlq: new DeadLetterQueue(stores.dlq),
+        executorFor: (symbol) =>
+          new Executor({
+            exchange: new InProcessExchange(sim),
+            orders: stores.orders,
+            dlq: stores.dlq,
+            symbols: [symbol],
+            killSwitch: ks,
+            readiness: alwaysReady,
+          }),
+      },
+    });
+    try {
+      const replay = () =>
+        withExchange.inject({ method: 'POST', url: `/v1/dlq/${id}/replay`, headers: auth, payload: {} });
+      let r = await replay();
+      assert.equal(r.statusCode, 200, r.body);
+      const body = r.json<{ result: { status: string }; entry: { status: string } }>();
+      assert.equal(body.result.status, 'placed');
+      assert.equal(body.entry.status, 'replayed');
+      r = await replay();
+      assert.equal(r.statusCode, 409, 'a replayed entry is not replayed again');
+    } finally {
+      await withExchange.close();
+    }
   });
 
   it('POST /v1/decisions appends durably; GET ?since= reads back the chain, which verifies', async () => {
