@@ -87,6 +87,10 @@ export function openDaemonDecisions(
   logger: WardenLogger,
 ): { source: DecisionsSource; log?: DecisionLog } {
   const d = config.decisions;
+  if (!config.daemon.decisionLog)
+    return {
+      source: { unavailable: 'the daemon does not write the decision log (daemon.decisionLog is false)' },
+    };
   try {
     const log = DecisionLog.open({
       dir: resolve(dataDir, d.dir),
