@@ -14,7 +14,6 @@ import { remindIfHalted, type KillSwitch } from '../killswitch/index.js';
 import type { WardenConfig } from '../config/index.js';
 import type { ReferenceClock } from '../heartbeat/index.js';
 import { channelRedactor } from '../alerts/index.js';
-import { createLogger } from '../daemon/logger.js';
 
 function parseExtra(text: string | undefined): Record<string, unknown> {
   if (text === undefined) return {};
@@ -90,6 +89,7 @@ async function watch(
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   // The loop logs JSON lines (pretty on a terminal), secrets masked; a failed check goes to stderr with its cause.
+  const { createLogger } = await import('../daemon/logger.js');
   const logger = createLogger({
     redactor: channelRedactor(rt.config.alerts.channels, process.env),
     name: 'warden-watch',

@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { CliError } from './cli-error.js';
 import { configFor } from './context.js';
 import { openStore } from '../store/index.js';
-import { Daemon } from '../daemon/index.js';
 
 /** The longest a SIGTERM or SIGINT may take to end `warden serve`. */
 const SHUTDOWN_DEADLINE_MS = 4_500;
@@ -20,6 +19,8 @@ export function registerServe(program: Command): void {
       if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
         throw new CliError(`--port: expected 0-65535, got ${opts.port}`);
       }
+      // Loaded here, not at start-up: no other command pays for Fastify, pino and prom-client.
+      const { Daemon } = await import('../daemon/index.js');
       const store = await openStore(loaded.config, loaded.dataDir);
       const daemon = new Daemon({ loaded, store, host: opts.host, port });
       try {
