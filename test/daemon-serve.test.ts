@@ -4,6 +4,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { once } from 'node:events';
 import { ROOT, WARDEN, warden, workspace } from './helpers/cli.js';
+import { listeningAddress } from './helpers/serve.js';
 
 describe('warden serve (a real process on a free loopback port)', () => {
   it('binds 127.0.0.1, serves status, refuses an untokened trip, trips with the token', async () => {
@@ -18,15 +19,14 @@ describe('warden serve (a real process on a free loopback port)', () => {
     try {
       const lines = createInterface({ input: child.stdout! });
       let seen = '';
-      let m: RegExpExecArray | null = null;
+      let base: string | null = null;
       for await (const line of lines) {
         seen += `${line}\n`;
-        m = /listening on (http:\/\/[^ ]+)/.exec(line);
-        if (m) break;
+        base = listeningAddress(line);
+        if (base) break;
       }
-      assert.ok(m, `no listening line in: ${seen} ${stderr}`);
-      assert.match(m[1]!, /^http:\/\/127\.0\.0\.1:\d+$/, 'binds the loopback interface by default');
-      const base = m[1]!;
+      assert.ok(base, `no listening line in: ${seen} ${stderr}`);
+      assert.match(base, /^http:\/\/127\.0\.0\.1:\d+$/, 'binds the loopback interface by default');
       assert.deepEqual(await (await fetch(`${base}/healthz`)).json(), { ok: true });
       let r = await fetch(`${base}/api/trip`, {
         method: 'POST',

@@ -13,6 +13,7 @@ import {
 import { remindIfHalted, type KillSwitch } from '../killswitch/index.js';
 import type { WardenConfig } from '../config/index.js';
 import type { ReferenceClock } from '../heartbeat/reference-clock.js';
+import { channelRedactor } from '../alerts/index.js';
 
 function parseExtra(text: string | undefined): Record<string, unknown> {
   if (text === undefined) return {};
@@ -27,8 +28,7 @@ function parseExtra(text: string | undefined): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
-function printReport(r: WatchReport, json: boolean): void {
-  if (json) return out(r, true);
+function reportLines(r: WatchReport): string[] {
   const lines = r.results.map(
     (x) =>
       `${x.ok ? 'ok  ' : 'FAIL'} ${x.name}${x.detail ? `: ${x.detail}` : ''}${x.opened ? ' [alerted]' : ''}${x.recovered ? ' [recovered]' : ''}`,
@@ -42,7 +42,12 @@ function printReport(r: WatchReport, json: boolean): void {
   if (r.clocks.length === 0) lines.push('clock drift not checked (no reference: set watchdog.ntpServer)');
   if (r.tripped) lines.push('kill switch tripped');
   if (r.unwatched.length > 0) lines.push(`not watched (not in config heartbeats): ${r.unwatched.join(', ')}`);
-  out(`${new Date(r.at).toISOString()} ${lines.join('\n  ')}`, false);
+  return lines;
+}
+
+function printReport(r: WatchReport, json: boolean): void {
+  if (json) return out(r, true);
+  out(`${new Date(r.at).toISOString()} ${reportLines(r).join('\n  ')}`, false);
 }
 
 async function watch(
@@ -83,9 +88,15 @@ async function watch(
   const stop = () => ac.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // The loop logs JSON lines (pretty on a terminal), secrets masked; a failed check goes to stderr with its cause.
+  const { createLogger } = await import('../daemon/logger.js');
+  const logger = createLogger({
+    redactor: channelRedactor(rt.config.alerts.channels, process.env),
+    name: 'warden-watch',
+  });
   await dog.run(interval * 1000, ac.signal, (r) => {
-    if (r instanceof Error) process.stderr.write(`warden watch: check failed: ${r.message}\n`);
-    else printReport(r, opts.json === true);
+    if (r instanceof Error) logger.error({ err: r }, `check failed: ${r.message}`);
+    else logger.info(opts.json === true ? { report: r } : {}, reportLines(r).join('; '));
     rt.alerts.flush().catch(() => undefined);
   });
 }

@@ -2,8 +2,6 @@ import type { Command } from 'commander';
 import { CliError } from './cli-error.js';
 import { configFor } from './context.js';
 import { openStore } from '../store/index.js';
-import { Daemon } from '../daemon/index.js';
-import { createExchangeFromConfig } from '../exchange/from-config.js';
 import type { Exchange } from '../exchange/index.js';
 
 /** The longest a SIGTERM or SIGINT may take to end `warden serve`. */
@@ -22,9 +20,12 @@ export function registerServe(program: Command): void {
       if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
         throw new CliError(`--port: expected 0-65535, got ${opts.port}`);
       }
+      // Loaded here, not at start-up: no other command pays for Fastify, pino and prom-client.
+      const { Daemon } = await import('../daemon/index.js');
       // A named venue that cannot be built (ccxt missing, a credential variable unset) is a config error: refuse to start.
       let exchange: Exchange | undefined;
       if (loaded.config.exchange !== undefined) {
+        const { createExchangeFromConfig } = await import('../exchange/from-config.js');
         try {
           exchange = await createExchangeFromConfig(loaded.config.exchange);
         } catch (err) {
@@ -41,14 +42,20 @@ export function registerServe(program: Command): void {
         await exchange?.close().catch(() => undefined);
         throw new CliError(`serve: ${(err as Error).message}`);
       }
-      process.stdout.write(`warden serve: listening on ${daemon.address} (data dir ${loaded.dataDir})\n`);
+      const logger = daemon.logger!;
+      // Machine-readable: `address` is the URL as bound; the message keeps the old wording.
+      logger.info(
+        { address: daemon.address, dataDir: loaded.dataDir },
+        `listening on ${daemon.address} (data dir ${loaded.dataDir})`,
+      );
       if (daemon.exposed) {
-        process.stderr.write(
-          `warden serve: WARNING: ${daemon.address} is reachable from other hosts, not only this one; ` +
+        logger.warn(
+          { address: daemon.address, tokenSet: daemon.tokenSet },
+          `WARNING: ${daemon.address} is reachable from other hosts, not only this one; ` +
             'every route, reads too, now needs the bearer token' +
             (daemon.tokenSet
-              ? '\n'
-              : ` and no token is set (env ${loaded.config.daemon.tokenEnv}): every request will get 401\n`),
+              ? ''
+              : ` and no token is set (env ${loaded.config.daemon.tokenEnv}): every request will get 401`),
         );
       }
       await new Promise<void>((resolve) => {
@@ -58,11 +65,13 @@ export function registerServe(program: Command): void {
       // A shutdown never waits on a client: the daemon cuts slow connections after its grace
       // period, and this backstop ends the process if anything else still holds it.
       setTimeout(() => {
-        process.stderr.write(`warden serve: shutdown took over ${SHUTDOWN_DEADLINE_MS} ms; exiting\n`);
+        daemon.logger?.fatal(`shutdown took over ${SHUTDOWN_DEADLINE_MS} ms; exiting`);
         process.exit(1);
       }, SHUTDOWN_DEADLINE_MS).unref();
+      logger.info('stopping');
       await daemon.close();
       await store.close();
       await exchange?.close().catch(() => undefined);
+      logger.info('stopped');
     });
 }

@@ -201,6 +201,10 @@ export const configSchema = z
         port: z.number().int().min(0).max(65535).default(8787),
         /** Environment variable holding the API token for mutating endpoints. */
         tokenEnv: z.string().default('WARDEN_TOKEN'),
+        /** A file holding the API token, used when the env var is unset (relative to the data dir; must be mode 600). */
+        tokenFile: z.string().min(1).optional(),
+        /** Open the decision log (and its writer lock) for POST /v1/decisions; false leaves it to a bot process. */
+        decisionLog: z.boolean().default(true),
         /** Most HTTP connections open at once; at the cap the oldest idle one is evicted. */
         maxConnections: z.number().int().min(1).max(100_000).default(256),
         /** A client must send its request headers within this many ms of connecting (else 408). */

@@ -17,6 +17,17 @@ import { createAlerter, type Alerter } from '../alerts/index.js';
 import { buildHttpApi, closeHttpApi } from './http-api.js';
 import { httpUrl, isLoopbackHost } from './bind-address.js';
 import { existsSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import type { DecisionLog } from '../decisions/index.js';
+import { StrategyBreaker } from '../strategy/index.js';
+import type { SqliteOrderStores } from '../orders/index.js';
+import type { WardenLogger } from './logger.js';
+import { readToken } from './token-source.js';
+import { DaemonEvents } from './daemon-events.js';
+import { DaemonMetrics } from './metrics.js';
+import type { RouteGroup } from './http-api.js';
+import type { DecisionsSource } from './routes/decision-routes.js';
+import { daemonLogger, dlqRoutesFor, openDaemonDecisions, openOrderStores } from './daemon-wiring.js';
 import {
   evaluateParamsFromConfig,
   evaluateStrategies,
@@ -35,7 +46,12 @@ export interface DaemonOptions {
   readonly host?: string;
   readonly port?: number;
   readonly env?: NodeJS.ProcessEnv;
+  /** Where the daemon logs (pino; default JSON lines on stdout, errors on stderr, secrets masked). */
+  readonly logger?: WardenLogger;
+  /** Receives each log message as one plain line instead (tests); ignored when `logger` is given. */
   readonly log?: (line: string) => void;
+  /** Further API route groups (the gate's, the modes'), each plugged in with one call. */
+  readonly routes?: readonly RouteGroup[];
   /** The venue, when the daemon has one: its server time becomes a reference for clock drift. */
   readonly exchange?: Exchange;
 }
@@ -55,6 +71,13 @@ export class Daemon {
   #references: ReferenceClock[] = [];
   #exposed = false;
   #tokenSet = false;
+  #logger: WardenLogger | undefined;
+  #breaker: StrategyBreaker | undefined;
+  #orderStores: SqliteOrderStores | undefined;
+  #decisions: DecisionLog | undefined;
+  #decisionsSource: DecisionsSource | undefined;
+  /** Every state change, for `GET /v1/events`. */
+  readonly events = new DaemonEvents();
   /** Where the HTTP API listens, once started, as bound (`http://0.0.0.0:8787` for every interface). */
   address = '';
 
@@ -66,8 +89,12 @@ export class Daemon {
   async start(): Promise<void> {
     const { loaded, store } = this.#opts;
     const { config, dataDir } = loaded;
-    const log = this.#opts.log ?? ((l: string) => void process.stdout.write(`${l}\n`));
     const env = this.#opts.env ?? process.env;
+    // Read first, so a refused token file stops the start before anything runs.
+    const tokenFile = config.daemon.tokenFile && resolvePath(dataDir, config.daemon.tokenFile);
+    const token = readToken({ tokenEnv: config.daemon.tokenEnv, tokenFile }, env);
+    const logger = (this.#logger = this.#opts.logger ?? daemonLogger(config, env, token, this.#opts.log));
+    const log = (l: string): void => logger.info(l);
     this.#alerter = createAlerter(config, store);
     this.#alerter.start();
     // Alerts the outbox cannot take (full disk) go straight from memory; the reserve frees room for a trip.
@@ -92,7 +119,7 @@ export class Daemon {
         alerts,
         cron: config.killSwitch.reminderCron,
         timezone: config.killSwitch.reminderTz,
-        onError: (e) => log(`reminder failed: ${String(e)}`),
+        onError: (err) => logger.error({ err }, 'reminder failed'),
       }),
     );
     if (config.heartbeats.length > 0) {
@@ -112,16 +139,25 @@ export class Daemon {
         config.watchdog.intervalSec * 1000,
         this.#abort.signal,
         (r: WatchReport | Error) => {
-          if (r instanceof Error) log(`watchdog check failed: ${r.message}`);
+          if (r instanceof Error) logger.error({ err: r }, 'watchdog check failed');
           else
             for (const x of r.results)
-              if (x.opened || x.recovered) log(`watchdog: ${x.name} ${x.ok ? 'recovered' : x.detail}`);
+              if (x.opened || x.recovered) {
+                logger.warn(
+                  { heartbeat: x.name, ok: x.ok },
+                  `watchdog: ${x.name} ${x.ok ? 'recovered' : x.detail}`,
+                );
+                this.events.emit({
+                  type: 'heartbeat',
+                  at: Date.now(),
+                  data: { name: x.name, incident: x.ok ? 'closed' : 'opened', detail: x.detail },
+                });
+              }
         },
       );
     }
-    this.#startStrategySchedule(log);
+    const metrics = this.#wire(log);
     const host = this.#opts.host ?? config.daemon.host;
-    const token = env[config.daemon.tokenEnv] || undefined;
     this.#tokenSet = token !== undefined;
     // Beyond loopback, reads need the token too: decided before the first request can arrive.
     this.#exposed = !isLoopbackHost(host);
@@ -139,12 +175,34 @@ export class Daemon {
       },
       readsNeedToken: () => this.#exposed,
       heartbeatFiles: heartbeatFilePolicyFromConfig(config, dataDir),
+      strategy: {
+        breaker: this.#breaker!,
+        statePath: strategyPaths(config.strategy, dataDir).state,
+        stateKey: config.strategy.stateKey,
+      },
+      dlq: dlqRoutesFor(this.#orderStores, this.#opts.exchange, this.#ks, this.#alerter),
+      decisions: this.#decisionsSource,
+      events: this.events,
+      metrics: metrics.registry,
+      logger,
+      routes: this.#opts.routes,
+      onDecision: (head, kind) =>
+        this.events.emit({
+          type: 'decision',
+          at: Date.now(),
+          data: { seq: head.seq, hash: head.hash, kind },
+        }),
     });
     await this.#http.listen({ host, port: this.#opts.port ?? config.daemon.port });
     const bound = this.#http.addresses().filter((a) => typeof a !== 'string');
     // A name that resolved to a non-loopback address exposes the API just the same.
     if (bound.some((a) => !isLoopbackHost(a.address))) this.#exposed = true;
     this.address = httpUrl(bound[0]!);
+  }
+
+  /** The daemon's logger (available once `start()` has begun). */
+  get logger(): WardenLogger | undefined {
+    return this.#logger;
   }
 
   /** True when the API is reachable beyond loopback (then every route needs the token). */
@@ -158,11 +216,69 @@ export class Daemon {
   }
 
   /**
+   * Builds what the API serves besides the kill switch (the strategy breaker, the order stores,
+   * the decision log, the metrics) and connects the events: kill switch changes and alerts.
+   */
+  #wire(log: (l: string) => void): DaemonMetrics {
+    const { loaded, store } = this.#opts;
+    const { config, dataDir } = loaded;
+    const ks = this.#ks!;
+    const alerter = this.#alerter!;
+    const paths = strategyPaths(config.strategy, dataDir);
+    this.#breaker = new StrategyBreaker({
+      statePath: paths.state,
+      stateKey: config.strategy.stateKey,
+      staleAfterMs: config.strategy.staleAfterHours * 3_600_000,
+    });
+    this.#orderStores = openOrderStores(store);
+    const decisions = openDaemonDecisions(config, dataDir, this.#logger!);
+    this.#decisions = decisions.log;
+    this.#decisionsSource = decisions.source;
+    const metrics = new DaemonMetrics({
+      killSwitch: ks,
+      store,
+      heartbeats: config.heartbeats,
+      strategy: { statePath: paths.state, stateKey: config.strategy.stateKey },
+      dlq: this.#orderStores ? dlqRoutesFor(this.#orderStores, undefined, ks, alerter)!.dlq : undefined,
+      decisions: this.#decisions,
+      channels: alerter.channels.map((c) => c.name),
+    });
+    const subs = [
+      ks.onChange((state) => {
+        this.#logger!.warn(
+          { halted: state.halted },
+          state.halted ? `halted: ${state.reason}` : 'trading resumed',
+        );
+        this.events.emit({ type: 'killswitch', at: Date.now(), data: state });
+      }),
+      alerter.onSent(({ alert }) => {
+        metrics.alertSent(alert.channel);
+        this.events.emit({
+          type: 'alert',
+          at: Date.now(),
+          data: { channel: alert.channel, title: alert.title, outcome: 'sent' },
+        });
+      }),
+      alerter.onFailed(({ alert, final }) => {
+        metrics.alertFailed(alert.channel, final);
+        this.events.emit({
+          type: 'alert',
+          at: Date.now(),
+          data: { channel: alert.channel, title: alert.title, outcome: 'failed', final },
+        });
+      }),
+    ];
+    this.#closers.push({ close: () => subs.forEach((x) => x.dispose()) });
+    this.#startStrategySchedule(log, metrics);
+    return metrics;
+  }
+
+  /**
    * The nightly strategy evaluation (seed 000's cron, inside the daemon), with alerts on trips,
    * recoveries, failures and on a run that did not happen in time. It runs when the breaker is
    * in use: its trade log or its state file exists.
    */
-  #startStrategySchedule(log: (l: string) => void): void {
+  #startStrategySchedule(log: (l: string) => void, metrics: DaemonMetrics): void {
     const { config, dataDir } = this.#opts.loaded;
     const s = config.strategy;
     const paths = strategyPaths(s, dataDir);
@@ -172,28 +288,44 @@ export class Daemon {
     }
     const alerts = this.#alerter!;
     const raise = (key: string, severity: 'info' | 'warning' | 'critical', title: string, body: string) => {
-      alerts.alert({ key, severity, title, body }).catch((e: unknown) => log(`alert failed: ${String(e)}`));
+      alerts
+        .alert({ key, severity, title, body })
+        .catch((err: unknown) => this.#logger?.error({ err }, 'alert failed'));
     };
     const schedule = startEvaluationSchedule({
       pattern: s.schedule,
       timezone: s.timezone,
       graceMs: s.missedRunGraceMinutes * 60_000,
-      evaluate: () => evaluateStrategies(evaluateParamsFromConfig(s, dataDir, Date.now())),
+      evaluate: async () => {
+        const t0 = Date.now();
+        try {
+          const r = await evaluateStrategies(evaluateParamsFromConfig(s, dataDir, Date.now()));
+          metrics.evaluation(Date.now() - t0, true, Date.now());
+          return r;
+        } catch (err) {
+          metrics.evaluation(Date.now() - t0, false, Date.now());
+          throw err;
+        }
+      },
       lastSuccessAt: () => lastEvaluationAt(paths.state),
-      onTrip: (t) =>
+      onTrip: (t) => {
+        metrics.strategyTransition('blocked');
         raise(
           `strategy:trip:${t.key}:${Date.now()}`,
           'critical',
           `Strategy ${t.key} blocked`,
           `${t.reason}: roi ${t.roi} over ${t.n} trades`,
-        ),
-      onRecover: (t) =>
+        );
+      },
+      onRecover: (t) => {
+        metrics.strategyTransition('active');
         raise(
           `strategy:recover:${t.key}:${Date.now()}`,
           'info',
           `Strategy ${t.key} recovered`,
           `${t.reason}: roi ${t.roi} over ${t.n} trades`,
-        ),
+        );
+      },
       onMissedRun: (m) =>
         raise(
           `strategy:missed:${m.expectedAt.getTime()}`,
@@ -228,5 +360,10 @@ export class Daemon {
     await http;
     await this.#ks?.close();
     await this.#alerter?.close();
+    this.#breaker?.close();
+    await this.#decisions
+      ?.close()
+      .catch((err: unknown) => this.#logger?.error({ err }, 'decision log close failed'));
+    await this.#orderStores?.close();
   }
 }

@@ -68,7 +68,7 @@ describe('HTTP API request bodies', () => {
       payload: deep,
     });
     assert.equal(r.statusCode, 400, r.body);
-    assert.match(r.json<{ message: string }>().message, /nested deeper than 32 levels/);
+    assert.match(r.json<{ error: string }>().error, /nested deeper than 32 levels/);
     assert.doesNotMatch(r.body, /store|stack/i);
     r = await app.inject({
       method: 'POST',
@@ -97,7 +97,7 @@ describe('HTTP API request bodies', () => {
       payload: 'reason=halt',
     });
     assert.equal(r.statusCode, 400);
-    assert.match(r.json<{ message: string }>().message, /not valid JSON/);
+    assert.match(r.json<{ error: string }>().error, /not valid JSON/);
     r = await app.inject({
       method: 'POST',
       url: '/api/trip',

@@ -58,7 +58,7 @@ describe('HTTP API', () => {
       payload: { reason: 'ok', haltId },
     });
     assert.equal(r.statusCode, 400);
-    assert.match(r.json<{ error: string }>().error, /needs a name/);
+    assert.match(r.json<{ error: string }>().error, /^by: required/);
     r = await app.inject({
       method: 'POST',
       url: '/api/resume',

@@ -1,13 +1,33 @@
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
 import type { Store } from '../store/index.js';
 import type { KillSwitch } from '../killswitch/index.js';
-import { ResumeConflictError, ResumeRefusedError } from '../killswitch/index.js';
-import { HeartbeatWriter, type HeartbeatFilePolicy } from '../heartbeat/index.js';
-import { bearer, tokenMatches } from './token.js';
+import type { HeartbeatFilePolicy } from '../heartbeat/index.js';
+import type { Clock } from '../util/clock.js';
 import { useJsonBodies } from './json-body.js';
 import { DEFAULT_HTTP_LIMITS, LimitedServers, type HttpLimits } from './http-limits.js';
+import { AuthGuard, type BadTokenLimit } from './auth-guard.js';
+import { collectRoutes } from './openapi.js';
+import { validationMessage } from './validation-error.js';
+import type { DaemonEvents } from './daemon-events.js';
+import type { WardenLogger } from './logger.js';
+import type { RouteContext } from './routes/route-context.js';
+import { registerKillSwitchRoutes } from './routes/killswitch-routes.js';
+import { registerHeartbeatRoutes } from './routes/heartbeat-routes.js';
+import {
+  registerGuardRoute,
+  registerStrategyRoutes,
+  type StrategyRoutesOptions,
+} from './routes/strategy-routes.js';
+import { registerDlqRoutes, type DlqRoutesOptions } from './routes/dlq-routes.js';
+import { registerDecisionRoutes, type DecisionsSource } from './routes/decision-routes.js';
+import { registerEventRoutes } from './routes/event-routes.js';
+import { registerOpsRoutes } from './routes/ops-routes.js';
 
-/** What the HTTP API needs. */
+/** A group of routes that plugs into the API with one call (e.g. the gate's `registerGateRoutes`). */
+export type RouteGroup = (ctx: RouteContext) => void;
+
+/** What the HTTP API needs. Every optional part left out leaves its routes out (404). */
 export interface HttpApiOptions {
   readonly store: Store;
   readonly killSwitch: KillSwitch;
@@ -20,16 +40,31 @@ export interface HttpApiOptions {
   readonly readsNeedToken?: () => boolean;
   /** Which heartbeat files a beat may write (default: `bot` writes heartbeat.json, nothing watched). */
   readonly heartbeatFiles?: HeartbeatFilePolicy;
+  /** Bad tokens per remote address before 429 (default 10 per minute). */
+  readonly badTokenLimit?: BadTokenLimit;
+  readonly clock?: Clock;
+  readonly strategy?: StrategyRoutesOptions;
+  readonly dlq?: DlqRoutesOptions;
+  readonly decisions?: DecisionsSource;
+  readonly events?: DaemonEvents;
+  readonly metrics?: Registry;
+  readonly logger?: WardenLogger;
+  /** Further route groups (gate, modes, breakers), registered after the built-in ones. */
+  readonly routes?: readonly RouteGroup[];
+  /** Called once per appended decision (the daemon publishes it as an event and a metric). */
+  readonly onDecision?: (head: { seq: number; hash: string }, kind: string) => void;
+  /** Version in the OpenAPI document. */
+  readonly version?: string;
 }
 
 const serversOf = new WeakMap<FastifyInstance, LimitedServers>();
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-
 /**
- * The daemon's HTTP API. Reads are open on the loopback interface; every mutating endpoint
- * needs `Authorization: Bearer <token>`, compared in constant time and never logged, and so
- * does every route when `readsNeedToken()` says so. Bodies are JSON whatever their content type.
+ * The daemon's HTTP API, versioned under `/v1` (`/api/*` kept as aliases). Reads are open on
+ * the loopback interface; every mutating route needs `Authorization: Bearer <token>`, compared
+ * in constant time and never logged, and so does every route when `readsNeedToken()` says so.
+ * Repeated bad tokens from one address get 429. Bodies, params and queries are validated by each
+ * route's JSON Schema (400 naming the field); the same schemas make `/v1/openapi.json`.
  */
 export function buildHttpApi(opts: HttpApiOptions): FastifyInstance {
   const limits = opts.limits ?? DEFAULT_HTTP_LIMITS;
@@ -43,104 +78,57 @@ export function buildHttpApi(opts: HttpApiOptions): FastifyInstance {
   });
   serversOf.set(app, servers);
   useJsonBodies(app);
-  const hb = new HeartbeatWriter({ store: opts.store, dataDir: opts.dataDir, ...opts.heartbeatFiles });
+  collectRoutes(app);
+  const log = opts.logger;
 
-  const requireToken = async (req: FastifyRequest, reply: FastifyReply) => {
-    if (!tokenMatches(bearer(req.headers.authorization), opts.token)) {
-      await reply.code(401).send({
-        error: opts.token
-          ? 'missing or invalid token'
-          : 'no API token configured (set the env var named by daemon.tokenEnv)',
-      });
-    }
-  };
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (err.validation) return reply.code(400).send(validationMessage(err));
+    const code = err.statusCode ?? 500;
+    if (code >= 500) log?.error({ err, method: req.method, url: req.routeOptions.url }, 'request failed');
+    return reply.code(code).send({ error: code >= 500 ? `internal error: ${err.message}` : err.message });
+  });
 
+  const guard = new AuthGuard(opts.token, opts.badTokenLimit, opts.clock);
   const readsNeedToken = opts.readsNeedToken;
   if (readsNeedToken) {
     app.addHook('onRequest', async (req, reply) => {
-      if (!readsNeedToken()) return;
-      await requireToken(req, reply);
+      // Mutations check the token in their own hook (once, so a failure counts once).
+      if ((req.routeOptions.config as { auth?: string }).auth === 'write' || !readsNeedToken()) return;
+      await guard.require(req, reply);
       if (reply.sent) return reply;
     });
   }
+  const requireToken = async (
+    req: Parameters<AuthGuard['require']>[0],
+    reply: Parameters<AuthGuard['require']>[1],
+  ) => {
+    await guard.require(req, reply);
+    if (reply.sent) return reply;
+  };
 
-  app.get('/healthz', () => ({ ok: true }));
-
-  app.get('/api/status', async () => {
-    const state = await opts.killSwitch.refresh();
-    const [heartbeats, incidents, recent] = await Promise.all([
-      opts.store.heartbeats.list(),
-      opts.store.incidents.list(),
-      opts.store.killSwitch.history(20),
-    ]);
-    return { ...state, heartbeats, incidents, recent };
-  });
-
-  app.post('/api/trip', { preHandler: requireToken }, async (req, reply) => {
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    const reason = str(body['reason'])?.trim();
-    if (!reason) return reply.code(400).send({ error: 'reason: required (a non-empty string)' });
-    const r = await opts.killSwitch.trip({
-      reason,
-      by: str(body['by']) ?? 'api',
-      flatten: body['flatten'] === true,
-    });
-    return r;
-  });
-
-  app.post('/api/resume', { preHandler: requireToken }, async (req, reply) => {
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    // The halt being cleared, as GET /api/status showed it (its eventId): compare-and-set.
-    const haltId = body['haltId'];
-    if (haltId !== null && !(typeof haltId === 'number' && Number.isSafeInteger(haltId) && haltId > 0)) {
-      return reply.code(400).send({
-        error:
-          'haltId: required: the eventId of the halt you are clearing, from GET /api/status (null if it shows none)',
-      });
-    }
-    try {
-      const event = await opts.killSwitch.resume({
-        reason: str(body['reason']) ?? '',
-        by: str(body['by']) ?? '',
-        haltId,
-      });
-      return { event, state: opts.killSwitch.state() };
-    } catch (err) {
-      if (err instanceof ResumeRefusedError) return reply.code(400).send({ error: err.message });
-      if (err instanceof ResumeConflictError)
-        return reply.code(409).send({ error: err.message, haltId: err.latest?.id ?? null, since: err.since });
-      throw err;
-    }
-  });
-
-  app.post<{ Params: { name: string } }>(
-    '/api/heartbeat/:name',
-    { preHandler: requireToken },
-    async (req, reply) => {
-      const body = (req.body ?? {}) as Record<string, unknown>;
-      const extra = body['extra'];
-      if (extra !== undefined && (extra === null || typeof extra !== 'object' || Array.isArray(extra))) {
-        return reply.code(400).send({ error: 'extra: expected a JSON object' });
-      }
-      try {
-        return await hb.beat(
-          req.params.name,
-          str(body['status']) ?? 'ok',
-          (extra ?? {}) as Record<string, unknown>,
-        );
-      } catch (err) {
-        if (err instanceof RangeError) return reply.code(400).send({ error: err.message });
-        throw err;
-      }
-    },
-  );
-
+  const ctx: RouteContext = {
+    app,
+    store: opts.store,
+    killSwitch: opts.killSwitch,
+    dataDir: opts.dataDir,
+    requireToken,
+    guard,
+  };
+  registerOpsRoutes(ctx, opts.metrics, opts.version ?? '0');
+  registerKillSwitchRoutes(ctx);
+  registerGuardRoute(ctx);
+  registerHeartbeatRoutes(ctx, opts.heartbeatFiles);
+  if (opts.strategy) registerStrategyRoutes(ctx, opts.strategy);
+  if (opts.dlq) registerDlqRoutes(ctx, opts.dlq);
+  if (opts.decisions) registerDecisionRoutes(ctx, opts.decisions, opts.onDecision);
+  if (opts.events) registerEventRoutes(ctx, opts.events);
+  for (const group of opts.routes ?? []) group(ctx);
   return app;
 }
 
 /**
  * Closes the API: stops accepting, gives requests in flight `graceMs`, then cuts every
- * connection still open (slow clients included), so a shutdown never waits on a client.
+ * connection still open (slow clients and event streams included), so a shutdown never waits on a client.
  */
 export async function closeHttpApi(app: FastifyInstance, graceMs: number): Promise<void> {
   const closing = app.close();

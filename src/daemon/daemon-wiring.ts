@@ -1,0 +1,111 @@
+// The parts the daemon builds around its HTTP API: its logger, the order stores behind the DLQ
+// routes, its decision log. Kept apart from daemon.ts so the daemon reads as its loops.
+import { Writable } from 'node:stream';
+import { resolve } from 'node:path';
+import type { WardenConfig } from '../config/index.js';
+import { channelSecrets, Redactor, type Alerter } from '../alerts/index.js';
+import { DecisionLog, DecisionLogLockedError } from '../decisions/index.js';
+import type { Exchange } from '../exchange/index.js';
+import type { KillSwitch } from '../killswitch/index.js';
+import {
+  DeadLetterQueue,
+  Executor,
+  alwaysReady,
+  createSqliteOrderStores,
+  type SqliteOrderStores,
+} from '../orders/index.js';
+import { SqliteStore, type Store } from '../store/index.js';
+import { createLogger, type WardenLogger } from './logger.js';
+import type { DlqRoutesOptions } from './routes/dlq-routes.js';
+import type { DecisionsSource } from './routes/decision-routes.js';
+
+/**
+ * The daemon's logger: pino JSON lines (pretty on a terminal), masking every alert channel
+ * secret and the API token. With `plain`, each message goes to it as one line instead (tests).
+ */
+export function daemonLogger(
+  config: WardenConfig,
+  env: NodeJS.ProcessEnv,
+  token: string | undefined,
+  plain?: (line: string) => void,
+): WardenLogger {
+  const redactor = new Redactor([...channelSecrets(config.alerts.channels, env), token]);
+  if (!plain) return createLogger({ redactor, name: 'warden-daemon' });
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      try {
+        const o = JSON.parse(chunk.toString()) as { msg?: string; err?: { message?: string } };
+        plain(o.err?.message ? `${o.msg ?? ''}: ${o.err.message}` : (o.msg ?? ''));
+      } catch {
+        plain(chunk.toString().trimEnd());
+      }
+      done();
+    },
+  });
+  return createLogger({ redactor, out: sink, errors: sink, pretty: false, name: 'warden-daemon' });
+}
+
+/** The order and DLQ stores over the SQLite store's connection; undefined for another backend. */
+export function openOrderStores(store: Store): SqliteOrderStores | undefined {
+  return store instanceof SqliteStore ? createSqliteOrderStores(store.database) : undefined;
+}
+
+/** The DLQ routes' parts: replay goes through an executor on `exchange`, when there is one. */
+export function dlqRoutesFor(
+  stores: SqliteOrderStores | undefined,
+  exchange: Exchange | undefined,
+  killSwitch: KillSwitch,
+  alerts: Alerter,
+): DlqRoutesOptions | undefined {
+  if (!stores) return undefined;
+  return {
+    dlq: new DeadLetterQueue(stores.dlq),
+    executorFor:
+      exchange === undefined
+        ? undefined
+        : (symbol) =>
+            new Executor({
+              exchange,
+              orders: stores.orders,
+              dlq: stores.dlq,
+              symbols: [symbol],
+              killSwitch,
+              readiness: alwaysReady,
+              alerts,
+            }),
+  };
+}
+
+/**
+ * The daemon's decision log, from the config's `decisions` section. Another process holding its
+ * writer lock (a bot appending itself) is not fatal: the decision routes then answer 503 with
+ * that reason, and the daemon says so once in its log.
+ */
+export function openDaemonDecisions(
+  config: WardenConfig,
+  dataDir: string,
+  logger: WardenLogger,
+): { source: DecisionsSource; log?: DecisionLog } {
+  const d = config.decisions;
+  if (!config.daemon.decisionLog)
+    return {
+      source: { unavailable: 'the daemon does not write the decision log (daemon.decisionLog is false)' },
+    };
+  try {
+    const log = DecisionLog.open({
+      dir: resolve(dataDir, d.dir),
+      flushIntervalMs: d.flushIntervalMs,
+      rotateBytes: d.rotateBytes,
+      rotateDaily: d.rotateDaily,
+    });
+    log.onError((err) => logger.error({ err }, 'decision log failed: appends are refused (503)'));
+    return { source: { log }, log };
+  } catch (err) {
+    const why =
+      err instanceof DecisionLogLockedError
+        ? `the decision log is held by another process (${err.message})`
+        : `the decision log could not be opened: ${(err as Error).message}`;
+    logger.warn({ err }, `decisions API off: ${why}`);
+    return { source: { unavailable: why } };
+  }
+}

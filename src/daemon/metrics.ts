@@ -1,0 +1,267 @@
+import { readFile } from 'node:fs/promises';
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { KillSwitch } from '../killswitch/index.js';
+import type { Store } from '../store/index.js';
+import type { HeartbeatExpectation } from '../config/index.js';
+import type { DeadLetterQueue } from '../orders/index.js';
+import { DLQ_STATUSES } from '../orders/index.js';
+import type { DecisionLog } from '../decisions/index.js';
+import { isSection, sectionKeyOf } from '../strategy/index.js';
+import { systemClock, type Clock } from '../util/clock.js';
+
+/** `fn`, shared by the callers that ask while one call is in flight (one read per scrape). */
+function shared<T>(fn: () => Promise<T>): () => Promise<T> {
+  let inFlight: Promise<T> | null = null;
+  return () =>
+    (inFlight ??= fn().finally(() => {
+      inFlight = null;
+    }));
+}
+
+/** Most strategy keys exported per scrape (labels must stay bounded); the rest are counted, not labelled. */
+export const DEFAULT_MAX_STRATEGY_KEYS = 200;
+
+const STRATEGY_STATUSES = ['active', 'blocked', 'monitor'] as const;
+
+/** What the metrics read on each scrape. */
+export interface DaemonMetricsOptions {
+  readonly killSwitch: KillSwitch;
+  readonly store: Store;
+  /** Configured heartbeats: their names are the only `name` label values. */
+  readonly heartbeats: readonly HeartbeatExpectation[];
+  readonly strategy?: { readonly statePath: string; readonly stateKey: string };
+  readonly dlq?: DeadLetterQueue;
+  readonly decisions?: DecisionLog;
+  /** Alert channel names: the only `channel` label values. */
+  readonly channels?: readonly string[];
+  readonly maxStrategyKeys?: number;
+  readonly clock?: Clock;
+}
+
+/**
+ * The daemon's Prometheus metrics (prom-client, its own registry). Gauges are read when
+ * scraped, from the same state the API serves; counters are pushed by the daemon's events.
+ * Label sets are bounded: heartbeat names and channels come from the config, strategy keys
+ * are capped at `maxStrategyKeys` (sorted; `warden_strategy_keys` gives the full count).
+ */
+export class DaemonMetrics {
+  readonly registry = new Registry();
+  readonly #alertsSent: Counter<'channel'>;
+  readonly #alertsFailed: Counter<'channel' | 'final'>;
+  readonly #transitions: Counter<'to'>;
+  readonly #evalDuration: Gauge;
+  readonly #evalLastSuccess: Gauge;
+  #lastEvalSuccessMs: number | null = null;
+
+  constructor(o: DaemonMetricsOptions) {
+    const reg = this.registry;
+    const clock = o.clock ?? systemClock;
+    const maxKeys = o.maxStrategyKeys ?? DEFAULT_MAX_STRATEGY_KEYS;
+    if (!(Number.isInteger(maxKeys) && maxKeys >= 0))
+      throw new RangeError(`maxStrategyKeys: expected an integer >= 0, got ${maxKeys}`);
+    const channels = new Set(o.channels ?? []);
+    const channelLabel = (c: string): string => (channels.has(c) ? c : 'other');
+
+    new Gauge({
+      name: 'warden_halted',
+      help: '1 when trading is halted (kill switch, STOP file, circuit.json, unreadable state), else 0',
+      registers: [reg],
+      collect() {
+        this.set(o.killSwitch.isHalted() ? 1 : 0);
+      },
+    });
+
+    const names = o.heartbeats.map((h) => h.name);
+    const limits = new Map(
+      o.heartbeats.filter((h) => h.periodSec !== undefined).map((h) => [h.name, h.periodSec! + h.graceSec]),
+    );
+    new Gauge({
+      name: 'warden_heartbeat_age_seconds',
+      help: 'Seconds since the store received the last report of each configured heartbeat',
+      labelNames: ['name'],
+      registers: [reg],
+      async collect() {
+        this.reset();
+        const now = clock.now();
+        const byName = new Map((await o.store.heartbeats.list()).map((h) => [h.name, h]));
+        for (const n of names) {
+          const h = byName.get(n);
+          if (h) this.set({ name: n }, Math.max(0, (now - h.receivedAt) / 1000));
+        }
+      },
+    });
+    new Gauge({
+      name: 'warden_heartbeat_max_age_seconds',
+      help: 'How old a periodic heartbeat may get (periodSec + graceSec) before it counts as late',
+      labelNames: ['name'],
+      registers: [reg],
+      collect() {
+        for (const [n, s] of limits) this.set({ name: n }, s);
+      },
+    });
+
+    if (o.strategy) {
+      const s = o.strategy;
+      // Every strategy gauge is collected concurrently in one scrape: they share one read of the file.
+      const entries = shared(async () => {
+        let state: unknown;
+        try {
+          state = JSON.parse(await readFile(s.statePath, 'utf8'));
+        } catch {
+          return { total: 0, entries: [] as [string, Record<string, unknown>][] };
+        }
+        const section = isSection(state) ? state[sectionKeyOf(state, s.stateKey)] : null;
+        if (!isSection(section)) return { total: 0, entries: [] as [string, Record<string, unknown>][] };
+        const all = Object.keys(section).sort();
+        const out: [string, Record<string, unknown>][] = [];
+        for (const k of all.slice(0, maxKeys)) {
+          const e = section[k];
+          if (isSection(e)) out.push([k, e]);
+        }
+        return { total: all.length, entries: out };
+      });
+      new Gauge({
+        name: 'warden_strategy_status',
+        help: `1 for each strategy key's current status (${STRATEGY_STATUSES.join(', ')}); at most ${maxKeys} keys`,
+        labelNames: ['key', 'status'],
+        registers: [reg],
+        async collect() {
+          this.reset();
+          for (const [k, e] of (await entries()).entries)
+            for (const st of STRATEGY_STATUSES) this.set({ key: k, status: st }, e['status'] === st ? 1 : 0);
+        },
+      });
+      const field = (name: string, help: string, f: string): void => {
+        new Gauge({
+          name,
+          help,
+          labelNames: ['key'],
+          registers: [reg],
+          async collect() {
+            this.reset();
+            for (const [k, e] of (await entries()).entries)
+              if (typeof e[f] === 'number' && Number.isFinite(e[f])) this.set({ key: k }, e[f]);
+          },
+        });
+      };
+      field(
+        'warden_strategy_roi_ratio',
+        'ROI over the evaluation window per strategy key (0.05 = 5%)',
+        'roi_30d',
+      );
+      field('warden_strategy_trades', 'Resolved trades in the evaluation window per strategy key', 'n_30d');
+      new Gauge({
+        name: 'warden_strategy_keys',
+        help: 'Strategy keys in the state file (all of them, including those past the label cap)',
+        registers: [reg],
+        async collect() {
+          this.set((await entries()).total);
+        },
+      });
+    }
+
+    this.#transitions = new Counter({
+      name: 'warden_strategy_transitions_total',
+      help: "Strategy breaker transitions seen by the daemon's evaluations, by the status entered",
+      labelNames: ['to'],
+      registers: [reg],
+    });
+
+    if (o.dlq) {
+      const dlq = o.dlq;
+      new Gauge({
+        name: 'warden_dlq_entries',
+        help: 'Dead-letter queue entries by status',
+        labelNames: ['status'],
+        registers: [reg],
+        async collect() {
+          const counts = new Map<string, number>(DLQ_STATUSES.map((st) => [st, 0]));
+          for (const e of await dlq.list({ limit: 1_000_000 }))
+            counts.set(e.status, (counts.get(e.status) ?? 0) + 1);
+          for (const [st, c] of counts) this.set({ status: st }, c);
+        },
+      });
+    }
+
+    this.#alertsSent = new Counter({
+      name: 'warden_alerts_sent_total',
+      help: 'Alerts delivered, by channel',
+      labelNames: ['channel'],
+      registers: [reg],
+    });
+    this.#alertsFailed = new Counter({
+      name: 'warden_alerts_failed_total',
+      help: 'Alert send attempts that failed, by channel; final="true" when the alert will not be retried',
+      labelNames: ['channel', 'final'],
+      registers: [reg],
+    });
+    this.#alertChannel = channelLabel;
+    for (const c of channels) {
+      this.#alertsSent.inc({ channel: c }, 0);
+      this.#alertsFailed.inc({ channel: c, final: 'false' }, 0);
+      this.#alertsFailed.inc({ channel: c, final: 'true' }, 0);
+    }
+
+    if (o.decisions) {
+      const log = o.decisions;
+      new Gauge({
+        name: 'warden_decision_log_head_seq',
+        help: 'Sequence number of the last durable line of the decision log',
+        registers: [reg],
+        collect() {
+          this.set(log.durableHead.seq);
+        },
+      });
+    }
+
+    this.#evalDuration = new Gauge({
+      name: 'warden_strategy_evaluation_duration_seconds',
+      help: 'How long the last strategy evaluation run by the daemon took',
+      registers: [reg],
+    });
+    const lastSuccess = (): number | null => this.#lastEvalSuccessMs;
+    this.#evalLastSuccess = new Gauge({
+      name: 'warden_strategy_evaluation_last_success_timestamp_seconds',
+      help: 'When the last strategy evaluation succeeded (Unix seconds; from the state file when the daemon has not run one)',
+      registers: [reg],
+      async collect() {
+        let ms = lastSuccess();
+        if (ms === null && o.strategy) {
+          try {
+            const v = JSON.parse(await readFile(o.strategy.statePath, 'utf8')) as { as_of_unix?: unknown };
+            if (typeof v.as_of_unix === 'number') ms = v.as_of_unix * 1000;
+          } catch {
+            // no state: no success to report
+          }
+        }
+        if (ms !== null) this.set(ms / 1000);
+      },
+    });
+  }
+
+  readonly #alertChannel: (c: string) => string;
+
+  /** Counts an alert delivered on `channel`. */
+  alertSent(channel: string): void {
+    this.#alertsSent.inc({ channel: this.#alertChannel(channel) });
+  }
+
+  /** Counts a failed send on `channel`. */
+  alertFailed(channel: string, final: boolean): void {
+    this.#alertsFailed.inc({ channel: this.#alertChannel(channel), final: String(final) });
+  }
+
+  /** Counts a strategy entering `to` (`blocked` on a trip, `active` on a recovery). */
+  strategyTransition(to: 'blocked' | 'active'): void {
+    this.#transitions.inc({ to });
+  }
+
+  /** Records one evaluation run: its duration, and its end time when it succeeded. */
+  evaluation(durationMs: number, ok: boolean, endedAtMs: number): void {
+    this.#evalDuration.set(durationMs / 1000);
+    if (ok) {
+      this.#lastEvalSuccessMs = endedAtMs;
+      this.#evalLastSuccess.set(endedAtMs / 1000);
+    }
+  }
+}
