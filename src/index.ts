@@ -44,11 +44,21 @@ export {
   TimeoutError,
   BulkheadFullError,
   AmbiguousOutcomeError,
+  CircuitBreakerError,
+  getCircuitBreaker,
+  protect,
 } from './resilience/index.js';
-export type { Policy, ExecuteContext, RetryOptions } from './resilience/index.js';
+export type { Policy, ExecuteContext, RetryOptions, FallbackHandler } from './resilience/index.js';
 
 // Exchanges and orders (the error classes and parsers: warden/exchange; the rest: warden/orders)
-export { CcxtExchange, ExchangeError } from './exchange/index.js';
+export {
+  CcxtExchange,
+  ExchangeError,
+  createExchangeFromConfig,
+  DeadMansSwitch,
+  refreshOnBeat,
+} from './exchange/index.js';
+export { watchExchangeBreaker } from './reactions/index.js';
 export type { Exchange } from './exchange/index.js';
 export {
   Executor,

@@ -7,3 +7,6 @@ export * from './ccxt-adapter.js';
 export { fromCcxtError } from './ccxt-errors.js';
 export { parseBalances, parseOrder, parseOrders, parsePosition, parseTicker } from './ccxt-parse.js';
 export { validateOrderRequest } from './order-request.js';
+export * from './from-config.js';
+export * from './exchange-config-error.js';
+export * from './dead-mans-switch.js';

@@ -22,3 +22,5 @@ export * from './dead-letter-queue.js';
 export { isClaimStale, newOwnerId } from './owner.js';
 export * from './reconcile-report.js';
 export * from './reconcile.js';
+export * from './rejected-order-alerts.js';
+export * from './executor-events.js';

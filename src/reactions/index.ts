@@ -1,0 +1,2 @@
+export * from './exchange-breaker-watch.js';
+export * from './from-config.js';
