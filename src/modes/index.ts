@@ -1,0 +1,8 @@
+export * from './mode-types.js';
+export * from './degradation-options.js';
+export * from './kill-switch-port.js';
+export * from './trip-latch.js';
+export * from './assess-mode.js';
+export { HealthSignals } from './health-signals.js';
+export * from './mode-verdicts.js';
+export * from './degradation-manager.js';
