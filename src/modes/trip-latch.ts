@@ -18,6 +18,7 @@ export class TripLatch {
   readonly #onRelease: (state: HaltState) => void;
   readonly #sub: { dispose(): void };
   #s: TripLatchState = { state: 'free' };
+  #gen = 0;
 
   constructor(ks: KillSwitchPort, onRelease: (state: HaltState) => void) {
     this.#ks = ks;
@@ -43,14 +44,16 @@ export class TripLatch {
   async trip(reason: string, by: string): Promise<TripResult | null> {
     if (this.#s.state === 'tripping' || this.#s.state === 'held') return null;
     const baseline = this.#ks.state().eventId;
+    const gen = ++this.#gen;
     this.#s = { state: 'tripping', baseline };
     let r: TripResult;
     try {
       r = await this.#ks.trip({ reason, by, flatten: true });
     } catch (err) {
-      this.#s = { state: 'failed', error: (err as Error).message };
+      if (gen === this.#gen) this.#s = { state: 'failed', error: (err as Error).message };
       throw err;
     }
+    if (gen !== this.#gen) return r; // abandoned while it was written
     this.#s = r.recorded
       ? { state: 'held', trippedAt: r.event.id, after: r.event.id }
       : { state: 'held', trippedAt: null, after: baseline };
@@ -64,6 +67,12 @@ export class TripLatch {
     if (l.after !== null && s.eventId <= l.after) return;
     this.#s = { state: 'free' };
     this.#onRelease(s);
+  }
+
+  /** Lets go without a resume (a new session began): a later resume of that trip no longer releases anything. */
+  abandon(): void {
+    this.#gen++;
+    this.#s = { state: 'free' };
   }
 
   /** Stops listening to the kill switch. */

@@ -1,0 +1,3 @@
+export * from './session-boundary.js';
+export * from './loss-limit-options.js';
+export * from './session-loss-limit.js';
