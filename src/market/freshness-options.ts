@@ -31,7 +31,11 @@ export const DEFAULT_FRESHNESS: FreshnessRule = Object.freeze({ maxAgeMs: 60_000
 
 /** Validates one rule; a bad value throws a RangeError naming it. */
 export function resolveRule(base: FreshnessRule, o: Partial<FreshnessRule>, where: string): FreshnessRule {
-  const r = { ...base, ...stripUndefined(o) };
+  const r: FreshnessRule = {
+    maxAgeMs: o.maxAgeMs ?? base.maxAgeMs,
+    jumpBand: o.jumpBand ?? base.jumpBand,
+    jumpConfirmTicks: o.jumpConfirmTicks ?? base.jumpConfirmTicks,
+  };
   if (!(Number.isFinite(r.maxAgeMs) && r.maxAgeMs > 0))
     throw new RangeError(`${where}maxAgeMs: must be a number > 0 (got ${r.maxAgeMs})`);
   if (!(Number.isFinite(r.jumpBand) && r.jumpBand >= 0))
@@ -39,12 +43,6 @@ export function resolveRule(base: FreshnessRule, o: Partial<FreshnessRule>, wher
   if (!(Number.isInteger(r.jumpConfirmTicks) && r.jumpConfirmTicks >= 0))
     throw new RangeError(`${where}jumpConfirmTicks: must be an integer >= 0 (got ${r.jumpConfirmTicks})`);
   return Object.freeze(r);
-}
-
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  const out: Partial<T> = {};
-  for (const [k, v] of Object.entries(o)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
-  return out;
 }
 
 /** A positive integer option, or a RangeError naming it. */

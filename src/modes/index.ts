@@ -6,3 +6,4 @@ export * from './assess-mode.js';
 export { HealthSignals } from './health-signals.js';
 export * from './mode-verdicts.js';
 export * from './degradation-manager.js';
+export * from './modes-from-config.js';
