@@ -38,11 +38,22 @@ describe('modes and loss limit with a real kill switch and the CLI', () => {
     cleanup.push(() => store.close());
     const flatFile = join(w.dir, 'flattened.txt');
     const flatten = commandFlattenHook(
-      [process.execPath, '-e', `require('fs').writeFileSync(${JSON.stringify(flatFile)}, process.env.WARDEN_TRIP_REASON)`],
+      [
+        process.execPath,
+        '-e',
+        `require('fs').writeFileSync(${JSON.stringify(flatFile)}, process.env.WARDEN_TRIP_REASON)`,
+      ],
       20_000,
     );
     const alerts = new CollectingAlerts();
-    const ks = await KillSwitch.open({ store, dataDir: w.dataDir, alerts, flatten, pollMs: 50, source: 'library' });
+    const ks = await KillSwitch.open({
+      store,
+      dataDir: w.dataDir,
+      alerts,
+      flatten,
+      pollMs: 50,
+      source: 'library',
+    });
     cleanup.push(() => ks.close());
     return { w, ks, flatFile, alerts };
   }

@@ -4,7 +4,9 @@ const ms = z.number().int().nonnegative();
 const fraction = (what: string) =>
   z.number().refine(
     (x) => x > 0 && x < 1,
-    (x) => ({ message: `must be a fraction between 0 and 1 (got ${x}); did you mean ${x / 100} (${x} % ${what})?` }),
+    (x) => ({
+      message: `must be a fraction between 0 and 1 (got ${x}); did you mean ${x / 100} (${x} % ${what})?`,
+    }),
   );
 
 /** The `modes` section: the degradation manager's thresholds (seed 003 section 6 by default). */

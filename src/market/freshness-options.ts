@@ -27,7 +27,11 @@ export interface FreshnessOptions extends Partial<FreshnessRule> {
   readonly clock?: Clock;
 }
 
-export const DEFAULT_FRESHNESS: FreshnessRule = Object.freeze({ maxAgeMs: 60_000, jumpBand: 0.2, jumpConfirmTicks: 0 });
+export const DEFAULT_FRESHNESS: FreshnessRule = Object.freeze({
+  maxAgeMs: 60_000,
+  jumpBand: 0.2,
+  jumpConfirmTicks: 0,
+});
 
 /** Validates one rule; a bad value throws a RangeError naming it. */
 export function resolveRule(base: FreshnessRule, o: Partial<FreshnessRule>, where: string): FreshnessRule {

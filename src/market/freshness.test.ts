@@ -21,6 +21,8 @@ describe('Freshness', () => {
     assert.deepEqual(f.tick('ETH', 10, clock.now()), { accepted: true });
     clock.advance(10_000);
     assert.equal(f.check(buy(), clock.now()).reason, 'freshness_ok');
+    assert.equal(f.check(buy(), clock.now()), f.check(buy(), clock.now()), 'a preallocated verdict');
+    assert.equal(f.tick('BTC', 100, clock.now() - 10_000), f.tick('BTC', 100, clock.now() - 10_000));
     assert.equal(f.check(buy('ETH'), clock.now()).reason, 'freshness_stale', 'per-symbol max age');
     clock.advance(1);
     const v = f.check(buy(), clock.now());
@@ -40,7 +42,11 @@ describe('Freshness', () => {
     assert.deepEqual(f.tick('BTC', 100, NaN), { accepted: false, kind: 'nan' });
     assert.deepEqual(f.tick('BTC', Infinity, clock.now()), { accepted: false, kind: 'nan' });
     assert.equal(f.lastGoodPrice('BTC'), undefined);
-    assert.equal(f.check(buy(), clock.now()).reason, 'freshness_no_tick_fail_closed', 'bad ticks only: never fresh');
+    assert.equal(
+      f.check(buy(), clock.now()).reason,
+      'freshness_no_tick_fail_closed',
+      'bad ticks only: never fresh',
+    );
     assert.deepEqual(f.tick('BTC', 0, clock.now()), { accepted: false, kind: 'non_positive' });
     assert.deepEqual(f.tick('BTC', -5, clock.now()), { accepted: false, kind: 'non_positive' });
     assert.equal(f.tick('BTC', 100, clock.now()).accepted, true);

@@ -8,7 +8,13 @@ import {
   type FreshnessOptions,
   type FreshnessRule,
 } from './freshness-options.js';
-import { TICK_ACCEPTED, TICK_REJECTED, type BadTickKind, type TickCounts, type TickResult } from './tick-result.js';
+import {
+  TICK_ACCEPTED,
+  TICK_REJECTED,
+  type BadTickKind,
+  type TickCounts,
+  type TickResult,
+} from './tick-result.js';
 
 const L = 'freshness';
 const ALLOW_FRESH = verdict(L, true, 'freshness_ok');
@@ -95,7 +101,13 @@ export class Freshness implements GateLayer {
         f.candidateCount = 1;
       }
       if (f.candidateCount <= confirm) return this.#reject(symbol, f, 'jump', price, now);
-      this.#send(symbol, 'info', `Price level of ${symbol} accepted`, `${confirm} ticks agreed on ${price} (last good ${last})`, now);
+      this.#send(
+        symbol,
+        'info',
+        `Price level of ${symbol} accepted`,
+        `${confirm} ticks agreed on ${price} (last good ${last})`,
+        now,
+      );
     }
     f.candidateCount = 0;
     f.lastGood = price;
@@ -129,9 +141,11 @@ export class Freshness implements GateLayer {
   }
 
   #send(symbol: string, severity: 'info' | 'warning', title: string, body: string, now: number): void {
-    this.#alerts.alert({ key: `freshness:${symbol}:${now}:${title}`, severity, title, body }).catch((err: unknown) => {
-      process.stderr.write(`warden: ALERT NOT DELIVERED (${(err as Error).message}): ${title}\n`);
-    });
+    this.#alerts
+      .alert({ key: `freshness:${symbol}:${now}:${title}`, severity, title, body })
+      .catch((err: unknown) => {
+        process.stderr.write(`warden: ALERT NOT DELIVERED (${(err as Error).message}): ${title}\n`);
+      });
   }
 
   /** The last accepted price of a symbol, or undefined before the first good tick. */

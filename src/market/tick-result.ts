@@ -3,8 +3,7 @@ export type BadTickKind = 'nan' | 'non_positive' | 'jump';
 
 /** The outcome of one tick: accepted, or rejected with its kind. Preallocated constants. */
 export type TickResult =
-  | { readonly accepted: true }
-  | { readonly accepted: false; readonly kind: BadTickKind };
+  { readonly accepted: true } | { readonly accepted: false; readonly kind: BadTickKind };
 
 export const TICK_ACCEPTED: TickResult = Object.freeze({ accepted: true });
 export const TICK_REJECTED: Readonly<Record<BadTickKind, TickResult>> = Object.freeze({

@@ -30,23 +30,38 @@ export function assessMode(s: HealthSignals, t: ModeThresholds, now: number): As
       `drawdown ${dd.toFixed(1)}% from the peak ${s.peakEquity} exceeds ${(t.maxDrawdown * 100).toFixed(1)}%`,
     );
   }
-  if (Number.isNaN(s.balance)) return a('OBSERVATION', 'balance_unknown', 'balance not reported (fail closed)');
+  if (Number.isNaN(s.balance))
+    return a('OBSERVATION', 'balance_unknown', 'balance not reported (fail closed)');
   if (Number.isNaN(s.equity)) return a('OBSERVATION', 'equity_unknown', 'equity not reported (fail closed)');
   let changeAt = Infinity;
   if (t.accountMaxAgeMs > 0) {
     const oldest = Math.min(s.balanceAt, s.equityAt);
     const staleAt = oldest + t.accountMaxAgeMs;
     if (now > staleAt)
-      return a('OBSERVATION', 'account_stale', `balance/equity last reported ${sec(now - oldest)} ago (fail closed)`);
+      return a(
+        'OBSERVATION',
+        'account_stale',
+        `balance/equity last reported ${sec(now - oldest)} ago (fail closed)`,
+      );
     changeAt = staleAt + 1;
   }
-  if (Number.isNaN(s.lastTickAt)) return a('OBSERVATION', 'feed_unknown', 'price feed age not reported (fail closed)');
+  if (Number.isNaN(s.lastTickAt))
+    return a('OBSERVATION', 'feed_unknown', 'price feed age not reported (fail closed)');
   const feedStaleAt = s.lastTickAt + t.feedMaxAgeMs;
   if (now > feedStaleAt)
-    return a('OBSERVATION', 'feed_stale', `price feed stale (${sec(now - s.lastTickAt)} > ${sec(t.feedMaxAgeMs)})`);
+    return a(
+      'OBSERVATION',
+      'feed_stale',
+      `price feed stale (${sec(now - s.lastTickAt)} > ${sec(t.feedMaxAgeMs)})`,
+    );
   changeAt = Math.min(changeAt, feedStaleAt + 1);
   if (Math.abs(s.clockDriftMs) > t.maxClockDriftMs)
-    return a('OBSERVATION', 'clock_drift', `clock drift ${s.clockDriftMs}ms beyond ${t.maxClockDriftMs}ms`, changeAt);
+    return a(
+      'OBSERVATION',
+      'clock_drift',
+      `clock drift ${s.clockDriftMs}ms beyond ${t.maxClockDriftMs}ms`,
+      changeAt,
+    );
   if (!Number.isNaN(s.breakerDegradedSince)) {
     const at = s.breakerDegradedSince + t.breakerGraceMs;
     if (now >= at)
@@ -59,7 +74,12 @@ export function assessMode(s: HealthSignals, t: ModeThresholds, now: number): As
     changeAt = Math.min(changeAt, at);
   }
   if (s.reconciliationPending)
-    return a('REDUCE_ONLY', 'reconciliation_pending', 'reconciliation pending: close positions only', changeAt);
+    return a(
+      'REDUCE_ONLY',
+      'reconciliation_pending',
+      'reconciliation pending: close positions only',
+      changeAt,
+    );
   return a('FULL', 'nominal', 'all systems nominal', changeAt);
 }
 

@@ -22,10 +22,23 @@ const TABLE: Record<Mode, [boolean, boolean, boolean]> = {
   SHUTDOWN: [false, true, true],
 };
 
-const breakers: BreakerStateName[] = ['closed', 'open', 'half-open', 'forced-open', 'forced-closed', 'disabled'];
+const breakers: BreakerStateName[] = [
+  'closed',
+  'open',
+  'half-open',
+  'forced-open',
+  'forced-closed',
+  'disabled',
+];
 const op = fc.oneof(
-  fc.record({ t: fc.constant('balance' as const), v: fc.oneof(fc.double({ min: -5, max: 3000, noNaN: true }), fc.constant(NaN)) }),
-  fc.record({ t: fc.constant('equity' as const), v: fc.oneof(fc.double({ min: 1, max: 3000, noNaN: true }), fc.constant(NaN)) }),
+  fc.record({
+    t: fc.constant('balance' as const),
+    v: fc.oneof(fc.double({ min: -5, max: 3000, noNaN: true }), fc.constant(NaN)),
+  }),
+  fc.record({
+    t: fc.constant('equity' as const),
+    v: fc.oneof(fc.double({ min: 1, max: 3000, noNaN: true }), fc.constant(NaN)),
+  }),
   fc.record({ t: fc.constant('feed' as const), v: fc.integer({ min: -10, max: 120_000 }) }),
   fc.record({ t: fc.constant('advance' as const), v: fc.integer({ min: 0, max: 400_000 }) }),
   fc.record({ t: fc.constant('breaker' as const), v: fc.constantFrom(...breakers) }),
@@ -88,7 +101,11 @@ describe('DegradationManager (property)', () => {
                 break;
             }
             const now = clock.now();
-            const got = [mgr.check(BUY, now).allow, mgr.check(REDUCE, now).allow, mgr.check(CANCEL, now).allow];
+            const got = [
+              mgr.check(BUY, now).allow,
+              mgr.check(REDUCE, now).allow,
+              mgr.check(CANCEL, now).allow,
+            ];
             assert.deepEqual(got, TABLE[mgr.mode], `verdicts for ${mgr.mode}`);
             if (mgr.mode === 'OBSERVATION' || mgr.mode === 'FULL')
               assert.equal(mgr.check(BUY, now).layer, 'mode');

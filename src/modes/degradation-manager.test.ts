@@ -8,6 +8,7 @@ import { KillSwitch } from '../killswitch/index.js';
 import { ManualClock } from '../util/clock.js';
 import { CollectingAlerts } from '../util/test-collector.js';
 import type { DecisionInput } from '../decisions/index.js';
+import { CircuitBreaker } from '../resilience/index.js';
 import { DegradationManager } from './degradation-manager.js';
 import type { ModeChange } from './mode-types.js';
 
@@ -80,6 +81,9 @@ describe('DegradationManager', () => {
     mgr.report({ feedAgeMs: 0 });
     assert.equal(mgr.mode, 'FULL');
     assert.equal(mgr.check(BUY, clock.now()).reason, 'mode_full');
+    const v = mgr.check(BUY, clock.now());
+    assert.equal(v, mgr.check(BUY, clock.now()), 'a preallocated verdict');
+    assert.ok(Object.isFrozen(v));
     assert.deepEqual(
       changes.map((c) => [c.from, c.to, c.reason]),
       [['OBSERVATION', 'FULL', 'nominal']],
@@ -137,13 +141,37 @@ describe('DegradationManager', () => {
     clock.advance(30_000);
     mgr.feedTick();
     mgr.breakerChanged('half-open', clock.now());
-    assert.match(mgr.state.detail, /breaker half-open for 30s/, 'how long it has been degraded, across half-open');
+    assert.match(
+      mgr.state.detail,
+      /breaker half-open for 30s/,
+      'how long it has been degraded, across half-open',
+    );
     mgr.breakerChanged('closed', clock.now());
     assert.equal(mgr.mode, 'FULL');
     mgr.reconciliation(true);
     assert.equal(mgr.state.reason, 'reconciliation_pending');
     mgr.reconciliation(false);
     assert.equal(mgr.mode, 'FULL');
+  });
+
+  it('follows a real CircuitBreaker: forced open and half-open are REDUCE_ONLY, closed again is FULL', async () => {
+    healthy();
+    const breaker = new CircuitBreaker({ clock });
+    const sub = mgr.followBreaker(breaker);
+    assert.equal(mgr.mode, 'FULL');
+    const hold = breaker.forceOpen({ reason: 'venue maintenance' });
+    assert.equal(mgr.mode, 'REDUCE_ONLY');
+    assert.equal(mgr.state.reason, 'breaker_open');
+    clock.advance(20_000);
+    mgr.feedTick();
+    hold.release();
+    assert.equal(breaker.state, 'half-open');
+    assert.equal(mgr.mode, 'REDUCE_ONLY');
+    assert.match(mgr.state.detail, /breaker half-open for 20s/);
+    await breaker.execute(() => Promise.resolve(1));
+    assert.equal(breaker.state, 'closed');
+    assert.equal(mgr.mode, 'FULL');
+    sub.dispose();
   });
 
   it('waits breakerGraceMs before REDUCE_ONLY, then degrades on time alone', () => {
@@ -191,7 +219,9 @@ describe('DegradationManager', () => {
     mgr.report({ balance: 5 });
     assert.equal(mgr.mode, 'SHUTDOWN');
     await settle(() => mgr.state.mode === 'SHUTDOWN' && mgr.state.tripEventId !== null);
-    await assert.rejects(ks.resume({ reason: 'stale view', by: 'bob', haltId: older }), { code: 'E_RESUME_CONFLICT' });
+    await assert.rejects(ks.resume({ reason: 'stale view', by: 'bob', haltId: older }), {
+      code: 'E_RESUME_CONFLICT',
+    });
     assert.equal(mgr.mode, 'SHUTDOWN');
   });
 
@@ -209,7 +239,12 @@ describe('DegradationManager', () => {
 
   it('restores the peak from toJSON', () => {
     mgr.close();
-    mgr = new DegradationManager({ killSwitch: ks, clock, intervalMs: 0, initialState: { peakEquity: 2000 } });
+    mgr = new DegradationManager({
+      killSwitch: ks,
+      clock,
+      intervalMs: 0,
+      initialState: { peakEquity: 2000 },
+    });
     mgr.report({ balance: 1000, equity: 1500, feedAgeMs: 0 });
     assert.equal(mgr.state.reason, 'drawdown_exceeded');
   });

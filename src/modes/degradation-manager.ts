@@ -4,10 +4,22 @@ import { EventSource, type Subscribe } from '../resilience/event.js';
 import { nullAlertSink, type AlertInput, type AlertSink } from '../util/alert-sink.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { assessMode } from './assess-mode.js';
-import { resolveThresholds, type DecisionSink, type DegradationOptions, type ModeThresholds } from './degradation-options.js';
+import {
+  resolveThresholds,
+  type DecisionSink,
+  type DegradationOptions,
+  type ModeThresholds,
+} from './degradation-options.js';
 import { HealthSignals, breakerDegraded } from './health-signals.js';
 import { modeVerdict } from './mode-verdicts.js';
-import type { BreakerStateName, HealthReport, Mode, ModeChange, ModeReason, ModeState } from './mode-types.js';
+import type {
+  BreakerStateName,
+  HealthReport,
+  Mode,
+  ModeChange,
+  ModeReason,
+  ModeState,
+} from './mode-types.js';
 import { TripLatch } from './trip-latch.js';
 
 const FAIL_CLOSED: ReadonlySet<ModeReason> = new Set([
@@ -23,6 +35,16 @@ const SEVERITY: Record<Mode, AlertInput['severity']> = {
   OBSERVATION: 'warning',
   SHUTDOWN: 'critical',
 };
+
+/** What `followBreaker` needs of a `CircuitBreaker`. */
+export interface FollowableBreaker {
+  readonly state: BreakerStateName;
+  onStateChange(
+    listener: (e: { readonly to: { readonly state: BreakerStateName; readonly since: number } }) => void,
+  ): {
+    dispose(): void;
+  };
+}
 
 const num = (x: number): number | null => (Number.isFinite(x) ? x : null);
 
@@ -128,6 +150,12 @@ export class DegradationManager implements GateLayer {
     return this.#recompute(this.#now());
   }
 
+  /** Follows a dependency breaker (`CircuitBreaker`): its state now, then every transition. Returns the subscription. */
+  followBreaker(b: FollowableBreaker): { dispose(): void } {
+    this.breakerChanged(b.state, this.#now());
+    return b.onStateChange((e) => this.breakerChanged(e.to.state, e.to.since));
+  }
+
   /** Reconciliation with the venue is pending (REDUCE_ONLY) or done. */
   reconciliation(pending: boolean): ModeState {
     this.#sig.reconciliationPending = pending;
@@ -223,7 +251,9 @@ export class DegradationManager implements GateLayer {
         },
       });
     } catch (err) {
-      process.stderr.write(`warden: mode change not logged (${(err as Error).message}): ${c.from} -> ${c.to}\n`);
+      process.stderr.write(
+        `warden: mode change not logged (${(err as Error).message}): ${c.from} -> ${c.to}\n`,
+      );
     }
     this.#alert({
       key: `mode:${c.at}:${this.#seq}:${c.to}`,
@@ -239,7 +269,9 @@ export class DegradationManager implements GateLayer {
 
   #alert(a: AlertInput): void {
     this.#alerts.alert(a).catch((err: unknown) => {
-      process.stderr.write(`warden: ALERT NOT DELIVERED (${(err as Error).message}): [${a.severity}] ${a.title}\n`);
+      process.stderr.write(
+        `warden: ALERT NOT DELIVERED (${(err as Error).message}): [${a.severity}] ${a.title}\n`,
+      );
     });
   }
 
@@ -249,7 +281,8 @@ export class DegradationManager implements GateLayer {
       .trip(`degradation SHUTDOWN: ${detail}`, this.#by)
       .then((r) => {
         const cur = this.#state;
-        if (r?.recorded && cur === st && cur.mode === 'SHUTDOWN') this.#state = { ...cur, tripEventId: r.event.id };
+        if (r?.recorded && cur === st && cur.mode === 'SHUTDOWN')
+          this.#state = { ...cur, tripEventId: r.event.id };
       })
       .catch((err: unknown) => {
         this.#alert({
@@ -278,12 +311,24 @@ export class DegradationManager implements GateLayer {
     this.#failClosed = FAIL_CLOSED.has(a.reason);
     if (a.mode === 'SHUTDOWN') {
       this.#state = { mode: 'SHUTDOWN', reason: a.reason, detail: a.detail, since: now, tripEventId: null };
-      this.#transition({ from: 'SHUTDOWN', to: 'SHUTDOWN', reason: a.reason, detail: `still: ${a.detail}`, at: now });
+      this.#transition({
+        from: 'SHUTDOWN',
+        to: 'SHUTDOWN',
+        reason: a.reason,
+        detail: `still: ${a.detail}`,
+        at: now,
+      });
       this.#changeAt = Infinity;
       this.#trip(a.detail);
       return;
     }
     this.#state = { mode: a.mode, reason: a.reason, detail: a.detail, since: now };
-    this.#transition({ from: cur.mode, to: a.mode, reason: a.reason, detail: `resumed; ${a.detail}`, at: now });
+    this.#transition({
+      from: cur.mode,
+      to: a.mode,
+      reason: a.reason,
+      detail: `resumed; ${a.detail}`,
+      at: now,
+    });
   }
 }

@@ -39,7 +39,9 @@ describe('modes, freshness and lossLimit config sections', () => {
     });
     assert.equal(new Freshness(freshnessOptionsFromConfig(c.freshness)).rule('ETH').maxAgeMs, 5000);
     const clock = new ManualClock(Date.UTC(2023, 10, 14, 22));
-    const l = new SessionLossLimit(lossLimitOptionsFromConfig(c.lossLimit!, { killSwitch: idle, clock, intervalMs: 0 }));
+    const l = new SessionLossLimit(
+      lossLimitOptionsFromConfig(c.lossLimit!, { killSwitch: idle, clock, intervalMs: 0 }),
+    );
     assert.equal(l.state.nextBoundary, Date.UTC(2023, 10, 14, 23));
     l.close();
   });

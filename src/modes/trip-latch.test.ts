@@ -14,12 +14,37 @@ class ScriptedKillSwitch implements KillSwitchPort {
   trip(req: TripRequest): Promise<TripResult> {
     this.trips.push(req);
     const id = this.nextId++;
-    this.s = { halted: true, eventId: this.recorded ? id : 7, source: 'store', reason: req.reason, since: 0, by: null, checkedAt: 0 };
+    this.s = {
+      halted: true,
+      eventId: this.recorded ? id : 7,
+      source: 'store',
+      reason: req.reason,
+      since: 0,
+      by: null,
+      checkedAt: 0,
+    };
     if (!this.recorded)
-      return Promise.resolve({ recorded: false, event: null, error: 'disk full', haltedBy: ['memory'], flatten: null });
+      return Promise.resolve({
+        recorded: false,
+        event: null,
+        error: 'disk full',
+        haltedBy: ['memory'],
+        flatten: null,
+      });
     return Promise.resolve({
       recorded: true,
-      event: { id, action: 'trip', at: 0, reason: req.reason, by: 'x', source: 'x', host: 'h', pid: 1, flatten: true, clears: null },
+      event: {
+        id,
+        action: 'trip',
+        at: 0,
+        reason: req.reason,
+        by: 'x',
+        source: 'x',
+        host: 'h',
+        pid: 1,
+        flatten: true,
+        clears: null,
+      },
       flatten: null,
     } as unknown as TripResult);
   }

@@ -56,7 +56,12 @@ export type LossLimitState =
       readonly share: number;
       readonly trippedAt: number;
     }
-  | { readonly state: 'bad_pnl'; readonly sessionStart: number; readonly nextBoundary: number; readonly detail: string };
+  | {
+      readonly state: 'bad_pnl';
+      readonly sessionStart: number;
+      readonly nextBoundary: number;
+      readonly detail: string;
+    };
 
 /** A limit option: a positive finite number, or a RangeError naming it. */
 export function positive(name: string, v: number | undefined): number {

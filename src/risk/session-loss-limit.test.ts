@@ -73,6 +73,7 @@ describe('SessionLossLimit', () => {
     assert.equal(l.check(REDUCE, clock.now()).allow, true);
     l.report({ realised: 1000, unrealised: 0, equity: 10_000 });
     assert.equal(l.check(BUY, clock.now()).reason, 'loss_limit_ok');
+    assert.equal(l.check(BUY, clock.now()), l.check(BUY, clock.now()), 'a preallocated verdict');
   });
 
   it('warns at 80 % of the money limit, trips the kill switch with flatten at it, and denies new risk', async () => {

@@ -3,7 +3,12 @@ import type { DecisionSink } from '../modes/degradation-options.js';
 import { TripLatch } from '../modes/trip-latch.js';
 import { nullAlertSink, type AlertInput, type AlertSink } from '../util/alert-sink.js';
 import { systemClock, type Clock } from '../util/clock.js';
-import { positive, type LossLimitState, type PnlReport, type SessionLossLimitOptions } from './loss-limit-options.js';
+import {
+  positive,
+  type LossLimitState,
+  type PnlReport,
+  type SessionLossLimitOptions,
+} from './loss-limit-options.js';
 import { SessionBoundary } from './session-boundary.js';
 
 const L = 'loss_limit';
@@ -90,7 +95,13 @@ export class SessionLossLimit implements GateLayer {
         return { state: 'bad_pnl', ...b, detail: this.#badDetail };
       case 'active':
       case 'warned':
-        return { state: this.#phase, ...b, startEquity: this.#startEquity, loss: this.#loss, share: this.#share };
+        return {
+          state: this.#phase,
+          ...b,
+          startEquity: this.#startEquity,
+          loss: this.#loss,
+          share: this.#share,
+        };
       case 'tripped':
         return {
           state: 'tripped',
@@ -110,7 +121,10 @@ export class SessionLossLimit implements GateLayer {
     const now = this.#clock.now();
     if (now >= this.#next) this.#roll(now);
     if (!Number.isFinite(p.realised) || !Number.isFinite(p.unrealised) || !Number.isFinite(p.equity)) {
-      this.#bad(`P&L not a number (realised ${p.realised}, unrealised ${p.unrealised}, equity ${p.equity})`, now);
+      this.#bad(
+        `P&L not a number (realised ${p.realised}, unrealised ${p.unrealised}, equity ${p.equity})`,
+        now,
+      );
       return this.state;
     }
     this.#lastR = p.realised;
@@ -118,7 +132,10 @@ export class SessionLossLimit implements GateLayer {
     this.#lastEq = p.equity;
     if (Number.isNaN(this.#r0)) this.#baseline();
     if (this.#maxLossPct !== Infinity && !(this.#startEquity > 0)) {
-      this.#bad(`start-of-session equity ${this.#startEquity} is not positive: the percent limit cannot be judged`, now);
+      this.#bad(
+        `start-of-session equity ${this.#startEquity} is not positive: the percent limit cannot be judged`,
+        now,
+      );
       return this.state;
     }
     this.#loss = -(p.realised - this.#r0 + (p.unrealised - this.#u0));
@@ -233,7 +250,12 @@ export class SessionLossLimit implements GateLayer {
     this.#badDetail = detail;
     if (was !== 'bad_pnl') {
       this.#record('bad_pnl', now);
-      this.#alert({ key: `loss-limit:bad:${now}`, severity: 'warning', title: 'Loss limit cannot judge the P&L', body: `${detail}; new risk denied` });
+      this.#alert({
+        key: `loss-limit:bad:${now}`,
+        severity: 'warning',
+        title: 'Loss limit cannot judge the P&L',
+        body: `${detail}; new risk denied`,
+      });
     }
   }
 
@@ -297,7 +319,9 @@ export class SessionLossLimit implements GateLayer {
 
   #alert(a: AlertInput): void {
     this.#alerts.alert(a).catch((err: unknown) => {
-      process.stderr.write(`warden: ALERT NOT DELIVERED (${(err as Error).message}): [${a.severity}] ${a.title}\n`);
+      process.stderr.write(
+        `warden: ALERT NOT DELIVERED (${(err as Error).message}): [${a.severity}] ${a.title}\n`,
+      );
     });
   }
 }
