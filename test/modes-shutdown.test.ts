@@ -12,6 +12,7 @@ import { DegradationManager } from '../src/modes/index.js';
 import { SessionLossLimit } from '../src/risk/index.js';
 import { ManualClock } from '../src/util/clock.js';
 import { CollectingAlerts } from '../src/util/test-collector.js';
+import { DecisionLog, listSegments, verifyDecisionLog } from '../src/decisions/index.js';
 import { warden, workspace } from './helpers/cli.js';
 
 const BUY = { symbol: 'BTC/USDT', side: 'buy', amount: 1 } as const;
@@ -122,5 +123,40 @@ describe('modes and loss limit with a real kill switch and the CLI', () => {
     assert.equal(r.code, 0, r.stderr);
     await until('the resume to reach the limit', () => limit.state.state === 'active');
     assert.equal(limit.check(BUY, clock.now()).reason, 'loss_limit_ok');
+  });
+
+  it('a feed that stops pushing goes stale on the timer alone, and each transition lands in a real decision log', async () => {
+    const { w, ks, alerts } = await rig();
+    const decisions = DecisionLog.open({ dir: join(w.dataDir, 'decisions') });
+    cleanup.push(() => decisions.close());
+    const mgr = new DegradationManager({
+      killSwitch: ks,
+      alerts,
+      decisions,
+      intervalMs: 20,
+      feedMaxAgeMs: 300,
+    });
+    cleanup.push(() => mgr.close());
+    const seen: string[] = [];
+    mgr.onChange((c) => seen.push(`${c.from}>${c.to}:${c.reason}`));
+    mgr.report({ balance: 500, equity: 500, feedAgeMs: 0 });
+    assert.equal(mgr.mode, 'FULL');
+    // Nothing pushes any more: the unref'd timer alone must notice.
+    await until('the timer to see the stale feed', () => seen.length === 2);
+    assert.deepEqual(seen, ['OBSERVATION>FULL:nominal', 'FULL>OBSERVATION:feed_stale']);
+    await decisions.flush();
+    const v = verifyDecisionLog(join(w.dataDir, 'decisions'));
+    assert.ok(v.ok && v.lines === 2, JSON.stringify(v));
+    const seg = listSegments(join(w.dataDir, 'decisions'))[0]!;
+    const lines = readFileSync(seg.path, 'utf8').trim().split('\n');
+    const last = JSON.parse(lines[1]!) as {
+      kind: string;
+      data: { to: string; reason: string; signals: { balance: number } };
+    };
+    assert.equal(last.kind, 'mode');
+    assert.equal(last.data.to, 'OBSERVATION');
+    assert.equal(last.data.reason, 'feed_stale');
+    assert.equal(last.data.signals.balance, 500);
+    assert.ok(alerts.titles().includes('Mode FULL -> OBSERVATION'));
   });
 });
