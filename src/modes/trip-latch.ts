@@ -69,6 +69,16 @@ export class TripLatch {
     this.#onRelease(s);
   }
 
+  /**
+   * Holds a trip made earlier (by a process before a restart), known by its event id: released by
+   * a resume newer than it, at once if the kill switch already shows one.
+   */
+  restore(tripEventId: number | null): void {
+    this.#gen++;
+    this.#s = { state: 'held', trippedAt: tripEventId, after: tripEventId };
+    this.#check(this.#ks.state());
+  }
+
   /** Lets go without a resume (a new session began): a later resume of that trip no longer releases anything. */
   abandon(): void {
     this.#gen++;

@@ -24,6 +24,19 @@ export interface SessionLossLimitOptions {
   readonly intervalMs?: number;
   /** Recorded as `by` of the trip and the decisions. */
   readonly by?: string;
+  /** The state saved by `toJSON()` before a restart; used only while its session is still the current one. */
+  readonly initialState?: LossLimitSnapshot;
+}
+
+/** What a restart must keep: the session's baseline and whether the limit was hit (`toJSON()`). */
+export interface LossLimitSnapshot {
+  readonly sessionStart: number;
+  readonly realised0: number | null;
+  readonly unrealised0: number | null;
+  readonly startEquity: number | null;
+  readonly tripped: boolean;
+  /** The kill-switch event of the trip (null: none, or not recorded). */
+  readonly tripEventId: number | null;
 }
 
 /** P&L pushed by the bot. `realised` is cumulative (any origin); only its change within the session counts. */

@@ -145,6 +145,32 @@ describe('SessionLossLimit', () => {
     assert.ok(alerts.titles().includes('Loss limit reset by the resume'));
   });
 
+  it('a restart within the session keeps the baseline and a hit limit (toJSON / initialState)', async () => {
+    const a = make({ maxLoss: 50 });
+    a.report({ realised: 0, unrealised: 0, equity: 1000 });
+    a.report({ realised: -40, unrealised: 0, equity: 960 });
+    const snap = a.toJSON();
+    a.close();
+    clock.advance(60_000);
+    const b = make({ maxLoss: 50, initialState: snap });
+    assert.equal(b.check(BUY, clock.now()).reason, 'loss_limit_no_pnl_fail_closed', 'until the first report');
+    b.report({ realised: -45, unrealised: -6, equity: 949 });
+    assert.equal(b.state.state, 'tripped', 'the loss before the restart still counts');
+    await settle(() => ks.isHalted() && b.toJSON().tripEventId !== null);
+    const hit = b.toJSON();
+    b.close();
+    const c = make({ maxLoss: 50, initialState: hit });
+    assert.equal(c.check(BUY, clock.now()).reason, 'loss_limit_hit');
+    await ks.resume({ reason: 'reviewed', by: 'ana' });
+    assert.equal(c.state.state, 'awaiting_pnl', 'released by the resume of the old trip');
+    c.close();
+    // A snapshot of a session that has ended is ignored.
+    clock.set(Date.UTC(2023, 10, 15, 1));
+    const d = make({ maxLoss: 50, initialState: hit });
+    d.report({ realised: -60, unrealised: 0, equity: 940 });
+    assert.equal(d.state.state, 'active');
+  });
+
   it('uses a cron or daily time in a time zone for the boundary', () => {
     // 2023-11-14T22:00Z is 17:00 in New York: the 18:00 boundary is at 23:00Z.
     const l = make({ maxLoss: 50, boundary: { dailyAt: '18:00', timezone: 'America/New_York' } });

@@ -5,6 +5,7 @@ import { nullAlertSink, type AlertInput, type AlertSink } from '../util/alert-si
 import { systemClock, type Clock } from '../util/clock.js';
 import {
   positive,
+  type LossLimitSnapshot,
   type LossLimitState,
   type PnlReport,
   type SessionLossLimitOptions,
@@ -77,6 +78,7 @@ export class SessionLossLimit implements GateLayer {
     this.#sessionStart = now;
     this.#next = this.#boundary.next(now);
     this.#latch = new TripLatch(opts.killSwitch, () => this.#reset('resume', this.#clock.now()));
+    if (opts.initialState) this.#restore(opts.initialState, now);
     const every = opts.intervalMs ?? 1000;
     if (!Number.isFinite(every) || every < 0) throw new RangeError(`intervalMs: must be >= 0 (got ${every})`);
     if (every > 0) {
@@ -173,6 +175,41 @@ export class SessionLossLimit implements GateLayer {
         return DENY_BAD;
       default:
         return this.#phase satisfies never;
+    }
+  }
+
+  /** What a restart needs to carry on the same session: pass it back as `initialState`. */
+  toJSON(): LossLimitSnapshot {
+    const l = this.#latch.state;
+    const n = (x: number): number | null => (Number.isFinite(x) ? x : null);
+    return {
+      sessionStart: this.#sessionStart,
+      realised0: n(this.#r0),
+      unrealised0: n(this.#u0),
+      startEquity: n(this.#startEquity),
+      tripped: this.#phase === 'tripped',
+      tripEventId: l.state === 'held' ? l.trippedAt : null,
+    };
+  }
+
+  /**
+   * Carries on a saved session when no boundary has passed since it began: the baseline is kept
+   * (new risk waits for the first report), and a hit limit stays hit until a resume of its trip.
+   * A snapshot of an older session is ignored (a boundary reset it).
+   */
+  #restore(snap: LossLimitSnapshot, now: number): void {
+    if (!(Number.isFinite(snap.sessionStart) && snap.sessionStart <= now)) return;
+    if (this.#boundary.next(snap.sessionStart) <= now) return;
+    this.#sessionStart = snap.sessionStart;
+    if (snap.realised0 !== null && snap.unrealised0 !== null && snap.startEquity !== null) {
+      this.#r0 = snap.realised0;
+      this.#u0 = snap.unrealised0;
+      this.#startEquity = snap.startEquity;
+    }
+    if (snap.tripped) {
+      this.#phase = 'tripped';
+      this.#trippedAt = snap.sessionStart;
+      this.#latch.restore(snap.tripEventId);
     }
   }
 
