@@ -1,5 +1,10 @@
 export * from './mode-types.js';
-export * from './degradation-options.js';
+export {
+  DEFAULT_THRESHOLDS,
+  type DecisionSink,
+  type DegradationOptions,
+  type ModeThresholds,
+} from './degradation-options.js';
 export * from './kill-switch-port.js';
 export * from './trip-latch.js';
 export * from './assess-mode.js';

@@ -54,5 +54,4 @@ export interface HealthReport {
   readonly feedAgeMs?: number;
 }
 
-/** The exchange dependency breaker's state names (`CircuitBreaker.state`). */
-export type BreakerStateName = 'closed' | 'open' | 'half-open' | 'forced-open' | 'forced-closed' | 'disabled';
+export type { BreakerStateName } from '../resilience/breaker-types.js';
