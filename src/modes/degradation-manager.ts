@@ -86,9 +86,9 @@ export class DegradationManager implements GateLayer {
     // Nothing is reported yet, so the first answer is OBSERVATION (fail closed), never SHUTDOWN.
     this.#state = { mode: 'OBSERVATION', reason: first.reason, detail: first.detail, since: now };
     this.#failClosed = FAIL_CLOSED.has(first.reason);
-    this.#latch = new TripLatch(opts.killSwitch, (s) => this.#released(s));
     const every = opts.intervalMs ?? 1000;
     if (!Number.isFinite(every) || every < 0) throw new RangeError(`intervalMs: must be >= 0 (got ${every})`);
+    this.#latch = new TripLatch(opts.killSwitch, (s) => this.#released(s));
     if (every > 0) {
       this.#timer = setInterval(() => this.assess(), every);
       this.#timer.unref();

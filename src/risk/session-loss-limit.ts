@@ -69,6 +69,8 @@ export class SessionLossLimit implements GateLayer {
     const w = opts.warnShare ?? 0.8;
     if (!(w > 0 && w <= 1)) throw new RangeError(`warnShare: must be in (0, 1] (got ${w})`);
     this.#warnShare = w;
+    const every = opts.intervalMs ?? 1000;
+    if (!Number.isFinite(every) || every < 0) throw new RangeError(`intervalMs: must be >= 0 (got ${every})`);
     this.#boundary = new SessionBoundary(opts.boundary ?? { dailyAt: '00:00', timezone: 'UTC' });
     this.#alerts = opts.alerts ?? nullAlertSink;
     this.#decisions = opts.decisions;
@@ -79,8 +81,6 @@ export class SessionLossLimit implements GateLayer {
     this.#next = this.#boundary.next(now);
     this.#latch = new TripLatch(opts.killSwitch, () => this.#reset('resume', this.#clock.now()));
     if (opts.initialState) this.#restore(opts.initialState, now);
-    const every = opts.intervalMs ?? 1000;
-    if (!Number.isFinite(every) || every < 0) throw new RangeError(`intervalMs: must be >= 0 (got ${every})`);
     if (every > 0) {
       this.#timer = setInterval(() => this.poll(), every);
       this.#timer.unref();
