@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { strategySectionSchema } from './strategy-section.js';
+import { freshnessSectionSchema, lossLimitSectionSchema, modesSectionSchema } from './modes-sections.js';
 
 const durationSec = z.number().positive();
 
@@ -195,6 +196,12 @@ export const configSchema = z
       .strict()
       .default({}),
     strategy: strategySectionSchema.default({}),
+    /** Degradation modes (docs/modes.md). */
+    modes: modesSectionSchema.default({}),
+    /** Data freshness and sanity per instrument (docs/modes.md). */
+    freshness: freshnessSectionSchema.default({}),
+    /** The session loss limit (docs/modes.md); absent: none. */
+    lossLimit: lossLimitSectionSchema.optional(),
     daemon: z
       .object({
         host: z.string().default('127.0.0.1'),
