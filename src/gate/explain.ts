@@ -72,7 +72,9 @@ export function explainDecision(
       allow: v?.allow ?? false,
       reason: v?.reason ?? `${String(l.name)}_threw`,
       role: onPath ? (i === seen.length - 1 && !v!.allow ? 'decided' : 'checked') : 'after_denial',
-      ...(v !== null && 'retryAfter' in v ? { retryAfter: (v as unknown as { retryAfter: number | null }).retryAfter } : {}),
+      ...(v !== null && 'retryAfter' in v
+        ? { retryAfter: (v as unknown as { retryAfter: number | null }).retryAfter }
+        : {}),
       ...(typeof l.inputs === 'function' ? { inputs: inputsOf(l, intent, now) } : {}),
     };
     out.push(e);

@@ -12,7 +12,7 @@ import {
   type GateSlot,
   type GateSlotInfo,
 } from './gate-types.js';
-import { verdict, type GateLayer, type LayerVerdict } from './layer.js';
+import { verdict, type LayerVerdict } from './layer.js';
 import { RiskLimitsLayer } from './risk-limits-layer.js';
 import { ShadowWriter, type ShadowStats } from './shadow-writer.js';
 
@@ -49,14 +49,17 @@ export class Gate {
   readonly layers: readonly GateSlotInfo[];
 
   constructor(options: GateOptions) {
-    if (typeof options !== 'object' || options === null) throw new RangeError('Gate options must be an object');
+    if (typeof options !== 'object' || options === null)
+      throw new RangeError('Gate options must be an object');
     const layers: ExplainableLayer[] = [];
     const slots: GateSlot[] = [];
     const info: GateSlotInfo[] = [];
     for (const slot of GATE_SLOTS) {
       const l = options[slot];
       if (l !== undefined && (typeof l !== 'object' || l === null || typeof l.check !== 'function'))
-        throw new RangeError(`Gate ${slot} must be a GateLayer (name + check(intent, now)), got ${String(l)}`);
+        throw new RangeError(
+          `Gate ${slot} must be a GateLayer (name + check(intent, now)), got ${String(l)}`,
+        );
       info.push(Object.freeze({ slot, layer: l === undefined ? null : String(l.name) }));
       if (l === undefined) continue;
       layers.push(l);
@@ -65,14 +68,17 @@ export class Gate {
     if (layers.length === 0) throw new RangeError('Gate needs at least one layer, got none');
     this.#layers = layers;
     this.#slots = slots;
-    this.#threwDeny = layers.map((l) => verdict(String(l.name), false, `${String(l.name)}_threw_fail_closed`));
-    this.#threwPass = layers.map((l) => verdict(String(l.name), true, `${String(l.name)}_threw_allow_reduce_only`));
+    this.#threwDeny = layers.map((l) =>
+      verdict(String(l.name), false, `${String(l.name)}_threw_fail_closed`),
+    );
+    this.#threwPass = layers.map((l) =>
+      verdict(String(l.name), true, `${String(l.name)}_threw_allow_reduce_only`),
+    );
     this.layers = Object.freeze(info);
     this.#clock = options.clock ?? systemClock;
     this.#by = options.by ?? 'gate';
     this.#onError =
-      options.onError ??
-      ((e, where) => void process.stderr.write(`warden gate: ${where}: ${e.message}\n`));
+      options.onError ?? ((e, where) => void process.stderr.write(`warden gate: ${where}: ${e.message}\n`));
     const risk = options.riskLimits instanceof RiskLimitsLayer ? options.riskLimits : null;
     const lastPrice = options.lastPrice ?? ((s: string) => risk?.lastPrice(s));
     this.#shadow =
@@ -190,5 +196,3 @@ export class Gate {
 export function createGate(options: GateOptions): Gate {
   return new Gate(options);
 }
-
-

@@ -21,7 +21,8 @@ export interface RateLimitLayerOptions {
 
 function checkLimit(name: string, l: RateLimit | undefined): RateLimit | undefined {
   if (l === undefined) return undefined;
-  if (typeof l !== 'object' || l === null) throw new RangeError(`${name} must be {limit, windowMs}, got ${String(l)}`);
+  if (typeof l !== 'object' || l === null)
+    throw new RangeError(`${name} must be {limit, windowMs}, got ${String(l)}`);
   if (!Number.isInteger(l.limit) || l.limit < 1)
     throw new RangeError(`${name}.limit must be an integer >= 1, got ${String(l.limit)}`);
   if (typeof l.windowMs !== 'number' || !Number.isFinite(l.windowMs) || l.windowMs <= 0)
@@ -40,7 +41,6 @@ export class RateLimitLayer implements GateLayer {
   readonly name = 'rate_limit';
   readonly #overall: RateRing | null;
   readonly #perStrategy: RateLimit | undefined;
-  readonly #limits: ReadonlyMap<string, RateLimit>;
   readonly #rings = new Map<string, RateRing>();
   readonly #maxStrategies: number;
   readonly #allow = verdict('rate_limit', true, 'within_rate_limit');
@@ -57,7 +57,6 @@ export class RateLimitLayer implements GateLayer {
     const limits = new Map<string, RateLimit>();
     for (const [k, l] of Object.entries(options.strategies ?? {}))
       limits.set(k, checkLimit(`strategies.${k}`, l)!);
-    this.#limits = limits;
     const max = options.maxStrategies ?? 1000;
     if (!Number.isInteger(max) || max < 1)
       throw new RangeError(`maxStrategies must be an integer >= 1, got ${String(max)}`);
@@ -107,7 +106,11 @@ export class RateLimitLayer implements GateLayer {
       overall:
         this.#overall === null
           ? null
-          : { limit: this.#overall.limit, windowMs: this.#overall.windowMs, inWindow: this.#overall.inWindow(now) },
+          : {
+              limit: this.#overall.limit,
+              windowMs: this.#overall.windowMs,
+              inWindow: this.#overall.inWindow(now),
+            },
       strategy:
         ring === undefined
           ? null
