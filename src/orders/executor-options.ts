@@ -149,7 +149,7 @@ function intOption(name: string, v: unknown, min: number): number {
 }
 
 /** The executor's gate as a function: a `Gate`'s `check`, the function given, or a `Gate` over the kill switch. */
-function gateOf(given: Gate | OrderGate | undefined, ks: AllowsEffects | undefined): OrderGate {
+function gateOf(given: Gate | OrderGate | undefined, ks: AllowsEffects | undefined, clock: Clock): OrderGate {
   if (typeof given === 'function') return given;
   if (typeof given === 'object' && given !== null && typeof (given as Partial<Gate>).check === 'function')
     return (intent) => given.check(intent);
@@ -157,7 +157,7 @@ function gateOf(given: Gate | OrderGate | undefined, ks: AllowsEffects | undefin
     throw new RangeError(`Executor gate must be a Gate or a function, got ${typeof given}`);
   if (ks === undefined || ks === null || typeof ks.allows !== 'function')
     throw new RangeError('Executor needs a gate or a killSwitch, got neither');
-  const g = new Gate({ killSwitch: new KillSwitchLayer(ks) });
+  const g = new Gate({ killSwitch: new KillSwitchLayer(ks), clock });
   return (intent) => g.check(intent);
 }
 
@@ -171,11 +171,11 @@ export function resolveExecutorOptions(o: ExecutorOptions): ResolvedExecutorOpti
     throw new RangeError(
       `Executor symbols must be a non-empty array of strings, got ${JSON.stringify(o.symbols)}`,
     );
-  const gate = gateOf(o.gate, o.killSwitch);
   if (o.clientOrderId !== undefined) checkClientOrderIdOptions(o.clientOrderId);
   const clock = o.clock ?? systemClock;
   const timers = o.timers ?? systemTimers;
   const random = o.random ?? Math.random;
+  const gate = gateOf(o.gate, o.killSwitch, clock);
   return Object.freeze({
     exchange: o.exchange,
     orders: o.orders,
