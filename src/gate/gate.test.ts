@@ -121,6 +121,25 @@ describe('Gate', () => {
     assert.equal(gate.check(buy({ side: 'sell', reduceOnly: true })).allow, true);
   });
 
+  it('names the slot of a layer that throws or answers nonsense, on check and on explain', () => {
+    for (const slot of GATE_SLOTS) {
+      const layers = allSlots([]);
+      layers[slot].throws = true;
+      const gate = createGate(layers);
+      assert.equal(gate.check(buy()).reason, `${slot}_threw_fail_closed`);
+      assert.equal(gate.explain(buy()).reason, `${slot}_threw_fail_closed`);
+      const odd = createGate({
+        ...allSlots([]),
+        [slot]: { name: slot, check: () => undefined } as unknown as GateLayer,
+      });
+      assert.deepEqual(
+        { ...odd.check(buy()) },
+        { allow: false, layer: slot, reason: `${slot}_threw_fail_closed` },
+      );
+      assert.equal(odd.check(buy({ reduceOnly: true })).reason, `${slot}_threw_allow_reduce_only`);
+    }
+  });
+
   it('a reduce-only intent passes a halted gate: every layer that limits new risk lets it through', () => {
     const halted = new KillSwitchLayer({
       allows: (e) =>
