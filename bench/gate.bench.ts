@@ -34,7 +34,7 @@ import { StrategyBreaker } from '../src/strategy/strategy-breaker.js';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 7);
 const N = Number(process.env.N ?? 1_000_000);
-const LOG_N = Number(process.env.LOG_N ?? 20_000);
+const LOG_N = Number(process.env.LOG_N ?? 5_000);
 const HEAP_N = 10_000_000;
 const dir = mkdtempSync(join(tmpdir(), 'warden-bench-gate-'));
 
