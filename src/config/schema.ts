@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { gateSectionSchema } from './gate-section.js';
 import { strategySectionSchema } from './strategy-section.js';
 
 const durationSec = z.number().positive();
@@ -142,6 +143,8 @@ export const configSchema = z
       .strict()
       .default({}),
     strategy: strategySectionSchema.default({}),
+    /** The pre-trade gate's risk and rate limits (docs/gate.md). */
+    gate: gateSectionSchema.default({}),
     daemon: z
       .object({
         host: z.string().default('127.0.0.1'),

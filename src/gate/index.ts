@@ -8,3 +8,4 @@ export * from './risk-limits-layer.js';
 export * from './breaker-layer.js';
 export * from './rate-limit-layer.js';
 export type { ShadowStats } from './shadow-writer.js';
+export * from './from-config.js';
