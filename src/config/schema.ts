@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { gateSectionSchema } from './gate-section.js';
 import { strategySectionSchema } from './strategy-section.js';
 import { freshnessSectionSchema, lossLimitSectionSchema, modesSectionSchema } from './modes-sections.js';
 
@@ -202,6 +203,8 @@ export const configSchema = z
     freshness: freshnessSectionSchema.default({}),
     /** The session loss limit (docs/modes.md); absent: none. */
     lossLimit: lossLimitSectionSchema.optional(),
+    /** The pre-trade gate's risk and rate limits (docs/gate.md). */
+    gate: gateSectionSchema.default({}),
     daemon: z
       .object({
         host: z.string().default('127.0.0.1'),

@@ -25,6 +25,7 @@ import type { DlqStore } from './dlq-store.js';
 import type { OrderStore } from './order-store.js';
 import { alwaysReady, type Readiness } from './readiness.js';
 import { DEFAULT_CLOCK_MARGIN_MS, sendWindowOf, type SendWindow } from './send-window.js';
+import { Gate, KillSwitchLayer } from '../gate/index.js';
 import type { OrderGate } from './types.js';
 
 /** Anything with the kill switch's `allows()`. */
@@ -39,8 +40,11 @@ export interface ExecutorOptions {
   readonly dlq: DlqStore;
   /** The venue's symbols: an intent for any other is refused before anything is stored. */
   readonly symbols: readonly string[];
-  /** The pre-trade gate. Default: `killSwitch.allows()` (reduce-only intents as `reduce_only`). One of the two is required. */
-  readonly gate?: OrderGate;
+  /**
+   * The pre-trade gate: a `Gate` (`createGate`) or a function. Default: a `Gate` over the kill
+   * switch alone (`KillSwitchLayer(killSwitch)`: reduce-only intents pass a halt). One of the two is required.
+   */
+  readonly gate?: Gate | OrderGate;
   readonly killSwitch?: AllowsEffects;
   /** New risk is denied (`reconciliation_pending`) until this is ready. Default: always ready. */
   readonly readiness?: Readiness;
@@ -147,6 +151,19 @@ function intOption(name: string, v: unknown, min: number): number {
   return v;
 }
 
+/** The executor's gate as a function: a `Gate`'s `check`, the function given, or a `Gate` over the kill switch. */
+function gateOf(given: Gate | OrderGate | undefined, ks: AllowsEffects | undefined, clock: Clock): OrderGate {
+  if (typeof given === 'function') return given;
+  if (typeof given === 'object' && given !== null && typeof (given as Partial<Gate>).check === 'function')
+    return (intent) => given.check(intent);
+  if (given !== undefined)
+    throw new RangeError(`Executor gate must be a Gate or a function, got ${typeof given}`);
+  if (ks === undefined || ks === null || typeof ks.allows !== 'function')
+    throw new RangeError('Executor needs a gate or a killSwitch, got neither');
+  const g = new Gate({ killSwitch: new KillSwitchLayer(ks), clock });
+  return (intent) => g.check(intent);
+}
+
 /** Validates and fills in the options; a bad value throws a RangeError naming it. */
 export function resolveExecutorOptions(o: ExecutorOptions): ResolvedExecutorOptions {
   if (typeof o !== 'object' || o === null) throw new RangeError('Executor options must be an object');
@@ -157,19 +174,11 @@ export function resolveExecutorOptions(o: ExecutorOptions): ResolvedExecutorOpti
     throw new RangeError(
       `Executor symbols must be a non-empty array of strings, got ${JSON.stringify(o.symbols)}`,
     );
-  let gate = o.gate;
-  if (gate !== undefined && typeof gate !== 'function')
-    throw new RangeError(`Executor gate must be a function, got ${typeof gate}`);
-  if (gate === undefined) {
-    const ks = o.killSwitch;
-    if (ks === undefined || typeof ks.allows !== 'function')
-      throw new RangeError('Executor needs a gate or a killSwitch, got neither');
-    gate = (intent) => ks.allows(intent.reduceOnly === true ? 'reduce_only' : 'new_risk');
-  }
   if (o.clientOrderId !== undefined) checkClientOrderIdOptions(o.clientOrderId);
   const clock = o.clock ?? systemClock;
   const timers = o.timers ?? systemTimers;
   const random = o.random ?? Math.random;
+  const gate = gateOf(o.gate, o.killSwitch, clock);
   return Object.freeze({
     exchange: o.exchange,
     orders: o.orders,

@@ -13,6 +13,11 @@ export interface OrderIntent {
   readonly price?: number;
   /** Only reduces a position: allowed while the kill switch is halted. */
   readonly reduceOnly?: boolean;
+  /**
+   * The strategy key the gate's strategy breaker and rate limit know it by; a denied intent with
+   * one becomes a shadow trade. Not part of the stored payload or its hash.
+   */
+  readonly strategy?: string;
 }
 
 /** Where an intent stands. `pending` and `in_flight` are unfinished; the rest are final (`denied` may be retried). */

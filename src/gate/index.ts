@@ -1,0 +1,11 @@
+export * from './layer.js';
+export * from './gate-types.js';
+export { Gate, createGate } from './gate.js';
+export { intentRecord } from './explain.js';
+export * from './killswitch-layer.js';
+export * from './strategy-layer.js';
+export * from './risk-limits-layer.js';
+export * from './breaker-layer.js';
+export * from './rate-limit-layer.js';
+export type { ShadowStats } from './shadow-writer.js';
+export * from './from-config.js';

@@ -1,0 +1,59 @@
+import type { OrderEffect } from '../killswitch/index.js';
+import { verdict, type GateIntent, type GateLayer, type LayerVerdict } from './layer.js';
+
+/** Anything with the kill switch's `allows()` (a `KillSwitch`, or the executor's old `killSwitch` option). */
+export interface AllowsEffect {
+  allows(effect: OrderEffect): { readonly allow: boolean; readonly reason: string };
+}
+
+/** What an intent does to risk, as the kill switch counts it. */
+export function effectOf(intent: GateIntent): OrderEffect {
+  if (intent.cancel === true) return 'cancel';
+  return intent.reduceOnly === true ? 'reduce_only' : 'new_risk';
+}
+
+/**
+ * The kill switch (and the STOP file, which the kill switch folds into its state) as a gate layer.
+ * Halted: new risk denied, reduce-only orders and cancels allowed. A kill switch that throws or
+ * answers nonsense fails closed: `killswitch_exception_fail_closed` for new risk.
+ */
+export class KillSwitchLayer implements GateLayer {
+  readonly name = 'killswitch';
+  readonly #ks: AllowsEffect;
+  /** Verdicts by the kill switch's reason, built once per reason (a handful). */
+  readonly #verdicts = new Map<string, LayerVerdict>();
+  readonly #failClosed = verdict('killswitch', false, 'killswitch_exception_fail_closed');
+  readonly #failPass = verdict('killswitch', true, 'killswitch_exception_allow_reduce_only');
+
+  constructor(killSwitch: AllowsEffect) {
+    if (typeof killSwitch !== 'object' || killSwitch === null || typeof killSwitch.allows !== 'function')
+      throw new RangeError(`KillSwitchLayer needs an object with allows(), got ${String(killSwitch)}`);
+    this.#ks = killSwitch;
+  }
+
+  /** Maps the kill switch's answer for this intent's effect to a verdict. */
+  check(intent: GateIntent): LayerVerdict {
+    const effect = effectOf(intent);
+    let d: { readonly allow: boolean; readonly reason: string };
+    try {
+      d = this.#ks.allows(effect);
+    } catch {
+      return effect === 'new_risk' ? this.#failClosed : this.#failPass;
+    }
+    if (typeof d !== 'object' || d === null || typeof d.reason !== 'string' || typeof d.allow !== 'boolean')
+      return effect === 'new_risk' ? this.#failClosed : this.#failPass;
+    const key = d.allow ? d.reason : `!${d.reason}`;
+    let v = this.#verdicts.get(key);
+    if (v === undefined) {
+      v = verdict('killswitch', d.allow, d.reason);
+      this.#verdicts.set(key, v);
+    }
+    return v;
+  }
+
+  /** What the verdict was based on, for the decision log (allocates). */
+  inputs(intent: GateIntent): Record<string, unknown> {
+    const st = (this.#ks as { state?: () => unknown }).state;
+    return { effect: effectOf(intent), ...(typeof st === 'function' ? { state: st.call(this.#ks) } : {}) };
+  }
+}
