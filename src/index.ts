@@ -72,6 +72,22 @@ export {
 } from './orders/index.js';
 export type { OrderIntent, SubmitResult, ExecutorOptions, DlqEntry } from './orders/index.js';
 
+// The pre-trade gate and the layers it composes (the rest: warden/gate, warden/modes, warden/market, warden/risk)
+export {
+  Gate,
+  createGate,
+  gateFromConfig,
+  KillSwitchLayer,
+  StrategyLayer,
+  RiskLimitsLayer,
+  BreakerLayer,
+  RateLimitLayer,
+} from './gate/index.js';
+export type { GateIntent, GateLayer, LayerVerdict, GateDecision as GateCheckDecision } from './gate/index.js';
+export { DegradationManager, degradationOptionsFromConfig } from './modes/index.js';
+export { Freshness, freshnessOptionsFromConfig } from './market/index.js';
+export { SessionLossLimit, lossLimitOptionsFromConfig } from './risk/index.js';
+
 // Checkpoints and the decision log
 export { CheckpointStore, AutoCheckpointer } from './checkpoint/index.js';
 export type { CheckpointStoreOptions, AutoCheckpointerOptions, LoadResult } from './checkpoint/index.js';
