@@ -9,9 +9,10 @@
 // read one or two pushed fields, as those layers do. Everything else is the real thing: a
 // KillSwitch over SQLite, a StrategyBreaker over a state file, RiskLimitsLayer, BreakerLayer over
 // a CircuitBreaker, RateLimitLayer.
-import { readFileSync, statSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { benchSink, nsPerOp, seedStatReader } from './helpers/seed-reader.js';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { setImmediate as tick } from 'node:timers/promises';
 import { DecisionLog } from '../src/decisions/index.js';
@@ -147,23 +148,8 @@ const hand = (() => {
 // seed 000's style of kill-switch reader: stat per call, re-read when the mtime moved
 const circuit = join(dir, 'seed-circuit.json');
 writeFileSync(circuit, JSON.stringify({ paused: false }));
-let cache: { paused?: boolean } | null = null;
-let mtime = 0;
-function seedStat(): boolean {
-  const m = statSync(circuit).mtimeMs;
-  if (cache === null || m !== mtime) {
-    cache = JSON.parse(readFileSync(circuit, 'utf8')) as { paused?: boolean };
-    mtime = m;
-  }
-  return !cache.paused;
-}
+const seedStat = seedStatReader(circuit);
 
-let sink = 0;
-function nsPerOp(fn: () => boolean, n: number): number {
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) if (fn()) sink++;
-  return Number(process.hrtime.bigint() - t0) / n;
-}
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const cases: [string, () => boolean, number][] = [
@@ -236,7 +222,7 @@ for (const [name, xs] of results) {
   console.log(`  ${name.padEnd(62)} ${m.toFixed(1).padStart(10)} ns  ${(m / base).toFixed(2)}x`);
 }
 
-if (sink < 0) console.log(sink);
+if (benchSink() < 0) console.log(benchSink());
 sb.close();
 await ks.close();
 await store.close();

@@ -2,9 +2,10 @@
 // seed's reader (seed 001: stat + read + parse circuit.json on every call; seed 000's style:
 // stat on every call, re-read only when the mtime moved). One process, medians of rounds.
 //   npx tsx bench/killswitch.bench.ts
-import { mkdtempSync, writeFileSync, statSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { benchSink, nsPerOp, seedStatReader } from './helpers/seed-reader.js';
 import { SqliteStore } from '../src/store/index.js';
 import { KillSwitch } from '../src/killswitch/index.js';
 
@@ -19,24 +20,8 @@ function seedCheck(): boolean {
   if (!existsSync(circuit)) return true;
   return !(JSON.parse(readFileSync(circuit, 'utf8')) as { paused?: boolean }).paused;
 }
-// Seed 000's runtime reader: one stat per call, re-read when the mtime changes.
-let cache: { paused?: boolean } | null = null;
-let mtime = 0;
-function statCheck(): boolean {
-  const m = statSync(circuit).mtimeMs;
-  if (cache === null || m !== mtime) {
-    cache = JSON.parse(readFileSync(circuit, 'utf8')) as { paused?: boolean };
-    mtime = m;
-  }
-  return !cache.paused;
-}
+const statCheck = seedStatReader(circuit);
 
-let sink = 0;
-function nsPerOp(fn: () => boolean, n: number): number {
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) if (fn()) sink++;
-  return Number(process.hrtime.bigint() - t0) / n;
-}
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
@@ -61,7 +46,7 @@ for (const [name] of cases) {
   const m = median(results.get(name)!);
   console.log(`  ${name.padEnd(34)} ${m.toFixed(1).padStart(9)} ns   x${(m / base).toFixed(1)}`);
 }
-console.log(`(sink ${sink})`);
+console.log(`(sink ${benchSink()})`);
 await ks.close();
 await store.close();
 
