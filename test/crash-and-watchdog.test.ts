@@ -128,5 +128,8 @@ describe('processes: kill -9 and the independent watchdog', () => {
     const text = lines.join('\n');
     assert.match(text, /refused: resume refused: it needs a name/);
     assert.match(text, /new risk denied/);
+    // The watchdog logs pino JSON; the demo narrates its messages, not raw JSON.
+    assert.match(text, /\[watchdog\] FAIL bot: heartbeat bot stale/);
+    assert.doesNotMatch(text, /\[watchdog\] \{/);
   });
 });

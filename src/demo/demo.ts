@@ -12,6 +12,16 @@ const root = join(here, '..', '..');
 const wardenBin = join(root, 'bin', 'warden.js');
 const isTs = import.meta.url.endsWith('.ts');
 
+/** The message of one of the watchdog's log lines (pino JSON when not on a terminal), else the line. */
+function logMessage(line: string): string {
+  try {
+    const v = JSON.parse(line) as { msg?: unknown };
+    return typeof v.msg === 'string' ? v.msg : line;
+  } catch {
+    return line;
+  }
+}
+
 /** Options of the demo. */
 export interface DemoOptions {
   /** Seconds the bot stays frozen before it is thawed (the watchdog must notice in this time). */
@@ -87,8 +97,9 @@ export async function runDemo(
     let seen = 0;
     createInterface({ input: dog.stderr! }).on('line', (l) => write(`  [watchdog alert] ${l}`));
     createInterface({ input: dog.stdout! }).on('line', (l) => {
+      const msg = logMessage(l);
       // Print the first report, then only the ones that say something happened.
-      if (seen++ === 0 || /alerted|recovered|tripped/.test(l)) write(`  [watchdog] ${l}`);
+      if (seen++ === 0 || /alerted|recovered|tripped/.test(msg)) write(`  [watchdog] ${msg}`);
     });
     await sleep(1500);
 
