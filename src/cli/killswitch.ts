@@ -93,10 +93,12 @@ async function printStatus(rt: Runtime, json: boolean): Promise<HaltState> {
     lines.push(
       `STORE NOT WRITABLE: ${p(rt.store.location)}: ${p(unwritable)}: a trip cannot be recorded; free space or fix permissions`,
     );
+  // The watchdog's own tolerance, so status and the watchdog agree on what is clock_skew.
+  const skewToleranceMs = rt.config.watchdog.clockSkewToleranceMs;
   if (beats.length === 0) lines.push('heartbeats: none reported yet');
   for (const b of beats) {
     lines.push(
-      `heartbeat ${p(b.name)}: ${p(b.kind === 'beat' ? b.status : b.kind)} received ${Math.round((now - b.receivedAt) / 1000)}s ago${b.at - b.receivedAt > 5000 ? `, stamped ${Math.round((b.at - b.receivedAt) / 1000)}s ahead of that (clock_skew)` : ''}`,
+      `heartbeat ${p(b.name)}: ${p(b.kind === 'beat' ? b.status : b.kind)} received ${Math.round((now - b.receivedAt) / 1000)}s ago${b.at - b.receivedAt > skewToleranceMs ? `, stamped ${Math.round((b.at - b.receivedAt) / 1000)}s ahead of that (clock_skew)` : ''}`,
     );
   }
   for (const i of incidents)
