@@ -46,6 +46,18 @@ export interface FileTail {
   readonly lastLine: Buffer | null;
 }
 
+/** Reads up to `length` bytes of `fd` from `from` (fewer when the file ends first). */
+export function readRange(fd: number, from: number, length: number): Buffer {
+  const buf = Buffer.allocUnsafe(length);
+  let got = 0;
+  while (got < length) {
+    const n = readSync(fd, buf, got, length - got, from + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return buf.subarray(0, got);
+}
+
 /** Reads backwards from the end of `path` until the last complete line is found. */
 export function readTail(path: string): FileTail {
   const fd = openSync(path, 'r');
@@ -54,14 +66,7 @@ export function readTail(path: string): FileTail {
     let chunk = 64 * 1024;
     for (;;) {
       const from = Math.max(0, size - chunk);
-      const buf = Buffer.allocUnsafe(size - from);
-      let got = 0;
-      while (got < buf.length) {
-        const n = readSync(fd, buf, got, buf.length - got, from + got);
-        if (n === 0) break;
-        got += n;
-      }
-      const data = buf.subarray(0, got);
+      const data = readRange(fd, from, size - from);
       const nl = data.lastIndexOf(0x0a);
       if (nl >= 0) {
         const prevNl = nl === 0 ? -1 : data.lastIndexOf(0x0a, nl - 1);

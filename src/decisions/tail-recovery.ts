@@ -1,9 +1,9 @@
-import { closeSync, fsyncSync, openSync, readSync, ftruncateSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, ftruncateSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fsyncDir } from '../util/atomic-write.js';
 import { DecisionLogCorruptError } from './decision-log-corrupt-error.js';
 import { GENESIS_HASH, checkLine, isProblem, type DecisionHead } from './line-format.js';
-import { listSegments, readTail, type Segment } from './segment-files.js';
+import { listSegments, readRange, readTail, type Segment } from './segment-files.js';
 
 /** A torn last line found on open and moved aside (a crash in the middle of a write). */
 export interface TornTail {
@@ -28,13 +28,7 @@ export interface ResumePoint {
 function moveAside(seg: Segment, from: number, size: number, now: number): TornTail {
   const fd = openSync(seg.path, 'r+');
   try {
-    const buf = Buffer.allocUnsafe(size - from);
-    let got = 0;
-    while (got < buf.length) {
-      const n = readSync(fd, buf, got, buf.length - got, from + got);
-      if (n === 0) break;
-      got += n;
-    }
+    const buf = readRange(fd, from, size - from);
     let movedTo = `${seg.path}.torn-${now}-${process.pid}`;
     let out: number | null = null;
     for (let k = 1; out === null; k++) {
@@ -47,7 +41,7 @@ function moveAside(seg: Segment, from: number, size: number, now: number): TornT
     }
     try {
       let off = 0;
-      while (off < got) off += writeSync(out, buf, off, got - off);
+      while (off < buf.length) off += writeSync(out, buf, off, buf.length - off);
       fsyncSync(out);
     } finally {
       closeSync(out);
@@ -56,7 +50,7 @@ function moveAside(seg: Segment, from: number, size: number, now: number): TornT
     // Only once the torn bytes are safe elsewhere are they cut from the segment.
     ftruncateSync(fd, from);
     fsyncSync(fd);
-    return { file: seg.path, bytes: got, movedTo };
+    return { file: seg.path, bytes: buf.length, movedTo };
   } finally {
     closeSync(fd);
   }
