@@ -16,6 +16,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeQuickstartState } from './helpers/quickstart-state.js';
 import { ROOT } from './helpers/cli.js';
 import {
   NPM_FLAGS,
@@ -109,22 +110,7 @@ describe('the packed package, installed into a new project', () => {
   it("type-checks and runs the README's TypeScript quick start against `import … from 'warden'`", () => {
     const dataDir = join(PROJECT, 'data');
     mkdirSync(dataDir);
-    writeFileSync(
-      join(dataDir, 'strategy_state.json'),
-      JSON.stringify({
-        as_of: new Date().toISOString(),
-        as_of_unix: Math.floor(Date.now() / 1000),
-        strategies: {
-          NHL: {
-            status: 'blocked',
-            roi_30d: -0.07,
-            n_30d: 42,
-            tripped_at: null,
-            reason: 'roi_below_threshold',
-          },
-        },
-      }),
-    );
+    writeQuickstartState(dataDir);
     const bot = [
       '// The README quick start as written, with the two functions it leaves to the bot.',
       'const placed: string[] = [];',

@@ -1,30 +1,16 @@
 // The README's TypeScript quick start, run as written against real files: it must keep working.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeQuickstartState } from './helpers/quickstart-state.js';
 import { SqliteStore, KillSwitch, HeartbeatWriter, StrategyBreaker } from '../src/index.js';
 
 describe('README quick start (TypeScript)', () => {
   it('places orders while allowed, logs rejections when halted or blocked, and heartbeats', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'warden-quickstart-'));
-    writeFileSync(
-      join(dataDir, 'strategy_state.json'),
-      JSON.stringify({
-        as_of: new Date().toISOString(),
-        as_of_unix: Math.floor(Date.now() / 1000),
-        strategies: {
-          NHL: {
-            status: 'blocked',
-            roi_30d: -0.07,
-            n_30d: 42,
-            tripped_at: null,
-            reason: 'roi_below_threshold',
-          },
-        },
-      }),
-    );
+    writeQuickstartState(dataDir);
     const store = SqliteStore.open(`${dataDir}/warden.db`);
     const killSwitch = await KillSwitch.open({ store, dataDir, source: 'my-bot' });
     const heartbeat = new HeartbeatWriter({ store, dataDir });
