@@ -28,24 +28,24 @@ export const MAX_ANSWER_BYTES = 64 * 1024;
 /** Retry-after values are capped at a day: an endpoint cannot park an alert forever. */
 const MAX_RETRY_AFTER_MS = 86_400_000;
 
-/** Reads at most `MAX_ANSWER_BYTES` of a response body as UTF-8, then cancels the rest. */
-async function readBounded(res: Response): Promise<string> {
+/** Reads at most `max` bytes (default `MAX_ANSWER_BYTES`) of a response body as UTF-8, then cancels the rest. */
+export async function readBounded(res: Response, max = MAX_ANSWER_BYTES): Promise<string> {
   if (res.body === null) return '';
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
   try {
-    while (total < MAX_ANSWER_BYTES) {
+    while (total < max) {
       const { done, value } = await reader.read();
       if (done) break;
       chunks.push(value);
       total += value.length;
     }
   } finally {
-    if (total >= MAX_ANSWER_BYTES) await reader.cancel().catch(() => undefined);
+    if (total >= max) await reader.cancel().catch(() => undefined);
     reader.releaseLock();
   }
-  return Buffer.concat(chunks).subarray(0, MAX_ANSWER_BYTES).toString('utf8');
+  return Buffer.concat(chunks).subarray(0, max).toString('utf8');
 }
 
 function oneLine(text: string): string {
@@ -65,7 +65,8 @@ export function secondsToMs(value: unknown): number | undefined {
   return Math.min(MAX_RETRY_AFTER_MS, Math.ceil(value * 1000));
 }
 
-function describeNetworkError(err: unknown, timeoutMs: number): string {
+/** A failed fetch in one line: `timed out after N ms`, `aborted`, `network error: … ECONNREFUSED …`. */
+export function describeNetworkError(err: unknown, timeoutMs: number): string {
   if (err instanceof Error) {
     if (err.name === 'TimeoutError') return `timed out after ${timeoutMs} ms`;
     if (err.name === 'AbortError') return 'aborted';

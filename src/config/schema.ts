@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { gateSectionSchema } from './gate-section.js';
 import { strategySectionSchema } from './strategy-section.js';
 import { freshnessSectionSchema, lossLimitSectionSchema, modesSectionSchema } from './modes-sections.js';
+import { commandsSectionSchema } from './commands-section.js';
 
 const durationSec = z.number().positive();
 
@@ -252,6 +253,8 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    /** Commands from elsewhere: Telegram (docs/phone.md); absent parts are off. */
+    commands: commandsSectionSchema.default({}),
   })
   .strict();
 

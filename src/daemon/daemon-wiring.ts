@@ -18,10 +18,11 @@ import { SqliteStore, type Store } from '../store/index.js';
 import { createLogger, type WardenLogger } from './logger.js';
 import type { DlqRoutesOptions } from './routes/dlq-routes.js';
 import type { DecisionsSource } from './routes/decision-routes.js';
+import { telegramCommandsSecrets } from './telegram/from-config.js';
 
 /**
  * The daemon's logger: pino JSON lines (pretty on a terminal), masking every alert channel
- * secret and the API token. With `plain`, each message goes to it as one line instead (tests).
+ * secret, the Telegram commands' bot token and the API token. With `plain`, each message goes to it as one line instead (tests).
  */
 export function daemonLogger(
   config: WardenConfig,
@@ -29,7 +30,11 @@ export function daemonLogger(
   token: string | undefined,
   plain?: (line: string) => void,
 ): WardenLogger {
-  const redactor = new Redactor([...channelSecrets(config.alerts.channels, env), token]);
+  const redactor = new Redactor([
+    ...channelSecrets(config.alerts.channels, env),
+    ...telegramCommandsSecrets(config, env),
+    token,
+  ]);
   if (!plain) return createLogger({ redactor, name: 'warden-daemon' });
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {

@@ -27,6 +27,10 @@ import { DaemonEvents } from './daemon-events.js';
 import { DaemonMetrics } from './metrics.js';
 import type { RouteGroup } from './http-api.js';
 import type { DecisionsSource } from './routes/decision-routes.js';
+import { Leadership, type LeaderDuty, type LeaderLock } from './leadership.js';
+import { DataDirLeaderLock } from './data-dir-leader-lock.js';
+import { leaderGauge } from './leader-gauge.js';
+import { telegramCommandsDuty } from './telegram/index.js';
 import { daemonLogger, dlqRoutesFor, openDaemonDecisions, openOrderStores } from './daemon-wiring.js';
 import {
   evaluateParamsFromConfig,
@@ -34,6 +38,7 @@ import {
   lastEvaluationAt,
   startEvaluationSchedule,
   strategyPaths,
+  type EvaluationScheduleOptions,
 } from '../strategy/index.js';
 
 /** How long requests in flight may finish when the daemon stops, before their connections are cut. */
@@ -54,6 +59,11 @@ export interface DaemonOptions {
   readonly routes?: readonly RouteGroup[];
   /** The venue, when the daemon has one: its server time becomes a reference for clock drift. */
   readonly exchange?: Exchange;
+  /**
+   * Elects the one daemon of a store that runs the watchdog, the schedules, the reminders and the
+   * Telegram commands (default: a pid lock in the data dir; fleet mode: an advisory lock).
+   */
+  readonly leaderLock?: LeaderLock;
 }
 
 /**
@@ -66,7 +76,6 @@ export class Daemon {
   #alerter: Alerter | undefined;
   #http: FastifyInstance | undefined;
   #abort = new AbortController();
-  #watching: Promise<void> | undefined;
   #closers: { close(): void }[] = [];
   #references: ReferenceClock[] = [];
   #exposed = false;
@@ -76,6 +85,9 @@ export class Daemon {
   #orderStores: SqliteOrderStores | undefined;
   #decisions: DecisionLog | undefined;
   #decisionsSource: DecisionsSource | undefined;
+  /** What only the leader runs; started by `#leadership` once the API listens. */
+  #duties: LeaderDuty[] = [];
+  #leadership: Leadership | undefined;
   /** Every state change, for `GET /v1/events`. */
   readonly events = new DaemonEvents();
   /** Where the HTTP API listens, once started, as bound (`http://0.0.0.0:8787` for every interface). */
@@ -113,15 +125,18 @@ export class Daemon {
       // with an exchange section: the built-in flatten (then flattenCommand, when set too)
       flatten: flattenHookFromConfig(loaded, store, { alerts, env }),
     });
-    this.#closers.push(
-      startReminders({
-        killSwitch: this.#ks,
-        alerts,
-        cron: config.killSwitch.reminderCron,
-        timezone: config.killSwitch.reminderTz,
-        onError: (err) => logger.error({ err }, 'reminder failed'),
-      }),
-    );
+    const ks = this.#ks;
+    this.#duties.push({
+      name: 'halt reminders',
+      start: () =>
+        startReminders({
+          killSwitch: ks,
+          alerts,
+          cron: config.killSwitch.reminderCron,
+          timezone: config.killSwitch.reminderTz,
+          onError: (err) => logger.error({ err }, 'reminder failed'),
+        }),
+    });
     if (config.heartbeats.length > 0) {
       this.#references = referenceClocksFromConfig(config, { exchange: this.#opts.exchange });
       const dog = new Watchdog({
@@ -135,10 +150,8 @@ export class Daemon {
         clockSkewToleranceMs: config.watchdog.clockSkewToleranceMs,
         dataDir,
       });
-      this.#watching = dog.run(
-        config.watchdog.intervalSec * 1000,
-        this.#abort.signal,
-        (r: WatchReport | Error) => {
+      const watch = (signal: AbortSignal): Promise<void> =>
+        dog.run(config.watchdog.intervalSec * 1000, signal, (r: WatchReport | Error) => {
           if (r instanceof Error) logger.error({ err: r }, 'watchdog check failed');
           else
             for (const x of r.results)
@@ -153,10 +166,29 @@ export class Daemon {
                   data: { name: x.name, incident: x.ok ? 'closed' : 'opened', detail: x.detail },
                 });
               }
+        });
+      this.#duties.push({
+        name: 'watchdog',
+        start: () => {
+          const stop = new AbortController();
+          const running = watch(AbortSignal.any([stop.signal, this.#abort.signal]));
+          return { close: () => (stop.abort(), running) };
         },
-      );
+      });
     }
     const metrics = this.#wire(log);
+    const telegram = telegramCommandsDuty({
+      loaded,
+      env,
+      store,
+      killSwitch: this.#ks,
+      alerts,
+      logger,
+      dlq: this.#orderStores ? dlqRoutesFor(this.#orderStores, undefined, ks, this.#alerter)!.dlq : undefined,
+      decisions: this.#decisions,
+      registry: metrics.registry,
+    });
+    if (telegram) this.#duties.push(telegram);
     const host = this.#opts.host ?? config.daemon.host;
     this.#tokenSet = token !== undefined;
     // Beyond loopback, reads need the token too: decided before the first request can arrive.
@@ -198,6 +230,22 @@ export class Daemon {
     // A name that resolved to a non-loopback address exposes the API just the same.
     if (bound.some((a) => !isLoopbackHost(a.address))) this.#exposed = true;
     this.address = httpUrl(bound[0]!);
+    const leadership = (this.#leadership = new Leadership({
+      lock: this.#opts.leaderLock ?? new DataDirLeaderLock(dataDir),
+      duties: this.#duties,
+      log: {
+        info: (m) => logger.info(m),
+        warn: (m) => logger.warn(m),
+        error: (o, m) => logger.error(o, m),
+      },
+    }));
+    leaderGauge(metrics.registry, () => leadership.leading);
+    await leadership.start();
+  }
+
+  /** True while this daemon leads: it runs the watchdog, the schedules, the reminders, the Telegram commands. */
+  get leading(): boolean {
+    return this.#leadership?.leading ?? false;
   }
 
   /** The daemon's logger (available once `start()` has begun). */
@@ -269,22 +317,23 @@ export class Daemon {
       }),
     ];
     this.#closers.push({ close: () => subs.forEach((x) => x.dispose()) });
-    this.#startStrategySchedule(log, metrics);
+    const schedule = this.#strategyScheduleDuty(log, metrics);
+    if (schedule) this.#duties.push(schedule);
     return metrics;
   }
 
   /**
    * The nightly strategy evaluation (seed 000's cron, inside the daemon), with alerts on trips,
    * recoveries, failures and on a run that did not happen in time. It runs when the breaker is
-   * in use: its trade log or its state file exists.
+   * in use: its trade log or its state file exists. A leader duty.
    */
-  #startStrategySchedule(log: (l: string) => void, metrics: DaemonMetrics): void {
+  #strategyScheduleDuty(log: (l: string) => void, metrics: DaemonMetrics): LeaderDuty | null {
     const { config, dataDir } = this.#opts.loaded;
     const s = config.strategy;
     const paths = strategyPaths(s, dataDir);
     if (!existsSync(paths.trades) && !existsSync(paths.state)) {
       log(`strategy evaluation off: no trade log at ${paths.trades} and no state at ${paths.state}`);
-      return;
+      return null;
     }
     const alerts = this.#alerter!;
     const raise = (key: string, severity: 'info' | 'warning' | 'critical', title: string, body: string) => {
@@ -292,7 +341,7 @@ export class Daemon {
         .alert({ key, severity, title, body })
         .catch((err: unknown) => this.#logger?.error({ err }, 'alert failed'));
     };
-    const schedule = startEvaluationSchedule({
+    const options: EvaluationScheduleOptions = {
       pattern: s.schedule,
       timezone: s.timezone,
       graceMs: s.missedRunGraceMinutes * 60_000,
@@ -340,11 +389,17 @@ export class Daemon {
           'Strategy evaluation failed',
           String(err),
         ),
-    });
-    log(
-      `strategy evaluation scheduled (${s.schedule} ${s.timezone}), next ${schedule.nextRun()?.toISOString() ?? 'never'}`,
-    );
-    this.#closers.push(schedule);
+    };
+    return {
+      name: 'strategy evaluation',
+      start: () => {
+        const schedule = startEvaluationSchedule(options);
+        log(
+          `strategy evaluation scheduled (${s.schedule} ${s.timezone}), next ${schedule.nextRun()?.toISOString() ?? 'never'}`,
+        );
+        return schedule;
+      },
+    };
   }
 
   /**
@@ -355,7 +410,7 @@ export class Daemon {
     this.#abort.abort();
     for (const c of this.#closers) c.close();
     const http = this.#http ? closeHttpApi(this.#http, SHUTDOWN_GRACE_MS) : undefined;
-    await this.#watching;
+    await this.#leadership?.close();
     await closeReferenceClocks(this.#references);
     await http;
     await this.#ks?.close();
