@@ -42,6 +42,12 @@ export interface TelegramPollerOptions {
   readonly counters?: TelegramCounters;
 }
 
+/** An answer to send: the message it replies to, and its text. */
+interface Answer {
+  readonly to: TelegramMessage;
+  readonly text: string;
+}
+
 /** The kv key of the next update id to ask for. */
 export const offsetKey = (botId: number): string => `telegram:offset:${botId}`;
 
@@ -136,14 +142,16 @@ export class TelegramPoller {
     for (const u of updates) {
       if (typeof u?.update_id !== 'number') continue;
       if (this.#offset !== undefined && u.update_id < this.#offset) continue; // already handled
+      let answer: Answer | null = null;
       try {
-        await this.#handle(u);
+        answer = await this.#handle(u);
       } catch (err) {
         // Never stuck on one update: it is logged and passed over.
         this.#o.logger.error({ err, updateId: u.update_id }, 'telegram commands: update not handled');
       }
       this.#offset = u.update_id + 1;
-      // Written before the next update is handled: a restart asks Telegram from here on.
+      // Written right after the action and before its answer: a restart asks Telegram from here
+      // on, and an answer on the phone means the command will not run again.
       await this.#o.store.kv
         .set(offsetKey(this.#me.id), String(this.#offset))
         .catch((err: unknown) =>
@@ -152,13 +160,15 @@ export class TelegramPoller {
             'telegram commands: offset not saved (a restart may replay this update)',
           ),
         );
+      if (answer !== null) await this.#reply(answer.to, answer.text);
     }
   }
 
-  async #handle(u: TelegramUpdate): Promise<void> {
+  /** Runs the command an update holds; returns the answer to send, if any. */
+  async #handle(u: TelegramUpdate): Promise<Answer | null> {
     const m = u.message;
     const cmd = parseCommand(m?.text, this.#me?.username ?? '');
-    if (m === undefined || cmd === null) return;
+    if (m === undefined || cmd === null) return null;
     const chatId = String(m.chat.id);
     const log = this.#o.logger;
     if (!this.#o.allow.permits(chatId, m.from?.id)) {
@@ -167,12 +177,11 @@ export class TelegramPoller {
         { chatId, userId: m.from?.id ?? null, command: cmd.name },
         `telegram commands: /${cmd.name} from chat ${chatId} ignored: not on commands.telegram's allow-list`,
       );
-      if (this.#o.allow.shouldReply(chatId, this.#clock.now()))
-        await this.#reply(
-          m,
-          `This chat (id ${chatId}${m.from ? `, user id ${m.from.id}` : ''}) may not command this Warden. To allow it, add ${chatId} to commands.telegram.allowChatIds in warden.config.json.`,
-        );
-      return;
+      if (!this.#o.allow.shouldReply(chatId, this.#clock.now())) return null;
+      return {
+        to: m,
+        text: `This chat (id ${chatId}${m.from ? `, user id ${m.from.id}` : ''}) may not command this Warden. To allow it, add ${chatId} to commands.telegram.allowChatIds in warden.config.json.`,
+      };
     }
     const by = byOf(m.from, chatId);
     const r = await this.#o.commands.handle(cmd, { chatId, by, sentAt: m.date * 1000 });
@@ -180,7 +189,7 @@ export class TelegramPoller {
     const line = `telegram commands: /${cmd.name} by ${by} in chat ${chatId}: ${r.outcome}`;
     if (r.outcome === 'error') log.error({ chatId, by, command: cmd.name }, `${line}: ${r.text}`);
     else log.info({ chatId, by, command: cmd.name, outcome: r.outcome }, line);
-    await this.#reply(m, r.text);
+    return { to: m, text: r.text };
   }
 
   /** Answers `m` in its chat. A reply that fails is logged; the action it reports stands (and was alerted). */
