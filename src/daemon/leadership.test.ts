@@ -106,3 +106,24 @@ describe('Leadership', () => {
     assert.equal(lost, undefined, 'the listener is disposed');
   });
 });
+
+describe('DataDirLeaderLock', () => {
+  it('leads, degraded and said so, when the lock file cannot be written: a watchdog is never left unrun', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'warden-leader-')), 'missing');
+    const warned: string[] = [];
+    const log: string[] = [];
+    const l = new Leadership({
+      lock: new DataDirLeaderLock(dir),
+      duties: [duty('watchdog', log)],
+      retryMs: 20,
+      log: { ...quiet, warn: (m) => warned.push(m) },
+    });
+    await l.start();
+    assert.ok(l.leading);
+    assert.deepEqual(log, ['start watchdog']);
+    assert.match(warned[0]!, /leader lock: cannot write .*daemon\.lock .*leading without the lock/);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.ok(l.leading, 'still leading on later checks');
+    await l.close();
+  });
+});

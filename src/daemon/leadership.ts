@@ -4,7 +4,13 @@
 // SQLite (data-dir-leader-lock.ts), a PostgreSQL advisory lock in fleet mode.
 
 /** The outcome of one attempt to lead. */
-export type LeadAttempt = { readonly held: true } | { readonly held: false; readonly holder: string };
+export type LeadAttempt =
+  | {
+      readonly held: true;
+      /** Set when the lock leads without really holding the lock (it could not be written): logged as a warning. */
+      readonly degraded?: string;
+    }
+  | { readonly held: false; readonly holder: string };
 
 /**
  * What elects the leader. `tryAcquire` never waits for the lock; `check` tells whether it is
@@ -113,6 +119,7 @@ export class Leadership {
       if (this.#closed) return void (await lock.release());
       this.#leading = true;
       this.#lastHolder = '';
+      if (a.degraded !== undefined) this.#o.log.warn(`leader lock: ${a.degraded}`);
       this.#o.log.info(
         `leading (${lock.describe}): ${this.#o.duties.map((d) => d.name).join(', ') || 'no duties'}`,
       );

@@ -87,8 +87,9 @@ export class TelegramCommands {
     }
   }
 
+  /** Best effort: when it cannot be written, the chat's next `/resume` is refused (fail safe) and `#ID` still works. */
   async #remember(chatId: string, eventId: number | null): Promise<void> {
-    await this.#o.store.kv.set(seenHaltKey(chatId), JSON.stringify({ eventId }));
+    await this.#o.store.kv.set(seenHaltKey(chatId), JSON.stringify({ eventId })).catch(() => undefined);
   }
 
   /** The halt the chat was last shown: an event id, null (halted with no event), undefined (none shown). */
@@ -131,7 +132,7 @@ export class TelegramCommands {
     const ks = this.#o.killSwitch;
     const r = await ks.trip({ reason: reason.slice(0, 2000), by: caller.by });
     const state = ks.state();
-    await this.#remember(caller.chatId, state.halted ? state.eventId : null).catch(() => undefined);
+    await this.#remember(caller.chatId, state.halted ? state.eventId : null);
     this.#record('trip', caller.by, {
       eventId: r.event?.id ?? null,
       recorded: r.recorded,
