@@ -368,6 +368,17 @@ describe('Telegram commands (long polling against a local Bot API)', () => {
     r.api.mode = 'up';
     say(r, '/status');
     await r.api.reply(CHAT, 1);
+    // Two pollers taking turns: conflicts between successes are not alerted again.
+    r.api.mode = 'conflict';
+    const n = r.api.calls.length;
+    await r.api.until(() => r.api.calls.length >= n + 3, 'three more 409s');
+    r.api.mode = 'up';
+    say(r, '/status');
+    await r.api.reply(CHAT, 2);
+    assert.equal(
+      r.alerts.filter((a) => a.title === 'Telegram commands: another poller uses this bot').length,
+      1,
+    );
 
     const bad = await rig({ token: '7000001:wrong-token-abcdef', start: false });
     bad.poller.start();

@@ -51,6 +51,9 @@ interface Answer {
 /** The kv key of the next update id to ask for. */
 export const offsetKey = (botId: number): string => `telegram:offset:${botId}`;
 
+/** A 409 conflict is alerted again at most this often (ms). */
+const CONFLICT_REALERT_MS = 3_600_000;
+
 const DEFAULT_BACKOFF = equalJitterBackoff({ initialMs: 1_000, maxMs: 60_000 });
 
 /** `telegram:@username`, or `telegram:<user id>` (or the chat's id when Telegram gave no sender). */
@@ -73,6 +76,7 @@ export class TelegramPoller {
   #lastDelay = 0;
   /** The current run of failures: when it began, and which alerts it has raised. */
   #outage: { since: number; alerted: Set<string> } | null = null;
+  #conflictAlertedAt = -Infinity;
 
   constructor(o: TelegramPollerOptions) {
     if (!(o.pollTimeoutSec >= 0))
@@ -226,14 +230,16 @@ export class TelegramPoller {
     this.#outage ??= { since: now, alerted: new Set() };
     this.#o.counters?.pollFailure(r.kind);
     this.#o.logger.warn({ kind: r.kind, failures: this.#failures + 1 }, `telegram commands: ${r.error}`);
-    if (r.kind === 'conflict')
+    if (r.kind === 'conflict' && now - this.#conflictAlertedAt >= CONFLICT_REALERT_MS) {
+      // Two pollers take turns (each one's poll ends the other's): alerted once an hour, not per turn.
+      this.#conflictAlertedAt = now;
       await this.#alertOnce(
         'conflict',
         'warning',
         'Telegram commands: another poller uses this bot',
         `${r.error}. Another process polls getUpdates with the same bot token (a second warden serve, or another bot program), or a webhook is set. Warden backs off; commands may go to the other poller. Give each poller its own bot.`,
       );
-    else if (r.kind === 'unauthorized')
+    } else if (r.kind === 'unauthorized')
       await this.#alertOnce(
         'unauthorized',
         'critical',
