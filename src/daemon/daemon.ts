@@ -126,17 +126,15 @@ export class Daemon {
       flatten: flattenHookFromConfig(loaded, store, { alerts, env }),
     });
     const ks = this.#ks;
-    this.#duties.push({
-      name: 'halt reminders',
-      start: () =>
-        startReminders({
-          killSwitch: ks,
-          alerts,
-          cron: config.killSwitch.reminderCron,
-          timezone: config.killSwitch.reminderTz,
-          onError: (err) => logger.error({ err }, 'reminder failed'),
-        }),
-    });
+    const reminders = (): { close(): void } =>
+      startReminders({
+        killSwitch: ks,
+        alerts,
+        cron: config.killSwitch.reminderCron,
+        timezone: config.killSwitch.reminderTz,
+        onError: (err) => logger.error({ err }, 'reminder failed'),
+      });
+    this.#duties.push({ name: 'halt reminders', start: reminders });
     if (config.heartbeats.length > 0) {
       this.#references = referenceClocksFromConfig(config, { exchange: this.#opts.exchange });
       const dog = new Watchdog({
