@@ -27,6 +27,9 @@ describe('warden serve with Telegram commands (real process, local Bot API)', ()
     let output = '';
     try {
       await api.until(() => api.calls.some((c) => c.method === 'getUpdates'), 'the first long poll');
+      // As if every later poll were lost before Telegram saw it: Telegram never learns that the
+      // update was handled, and only the offset stored by serve keeps it from running again.
+      api.confirms = false;
       api.push({ text: '/halt exchange is acting up', chatId: CHAT, from: { id: 77, username: 'alice' } });
       assert.match(await api.reply(CHAT, 1), /^Halted by you \(halt #1\)/);
 
@@ -38,9 +41,6 @@ describe('warden serve with Telegram commands (real process, local Bot API)', ()
       await api.reply(ALERT_CHAT, 1);
       assert.match(api.repliesTo(ALERT_CHAT)[0]!, /Trading halted[\s\S]*tripped by telegram:@alice/);
 
-      // Killed before Telegram could learn that the update was handled: only the stored offset
-      // keeps it from being handled again.
-      api.confirms = false;
       serve.child.kill('SIGKILL');
       await serve.exited;
       output += serve.output().stdout + serve.output().stderr;
