@@ -28,6 +28,10 @@ import { DaemonMetrics } from './metrics.js';
 import type { RouteGroup } from './http-api.js';
 import type { DecisionsSource } from './routes/decision-routes.js';
 import { daemonLogger, dlqRoutesFor, openDaemonDecisions, openOrderStores } from './daemon-wiring.js';
+import { daemonGateRoutes, type DaemonGateOptions } from './daemon-gate.js';
+import { dashboardRoutes } from './routes/dashboard-routes.js';
+import { strategyHistoryRoutes } from './routes/strategy-history-routes.js';
+import { heartbeatStatusRoutes } from './routes/heartbeat-status-routes.js';
 import {
   evaluateParamsFromConfig,
   evaluateStrategies,
@@ -39,8 +43,8 @@ import {
 /** How long requests in flight may finish when the daemon stops, before their connections are cut. */
 export const SHUTDOWN_GRACE_MS = 1_500;
 
-/** Options of the daemon. */
-export interface DaemonOptions {
+/** Options of the daemon (`gateLayers`, `modes`, `breakers`: the gate, mode and breaker routes' parts). */
+export interface DaemonOptions extends DaemonGateOptions {
   readonly loaded: LoadedConfig;
   readonly store: Store;
   readonly host?: string;
@@ -157,6 +161,16 @@ export class Daemon {
       );
     }
     const metrics = this.#wire(log);
+    const gateApi = daemonGateRoutes(this.#opts, {
+      config,
+      killSwitch: this.#ks,
+      strategy: this.#breaker!,
+      decisions: this.#decisions,
+      metrics,
+      events: this.events,
+      logger,
+    });
+    this.#closers.push(gateApi);
     const host = this.#opts.host ?? config.daemon.host;
     this.#tokenSet = token !== undefined;
     // Beyond loopback, reads need the token too: decided before the first request can arrive.
@@ -185,7 +199,13 @@ export class Daemon {
       events: this.events,
       metrics: metrics.registry,
       logger,
-      routes: this.#opts.routes,
+      routes: [
+        ...gateApi.routes,
+        strategyHistoryRoutes(config.strategy, strategyPaths(config.strategy, dataDir).trades),
+        heartbeatStatusRoutes(config.heartbeats),
+        dashboardRoutes(),
+        ...(this.#opts.routes ?? []),
+      ],
       onDecision: (head, kind) =>
         this.events.emit({
           type: 'decision',
