@@ -145,10 +145,11 @@ function wireKillSwitch() {
     const by = $('resume-by').value.trim();
     if (!reason || !by || !halt) return;
     localStorage.setItem(NAME_KEY, by);
-    const r = await mutate('/v1/killswitch', { action: 'resume', reason, by, haltId: halt.eventId });
+    const haltId = halt.eventId;
+    const r = await mutate('/v1/killswitch', { action: 'resume', reason, by, haltId });
     if (r && r.ok) {
       $('resume-reason').value = '';
-      say(`Resumed: halt #${halt.eventId ?? 'none'} cleared.`);
+      say(`Resumed: halt #${haltId ?? 'none'} cleared.`);
     }
     await loadHalt();
   });
@@ -468,6 +469,7 @@ function wireToken() {
     const v = $('token').value.trim();
     if (v) localStorage.setItem(TOKEN_KEY, v);
     $('token').value = '';
+    $('messages').replaceChildren();
     show();
   });
   $('token-forget').addEventListener('click', () => {
