@@ -1,5 +1,5 @@
 // The Warden dashboard: one page, no framework, no other origin. Every value from the API goes
-// into the page through textContent or setAttribute (never innerHTML). The token is kept in
+// into the page through textContent or setAttribute, never parsed as HTML. The token is kept in
 // localStorage and sent only as an Authorization header, never in a URL; the event stream is read
 // with fetch (EventSource cannot send a header), so it works where reads need the token too.
 'use strict';
