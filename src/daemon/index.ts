@@ -1,3 +1,7 @@
 export * from './token.js';
 export * from './http-api.js';
 export * from './daemon.js';
+export type { DaemonGateOptions } from './daemon-gate.js';
+export type { GateSource } from './routes/gate-routes.js';
+export type { ModeSource, ModeView } from './routes/mode-routes.js';
+export type { BreakerSource, BreakerView } from './breaker-watch.js';
