@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { ROOT, warden, workspace } from './helpers/cli.js';
 import { startServe, type Serving } from './helpers/serve.js';
+import { SqliteStore } from '../src/store/index.js';
+import { canonicalPayload, createSqliteOrderStores } from '../src/orders/index.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const TOKEN = 'dash-token-7f3a9c';
@@ -64,6 +66,29 @@ describe('the dashboard in headless Chromium, against a real warden serve', () =
         },
       }),
     );
+    // Two dead letters, written into the store before the daemon opens it.
+    const db = SqliteStore.open(join(w.dataDir, 'warden.db'));
+    const stores = createSqliteOrderStores(db.database);
+    for (const key of ['dl-1', 'dl-2'])
+      await stores.dlq.enqueue({
+        idempotencyKey: key,
+        clientOrderId: null,
+        payload: canonicalPayload({
+          idempotencyKey: key,
+          symbol: 'ETH/USDT',
+          side: 'sell',
+          type: 'limit',
+          amount: 2,
+          price: 3000,
+        }),
+        errors: [],
+        attempts: 3,
+        errorClass: 'ambiguous',
+        reason: 'venue timeout',
+        at: now,
+      });
+    await stores.close();
+    await db.close();
     serving = await startServe(w.args, ['--port', '0'], { WARDEN_TOKEN: TOKEN });
     base = serving.printed;
     await post('/v1/heartbeat/bot', {});
@@ -194,6 +219,32 @@ describe('the dashboard in headless Chromium, against a real warden serve', () =
     await page.screenshot({ path: ARTIFACT });
     await page.screenshot({ path: ARTIFACT.replace('.png', '-full.png'), fullPage: true });
     if (process.env['WARDEN_UPDATE_SCREENSHOT'] === '1') copyFileSync(ARTIFACT, DOC_IMG);
+  });
+
+  it('lists the DLQ: Resolve asks for a note and closes the entry; Replay without an exchange says why', async () => {
+    const rows = page.locator('#dlq li[data-dlq]');
+    await rows.first().waitFor({ timeout: 30_000 });
+    assert.equal(await rows.count(), 2);
+    const [first, second] = [rows.nth(0), rows.nth(1)];
+    const firstId = await first.getAttribute('data-dlq');
+    page.once('dialog', (d) => void d.accept('checked by hand on the venue: filled'));
+    await first.locator('button', { hasText: 'Resolve' }).click();
+    await page
+      .locator(`#dlq li[data-dlq="${firstId}"]`, { hasText: 'resolved' })
+      .waitFor({ timeout: 30_000 });
+    const entries = (
+      (await (await fetch(`${base}/v1/dlq`)).json()) as {
+        entries: { id: number; status: string; note: string }[];
+      }
+    ).entries;
+    const resolved = entries.find((e) => String(e.id) === firstId)!;
+    assert.equal(resolved.status, 'resolved');
+    assert.equal(resolved.note, 'checked by hand on the venue: filled');
+    page.once('dialog', (d) => void d.accept());
+    await second.locator('button', { hasText: 'Replay' }).click();
+    await page
+      .locator('#messages p.error', { hasText: 'replay needs an exchange' })
+      .waitFor({ timeout: 30_000 });
   });
 
   it('follows the event stream: a resume made elsewhere turns the page green without a reload', async () => {
