@@ -51,7 +51,10 @@ describe('the dashboard in headless Chromium, against a real warden serve', () =
     const trades = join(mkdtempSync(join(tmpdir(), 'warden-dash-trades-')), 'trades.jsonl');
     tradeLog(trades, now);
     const w = workspace({
-      heartbeats: [{ name: 'bot', periodSec: 60 }],
+      heartbeats: [
+        { name: 'bot', periodSec: 60 },
+        { name: 'pricer', periodSec: 3600 },
+      ],
       strategy: { trades, schedule: '0 0 1 1 *' },
     });
     dataArgs = w.args;
@@ -165,6 +168,10 @@ describe('the dashboard in headless Chromium, against a real warden serve', () =
       (await page.locator('#heartbeats li[data-heartbeat="bot"]').textContent()) ?? '',
       /limit 2 min/,
     );
+    // Configured and never seen: red, whatever its limit.
+    await page
+      .locator('#heartbeats li[data-heartbeat="pricer"] .badge.bad-bg', { hasText: 'never' })
+      .waitFor();
     const nhl = page.locator('[data-strategy="NHL"]');
     await nhl.locator('svg.spark polyline').waitFor({ timeout: 30_000 });
     assert.match((await nhl.textContent()) ?? '', /blocked/);
