@@ -29,9 +29,7 @@ import type { RouteGroup } from './http-api.js';
 import type { DecisionsSource } from './routes/decision-routes.js';
 import { daemonLogger, dlqRoutesFor, openDaemonDecisions, openOrderStores } from './daemon-wiring.js';
 import { daemonGateRoutes, type DaemonGateOptions } from './daemon-gate.js';
-import { dashboardRoutes } from './routes/dashboard-routes.js';
-import { strategyHistoryRoutes } from './routes/strategy-history-routes.js';
-import { heartbeatStatusRoutes } from './routes/heartbeat-status-routes.js';
+import { dashboardRouteGroups } from './dashboard-api.js';
 import {
   evaluateParamsFromConfig,
   evaluateStrategies,
@@ -199,13 +197,7 @@ export class Daemon {
       events: this.events,
       metrics: metrics.registry,
       logger,
-      routes: [
-        ...gateApi.routes,
-        strategyHistoryRoutes(config.strategy, strategyPaths(config.strategy, dataDir).trades),
-        heartbeatStatusRoutes(config.heartbeats),
-        dashboardRoutes(),
-        ...(this.#opts.routes ?? []),
-      ],
+      routes: [...gateApi.routes, ...dashboardRouteGroups(config, dataDir), ...(this.#opts.routes ?? [])],
       onDecision: (head, kind) =>
         this.events.emit({
           type: 'decision',
