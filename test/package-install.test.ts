@@ -92,6 +92,8 @@ describe('the packed package, installed into a new project', () => {
       existsSync(join(pkg, 'dist', 'store', 'sqlite', 'migrations')),
       'the SQL migrations are in dist/',
     );
+    for (const f of ['index.html', 'dashboard.js', 'dashboard.css'])
+      assert.ok(existsSync(join(pkg, 'dist', 'daemon', 'dashboard', f)), `the dashboard's ${f} is in dist/`);
     assert.equal(existsSync(join(pkg, 'src', 'cli', 'main.ts')), false);
     assert.equal(existsSync(join(PROJECT, 'node_modules', 'tsx')), false, 'tsx is a devDependency only');
     // fastify's inject still sets cookies with cookie@1 in place of cookie@2 (light-my-request's use of it).

@@ -17,6 +17,12 @@ export type DaemonEvent =
       readonly type: 'decision';
       readonly at: number;
       readonly data: { seq: number; hash: string; kind: string };
+    }
+  | { readonly type: 'mode'; readonly at: number; readonly data: unknown }
+  | {
+      readonly type: 'breaker';
+      readonly at: number;
+      readonly data: { name: string; from: string; state: string; since: number; reason: string };
     };
 
 /** The daemon's one stream of state changes; nothing is built for it while nobody listens. */

@@ -32,6 +32,8 @@ import { DataDirLeaderLock } from './data-dir-leader-lock.js';
 import { leaderGauge } from './leader-gauge.js';
 import { telegramCommandsDuty } from './telegram/index.js';
 import { daemonLogger, dlqRoutesFor, openDaemonDecisions, openOrderStores } from './daemon-wiring.js';
+import { daemonGateRoutes, type DaemonGateOptions } from './daemon-gate.js';
+import { dashboardRouteGroups } from './dashboard-api.js';
 import {
   evaluateParamsFromConfig,
   evaluateStrategies,
@@ -44,8 +46,8 @@ import {
 /** How long requests in flight may finish when the daemon stops, before their connections are cut. */
 export const SHUTDOWN_GRACE_MS = 1_500;
 
-/** Options of the daemon. */
-export interface DaemonOptions {
+/** Options of the daemon (`gateLayers`, `modes`, `breakers`: the gate, mode and breaker routes' parts). */
+export interface DaemonOptions extends DaemonGateOptions {
   readonly loaded: LoadedConfig;
   readonly store: Store;
   readonly host?: string;
@@ -187,6 +189,16 @@ export class Daemon {
       registry: metrics.registry,
     });
     if (telegram) this.#duties.push(telegram);
+    const gateApi = daemonGateRoutes(this.#opts, {
+      config,
+      killSwitch: this.#ks,
+      strategy: this.#breaker!,
+      decisions: this.#decisions,
+      metrics,
+      events: this.events,
+      logger,
+    });
+    this.#closers.push(gateApi);
     const host = this.#opts.host ?? config.daemon.host;
     this.#tokenSet = token !== undefined;
     // Beyond loopback, reads need the token too: decided before the first request can arrive.
@@ -215,7 +227,7 @@ export class Daemon {
       events: this.events,
       metrics: metrics.registry,
       logger,
-      routes: this.#opts.routes,
+      routes: [...gateApi.routes, ...dashboardRouteGroups(config, dataDir), ...(this.#opts.routes ?? [])],
       onDecision: (head, kind) =>
         this.events.emit({
           type: 'decision',

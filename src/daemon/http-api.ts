@@ -92,8 +92,10 @@ export function buildHttpApi(opts: HttpApiOptions): FastifyInstance {
   const readsNeedToken = opts.readsNeedToken;
   if (readsNeedToken) {
     app.addHook('onRequest', async (req, reply) => {
-      // Mutations check the token in their own hook (once, so a failure counts once).
-      if ((req.routeOptions.config as { auth?: string }).auth === 'write' || !readsNeedToken()) return;
+      // Mutations check the token in their own hook (once, so a failure counts once); `public`
+      // routes (the dashboard's static files, which hold no data) need none.
+      const auth = (req.routeOptions.config as { auth?: string }).auth;
+      if (auth === 'write' || auth === 'public' || !readsNeedToken()) return;
       await guard.require(req, reply);
       if (reply.sent) return reply;
     });

@@ -17,6 +17,9 @@ export interface RouteContext {
 /** The route config that marks a mutation (the open-reads hook leaves those to `requireToken`). */
 export const WRITE = { auth: 'write' } as const;
 
+/** The route config of a file that holds no data (the dashboard's page): open even beyond loopback. */
+export const PUBLIC = { auth: 'public' } as const;
+
 /** The OpenAPI security requirement of a mutating route. */
 export const BEARER = [{ bearer: [] }];
 

@@ -1,0 +1,82 @@
+// The gate, mode and breaker parts of the daemon's API: composed here from what the daemon holds,
+// so daemon.ts only adds the route groups this returns.
+import type { WardenConfig } from '../config/index.js';
+import type { DecisionLog } from '../decisions/index.js';
+import {
+  KillSwitchLayer,
+  StrategyLayer,
+  gateFromConfig,
+  type GateParts,
+  type ChecksStrategy,
+} from '../gate/index.js';
+import type { KillSwitch } from '../killswitch/index.js';
+import { defaultBreakerRegistry } from '../resilience/index.js';
+import type { WardenLogger } from './logger.js';
+import type { DaemonEvents } from './daemon-events.js';
+import { BreakerWatch, type BreakerSource } from './breaker-watch.js';
+import { registerGateMetrics } from './gate-metrics.js';
+import type { DaemonMetrics } from './metrics.js';
+import type { RouteGroup } from './http-api.js';
+import { gateRoutes } from './routes/gate-routes.js';
+import { modeRoutes, modeView, type ModeSource } from './routes/mode-routes.js';
+import { breakerRoutes } from './routes/breaker-routes.js';
+
+/** Parts a caller may give the daemon for its gate, mode and breaker routes (the bot runtime's). */
+export interface DaemonGateOptions {
+  /** Layers of the gate's other slots, e.g. a `DegradationManager` as `mode`, a `Freshness`. */
+  readonly gateLayers?: Pick<GateParts, 'mode' | 'freshness' | 'lossLimit' | 'breaker'>;
+  /** What `GET /v1/mode` shows (without one it answers 501). */
+  readonly modes?: ModeSource;
+  /** The breakers `GET /v1/breakers` lists (default: the process-wide registry). */
+  readonly breakers?: BreakerSource;
+}
+
+/** What the daemon holds that the gate is built over. */
+export interface DaemonGateDeps {
+  readonly config: WardenConfig;
+  readonly killSwitch: KillSwitch;
+  readonly strategy: ChecksStrategy;
+  /** The daemon's decision log, when it holds it: every gate decision is recorded there. */
+  readonly decisions: DecisionLog | undefined;
+  readonly metrics: DaemonMetrics;
+  readonly events: DaemonEvents;
+  readonly logger: WardenLogger;
+}
+
+/**
+ * The daemon's gate (the config's `gate` section over its kill switch, strategy breaker and
+ * decision log, plus any layers given), and the route groups of `POST /v1/gate`, `GET /v1/mode`
+ * and `GET /v1/breakers`, with their metrics and events. `close()` stops the breaker sweep.
+ */
+export function daemonGateRoutes(
+  o: DaemonGateOptions,
+  d: DaemonGateDeps,
+): { routes: RouteGroup[]; close(): void } {
+  const { gate } = gateFromConfig(d.config.gate, {
+    ...o.gateLayers,
+    killSwitch: new KillSwitchLayer(d.killSwitch),
+    strategy: new StrategyLayer(d.strategy),
+    decisions: d.decisions,
+    by: 'daemon',
+    onError: (err, where) => d.logger.error({ err }, `gate: ${where} failed`),
+  });
+  const watch = new BreakerWatch(o.breakers ?? defaultBreakerRegistry(), (e) =>
+    d.events.emit({
+      type: 'breaker',
+      at: Date.now(),
+      data: { name: e.breaker, from: e.from, state: e.to.state, since: e.to.since, reason: e.reason },
+    }),
+  );
+  const modes = o.modes;
+  const sub = modes?.onChange(() => {
+    if (d.events.listened) d.events.emit({ type: 'mode', at: Date.now(), data: modeView(modes, Date.now()) });
+  });
+  const count = registerGateMetrics(d.metrics.registry, { modes, breakers: watch });
+  return {
+    routes: [gateRoutes(gate, count), modeRoutes(modes), breakerRoutes(watch)],
+    close: () => {
+      sub?.dispose();
+      watch.close();
+    },
+  };
+}
