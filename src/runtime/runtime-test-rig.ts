@@ -6,12 +6,19 @@ import { join } from 'node:path';
 import { ExchangeSimulator, InProcessExchange } from '../exchange/index.js';
 import { SqliteStore } from '../store/index.js';
 import type { AlertInput } from '../util/alert-sink.js';
+import type { Timers } from '../resilience/index.js';
 import { openWarden } from './open-warden.js';
 import type { Warden } from './warden.js';
 import type { OpenWardenOptions } from './warden-options.js';
 
 export const BTC = 'BTC/USDT';
 export const ETH = 'ETH/USDT';
+
+/** Referenced timers: the system ones are unref'd, and a test awaiting only a backoff would end early. */
+export const referencedTimers: Timers = {
+  setTimeout: (cb, ms) => setTimeout(cb, ms),
+  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+};
 
 /** One test's world. */
 export interface BotWorld {
@@ -73,13 +80,14 @@ export async function createBotWorld(
         alerts: { alert: (a) => (alerts.push(a), Promise.resolve()) },
         print: null,
         executor: { random: () => 0, lookupAttempts: 2, clockMarginMs: 0 },
+        timers: referencedTimers,
         ...over,
       });
       opened.push(w);
       return w;
     },
     async destroy() {
-      for (const w of opened) await w.close().catch(() => undefined);
+      for (const w of opened.splice(0)) await w.close().catch(() => undefined);
       await exchange.close();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -153,6 +153,10 @@ export class Warden {
   get executor(): Executor {
     return this.#p.executor;
   }
+  /** The order store and the dead-letter queue's store. */
+  get orderStores(): SqliteOrderStores {
+    return this.#p.orderStores;
+  }
   get readiness(): ReadinessLatch {
     return this.#p.readiness;
   }
