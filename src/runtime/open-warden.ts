@@ -268,7 +268,10 @@ export async function openWarden(options: OpenWardenOptions): Promise<Warden> {
       readiness,
       reconcile: () => warden?.reconcile() ?? Promise.resolve(),
       clock,
-      ...(decisions ? { decisions } : {}),
+      // a reaction after close (a trip or reconcile settling late) is not recorded, and not an error
+      ...(decisions
+        ? { decisions: { append: (d) => (decisions.state === 'open' ? decisions.append(d) : null) } }
+        : {}),
     });
 
     const book = riskLimits ?? new RiskLimitsLayer({});
