@@ -4,11 +4,9 @@
 // check() with the decision log (every decision chained, hashed and group-committed), and the
 // heap over 10 million checks.
 //   node --expose-gc --import tsx bench/gate.bench.ts      (without --expose-gc the heap line is skipped)
-// The mode, freshness and loss-limit slots hold small bench layers of the same shape as the modes
-// helper's (a pushed enum, a pushed tick time against now, a pushed P&L against a limit): they
-// read one or two pushed fields, as those layers do. Everything else is the real thing: a
-// KillSwitch over SQLite, a StrategyBreaker over a state file, RiskLimitsLayer, BreakerLayer over
-// a CircuitBreaker, RateLimitLayer.
+// Every layer is the real thing: a KillSwitch over SQLite, the DegradationManager, Freshness, a
+// StrategyBreaker over a state file, the SessionLossLimit, RiskLimitsLayer, BreakerLayer over a
+// CircuitBreaker, RateLimitLayer; every slot filled (the run checks it and says so).
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,11 +21,12 @@ import {
   RiskLimitsLayer,
   StrategyLayer,
   createGate,
-  verdict,
   type GateIntent,
-  type GateLayer,
   type GateOptions,
 } from '../src/gate/index.js';
+import { Freshness } from '../src/market/index.js';
+import { DegradationManager } from '../src/modes/index.js';
+import { SessionLossLimit } from '../src/risk/index.js';
 import { KillSwitch } from '../src/killswitch/index.js';
 import { CircuitBreaker, ConsecutiveRule } from '../src/resilience/index.js';
 import { SqliteStore } from '../src/store/index.js';
@@ -56,42 +55,36 @@ writeFileSync(
 const sb = new StrategyBreaker({ statePath, watch: false, reloadIntervalMs: 0 });
 const cb = new CircuitBreaker({ name: 'venue', rule: new ConsecutiveRule(5) });
 
-// the three layers of the modes helper, as small layers of the same shape
-const pushed = { mode: 'FULL' as string, lastTick: t, pnl: -120 };
-class ModeLayer implements GateLayer {
-  readonly name = 'mode';
-  readonly #ok = verdict('mode', true, 'full');
-  readonly #no = verdict('mode', false, 'mode_deny_new_risk');
-  check(i: GateIntent): ReturnType<GateLayer['check']> {
-    return pushed.mode === 'FULL' || i.reduceOnly === true ? this.#ok : this.#no;
-  }
-}
-class FreshnessLayer implements GateLayer {
-  readonly name = 'freshness';
-  readonly #ok = verdict('freshness', true, 'fresh');
-  readonly #no = verdict('freshness', false, 'stale_tick');
-  check(_i: GateIntent, now: number): ReturnType<GateLayer['check']> {
-    return now - pushed.lastTick <= 1e12 ? this.#ok : this.#no;
-  }
-}
-class LossLayer implements GateLayer {
-  readonly name = 'loss_limit';
-  readonly #ok = verdict('loss_limit', true, 'within_loss_limit');
-  readonly #no = verdict('loss_limit', false, 'session_loss_limit');
-  check(i: GateIntent): ReturnType<GateLayer['check']> {
-    return pushed.pnl > -5000 || i.reduceOnly === true ? this.#ok : this.#no;
-  }
+// The modes, freshness and loss-limit layers are the real ones, with their state pushed as a bot
+// (or openWarden) pushes it: account figures and a tick, then the checks.
+const DAY = 86_400_000;
+function healthLayers(c: { now(): number }) {
+  const mode = new DegradationManager({
+    killSwitch: ks,
+    clock: c,
+    intervalMs: 0,
+    feedMaxAgeMs: 365 * DAY,
+    accountMaxAgeMs: 0,
+  });
+  mode.report({ balance: 10_000, equity: 10_000 });
+  mode.feedTick(c.now());
+  const freshness = new Freshness({ clock: c, maxAgeMs: 365 * DAY });
+  freshness.tick('BTC/USDT', 61_000, c.now());
+  const lossLimit = new SessionLossLimit({ killSwitch: ks, maxLoss: 5_000, clock: c, intervalMs: 0 });
+  lossLimit.report({ realised: 0, unrealised: -120, equity: 10_000 });
+  return { mode, freshness, lossLimit };
 }
 
 function layers(c: { now(): number } = clock, rateSlots = 100_000): GateOptions {
   const risk = new RiskLimitsLayer({ maxOrderNotional: 1e6, maxPosition: 1e9, maxOpenOrders: 50 });
   risk.update({ positions: { 'BTC/USDT': 0.5 }, prices: { 'BTC/USDT': 61_000 }, openOrders: 3 });
+  const health = healthLayers(c);
   return {
     killSwitch: new KillSwitchLayer(ks),
-    mode: new ModeLayer(),
-    freshness: new FreshnessLayer(),
+    mode: health.mode,
+    freshness: health.freshness,
     strategy: new StrategyLayer(sb),
-    lossLimit: new LossLayer(),
+    lossLimit: health.lossLimit,
     riskLimits: risk,
     breaker: new BreakerLayer(cb),
     // sized so that every check of the tight loop is allowed: the allow path is what is measured
@@ -103,8 +96,17 @@ function layers(c: { now(): number } = clock, rateSlots = 100_000): GateOptions 
   };
 }
 
+// the hand-written chain's own pushed state (what the three health layers hold)
+const pushed = { mode: 'FULL' as string, lastTick: t, pnl: -120 };
+
 const intent: GateIntent = { symbol: 'BTC/USDT', side: 'buy', amount: 0.01, price: 61_000, strategy: 'momo' };
 const gate = createGate(layers());
+const empty = gate.layers.filter((l) => l.layer === null).map((l) => l.slot);
+if (empty.length > 0)
+  throw new Error(`bench: every layer must be enabled, these slots are empty: ${empty.join(', ')}`);
+if (!gate.check(intent).allow)
+  throw new Error(`bench: the allow path is measured, got ${gate.check(intent).reason}`);
+console.log(`gate slots: ${gate.layers.map((l) => `${l.slot}=${l.layer}`).join(' ')}`);
 
 // The hand-written chain: the same checks over the same pushed state, as plain ifs.
 const hand = (() => {

@@ -41,8 +41,16 @@ export function registerAudit(program: Command): void {
           process.stdout.write(`${JSON.stringify(m)}\n`);
           return;
         }
+        const d = m.decisionLog;
         const lines = [
           `exported ${m.files.length} files to ${dir} (MANIFEST.json holds their sha256)`,
+          ...(d === null
+            ? []
+            : [
+                d.ok
+                  ? `  decision log: ${d.lines} lines verified${d.anchoredHead ? ` (contains the store's head seq ${d.anchoredHead.seq})` : ''}`
+                  : `  decision log: FAILED verification at ${d.problem?.file}:${d.problem?.line}: ${d.problem?.message} [${d.problem?.code}]`,
+              ]),
           ...m.missing.map((x) => `  missing: ${x.path} (${x.why})`),
           ...m.notes.map((n) => `  note: ${n}`),
         ];

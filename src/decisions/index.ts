@@ -18,3 +18,4 @@ export {
 export { segmentName, listSegments, type Segment } from './segment-files.js';
 export type { TornTail } from './tail-recovery.js';
 export * from './verify.js';
+export * from './head-anchor.js';

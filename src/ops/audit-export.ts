@@ -7,6 +7,7 @@ import type { Store } from '../store/index.js';
 import { channelRedactor, redactStrings, type Env } from '../alerts/index.js';
 import { atomicWriteFileSync } from '../util/atomic-write.js';
 import { AuditExportError } from './audit-export-error.js';
+import { exportTradingRecords, type DecisionLogAudit } from './audit-trading.js';
 import { launchdPlists } from './launchd.js';
 import { redactSecrets } from './redact.js';
 import { packageRoot, unitContext, type UnitOptions } from './unit-context.js';
@@ -47,6 +48,8 @@ export interface AuditManifest {
   readonly missing: readonly { readonly path: string; readonly why: string }[];
   /** Anything else the auditor should know (redacted config keys, units not generated...). */
   readonly notes: readonly string[];
+  /** The decision log's verification (against the store's anchored head when there is one); null without a log. */
+  readonly decisionLog: DecisionLogAudit | null;
 }
 
 export interface AuditExportOptions {
@@ -97,7 +100,8 @@ const jsonl = (rows: readonly unknown[]): string => rows.map((r) => `${JSON.stri
 /**
  * Gathers the files an auditor asks for (seed 001) into one folder: the data dir's heartbeat
  * files (heartbeat.json and heartbeat-NAME.json) and circuit file as they are, the kill-switch history, the last heartbeats, the alert outbox,
- * the decision log when it exists, freshly generated unit files, the config with secret-looking
+ * the decision log (verified, the result in the manifest), strategy state and overrides, orders,
+ * the DLQ and reconciliation reports, freshly generated unit files, the config with secret-looking
  * values redacted, and MANIFEST.json with a sha256 of every file.
  */
 export async function auditExport(opts: AuditExportOptions): Promise<AuditManifest> {
@@ -153,6 +157,12 @@ export async function auditExport(opts: AuditExportOptions): Promise<AuditManife
   const alerts = await store.alerts.list({ limit: ALL });
   put('alerts.jsonl', jsonl(redactStrings([...alerts].reverse(), redactor)));
 
+  const decisionLog = await exportTradingRecords(loaded, store, {
+    put,
+    note: (t) => notes.push(t),
+    redact: (rows) => redactStrings(rows, redactor),
+  });
+
   const effective = redactSecrets(loaded.config);
   put('config-effective.json', `${JSON.stringify(effective.value, null, 2)}\n`);
   if (loaded.path !== null) {
@@ -195,6 +205,7 @@ export async function auditExport(opts: AuditExportOptions): Promise<AuditManife
     files,
     missing,
     notes,
+    decisionLog,
   };
   atomicWriteFileSync(join(dir, 'MANIFEST.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;

@@ -24,3 +24,5 @@ export * from './reconcile-report.js';
 export * from './reconcile.js';
 export * from './rejected-order-alerts.js';
 export * from './executor-events.js';
+export * from './order-tracker.js';
+export * from './store-order-stores.js';

@@ -67,5 +67,7 @@ export interface OrderStore {
   /** Keeps a reconciliation report. */
   saveReconciliation(at: number, ok: boolean, differences: number, report: string): Promise<number>;
   latestReconciliation(): Promise<StoredReconciliation | null>;
+  /** Kept reconciliation reports, newest first (the audit export's); a backend without it exports the latest only. */
+  listReconciliations?(limit?: number): Promise<StoredReconciliation[]>;
   close(): Promise<void>;
 }

@@ -36,6 +36,7 @@ export const INTENT_LIST = `SELECT ${INTENT_COLUMNS} FROM order_intents
   WHERE (@state IS NULL OR state = @state) ORDER BY updated_at DESC, idempotency_key LIMIT @limit`;
 export const RECON_INSERT = `INSERT INTO order_reconciliations (at, ok, differences, report) VALUES (?, ?, ?, ?)`;
 export const RECON_LATEST = `SELECT id, at, ok, differences, report FROM order_reconciliations ORDER BY id DESC LIMIT 1`;
+export const RECON_LIST = `SELECT id, at, ok, differences, report FROM order_reconciliations ORDER BY id DESC LIMIT ?`;
 
 const DLQ_COLUMNS =
   'id, idempotency_key, client_order_id, payload, errors, attempts, error_class, reason, status, note, version, replay_until, created_at, updated_at';

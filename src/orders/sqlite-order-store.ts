@@ -83,6 +83,7 @@ export class SqliteOrderStore implements OrderStore {
       list: db.prepare<[{ state: string | null; limit: number }], IntentRow>(Q.INTENT_LIST),
       reconInsert: db.prepare(Q.RECON_INSERT),
       reconLatest: db.prepare<[], ReconRow>(Q.RECON_LATEST),
+      reconList: db.prepare<[number], ReconRow>(Q.RECON_LIST),
     };
   }
 
@@ -226,6 +227,10 @@ export class SqliteOrderStore implements OrderStore {
       const r = this.#s.reconLatest.get();
       return r === undefined ? null : { ...r, ok: r.ok === 1 };
     });
+  }
+
+  listReconciliations(limit = 100): Promise<StoredReconciliation[]> {
+    return this.#access.read(() => this.#s.reconList.all(limit).map((r) => ({ ...r, ok: r.ok === 1 })));
   }
 
   /** Commits queued writes; the connection stays open. */

@@ -1,2 +1,3 @@
 export * from './exchange-breaker-watch.js';
 export * from './from-config.js';
+export * from './failure-reactions.js';
