@@ -195,7 +195,12 @@ describe('Alerter', () => {
       heartbeats: store.heartbeats,
       incidents: store.incidents,
       kv: store.kv,
+      orders: store.orders,
+      dlq: store.dlq,
+      decisionHeads: store.decisionHeads,
+      fleet: store.fleet,
       now: () => store.now(),
+      migrate: () => store.migrate(),
       close: () => store.close(),
       alerts: {
         ...store.alerts,
