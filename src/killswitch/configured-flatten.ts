@@ -7,8 +7,8 @@ import { commandFlattenHook, type FlattenHook } from './flatten.js';
 /**
  * The flatten the config asks for: with an `exchange` section, the built-in flatten (the venue is
  * reached only when a flatten runs), followed by `killSwitch.flattenCommand` when that is set
- * too; without one, the command alone; neither: undefined. The executor, the order stores and
- * the venue are loaded only when a flatten runs, so `warden guard` / `status` never load them.
+ * too; without one, the command alone; neither: undefined. The executor and the venue are loaded
+ * only when a flatten runs, so `warden guard` / `status` never load them.
  */
 export function flattenHookFromConfig(
   loaded: LoadedConfig,

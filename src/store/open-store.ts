@@ -3,13 +3,14 @@ import { isAbsolute, join } from 'node:path';
 import type { WardenConfig } from '../config/index.js';
 import type { Store } from './store.js';
 import { SqliteStore } from './sqlite/sqlite-store.js';
-import { StoreError } from './store-error.js';
+import { postgresUrl, type PostgresStoreConfig } from './postgres-url.js';
 import { StoreMissingError } from './store-missing-error.js';
 
 /**
  * How a command opens the store. `existing` (the default) never creates the data dir or the
  * store: a missing or zero-byte store is a `StoreMissingError`, which readers treat as halted.
- * `create` is for `warden init` and `warden trip` only.
+ * `create` is for `warden init` and `warden trip` only (and `warden migrate`, `warden serve`): on
+ * PostgreSQL it applies pending migrations; `existing` refuses a schema that is missing or behind.
  */
 export type StoreOpenMode = 'existing' | 'create';
 
@@ -45,12 +46,15 @@ export function openStore(
         return Promise.reject(err as Error);
       }
     case 'postgres':
-      return Promise.reject(
-        new StoreError(
-          'store.kind "postgres" arrives with fleet mode; use "sqlite" for now (field store.kind)',
-        ),
-      );
+      return openPostgres(s, mode);
     default:
       return s satisfies never;
   }
+}
+
+/** PostgreSQL: `pg` is loaded only here, so SQLite users and hot-path commands never load it. */
+async function openPostgres(s: PostgresStoreConfig, mode: StoreOpenMode): Promise<Store> {
+  const url = postgresUrl(s);
+  const { PgStore } = await import('./postgres/pg-store.js');
+  return PgStore.open({ url, schema: s.schema, poolSize: s.poolSize, mode });
 }
