@@ -201,6 +201,7 @@ describe('Alerter', () => {
       fleet: store.fleet,
       now: () => store.now(),
       migrate: () => store.migrate(),
+      schemaVersion: () => store.schemaVersion(),
       close: () => store.close(),
       alerts: {
         ...store.alerts,

@@ -8,11 +8,13 @@ import { StoreMissingError } from './store-missing-error.js';
 
 /**
  * How a command opens the store. `existing` (the default) never creates the data dir or the
- * store: a missing or zero-byte store is a `StoreMissingError`, which readers treat as halted.
- * `create` is for `warden init` and `warden trip` only (and `warden migrate`, `warden serve`): on
- * PostgreSQL it applies pending migrations; `existing` refuses a schema that is missing or behind.
+ * store: a missing or zero-byte store is a `StoreMissingError`, which readers treat as halted;
+ * on PostgreSQL a schema that is missing or behind is one too. `create` is for `warden init` and
+ * `warden trip` only: it creates the store (on PostgreSQL, the schema) and migrates it.
+ * `migrate` (`warden migrate`, `warden serve`) applies pending migrations, creating a PostgreSQL
+ * schema but never a SQLite file (a SQLite store migrates on every open that may write).
  */
-export type StoreOpenMode = 'existing' | 'create';
+export type StoreOpenMode = 'existing' | 'create' | 'migrate';
 
 /** The store file the config names, resolved against the data dir. */
 export function storePath(config: WardenConfig, dataDir: string): string | null {
@@ -56,5 +58,10 @@ export function openStore(
 async function openPostgres(s: PostgresStoreConfig, mode: StoreOpenMode): Promise<Store> {
   const url = postgresUrl(s);
   const { PgStore } = await import('./postgres/pg-store.js');
-  return PgStore.open({ url, schema: s.schema, poolSize: s.poolSize, mode });
+  return PgStore.open({
+    url,
+    schema: s.schema,
+    poolSize: s.poolSize,
+    mode: mode === 'existing' ? 'existing' : 'create',
+  });
 }

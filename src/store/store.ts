@@ -120,5 +120,7 @@ export interface Store {
   now(): Promise<number>;
   /** Applies pending migrations (idempotent; safe while other processes migrate too); the number applied. */
   migrate(): Promise<number>;
+  /** The newest migration applied to this store. */
+  schemaVersion(): Promise<number>;
   close(): Promise<void>;
 }

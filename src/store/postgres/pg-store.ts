@@ -363,6 +363,11 @@ export class PgStore implements Store {
     return migratePg(this.#conn);
   }
 
+  async schemaVersion(): Promise<number> {
+    if (this.#closed !== null) throw new StoreError(`store ${this.location}: closed`);
+    return (await appliedPgVersion(this.#conn)) ?? 0;
+  }
+
   /** Ends the pool (idempotent). */
   close(): Promise<void> {
     this.#closed ??= this.#conn.end().catch(() => undefined);

@@ -60,3 +60,5 @@ export const FLEET_TOUCH = `INSERT INTO fleet_members (host, pid, role, info, fi
   RETURNING *`;
 export const FLEET_LIST = 'SELECT * FROM fleet_members ORDER BY host, role, pid';
 export const FLEET_REMOVE = 'DELETE FROM fleet_members WHERE host = ? AND pid = ? AND role = ?';
+
+export const SCHEMA_VERSION = 'SELECT max(version) AS v FROM schema_migrations';

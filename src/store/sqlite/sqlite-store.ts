@@ -405,6 +405,8 @@ export class SqliteStore implements Store {
       remove: (host, pid, role) => run(() => s.fleetRemove.run(host, pid, role).changes === 1),
     };
     this.now = () => run(() => s.now.get()!.t);
+    this.schemaVersion = () =>
+      run(() => db.prepare<[], { v: number | null }>(Q.SCHEMA_VERSION).get()?.v ?? 0);
     this.#orderStores = createSqliteOrderStores(db, { groupCommit });
     this.orders = this.#orderStores.orders;
     this.dlq = this.#orderStores.dlq;
@@ -420,6 +422,7 @@ export class SqliteStore implements Store {
   }
 
   now: () => Promise<number>;
+  schemaVersion: () => Promise<number>;
 
   /** The underlying connection (tests and benchmarks only: every table has its repo on the store). */
   get database(): BetterSqlite3.Database {
