@@ -152,7 +152,7 @@ export const configSchema = z
               .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case identifier (letters, digits, _)')
               .default('warden'),
             /** Connections in each process's pool. */
-            poolSize: z.number().int().min(1).max(1000).default(10),
+            poolSize: z.number().int().min(1).max(1000).default(4),
           })
           .strict(),
       ])

@@ -11,7 +11,7 @@ export interface PgConnectionOptions {
   readonly url: string;
   /** The schema every table lives in (default `warden`). */
   readonly schema?: string;
-  /** Connections in the pool (default 10). */
+  /** Connections in the pool (default 4: a fleet of 50 processes then needs at most 200 server connections). */
   readonly poolSize?: number;
   /** How long to wait for a connection, and for a statement (ms, default 10000). */
   readonly timeoutMs?: number;
@@ -56,7 +56,7 @@ export class PgConnection {
       throw new RangeError(
         `store.schema: expected a lower-case identifier (letters, digits, _), got ${JSON.stringify(schema)}`,
       );
-    const poolSize = opts.poolSize ?? 10;
+    const poolSize = opts.poolSize ?? 4;
     if (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > 1000)
       throw new RangeError(`store.poolSize: expected an integer from 1 to 1000, got ${String(poolSize)}`);
     const timeoutMs = opts.timeoutMs ?? 10_000;
