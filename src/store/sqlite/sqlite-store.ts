@@ -31,7 +31,9 @@ import { StoreMissingError } from '../store-missing-error.js';
 import { systemClock, type Clock } from '../../util/clock.js';
 import { migrate } from './migrate.js';
 import * as Q from './queries.js';
-import { createSqliteOrderStores, type SqliteOrderStores } from './sqlite-order-stores.js';
+import { SqliteBatcher } from './sqlite-batcher.js';
+import { SqliteDlqStore } from './sqlite-dlq-store.js';
+import { SqliteOrderStore } from './sqlite-order-store.js';
 
 export interface SqliteStoreOptions {
   /** Milliseconds to wait for a lock held by another process before failing. */
@@ -198,7 +200,7 @@ export class SqliteStore implements Store {
   readonly decisionHeads: DecisionHeadRepo;
   readonly fleet: FleetRepo;
   readonly #db: BetterSqlite3.Database;
-  readonly #orderStores: SqliteOrderStores;
+  readonly #batcher: SqliteBatcher;
   #closed = false;
 
   /** Opens (creating if needed) the store file and applies pending migrations. */
@@ -407,9 +409,10 @@ export class SqliteStore implements Store {
     this.now = () => run(() => s.now.get()!.t);
     this.schemaVersion = () =>
       run(() => db.prepare<[], { v: number | null }>(Q.SCHEMA_VERSION).get()?.v ?? 0);
-    this.#orderStores = createSqliteOrderStores(db, { groupCommit });
-    this.orders = this.#orderStores.orders;
-    this.dlq = this.#orderStores.dlq;
+    // One group-commit batcher for the order and DLQ writes, so an intent and its DLQ entry commit together.
+    this.#batcher = new SqliteBatcher(db, { groupCommit });
+    this.orders = new SqliteOrderStore(db, { batcher: this.#batcher });
+    this.dlq = new SqliteDlqStore(db, { batcher: this.#batcher });
   }
 
   /** Migrations run on every open that may write; this applies any still pending (0 when none). */
@@ -430,10 +433,16 @@ export class SqliteStore implements Store {
   }
 
   close(): Promise<void> {
-    if (this.#closed) return Promise.resolve();
-    this.#closed = true;
-    // Queued order and DLQ writes commit before the connection closes.
-    return this.#orderStores.close().finally(() => this.#db.close());
+    if (!this.#closed) {
+      this.#closed = true;
+      // Synchronous, as before: queued order and DLQ writes commit, then the connection closes.
+      try {
+        this.#batcher.close();
+      } finally {
+        this.#db.close();
+      }
+    }
+    return Promise.resolve();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
