@@ -20,7 +20,7 @@ import { existsSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import type { DecisionLog } from '../decisions/index.js';
 import { StrategyBreaker } from '../strategy/index.js';
-import type { SqliteOrderStores } from '../orders/index.js';
+import { DeadLetterQueue } from '../orders/index.js';
 import type { WardenLogger } from './logger.js';
 import { readToken } from './token-source.js';
 import { DaemonEvents } from './daemon-events.js';
@@ -31,7 +31,7 @@ import { Leadership, type LeaderDuty, type LeaderLock } from './leadership.js';
 import { DataDirLeaderLock } from './data-dir-leader-lock.js';
 import { leaderGauge } from './leader-gauge.js';
 import { telegramCommandsDuty } from './telegram/index.js';
-import { daemonLogger, dlqRoutesFor, openDaemonDecisions, openOrderStores } from './daemon-wiring.js';
+import { daemonLogger, dlqRoutesFor, openDaemonDecisions } from './daemon-wiring.js';
 import { daemonGateRoutes, type DaemonGateOptions } from './daemon-gate.js';
 import { dashboardRouteGroups } from './dashboard-api.js';
 import {
@@ -84,7 +84,6 @@ export class Daemon {
   #tokenSet = false;
   #logger: WardenLogger | undefined;
   #breaker: StrategyBreaker | undefined;
-  #orderStores: SqliteOrderStores | undefined;
   #decisions: DecisionLog | undefined;
   #decisionsSource: DecisionsSource | undefined;
   /** What only the leader runs; started by `#leadership` once the API listens. */
@@ -184,7 +183,7 @@ export class Daemon {
       killSwitch: this.#ks,
       alerts,
       logger,
-      dlq: this.#orderStores ? dlqRoutesFor(this.#orderStores, undefined, ks, this.#alerter)!.dlq : undefined,
+      dlq: dlqRoutesFor(store, undefined, ks, this.#alerter).dlq,
       decisions: this.#decisions,
       registry: metrics.registry,
     });
@@ -222,7 +221,7 @@ export class Daemon {
         statePath: strategyPaths(config.strategy, dataDir).state,
         stateKey: config.strategy.stateKey,
       },
-      dlq: dlqRoutesFor(this.#orderStores, this.#opts.exchange, this.#ks, this.#alerter),
+      dlq: dlqRoutesFor(this.#opts.store, this.#opts.exchange, this.#ks, this.#alerter),
       decisions: this.#decisionsSource,
       events: this.events,
       metrics: metrics.registry,
@@ -288,7 +287,6 @@ export class Daemon {
       stateKey: config.strategy.stateKey,
       staleAfterMs: config.strategy.staleAfterHours * 3_600_000,
     });
-    this.#orderStores = openOrderStores(store);
     const decisions = openDaemonDecisions(config, dataDir, this.#logger!);
     this.#decisions = decisions.log;
     this.#decisionsSource = decisions.source;
@@ -297,7 +295,7 @@ export class Daemon {
       store,
       heartbeats: config.heartbeats,
       strategy: { statePath: paths.state, stateKey: config.strategy.stateKey },
-      dlq: this.#orderStores ? dlqRoutesFor(this.#orderStores, undefined, ks, alerter)!.dlq : undefined,
+      dlq: new DeadLetterQueue(store.dlq),
       decisions: this.#decisions,
       channels: alerter.channels.map((c) => c.name),
     });
@@ -429,6 +427,5 @@ export class Daemon {
     await this.#decisions
       ?.close()
       .catch((err: unknown) => this.#logger?.error({ err }, 'decision log close failed'));
-    await this.#orderStores?.close();
   }
 }

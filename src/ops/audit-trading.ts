@@ -3,7 +3,6 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { LoadedConfig } from '../config/index.js';
 import { readAnchoredHead } from '../decisions/head-anchor.js';
 import { listSegments, verifyDecisionLog, type DecisionHead, type VerifyResult } from '../decisions/index.js';
-import { orderStoresFor } from '../orders/store-order-stores.js';
 import type { Store } from '../store/index.js';
 
 /** As many rows as a store will ever hold. */
@@ -84,12 +83,8 @@ export async function exportTradingRecords(
   }
 
   // orders, the DLQ, reconciliation reports
-  const stores = orderStoresFor(store);
-  if (stores === undefined) {
-    sink.note(`orders: the ${store.kind} store has no order stores to export`);
-    return decisionLog;
-  }
-  try {
+  const stores = store;
+  {
     sink.put('orders.jsonl', jsonl(sink.redact([...(await stores.orders.list({ limit: ALL }))].reverse())));
     sink.put('dlq.jsonl', jsonl(sink.redact([...(await stores.dlq.list({ limit: ALL }))].reverse())));
     const recons =
@@ -98,8 +93,6 @@ export async function exportTradingRecords(
         : [await stores.orders.latestReconciliation()].filter((r) => r !== null);
     const reports = [...recons].reverse().map((r) => ({ ...r, report: JSON.parse(r.report) as unknown }));
     sink.put('reconciliations.jsonl', jsonl(sink.redact(reports)));
-  } finally {
-    await stores.close();
   }
   return decisionLog;
 }

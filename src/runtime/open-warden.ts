@@ -25,12 +25,11 @@ import {
   checkpointOnExecutorChanges,
   defaultOrderPolicy,
 } from '../orders/index.js';
-import { orderStoresFor } from '../orders/store-order-stores.js';
 import { deadMansSwitchFromConfig, watchExchangeBreakerFromConfig } from '../reactions/from-config.js';
 import { FailureReactions } from '../reactions/failure-reactions.js';
 import { CircuitBreaker, ConsecutiveRule, isDependencyFailure } from '../resilience/index.js';
 import { SessionLossLimit, lossLimitOptionsFromConfig } from '../risk/index.js';
-import { openStore, StoreError } from '../store/index.js';
+import { openStore, type Store } from '../store/index.js';
 import { ShadowLedger, StrategyBreaker } from '../strategy/index.js';
 import { systemClock } from '../util/clock.js';
 import { reserveFor } from '../store/space-reserve.js';
@@ -83,10 +82,7 @@ export async function openWarden(options: OpenWardenOptions): Promise<Warden> {
   async function build(): Promise<Warden> {
     const store = await openStore(config, dataDir);
     closers.push(() => store.close());
-    const orderStores = orderStoresFor(store);
-    if (orderStores === undefined)
-      throw new StoreError(`openWarden: the ${store.kind} store has no order and DLQ stores yet`);
-    closers.push(() => orderStores.close());
+    const orderStores: Pick<Store, 'orders' | 'dlq'> = { orders: store.orders, dlq: store.dlq };
 
     // Decision log first: every other part records into it. One that cannot be opened (the daemon
     // holds its writer lock, a full disk) leaves the gate denying new risk, with the reason.

@@ -22,7 +22,6 @@ import {
   type Executor,
   type OrderIntent,
   type ReadinessLatch,
-  type SqliteOrderStores,
   type SubmitOptions,
   type SubmitResult,
 } from '../orders/index.js';
@@ -72,7 +71,7 @@ export interface WardenParts {
   readonly riskLimits: RiskLimitsLayer;
   readonly rateLimit: RateLimitLayer | null;
   readonly executor: Executor;
-  readonly orderStores: SqliteOrderStores;
+  readonly orderStores: Pick<Store, 'orders' | 'dlq'>;
   readonly readiness: ReadinessLatch;
   readonly checkpoints: CheckpointStore;
   readonly checkpointer: AutoCheckpointer;
@@ -154,7 +153,7 @@ export class Warden {
     return this.#p.executor;
   }
   /** The order store and the dead-letter queue's store. */
-  get orderStores(): SqliteOrderStores {
+  get orderStores(): Pick<Store, 'orders' | 'dlq'> {
     return this.#p.orderStores;
   }
   get readiness(): ReadinessLatch {
