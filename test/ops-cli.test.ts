@@ -37,7 +37,7 @@ describe('warden install and audit export (process level)', () => {
     writeFileSync(
       join(work, 'warden.config.json'),
       JSON.stringify({
-        strategy: { schedule: '49 3 * * *' },
+        strategy: { cron: '49 3 * * *' },
         killSwitch: { reminderCron: '0 9 * * *' },
         alerts: { channels: [{ type: 'webhook', url: 'https://hooks.example/secret-path' }] },
       }),
@@ -112,7 +112,7 @@ describe('warden install and audit export (process level)', () => {
   });
 
   it('refuses a cron that is not a daily time with one line and exit 1', () => {
-    writeFileSync(join(root, 'bad.json'), JSON.stringify({ strategy: { schedule: '*/10 * * * *' } }));
+    writeFileSync(join(root, 'bad.json'), JSON.stringify({ strategy: { cron: '*/10 * * * *' } }));
     const r = warden(
       work,
       '--config',
@@ -125,7 +125,7 @@ describe('warden install and audit export (process level)', () => {
       join(root, 'pl'),
     );
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /^warden: install: strategy\.schedule: .*\n$/);
+    assert.match(r.stderr, /^warden: install: strategy\.cron: .*\n$/);
   });
 
   it('exports what an auditor asks for, with a manifest whose hashes match', () => {

@@ -118,7 +118,7 @@ export class Daemon {
         killSwitch: this.#ks,
         alerts,
         cron: config.killSwitch.reminderCron,
-        timezone: config.killSwitch.reminderTz,
+        timezone: config.killSwitch.reminderTimezone,
         onError: (err) => logger.error({ err }, 'reminder failed'),
       }),
     );
@@ -293,7 +293,7 @@ export class Daemon {
         .catch((err: unknown) => this.#logger?.error({ err }, 'alert failed'));
     };
     const schedule = startEvaluationSchedule({
-      pattern: s.schedule,
+      pattern: s.cron,
       timezone: s.timezone,
       graceMs: s.missedRunGraceMinutes * 60_000,
       evaluate: async () => {
@@ -342,7 +342,7 @@ export class Daemon {
         ),
     });
     log(
-      `strategy evaluation scheduled (${s.schedule} ${s.timezone}), next ${schedule.nextRun()?.toISOString() ?? 'never'}`,
+      `strategy evaluation scheduled (${s.cron} ${s.timezone}), next ${schedule.nextRun()?.toISOString() ?? 'never'}`,
     );
     this.#closers.push(schedule);
   }

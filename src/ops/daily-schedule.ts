@@ -1,3 +1,5 @@
+import { isTimeZone } from '../util/time-zone.js';
+
 /** A daily schedule taken from a cron expression of the form `M H * * *` (lists allowed: `0,30 9,21 * * *`). */
 export interface DailySchedule {
   /** Minutes past the hour, sorted, 0-59. */
@@ -50,15 +52,8 @@ export function parseDailyCron(expr: string, tz: string, source: string): DailyS
   };
 }
 
-/** True when `tz` is an IANA zone this Node knows. */
-export function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** True when `tz` is an IANA zone this Node knows (re-exported: `warden/ops` names it). */
+export { isTimeZone };
 
 const two = (n: number): string => String(n).padStart(2, '0');
 

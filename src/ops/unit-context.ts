@@ -28,7 +28,7 @@ export interface UnitContext {
   readonly runAs: string | null;
   /** Seconds systemd / launchd wait before restarting a process that exited. */
   readonly restartSec: number;
-  /** When the nightly evaluation runs (`strategy.schedule`). */
+  /** When the nightly evaluation runs (`strategy.cron`). */
   readonly evaluate: DailySchedule;
   /** When the halted reminder runs (`killSwitch.reminderCron`). */
   readonly remind: DailySchedule;
@@ -112,10 +112,10 @@ export function unitContext(
     userUnits: opts.user === true,
     runAs: opts.user === true || process.getuid?.() === 0 ? null : user,
     restartSec: 5,
-    evaluate: parseDailyCron(config.strategy.schedule, config.strategy.timezone, 'strategy.schedule'),
+    evaluate: parseDailyCron(config.strategy.cron, config.strategy.timezone, 'strategy.cron'),
     remind: parseDailyCron(
       config.killSwitch.reminderCron,
-      config.killSwitch.reminderTz,
+      config.killSwitch.reminderTimezone,
       'killSwitch.reminderCron',
     ),
     warnings,

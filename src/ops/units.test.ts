@@ -84,7 +84,7 @@ describe('systemd units', () => {
   it('derives OnCalendar from the daily crons, with Persistent timers', () => {
     const { gen } = generate(
       {
-        strategy: { schedule: '49 3 * * *', timezone: 'Europe/Berlin' },
+        strategy: { cron: '49 3 * * *', timezone: 'Europe/Berlin' },
         killSwitch: { reminderCron: '0 9,21 * * *' },
       },
       {},
@@ -137,8 +137,8 @@ describe('systemd units', () => {
 
   it('refuses crons that are not simple daily times, and bad watchdog seconds', () => {
     assert.throws(
-      () => generate({ strategy: { schedule: '*/5 * * * *' } }, {}),
-      /strategy\.schedule: "\*\/5 \* \* \* \*"/,
+      () => generate({ strategy: { cron: '*/5 * * * *' } }, {}),
+      /strategy\.cron: "\*\/5 \* \* \* \*"/,
     );
     assert.throws(
       () => generate({ killSwitch: { reminderCron: '0 9 * * 1-5' } }, {}),

@@ -135,7 +135,7 @@ export function systemdUnits(ctx: UnitContext): GeneratedUnits {
     },
     {
       name: u.evaluateTimer,
-      content: timer('Warden: nightly strategy evaluation (strategy.schedule)', u.evaluate, ctx.evaluate),
+      content: timer('Warden: nightly strategy evaluation (strategy.cron)', u.evaluate, ctx.evaluate),
     },
     {
       name: u.remind,

@@ -25,6 +25,7 @@ import { StoreMissingError } from '../store-missing-error.js';
 import { systemClock, type Clock } from '../../util/clock.js';
 import { migrate } from './migrate.js';
 import * as Q from './queries.js';
+import { unwritableDetail } from '../../util/unwritable.js';
 
 export interface SqliteStoreOptions {
   /** Milliseconds to wait for a lock held by another process before failing. */
@@ -148,8 +149,8 @@ function wrapError(path: string, err: unknown): StoreError {
   let why = err instanceof Error ? err.message : String(err);
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED')
     why = 'locked by another process (timed out waiting)';
-  else if (code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY_DBMOVED')
-    why = `cannot write (${code}): check the data dir's permissions`;
+  else if (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM')
+    why = `cannot write (${code}): ${unwritableDetail(path) ?? "check the data dir's permissions"}`;
   else if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') why = `not a valid store file (${code})`;
   else if (code === 'SQLITE_FULL') why = `cannot write (${code}): the disk is full`;
   return new StoreError(`store ${path}: ${why}`, { cause: err });
