@@ -21,7 +21,7 @@ describe('the starter config warden init writes', () => {
   });
 
   it('holds commented-out examples that load when turned on', () => {
-    const on = Object.fromEntries(
+    const on: Record<string, unknown> = Object.fromEntries(
       Object.entries(STARTER_CONFIG).map(([k, v]) => [
         k.startsWith('//') && typeof v === 'object' ? k.slice(2) : k,
         v,

@@ -35,6 +35,8 @@ import {
   startEvaluationSchedule,
   strategyPaths,
 } from '../strategy/index.js';
+import { strategyAlerts } from '../alerts/strategy-alerts.js';
+import type { AlertInput } from '../util/alert-sink.js';
 
 /** How long requests in flight may finish when the daemon stops, before their connections are cut. */
 export const SHUTDOWN_GRACE_MS = 1_500;
@@ -287,10 +289,9 @@ export class Daemon {
       return;
     }
     const alerts = this.#alerter!;
-    const raise = (key: string, severity: 'info' | 'warning' | 'critical', title: string, body: string) => {
-      alerts
-        .alert({ key, severity, title, body })
-        .catch((err: unknown) => this.#logger?.error({ err }, 'alert failed'));
+    const wording = strategyAlerts();
+    const raise = (a: AlertInput) => {
+      alerts.alert(a).catch((err: unknown) => this.#logger?.error({ err }, 'alert failed'));
     };
     const schedule = startEvaluationSchedule({
       pattern: s.cron,
@@ -310,36 +311,14 @@ export class Daemon {
       lastSuccessAt: () => lastEvaluationAt(paths.state),
       onTrip: (t) => {
         metrics.strategyTransition('blocked');
-        raise(
-          `strategy:trip:${t.key}:${Date.now()}`,
-          'critical',
-          `Strategy ${t.key} blocked`,
-          `${t.reason}: roi ${t.roi} over ${t.n} trades`,
-        );
+        raise(wording.trip(t));
       },
       onRecover: (t) => {
         metrics.strategyTransition('active');
-        raise(
-          `strategy:recover:${t.key}:${Date.now()}`,
-          'info',
-          `Strategy ${t.key} recovered`,
-          `${t.reason}: roi ${t.roi} over ${t.n} trades`,
-        );
+        raise(wording.recover(t));
       },
-      onMissedRun: (m) =>
-        raise(
-          `strategy:missed:${m.expectedAt.getTime()}`,
-          'critical',
-          'Strategy evaluation did not run',
-          `due ${m.expectedAt.toISOString()}, last success ${m.lastSuccessAt?.toISOString() ?? 'never'}: the runtime check will fail open when the state goes stale`,
-        ),
-      onError: (err) =>
-        raise(
-          `strategy:error:${new Date().toISOString().slice(0, 13)}`,
-          'critical',
-          'Strategy evaluation failed',
-          String(err),
-        ),
+      onMissedRun: (m) => raise(wording.missedRun(m)),
+      onError: (err) => raise(wording.failed(err)),
     });
     log(
       `strategy evaluation scheduled (${s.cron} ${s.timezone}), next ${schedule.nextRun()?.toISOString() ?? 'never'}`,
