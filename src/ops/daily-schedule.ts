@@ -115,7 +115,8 @@ export function toLaunchdTimes(s: DailySchedule, hostTz: string, now: number): L
   return { intervals, warning };
 }
 
-function sameZoneRules(a: string, b: string, now: number): boolean {
+/** True when zones `a` and `b` have the same UTC offset all year round from `now`. */
+export function sameZoneRules(a: string, b: string, now: number): boolean {
   if (a === b) return true;
   // Compare offsets across a year: zones that agree at every sample need no warning.
   for (let d = 0; d < 365; d += 15) {

@@ -43,7 +43,11 @@ function unit(gen: GeneratedUnits, name: string): Ini {
 }
 
 function generate(config: unknown, opts: UnitOptions, path: string | null = '/srv/bot/warden.config.json') {
-  const ctx = unitContext({ config: parseConfig(config), path, dataDir: '/srv/bot/data dir' }, opts);
+  // These cases are the timer units (--timers); the daemon's unit and the bot's timer are below.
+  const ctx = unitContext(
+    { config: parseConfig(config), path, dataDir: '/srv/bot/data dir' },
+    { timers: true, ...opts },
+  );
   return { ctx, gen: systemdUnits(ctx) };
 }
 
@@ -98,7 +102,10 @@ describe('systemd units', () => {
     assert.equal(value(rm, 'Timer', 'Persistent'), 'true');
     assert.equal(value(unit(gen, SYSTEMD_UNITS.remind), 'Service', 'Type'), 'oneshot');
     assert.match(value(unit(gen, SYSTEMD_UNITS.remind), 'Service', 'ExecStart') ?? '', / remind$/);
-    assert.match(value(unit(gen, SYSTEMD_UNITS.evaluate), 'Service', 'ExecStart') ?? '', / evaluate$/);
+    assert.match(
+      value(unit(gen, SYSTEMD_UNITS.evaluate), 'Service', 'ExecStart') ?? '',
+      / evaluate --alert$/,
+    );
   });
 
   it('leaves the bot unit out, with a warning, when no bot command is given', () => {
