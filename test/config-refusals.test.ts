@@ -54,6 +54,15 @@ describe('refusals a user can act on, for every command', () => {
     );
   });
 
+  it('accepts the old flag --interval of warden watch with a warning naming --interval-sec', async () => {
+    const w = workspace({ heartbeats: [{ name: 'bot', periodSec: 60 }] });
+    const r = await warden([...w.args, 'watch', '--once', '--interval', '5']);
+    assert.match(r.stderr, /^warden: warning: --interval is deprecated: use --interval-sec\n/);
+    const help = await warden(['watch', '--help']);
+    assert.match(help.stdout, /--interval-sec <sec>/);
+    assert.doesNotMatch(help.stdout, /--interval </);
+  });
+
   it('says which path of a read-only data dir is not writable, and who owns it', async () => {
     const w = workspace({});
     // As root, write as nobody (permissions bind root only on a read-only mount); else make the dir read-only.
