@@ -72,7 +72,7 @@ describe('processes: kill -9 and the independent watchdog', () => {
       },
     );
     await once(bot.stdout!, 'data');
-    const dog = spawn(process.execPath, [WARDEN, ...w.args, 'watch', '--interval', '0.1'], {
+    const dog = spawn(process.execPath, [WARDEN, ...w.args, 'watch', '--interval-sec', '0.1'], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -160,6 +160,7 @@ describe('warden CLI: kill switch', () => {
     assert.equal(r.code, 0, r.stderr);
     r = await warden(['--config', cfg, '--data-dir', w.dataDir, 'status']);
     assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, '', 'the starter config loads without a warning');
     r = await warden(['--config', cfg, 'init']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /exists; use --force/);

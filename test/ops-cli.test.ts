@@ -37,7 +37,7 @@ describe('warden install and audit export (process level)', () => {
     writeFileSync(
       join(work, 'warden.config.json'),
       JSON.stringify({
-        strategy: { schedule: '49 3 * * *' },
+        strategy: { cron: '49 3 * * *' },
         killSwitch: { reminderCron: '0 9 * * *' },
         alerts: { channels: [{ type: 'webhook', url: 'https://hooks.example/secret-path' }] },
       }),
@@ -86,6 +86,7 @@ describe('warden install and audit export (process level)', () => {
       `${process.execPath} bot.js`,
       '--watchdog-sec',
       '20',
+      '--timers',
     );
     assert.equal(r.code, 0, r.stderr);
     for (const f of [
@@ -112,7 +113,7 @@ describe('warden install and audit export (process level)', () => {
   });
 
   it('refuses a cron that is not a daily time with one line and exit 1', () => {
-    writeFileSync(join(root, 'bad.json'), JSON.stringify({ strategy: { schedule: '*/10 * * * *' } }));
+    writeFileSync(join(root, 'bad.json'), JSON.stringify({ strategy: { cron: '*/10 * * * *' } }));
     const r = warden(
       work,
       '--config',
@@ -123,14 +124,15 @@ describe('warden install and audit export (process level)', () => {
       'launchd',
       '--out',
       join(root, 'pl'),
+      '--timers',
     );
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /^warden: install: strategy\.schedule: .*\n$/);
+    assert.match(r.stderr, /^warden: install: strategy\.cron: .*\n$/);
   });
 
   it('exports what an auditor asks for, with a manifest whose hashes match', () => {
     const dir = join(root, 'audit');
-    const r = warden(work, '--data-dir', data, 'audit', 'export', dir);
+    const r = warden(work, '--data-dir', data, 'audit', 'export', dir, '--timers');
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /missing: circuit\.json/);
     const m = JSON.parse(readFileSync(join(dir, 'MANIFEST.json'), 'utf8')) as AuditManifest;
@@ -208,7 +210,7 @@ describe('warden install and audit export (process level)', () => {
     const dir = join(root, 'busy');
     mkdirSync(dir);
     writeFileSync(join(dir, 'notes.txt'), 'keep me');
-    const r = warden(work, '--data-dir', data, 'audit', 'export', dir);
+    const r = warden(work, '--data-dir', data, 'audit', 'export', dir, '--timers');
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^warden: audit export: .*busy is not empty .*--force\n$/);
     assert.equal(r.stdout, '');

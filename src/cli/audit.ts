@@ -9,6 +9,9 @@ interface ExportOptions {
   botCmd?: string;
   watchdogSec?: string;
   user?: boolean;
+  timers?: boolean;
+  botSchedule?: string;
+  botTimezone?: string;
   json?: boolean;
 }
 
@@ -25,6 +28,9 @@ export function registerAudit(program: Command): void {
     .option('--bot-cmd <cmd>', 'bot command for the generated units (as given to warden install)')
     .option('--watchdog-sec <n>', 'WatchdogSec= of the generated bot unit (as given to warden install)')
     .option('--user', 'generate systemd user units (as given to warden install)')
+    .option('--timers', 'timer units instead of the daemon unit (as given to warden install)')
+    .option('--bot-schedule <cron>', 'the bot as a periodic job (as given to warden install)')
+    .option('--bot-timezone <tz>', 'time zone of --bot-schedule (as given to warden install)')
     .option('--json', 'print the manifest as JSON')
     .action(async (dir: string, opts: ExportOptions, cmd: Command) => {
       const loaded = configFor(cmd);
@@ -35,7 +41,14 @@ export function registerAudit(program: Command): void {
           store,
           dir,
           force: opts.force === true,
-          units: { botCmd: opts.botCmd, watchdogSec: opts.watchdogSec, user: opts.user },
+          units: {
+            botCmd: opts.botCmd,
+            watchdogSec: opts.watchdogSec,
+            user: opts.user,
+            timers: opts.timers,
+            botSchedule: opts.botSchedule,
+            botTimezone: opts.botTimezone,
+          },
         });
         if (opts.json === true) {
           process.stdout.write(`${JSON.stringify(m)}\n`);

@@ -24,10 +24,26 @@ export function globalOptions(cmd: Command): GlobalOptions {
   return found;
 }
 
-/** Loads the config named by the global options (a bad config throws ConfigError naming the field). */
+const warned = new Set<string>();
+
+/** Prints each deprecation of a loaded config on stderr, once per process. */
+export function printConfigWarnings(loaded: LoadedConfig): void {
+  for (const w of loaded.warnings ?? []) {
+    if (warned.has(w)) continue;
+    warned.add(w);
+    process.stderr.write(`warden: warning: ${w}\n`);
+  }
+}
+
+/**
+ * Loads the config named by the global options (a bad config throws ConfigError naming the
+ * field) and prints its deprecation warnings on stderr.
+ */
 export function configFor(cmd: Command): LoadedConfig {
   const g = globalOptions(cmd);
-  return loadConfig({ configPath: g.config, dataDir: g.dataDir });
+  const loaded = loadConfig({ configPath: g.config, dataDir: g.dataDir });
+  printConfigWarnings(loaded);
+  return loaded;
 }
 
 /** Writes one line of output (JSON when `json` is set). */

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { CliError } from './cli-error.js';
 import { out } from './context.js';
 import { withRuntime, type Runtime } from './runtime.js';
@@ -55,7 +55,7 @@ async function watch(
   exps: WardenConfig['heartbeats'],
   ks: KillSwitch,
   references: ReferenceClock[],
-  opts: { once?: boolean; interval?: string; json?: boolean },
+  opts: { once?: boolean; intervalSec?: string; json?: boolean },
 ): Promise<void> {
   let dog: Watchdog;
   try {
@@ -81,9 +81,9 @@ async function watch(
     process.exitCode = r.results.every((x) => x.ok) && clocksOk ? 0 : 1;
     return;
   }
-  const interval = opts.interval !== undefined ? Number(opts.interval) : rt.config.watchdog.intervalSec;
+  const interval = opts.intervalSec !== undefined ? Number(opts.intervalSec) : rt.config.watchdog.intervalSec;
   if (!(interval > 0))
-    throw new CliError(`--interval: expected a positive number of seconds, got ${opts.interval}`);
+    throw new CliError(`--interval-sec: expected a positive number of seconds, got ${opts.intervalSec}`);
   const ac = new AbortController();
   const stop = () => ac.abort();
   process.once('SIGINT', stop);
@@ -154,10 +154,19 @@ export function registerHeartbeat(program: Command): void {
       'one check, then exit (for cron / systemd timers); exit 1 when a heartbeat is unhealthy',
     )
     .option('--only <name>', 'check only this heartbeat')
-    .option('--interval <sec>', 'seconds between checks (default: watchdog.intervalSec)')
+    .option('--interval-sec <sec>', 'seconds between checks (default: watchdog.intervalSec)')
+    // The old spelling, still accepted: one spelling per concept, with the unit in the name.
+    .addOption(new Option('--interval <sec>').hideHelp())
     .option('--json', 'one JSON report per check')
     .action(
-      async (opts: { once?: boolean; only?: string; interval?: string; json?: boolean }, cmd: Command) => {
+      async (
+        opts: { once?: boolean; only?: string; intervalSec?: string; interval?: string; json?: boolean },
+        cmd: Command,
+      ) => {
+        if (opts.interval !== undefined) {
+          process.stderr.write('warden: warning: --interval is deprecated: use --interval-sec\n');
+          if (opts.intervalSec === undefined) opts.intervalSec = opts.interval;
+        }
         await withRuntime(cmd, async (rt) => {
           let exps = rt.config.heartbeats;
           if (exps.length === 0) {

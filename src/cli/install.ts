@@ -9,6 +9,9 @@ interface InstallOptions {
   botCmd?: string;
   user?: boolean;
   watchdogSec?: string;
+  timers?: boolean;
+  botSchedule?: string;
+  botTimezone?: string;
   json?: boolean;
 }
 
@@ -16,12 +19,23 @@ interface InstallOptions {
 export function registerInstall(program: Command): void {
   program
     .command('install')
-    .description('write systemd units or launchd plists for the bot, watchdog, evaluator and reminder')
+    .description(
+      'write systemd units or launchd plists: the bot and the daemon (warden serve), or with --timers the watchdog, evaluation and reminder timers',
+    )
     .argument('<kind>', 'systemd or launchd')
     .option('--out <dir>', 'folder to write into (default ./systemd or ./launchd)')
     .option('--bot-cmd <cmd>', 'the bot command line (program resolved on PATH; no shell expansion)')
     .option('--user', 'systemd user units (systemctl --user) instead of system units')
     .option('--watchdog-sec <n>', 'systemd WatchdogSec= for the bot (its heartbeat notifies systemd)')
+    .option(
+      '--bot-schedule <cron>',
+      "run the bot as a periodic job on this cron through `warden guard` (e.g. '*/5 9-16 * * 1-5')",
+    )
+    .option('--bot-timezone <tz>', 'time zone of --bot-schedule (IANA name, default UTC)')
+    .option(
+      '--timers',
+      'instead of the daemon: warden watch, and timers for warden evaluate --alert and warden remind (no HTTP API)',
+    )
     .option('--json', 'print the result as JSON')
     .action((kind: string, opts: InstallOptions, cmd: Command) => {
       if (kind !== 'systemd' && kind !== 'launchd') {

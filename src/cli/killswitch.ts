@@ -4,6 +4,7 @@ import { existsSync } from 'node:fs';
 import { CliError } from './cli-error.js';
 import { configFor, out, printable } from './context.js';
 import { openRuntime, withRuntime, type Runtime } from './runtime.js';
+import type { LoadedConfig } from '../config/index.js';
 import {
   ResumeConflictError,
   ResumeRefusedError,
@@ -113,33 +114,171 @@ async function printStatus(rt: Runtime, json: boolean): Promise<HaltState> {
   return s;
 }
 
+interface TripOptions {
+  reason: string;
+  by: string;
+  flatten?: boolean;
+  json?: boolean;
+}
+
+interface ResumeOptions {
+  reason?: string;
+  by?: string;
+  haltId?: string;
+  json?: boolean;
+}
+
+/** `warden status`: fail closed, a store that cannot be opened is a halt (exit 1). */
+async function statusAction(opts: { json?: boolean }, cmd: Command): Promise<void> {
+  const loaded = configFor(cmd); // a bad config is a config error, not a halt
+  let rt;
+  try {
+    rt = await openRuntime(cmd, loaded);
+  } catch (err) {
+    // Fail closed: a store that is missing or cannot be opened means trading is halted.
+    const msg = (err as Error).message;
+    mirrorUnreadable(loaded.dataDir, `store unreadable: ${msg}`);
+    if (opts.json) out({ halted: true, source: 'unreadable', reason: msg, eventId: null }, true);
+    else out(`HALTED: state unreadable (fail closed): ${printable(msg)}`, false);
+    process.exitCode = 1;
+    return;
+  }
+  try {
+    const s = await printStatus(rt, opts.json === true);
+    process.exitCode = s.halted ? 1 : 0;
+  } finally {
+    await rt.close();
+  }
+}
+
+/**
+ * A trip with no usable store (corrupt, unwritable): halts by the files anyway (STOP, circuit.json),
+ * alerts from memory, and fails naming what halts trading now.
+ */
+async function tripWithoutStore(loaded: LoadedConfig, opts: TripOptions, error: string): Promise<never> {
+  const haltedBy = existsSync(loaded.dataDir)
+    ? haltByFiles(loaded.dataDir, {
+        reason: opts.reason.trim(),
+        by: opts.by,
+        at: Date.now(),
+        baseId: null,
+        error,
+        inMemory: false,
+        shout: (l) => void process.stderr.write(`${l}\n`),
+      })
+    : [];
+  await fallbackAlertsFor(loaded.config.alerts.channels, null).alert({
+    key: `killswitch:trip-unrecorded:${Date.now()}`,
+    severity: 'critical',
+    title: 'Trading halted (trip NOT recorded: no usable store)',
+    body: `warden trip by ${opts.by}: ${opts.reason.trim()}. ${error}. Halted by: ${haltedBy.join(', ') || 'NOTHING'}`,
+  });
+  throw new CliError(
+    `${error}; the trip is NOT recorded${haltedBy.includes('STOP file') ? `, but trading is HALTED by the STOP file in ${loaded.dataDir}` : ', and NOTHING halts trading'}`,
+  );
+}
+
+/** `warden trip`: halt now; with no usable store, by the files, alerted from memory. */
+async function tripAction(opts: TripOptions, cmd: Command): Promise<void> {
+  const loaded = configFor(cmd);
+  if (!opts.reason.trim()) throw new CliError('reason: a trip needs a reason (--reason "...")');
+  let rt: Runtime;
+  try {
+    // trip may create what it needs to halt (the data dir, the store).
+    rt = await openRuntime(cmd, loaded, 'create');
+  } catch (err) {
+    return tripWithoutStore(loaded, opts, (err as Error).message);
+  }
+  let ok = false;
+  try {
+    const ks = await rt.killSwitch('cli');
+    const r = await ks.trip({ reason: opts.reason, by: opts.by, flatten: opts.flatten === true });
+    if (opts.json) out(r, true);
+    else if (r.recorded)
+      out(`HALTED: ${printable(r.event.reason)} (event ${r.event.id}, data dir ${rt.dataDir})`, false);
+    else
+      out(
+        `HALTED by ${r.haltedBy.join(', ')} but NOT RECORDED in the store (${printable(r.error)}): ${printable(opts.reason.trim())}`,
+        false,
+      );
+    if (r.flatten) out(`flatten: ${r.flatten.ok ? 'ok' : 'FAILED'}: ${printable(r.flatten.detail)}`, false);
+    if ((r.flatten && !r.flatten.ok) || !r.recorded) process.exitCode = 1;
+    ok = true;
+  } finally {
+    await rt.close({ flush: ok });
+  }
+}
+
+/** `warden resume`: needs a reason and a name, clears the halt it names (compare-and-set). */
+async function resumeAction(opts: ResumeOptions, cmd: Command): Promise<void> {
+  if (!opts.reason?.trim() || !opts.by?.trim()) {
+    throw new CliError(
+      `resume refused: it needs ${!opts.reason?.trim() && !opts.by?.trim() ? 'a reason and a name' : !opts.reason?.trim() ? 'a reason' : 'a name'}: warden resume --reason "what was checked" --by NAME`,
+    );
+  }
+  let haltId: number | undefined;
+  if (opts.haltId !== undefined) {
+    haltId = Number(opts.haltId);
+    if (!Number.isSafeInteger(haltId) || haltId < 1)
+      throw new CliError(`--halt-id: expected a positive event id, got ${printable(opts.haltId)}`);
+  }
+  await withRuntime(cmd, async (rt) => {
+    const ks = await rt.killSwitch('cli');
+    try {
+      const e = await ks.resume({
+        reason: opts.reason!,
+        by: opts.by!,
+        ...(haltId !== undefined ? { haltId } : {}),
+      });
+      const s = ks.state();
+      if (opts.json) out({ event: e, state: s }, true);
+      else
+        out(
+          s.halted
+            ? `resumed in the store, but still ${describeHalt(s)}`
+            : `RUNNING: resumed by ${printable(e.by)} (event ${e.id}, clears #${e.clears ?? 'none'}): ${printable(e.reason)}`,
+          false,
+        );
+      process.exitCode = s.halted ? 1 : 0;
+    } catch (err) {
+      if (err instanceof ResumeRefusedError || err instanceof ResumeConflictError)
+        throw new CliError(err.message);
+      throw err;
+    }
+  });
+}
+
+/** `warden guard -- CMD`: runs CMD only when trading is allowed; exit 2 when halted or unreadable. */
+async function guardAction(argv: string[], _opts: unknown, cmd: Command): Promise<void> {
+  let state: HaltState;
+  let dataDir: string | null = null;
+  try {
+    dataDir = configFor(cmd).dataDir;
+    state = await withRuntime(cmd, async (rt) => (await rt.killSwitch('guard')).state());
+  } catch (err) {
+    if (dataDir !== null) mirrorUnreadable(dataDir, `store unreadable: ${(err as Error).message}`);
+    throw new CliError(`halted: state unreadable (fail closed): ${printable((err as Error).message)}`, 2);
+  }
+  if (state.halted) throw new CliError(describeHalt(state), 2);
+  const [bin, ...args] = argv as [string, ...string[]];
+  const code = await new Promise<number>((resolve) => {
+    const child = spawn(bin, args, { stdio: 'inherit' });
+    child.on('error', (err) => {
+      process.stderr.write(`warden: cannot run ${bin}: ${err.message}\n`);
+      resolve(127);
+    });
+    child.on('close', (c, sig) => resolve(c ?? (sig ? 128 + 15 : 1)));
+  });
+  process.exitCode = code;
+}
+
 /** `warden status`, `trip`, `resume`, `guard`. */
 export function registerKillSwitch(program: Command): void {
   program
     .command('status')
     .description('everything at a glance; exit 1 when halted')
     .option('--json', 'machine-readable output')
-    .action(async (opts: { json?: boolean }, cmd: Command) => {
-      const loaded = configFor(cmd); // a bad config is a config error, not a halt
-      let rt;
-      try {
-        rt = await openRuntime(cmd, loaded);
-      } catch (err) {
-        // Fail closed: a store that is missing or cannot be opened means trading is halted.
-        const msg = (err as Error).message;
-        mirrorUnreadable(loaded.dataDir, `store unreadable: ${msg}`);
-        if (opts.json) out({ halted: true, source: 'unreadable', reason: msg, eventId: null }, true);
-        else out(`HALTED: state unreadable (fail closed): ${printable(msg)}`, false);
-        process.exitCode = 1;
-        return;
-      }
-      try {
-        const s = await printStatus(rt, opts.json === true);
-        process.exitCode = s.halted ? 1 : 0;
-      } finally {
-        await rt.close();
-      }
-    });
+    .action(statusAction);
 
   program
     .command('trip')
@@ -148,57 +287,7 @@ export function registerKillSwitch(program: Command): void {
     .option('--by <name>', 'who is tripping it', process.env['USER'] ?? 'cli')
     .option('--flatten', 'also run the configured flatten action (cancel orders, close positions)')
     .option('--json', 'machine-readable output')
-    .action(async (opts: { reason: string; by: string; flatten?: boolean; json?: boolean }, cmd: Command) => {
-      const loaded = configFor(cmd);
-      if (!opts.reason.trim()) throw new CliError('reason: a trip needs a reason (--reason "...")');
-      let rt: Runtime;
-      try {
-        // trip may create what it needs to halt (the data dir, the store).
-        rt = await openRuntime(cmd, loaded, 'create');
-      } catch (err) {
-        // No usable store (corrupt, unwritable): halt by the files anyway, alert from memory.
-        const error = (err as Error).message;
-        const haltedBy = existsSync(loaded.dataDir)
-          ? haltByFiles(loaded.dataDir, {
-              reason: opts.reason.trim(),
-              by: opts.by,
-              at: Date.now(),
-              baseId: null,
-              error,
-              inMemory: false,
-              shout: (l) => void process.stderr.write(`${l}\n`),
-            })
-          : [];
-        await fallbackAlertsFor(loaded.config.alerts.channels, null).alert({
-          key: `killswitch:trip-unrecorded:${Date.now()}`,
-          severity: 'critical',
-          title: 'Trading halted (trip NOT recorded: no usable store)',
-          body: `warden trip by ${opts.by}: ${opts.reason.trim()}. ${error}. Halted by: ${haltedBy.join(', ') || 'NOTHING'}`,
-        });
-        throw new CliError(
-          `${error}; the trip is NOT recorded${haltedBy.includes('STOP file') ? `, but trading is HALTED by the STOP file in ${loaded.dataDir}` : ', and NOTHING halts trading'}`,
-        );
-      }
-      let ok = false;
-      try {
-        const ks = await rt.killSwitch('cli');
-        const r = await ks.trip({ reason: opts.reason, by: opts.by, flatten: opts.flatten === true });
-        if (opts.json) out(r, true);
-        else if (r.recorded)
-          out(`HALTED: ${printable(r.event.reason)} (event ${r.event.id}, data dir ${rt.dataDir})`, false);
-        else
-          out(
-            `HALTED by ${r.haltedBy.join(', ')} but NOT RECORDED in the store (${printable(r.error)}): ${printable(opts.reason.trim())}`,
-            false,
-          );
-        if (r.flatten)
-          out(`flatten: ${r.flatten.ok ? 'ok' : 'FAILED'}: ${printable(r.flatten.detail)}`, false);
-        if ((r.flatten && !r.flatten.ok) || !r.recorded) process.exitCode = 1;
-        ok = true;
-      } finally {
-        await rt.close({ flush: ok });
-      }
-    });
+    .action(tripAction);
 
   program
     .command('resume')
@@ -210,69 +299,12 @@ export function registerKillSwitch(program: Command): void {
       'the halt being cleared (the "halt id" warden status shows); default: the halt as read when this command starts',
     )
     .option('--json', 'machine-readable output')
-    .action(async (opts: { reason?: string; by?: string; haltId?: string; json?: boolean }, cmd: Command) => {
-      if (!opts.reason?.trim() || !opts.by?.trim()) {
-        throw new CliError(
-          `resume refused: it needs ${!opts.reason?.trim() && !opts.by?.trim() ? 'a reason and a name' : !opts.reason?.trim() ? 'a reason' : 'a name'}: warden resume --reason "what was checked" --by NAME`,
-        );
-      }
-      let haltId: number | undefined;
-      if (opts.haltId !== undefined) {
-        haltId = Number(opts.haltId);
-        if (!Number.isSafeInteger(haltId) || haltId < 1)
-          throw new CliError(`--halt-id: expected a positive event id, got ${printable(opts.haltId)}`);
-      }
-      await withRuntime(cmd, async (rt) => {
-        const ks = await rt.killSwitch('cli');
-        try {
-          const e = await ks.resume({
-            reason: opts.reason!,
-            by: opts.by!,
-            ...(haltId !== undefined ? { haltId } : {}),
-          });
-          const s = ks.state();
-          if (opts.json) out({ event: e, state: s }, true);
-          else
-            out(
-              s.halted
-                ? `resumed in the store, but still ${describeHalt(s)}`
-                : `RUNNING: resumed by ${printable(e.by)} (event ${e.id}, clears #${e.clears ?? 'none'}): ${printable(e.reason)}`,
-              false,
-            );
-          process.exitCode = s.halted ? 1 : 0;
-        } catch (err) {
-          if (err instanceof ResumeRefusedError || err instanceof ResumeConflictError)
-            throw new CliError(err.message);
-          throw err;
-        }
-      });
-    });
+    .action(resumeAction);
 
   program
     .command('guard')
     .description('run CMD only when trading is allowed; exit 2 when halted')
     .argument('<cmd...>', 'the command and its arguments (after --)')
     .passThroughOptions()
-    .action(async (argv: string[], _opts: unknown, cmd: Command) => {
-      let state: HaltState;
-      let dataDir: string | null = null;
-      try {
-        dataDir = configFor(cmd).dataDir;
-        state = await withRuntime(cmd, async (rt) => (await rt.killSwitch('guard')).state());
-      } catch (err) {
-        if (dataDir !== null) mirrorUnreadable(dataDir, `store unreadable: ${(err as Error).message}`);
-        throw new CliError(`halted: state unreadable (fail closed): ${printable((err as Error).message)}`, 2);
-      }
-      if (state.halted) throw new CliError(describeHalt(state), 2);
-      const [bin, ...args] = argv as [string, ...string[]];
-      const code = await new Promise<number>((resolve) => {
-        const child = spawn(bin, args, { stdio: 'inherit' });
-        child.on('error', (err) => {
-          process.stderr.write(`warden: cannot run ${bin}: ${err.message}\n`);
-          resolve(127);
-        });
-        child.on('close', (c, sig) => resolve(c ?? (sig ? 128 + 15 : 1)));
-      });
-      process.exitCode = code;
-    });
+    .action(guardAction);
 }

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 // Deep imports, and the evaluator and the tuner loaded by their commands only: `warden check` is
 // on a bot's hot path (see commands.ts).
@@ -8,12 +8,17 @@ import { checkOnce } from '../strategy/strategy-breaker.js';
 import { describeIssues } from '../strategy/issue-report.js';
 import { parseIsoMs } from '../strategy/iso-time.js';
 import { ShadowLedger } from '../strategy/shadow-ledger.js';
-import { strategyPaths } from '../strategy/from-config.js';
+import { evaluateParamsFromConfig, evaluationOptionsOf, strategyPaths } from '../strategy/from-config.js';
 import { roiFractionHint, type EvaluationOptions } from '../strategy/evaluation-options.js';
+import { TradeLogError } from '../strategy/trade-log-error.js';
+import { StateFileError } from '../strategy/state-file-error.js';
+import { StateLockError } from '../strategy/state-lock-error.js';
+import type { EvaluationResult } from '../strategy/evaluate.js';
 import { DEFAULT_TUNE_GRID } from '../strategy/tune-grid.js';
 import { CliError } from './cli-error.js';
 import { configFor, out } from './context.js';
 import type { LoadedConfig } from '../config/index.js';
+import type { AlertInput } from '../util/alert-sink.js';
 
 function num(option: string, v: string | undefined, integer = false): number | undefined {
   if (v === undefined) return undefined;
@@ -33,9 +38,18 @@ function nowOf(v: string | undefined): number {
   return t;
 }
 
-function inData(loaded: LoadedConfig, p: string): string {
-  return isAbsolute(p) ? p : resolve(loaded.dataDir, p);
+/** An error the user can fix (a bad trade log or state file, a lock held, a bad option): one line, exit 1. */
+function userError(err: unknown): CliError | null {
+  return err instanceof TradeLogError ||
+    err instanceof StateFileError ||
+    err instanceof StateLockError ||
+    err instanceof RangeError
+    ? new CliError(err.message, 1, { cause: err })
+    : null;
 }
+
+/** The strategy section's files for a loaded config (strategy/from-config.ts's rules). */
+const pathsOf = (loaded: LoadedConfig) => strategyPaths(loaded.config.strategy, loaded.dataDir);
 
 function numList(option: string, v: string | undefined, integer = false): number[] | undefined {
   if (v === undefined) return undefined;
@@ -54,6 +68,7 @@ interface EvaluateFlags {
   windowDays?: string;
   recoveryBasis?: string;
   full?: boolean;
+  alert?: boolean;
   json?: boolean;
 }
 
@@ -64,21 +79,19 @@ function sourceOf(loaded: LoadedConfig, flag: string, given: string | undefined,
   return `strategy.${field} ${JSON.stringify(value)} (from ${loaded.path ?? 'the defaults'})`;
 }
 
-function evaluationOptions(loaded: LoadedConfig, f: EvaluateFlags): Partial<EvaluationOptions> {
-  const s = loaded.config.strategy;
+function evaluationOptions(loaded: LoadedConfig, f: EvaluateFlags): EvaluationOptions {
   if (f.recoveryBasis !== undefined && f.recoveryBasis !== 'shadow' && f.recoveryBasis !== 'trades')
     throw new CliError(`--recovery-basis must be shadow or trades (got ${JSON.stringify(f.recoveryBasis)})`);
-  const o = {
-    groupBy: f.groupBy ?? s.groupBy,
-    stateKey: f.stateKey ?? s.stateKey,
-    trip: num('--trip', f.trip) ?? s.trip,
-    recover: num('--recover', f.recover) ?? s.recover,
-    minN: num('--min-n', f.minN, true) ?? s.minN,
-    windowDays: num('--window-days', f.windowDays) ?? s.windowDays,
-    format: s.format,
-    fields: s.fields,
-    recoveryBasis: (f.recoveryBasis as 'shadow' | 'trades' | undefined) ?? s.recoveryBasis,
-    futureToleranceMs: s.futureToleranceMinutes * 60_000,
+  const base = evaluationOptionsOf(loaded.config.strategy);
+  const o: EvaluationOptions = {
+    ...base,
+    groupBy: f.groupBy ?? base.groupBy,
+    stateKey: f.stateKey ?? base.stateKey,
+    trip: num('--trip', f.trip) ?? base.trip,
+    recover: num('--recover', f.recover) ?? base.recover,
+    minN: num('--min-n', f.minN, true) ?? base.minN,
+    windowDays: num('--window-days', f.windowDays) ?? base.windowDays,
+    recoveryBasis: (f.recoveryBasis as EvaluationOptions['recoveryBasis'] | undefined) ?? base.recoveryBasis,
   };
   if (o.minN < 1) throw new CliError(`--min-n must be >= 1 (got ${o.minN})`);
   if (o.windowDays <= 0) throw new CliError(`--window-days must be > 0 (got ${o.windowDays})`);
@@ -106,6 +119,39 @@ function pct(x: number | null | undefined): string {
   return x === null || x === undefined ? '-' : `${(x * 100).toFixed(2)}%`;
 }
 
+/** What `warden evaluate --alert` sends through, opened before the run (the store must exist). */
+interface EvaluationAlerts {
+  transitions(r: EvaluationResult): Promise<void>;
+  failed(err: unknown): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The strategy alerts of `warden serve`, sent by this process through the store's outbox. */
+async function openAlerts(cmd: Command, loaded: LoadedConfig): Promise<EvaluationAlerts> {
+  const [{ openRuntime }, { strategyAlerts }] = await Promise.all([
+    import('./runtime.js'),
+    import('../alerts/strategy-alerts.js'),
+  ]);
+  const rt = await openRuntime(cmd, loaded);
+  const wording = strategyAlerts();
+  const send = (a: AlertInput): Promise<void> =>
+    rt.alerts.alert(a).then(
+      () => undefined,
+      (err: unknown) => {
+        process.stderr.write(`warden: alert not queued: ${(err as Error).message}\n`);
+      },
+    );
+  return {
+    async transitions(r) {
+      for (const t of r.transitions)
+        if (t.kind === 'trip') await send(wording.trip(t));
+        else if (t.kind === 'recover') await send(wording.recover(t));
+    },
+    failed: (err) => send(wording.failed(err)),
+    close: () => rt.close(),
+  };
+}
+
 /** `warden evaluate`, `warden check`, `warden strategy block|unblock`, `warden tune`. */
 export function registerStrategyCommands(program: Command): void {
   program
@@ -125,39 +171,31 @@ export function registerStrategyCommands(program: Command): void {
       "what a blocked strategy recovers on: shadow (default) or trades (seed 000's rule)",
     )
     .option('--full', 'ignore the incremental cursor and read the whole log')
+    .option(
+      '--alert',
+      'send the alerts warden serve sends: trips, recoveries and a failed run (for a timer without the daemon)',
+    )
     .option('--json', 'print the result as JSON')
     .action(async (f: EvaluateFlags, cmd: Command) => {
       const { evaluateStrategies } = await import('../strategy/evaluate.js');
       const loaded = configFor(cmd);
-      const s = loaded.config.strategy;
       const options = evaluationOptions(loaded, f);
-      const now = nowOf(f.now);
-      const paths = strategyPaths(s, loaded.dataDir);
-      const statePath = f.state !== undefined ? resolve(f.state) : paths.state;
-      const tradesPath = f.trades !== undefined ? resolve(f.trades) : paths.trades;
+      const base = evaluateParamsFromConfig(loaded.config.strategy, loaded.dataDir, nowOf(f.now));
+      const statePath = f.state !== undefined ? resolve(f.state) : base.statePath;
+      const tradesPath = f.trades !== undefined ? resolve(f.trades) : base.tradesPath;
+      const alerts = f.alert === true ? await openAlerts(cmd, loaded) : null;
       mkdirSync(loaded.dataDir, { recursive: true });
-      let r;
+      let r: EvaluationResult;
       try {
-        r = evaluateStrategies({
-          tradesPath,
-          statePath,
-          now,
-          options,
-          shadowPath: paths.shadow,
-          cursorPath: paths.cursor,
-          overridesPath: paths.overrides,
-          full: f.full === true,
-        });
+        r = await Promise.resolve(
+          evaluateStrategies({ ...base, options, statePath, tradesPath, full: f.full === true }),
+        );
+        await alerts?.transitions(r);
       } catch (err) {
-        if (
-          err instanceof Error &&
-          (err.name === 'TradeLogError' ||
-            err.name === 'StateFileError' ||
-            err.name === 'StateLockError' ||
-            err instanceof RangeError)
-        )
-          throw new CliError(err.message, 1, { cause: err });
-        throw err;
+        await alerts?.failed(err);
+        throw userError(err) ?? err;
+      } finally {
+        await alerts?.close();
       }
       for (const line of describeIssues(r.issues, tradesPath)) process.stderr.write(`warden: ${line}\n`);
       if (r.shadow.bad > 0)
@@ -227,7 +265,7 @@ export function registerStrategyCommands(program: Command): void {
     .action((key: string, f: { state?: string; stateKey?: string }, cmd: Command) => {
       const loaded = configFor(cmd);
       const s = loaded.config.strategy;
-      const statePath = f.state !== undefined ? resolve(f.state) : inData(loaded, s.state);
+      const statePath = f.state !== undefined ? resolve(f.state) : pathsOf(loaded).state;
       const r = checkOnce(statePath, key, {
         stateKey: f.stateKey ?? s.stateKey,
         staleAfterMs: s.staleAfterHours * 3_600_000,
@@ -257,13 +295,13 @@ export function registerStrategyCommands(program: Command): void {
           const loaded = configFor(cmd);
           const s = loaded.config.strategy;
           mkdirSync(loaded.dataDir, { recursive: true });
-          const statePath = f.state !== undefined ? resolve(f.state) : inData(loaded, s.state);
+          const statePath = f.state !== undefined ? resolve(f.state) : pathsOf(loaded).state;
           let r;
           try {
             r = applyOverride({
               statePath,
               stateKey: f.stateKey ?? s.stateKey,
-              auditPath: strategyPaths(s, loaded.dataDir).overrides,
+              auditPath: pathsOf(loaded).overrides,
               key,
               action,
               reason: f.reason,
@@ -271,12 +309,7 @@ export function registerStrategyCommands(program: Command): void {
               now: Date.now(),
             });
           } catch (err) {
-            if (
-              err instanceof RangeError ||
-              (err instanceof Error && (err.name === 'StateFileError' || err.name === 'StateLockError'))
-            )
-              throw new CliError(err.message, 1, { cause: err });
-            throw err;
+            throw userError(err) ?? err;
           }
           process.stderr.write(
             `warden: MANUAL OVERRIDE: ${key} ${r.previous ?? 'unknown'} -> ${r.entry.status} by ${f.by}: ${f.reason} (recorded in ${statePath} and the audit log)\n`,
@@ -306,7 +339,7 @@ export function registerStrategyCommands(program: Command): void {
     .action((id: string, key: string, f: { entry: string; size: string; ts?: string }, cmd: Command) => {
       const loaded = configFor(cmd);
       mkdirSync(loaded.dataDir, { recursive: true });
-      const ledger = new ShadowLedger(inData(loaded, loaded.config.strategy.shadow));
+      const ledger = new ShadowLedger(pathsOf(loaded).shadow);
       ledger.record({
         id,
         key,
@@ -322,10 +355,7 @@ export function registerStrategyCommands(program: Command): void {
     .action((id: string, f: { pnl: string }, cmd: Command) => {
       const loaded = configFor(cmd);
       mkdirSync(loaded.dataDir, { recursive: true });
-      new ShadowLedger(inData(loaded, loaded.config.strategy.shadow)).resolve(
-        id,
-        num('--pnl', f.pnl) as number,
-      );
+      new ShadowLedger(pathsOf(loaded).shadow).resolve(id, num('--pnl', f.pnl) as number);
     });
 
   program
@@ -387,9 +417,7 @@ export function registerStrategyCommands(program: Command): void {
             json: f.json === true,
           });
         } catch (err) {
-          if (err instanceof Error && (err.name === 'TradeLogError' || err instanceof RangeError))
-            throw new CliError(err.message, 1, { cause: err });
-          throw err;
+          throw userError(err) ?? err;
         }
       },
     );

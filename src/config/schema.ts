@@ -19,8 +19,8 @@ export const heartbeatExpectationSchema = z
     periodSec: durationSec.optional(),
     /** Expected schedule of the job (croner syntax), e.g. a nightly job. */
     cron: z.string().optional(),
-    /** Time zone of `cron`. */
-    tz: z.string().default('UTC'),
+    /** Time zone of `cron` (IANA name; `tz` is its old, deprecated name). */
+    timezone: z.string().default('UTC'),
     /** Extra seconds allowed past the expected time before the beat counts as late. */
     graceSec: z.number().nonnegative().default(60),
     /** Trip the kill switch when this heartbeat goes late, fails or reports status ≠ ok. */
@@ -173,7 +173,8 @@ export const configSchema = z
         flattenTimeoutSec: durationSec.default(60),
         /** When a reminder goes out while halted (croner syntax). */
         reminderCron: z.string().default('0 9 * * *'),
-        reminderTz: z.string().default('UTC'),
+        /** Time zone of `reminderCron` (IANA name; `reminderTz` is its old, deprecated name). */
+        reminderTimezone: z.string().default('UTC'),
         /** How often the in-process halt cache re-reads the store (the STOP file is watched too). */
         pollMs: z.number().int().positive().default(1000),
         /** Bytes kept free in the data dir (a file of zeros), released to record a trip on a full disk; 0 = none. */

@@ -36,9 +36,9 @@ export const strategySectionSchema = z
     windowDays: z.number().positive().default(30),
     /** The runtime check fails open when the state is older than this (hours). */
     staleAfterHours: z.number().positive().default(30),
-    /** When the daemon runs the evaluation (cron, croner syntax). */
-    schedule: z.string().default('49 3 * * *'),
-    /** Time zone of `schedule`. */
+    /** When the daemon (or the timer `warden install --timers` writes) runs the evaluation (croner syntax; `schedule` is its old, deprecated name). */
+    cron: z.string().default('49 3 * * *'),
+    /** Time zone of `cron`. */
     timezone: z.string().default('UTC'),
     /** Alert when no evaluation succeeded this long after a scheduled run (minutes). */
     missedRunGraceMinutes: z.number().nonnegative().default(60),

@@ -21,7 +21,7 @@ describe('Daemon', () => {
     }
     writeFileSync(trades, `${lines.join('\n')}\n`);
     const config = parseConfig({
-      strategy: { trades, schedule: '* * * * * *' },
+      strategy: { trades, cron: '* * * * * *' },
       alerts: { channels: [{ type: 'webhook', url: 'http://127.0.0.1:9/never' }] },
     });
     const store = SqliteStore.open(join(dir, 'warden.db'));

@@ -42,6 +42,8 @@ import {
   strategyPaths,
   type EvaluationScheduleOptions,
 } from '../strategy/index.js';
+import { strategyAlerts } from '../alerts/strategy-alerts.js';
+import type { AlertInput } from '../util/alert-sink.js';
 
 /** How long requests in flight may finish when the daemon stops, before their connections are cut. */
 export const SHUTDOWN_GRACE_MS = 1_500;
@@ -132,7 +134,7 @@ export class Daemon {
         killSwitch: ks,
         alerts,
         cron: config.killSwitch.reminderCron,
-        timezone: config.killSwitch.reminderTz,
+        timezone: config.killSwitch.reminderTimezone,
         onError: (err) => logger.error({ err }, 'reminder failed'),
       });
     this.#duties.push({ name: 'halt reminders', start: reminders });
@@ -344,13 +346,12 @@ export class Daemon {
       return null;
     }
     const alerts = this.#alerter!;
-    const raise = (key: string, severity: 'info' | 'warning' | 'critical', title: string, body: string) => {
-      alerts
-        .alert({ key, severity, title, body })
-        .catch((err: unknown) => this.#logger?.error({ err }, 'alert failed'));
+    const wording = strategyAlerts();
+    const raise = (a: AlertInput) => {
+      alerts.alert(a).catch((err: unknown) => this.#logger?.error({ err }, 'alert failed'));
     };
     const options: EvaluationScheduleOptions = {
-      pattern: s.schedule,
+      pattern: s.cron,
       timezone: s.timezone,
       graceMs: s.missedRunGraceMinutes * 60_000,
       evaluate: async () => {
@@ -367,43 +368,21 @@ export class Daemon {
       lastSuccessAt: () => lastEvaluationAt(paths.state),
       onTrip: (t) => {
         metrics.strategyTransition('blocked');
-        raise(
-          `strategy:trip:${t.key}:${Date.now()}`,
-          'critical',
-          `Strategy ${t.key} blocked`,
-          `${t.reason}: roi ${t.roi} over ${t.n} trades`,
-        );
+        raise(wording.trip(t));
       },
       onRecover: (t) => {
         metrics.strategyTransition('active');
-        raise(
-          `strategy:recover:${t.key}:${Date.now()}`,
-          'info',
-          `Strategy ${t.key} recovered`,
-          `${t.reason}: roi ${t.roi} over ${t.n} trades`,
-        );
+        raise(wording.recover(t));
       },
-      onMissedRun: (m) =>
-        raise(
-          `strategy:missed:${m.expectedAt.getTime()}`,
-          'critical',
-          'Strategy evaluation did not run',
-          `due ${m.expectedAt.toISOString()}, last success ${m.lastSuccessAt?.toISOString() ?? 'never'}: the runtime check will fail open when the state goes stale`,
-        ),
-      onError: (err) =>
-        raise(
-          `strategy:error:${new Date().toISOString().slice(0, 13)}`,
-          'critical',
-          'Strategy evaluation failed',
-          String(err),
-        ),
+      onMissedRun: (m) => raise(wording.missedRun(m)),
+      onError: (err) => raise(wording.failed(err)),
     };
     return {
       name: 'strategy evaluation',
       start: () => {
         const schedule = startEvaluationSchedule(options);
         log(
-          `strategy evaluation scheduled (${s.schedule} ${s.timezone}), next ${schedule.nextRun()?.toISOString() ?? 'never'}`,
+          `strategy evaluation scheduled (${s.cron} ${s.timezone}), next ${schedule.nextRun()?.toISOString() ?? 'never'}`,
         );
         return schedule;
       },

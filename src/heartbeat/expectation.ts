@@ -59,7 +59,7 @@ export class Expectation {
     this.#periodMs = config.periodSec !== undefined ? config.periodSec * 1000 : null;
     try {
       this.#cron =
-        config.cron !== undefined ? new Cron(config.cron, { timezone: config.tz, paused: true }) : null;
+        config.cron !== undefined ? new Cron(config.cron, { timezone: config.timezone, paused: true }) : null;
     } catch (err) {
       throw new RangeError(
         `heartbeats.${config.name}.cron: ${(err as Error).message} (got ${JSON.stringify(config.cron)})`,

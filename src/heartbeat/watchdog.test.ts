@@ -147,7 +147,7 @@ describe('Watchdog', () => {
   it('honours the cron time zone', () => {
     // 09:30 in New York is 14:30 UTC in November.
     const e = new Expectation(
-      exp({ name: 'open', cron: '30 9 * * 1-5', tz: 'America/New_York', graceSec: 60 }),
+      exp({ name: 'open', cron: '30 9 * * 1-5', timezone: 'America/New_York', graceSec: 60 }),
     );
     const since = Date.UTC(2026, 10, 24, 0, 0, 0);
     assert.equal(e.judge(null, Date.UTC(2026, 10, 24, 14, 0, 0), since).ok, true);

@@ -1,5 +1,6 @@
 import type { SpaceReserve } from '../store/index.js';
-import { createStopFile, writeCircuitFile, type CircuitFile } from './files.js';
+import { circuitFilePath, createStopFile, writeCircuitFile, type CircuitFile } from './files.js';
+import { unwritableDetail } from '../util/unwritable.js';
 
 const lastMirrorError = new Map<string, string>();
 
@@ -19,7 +20,10 @@ export function mirrorCircuit(
     lastMirrorError.delete(dataDir);
     return true;
   } catch (err) {
-    const msg = (err as Error).message;
+    const code = (err as NodeJS.ErrnoException).code;
+    const denied = code === 'EACCES' || code === 'EPERM' || code === 'EROFS';
+    const detail = denied ? unwritableDetail(circuitFilePath(dataDir)) : null;
+    const msg = `${(err as Error).message}${detail === null ? '' : `; ${detail}`}`;
     if (lastMirrorError.get(dataDir) !== msg) {
       lastMirrorError.set(dataDir, msg);
       shout(
@@ -69,8 +73,9 @@ export function haltByFiles(dataDir: string, r: FileHaltRequest): string[] {
   );
   if (mirrored) by.push('circuit.json');
   if (r.inMemory) by.push('memory');
+  const denied = by.length > 0 ? null : unwritableDetail(dataDir);
   r.shout(
-    `warden: KILL SWITCH TRIPPED BUT NOT RECORDED: the store cannot be written (${r.error}). ${by.length > 0 ? `Trading is halted by ${by.join(', ')}` : 'NOTHING could be written to halt trading'}: ${r.reason}. Free space on the data dir's disk, or fix its permissions (${dataDir}).`,
+    `warden: KILL SWITCH TRIPPED BUT NOT RECORDED: the store cannot be written (${r.error}). ${by.length > 0 ? `Trading is halted by ${by.join(', ')}` : 'NOTHING could be written to halt trading'}: ${r.reason}.${denied === null ? '' : ` ${denied}.`} Free space on the data dir's disk, or fix its permissions (${dataDir}).`,
   );
   return by;
 }

@@ -21,10 +21,7 @@ describe('daily schedule', () => {
       '0 24 * * *',
       '',
     ]) {
-      assert.throws(
-        () => parseDailyCron(bad, 'UTC', 'strategy.schedule'),
-        /^RangeError: strategy\.schedule: /,
-      );
+      assert.throws(() => parseDailyCron(bad, 'UTC', 'strategy.cron'), /^RangeError: strategy\.cron: /);
     }
     assert.throws(
       () => parseDailyCron('0 9 * * *', 'Mars/Olympus', 'x'),

@@ -1,3 +1,5 @@
+import { isTimeZone } from '../util/time-zone.js';
+
 /** A daily schedule taken from a cron expression of the form `M H * * *` (lists allowed: `0,30 9,21 * * *`). */
 export interface DailySchedule {
   /** Minutes past the hour, sorted, 0-59. */
@@ -50,15 +52,8 @@ export function parseDailyCron(expr: string, tz: string, source: string): DailyS
   };
 }
 
-/** True when `tz` is an IANA zone this Node knows. */
-export function isTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** True when `tz` is an IANA zone this Node knows (re-exported: `warden/ops` names it). */
+export { isTimeZone };
 
 const two = (n: number): string => String(n).padStart(2, '0');
 
@@ -120,7 +115,8 @@ export function toLaunchdTimes(s: DailySchedule, hostTz: string, now: number): L
   return { intervals, warning };
 }
 
-function sameZoneRules(a: string, b: string, now: number): boolean {
+/** True when zones `a` and `b` have the same UTC offset all year round from `now`. */
+export function sameZoneRules(a: string, b: string, now: number): boolean {
   if (a === b) return true;
   // Compare offsets across a year: zones that agree at every sample need no warning.
   for (let d = 0; d < 365; d += 15) {

@@ -1,6 +1,12 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { toLaunchdTimes, type CalendarInterval, type DailySchedule } from './daily-schedule.js';
+import {
+  sameZoneRules,
+  toLaunchdTimes,
+  type CalendarInterval,
+  type DailySchedule,
+} from './daily-schedule.js';
+import { toLaunchdIntervals, type LaunchdInterval } from './cron-calendar.js';
 import { shellQuote } from './command-line.js';
 import { wardenArgv, type UnitContext } from './unit-context.js';
 import type { GeneratedUnits, UnitFile } from './unit-file.js';
@@ -8,6 +14,7 @@ import type { GeneratedUnits, UnitFile } from './unit-file.js';
 /** Labels of the launchd jobs Warden generates (seed 001's three plists plus the bot). */
 export const LAUNCHD_LABELS = {
   bot: 'com.warden.bot',
+  serve: 'com.warden.serve',
   watchdog: 'com.warden.watchdog',
   evaluate: 'com.warden.evaluate',
   remind: 'com.warden.remind',
@@ -66,12 +73,13 @@ function base(ctx: UnitContext, label: string, argv: readonly string[], log: str
   };
 }
 
-const calendar = (ivs: readonly CalendarInterval[]): PlistValue =>
+const calendar = (ivs: readonly (CalendarInterval | LaunchdInterval)[]): PlistValue =>
   ivs.length === 1 ? { ...ivs[0]! } : ivs.map((iv) => ({ ...iv }));
 
 /**
- * Generates the launchd plists: the bot and the watchdog kept alive, the evaluation and the
- * reminder on StartCalendarInterval (host-local time; see toLaunchdTimes).
+ * Generates the launchd plists: the bot kept alive (or `warden guard -- BOT` on the cron of
+ * `--bot-schedule`), and `warden serve` kept alive, or with `--timers` the watchdog kept alive and
+ * the evaluation and the reminder on StartCalendarInterval (host-local time; see toLaunchdTimes).
  */
 export function launchdPlists(
   ctx: UnitContext,
@@ -82,7 +90,25 @@ export function launchdPlists(
   const files: UnitFile[] = [];
   const warnings: string[] = [...ctx.warnings];
   const keepAlive = { RunAtLoad: true, KeepAlive: true, ThrottleInterval: ctx.restartSec };
-  if (ctx.botArgv !== null) {
+  if (ctx.botArgv !== null && ctx.botSchedule !== null) {
+    // A periodic job: `warden guard -- BOT` on the cron's times, never kept alive.
+    const when = toLaunchdIntervals(
+      ctx.botSchedule,
+      hostTz,
+      (a, b) => sameZoneRules(a, b, now),
+      '--bot-schedule',
+    );
+    files.push({
+      name: `${L.bot}.plist`,
+      content: toPlist(
+        {
+          ...base(ctx, L.bot, wardenArgv(ctx, 'guard', '--', ...ctx.botArgv), 'launchd-bot'),
+          StartCalendarInterval: calendar(when),
+        },
+        COMMENT,
+      ),
+    });
+  } else if (ctx.botArgv !== null) {
     files.push({
       name: `${L.bot}.plist`,
       content: toPlist({ ...base(ctx, L.bot, ctx.botArgv, 'launchd-bot'), ...keepAlive }, COMMENT),
@@ -90,28 +116,41 @@ export function launchdPlists(
   } else {
     warnings.push(`no --bot-cmd given: ${L.bot}.plist was not generated`);
   }
-  files.push({
-    name: `${L.watchdog}.plist`,
-    content: toPlist(
-      { ...base(ctx, L.watchdog, wardenArgv(ctx, 'watch'), 'launchd-watchdog'), ...keepAlive },
-      COMMENT,
-    ),
-  });
-  const timed = (label: string, cmd: string, s: DailySchedule): UnitFile => {
+  const timed = (label: string, cmd: string[], s: DailySchedule): UnitFile => {
     const t = toLaunchdTimes(s, hostTz, now);
     if (t.warning !== null) warnings.push(`${label}: ${t.warning}`);
     return {
       name: `${label}.plist`,
       content: toPlist(
         {
-          ...base(ctx, label, wardenArgv(ctx, cmd), `launchd-${cmd}`),
+          ...base(ctx, label, wardenArgv(ctx, ...cmd), `launchd-${cmd[0]!}`),
           StartCalendarInterval: calendar(t.intervals),
         },
         COMMENT,
       ),
     };
   };
-  files.push(timed(L.evaluate, 'evaluate', ctx.evaluate), timed(L.remind, 'remind', ctx.remind));
+  if (ctx.evaluate === null || ctx.remind === null) {
+    files.push({
+      name: `${L.serve}.plist`,
+      content: toPlist(
+        { ...base(ctx, L.serve, wardenArgv(ctx, 'serve'), 'launchd-serve'), ...keepAlive },
+        COMMENT,
+      ),
+    });
+  } else {
+    files.push(
+      {
+        name: `${L.watchdog}.plist`,
+        content: toPlist(
+          { ...base(ctx, L.watchdog, wardenArgv(ctx, 'watch'), 'launchd-watchdog'), ...keepAlive },
+          COMMENT,
+        ),
+      },
+      timed(L.evaluate, ['evaluate', '--alert'], ctx.evaluate),
+      timed(L.remind, ['remind'], ctx.remind),
+    );
+  }
   return {
     kind: 'launchd',
     files,

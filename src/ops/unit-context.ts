@@ -4,6 +4,7 @@ import { userInfo } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { LoadedConfig } from '../config/index.js';
 import { parseDailyCron, type DailySchedule } from './daily-schedule.js';
+import { parseCronCalendar, type CronCalendar } from './cron-calendar.js';
 import { resolveProgram, splitCommandLine } from './command-line.js';
 
 /** Everything the unit and plist generators need, resolved to absolute paths and validated. */
@@ -28,10 +29,18 @@ export interface UnitContext {
   readonly runAs: string | null;
   /** Seconds systemd / launchd wait before restarting a process that exited. */
   readonly restartSec: number;
-  /** When the nightly evaluation runs (`strategy.schedule`). */
-  readonly evaluate: DailySchedule;
-  /** When the halted reminder runs (`killSwitch.reminderCron`). */
-  readonly remind: DailySchedule;
+  /**
+   * `daemon` (the default): one `warden serve` unit runs the watchdog, alerts, reminders, the
+   * nightly evaluation and the HTTP API. `timers`: `warden watch` plus evaluation and reminder
+   * timers, no HTTP API (`warden evaluate --alert` sends the strategy alerts itself).
+   */
+  readonly services: 'daemon' | 'timers';
+  /** The bot as a periodic job wrapped in `warden guard` (`--bot-schedule`), or null for a long-running bot. */
+  readonly botSchedule: CronCalendar | null;
+  /** When the nightly evaluation timer runs (`strategy.cron`); null with `services: 'daemon'`. */
+  readonly evaluate: DailySchedule | null;
+  /** When the halted reminder timer runs (`killSwitch.reminderCron`); null with `services: 'daemon'`. */
+  readonly remind: DailySchedule | null;
   /** Problems in the config the operator should fix before enabling the units. */
   readonly warnings: readonly string[];
 }
@@ -44,6 +53,12 @@ export interface UnitOptions {
   watchdogSec?: string | number;
   /** systemd user units. */
   user?: boolean;
+  /** Timers (`warden watch`, `warden evaluate --alert`, `warden remind`) instead of the daemon's unit. */
+  timers?: boolean;
+  /** Run the bot on this cron (croner syntax) through `warden guard`, instead of keeping it running. */
+  botSchedule?: string;
+  /** Time zone of `botSchedule` (IANA name; default UTC). */
+  botTimezone?: string;
 }
 
 /** The root of this package: the nearest folder above this module whose package.json is `warden`. */
@@ -87,12 +102,30 @@ export function unitContext(
   if (watchdogSec !== null && botArgv === null) {
     throw new RangeError('--watchdog-sec applies to the bot unit: give --bot-cmd too');
   }
+  if (opts.botSchedule !== undefined && botArgv === null) {
+    throw new RangeError('--bot-schedule schedules the bot: give --bot-cmd too');
+  }
+  if (opts.botSchedule !== undefined && watchdogSec !== null) {
+    throw new RangeError(
+      '--watchdog-sec watches a long-running bot; a scheduled one (--bot-schedule) exits after each run',
+    );
+  }
+  if (opts.botTimezone !== undefined && opts.botSchedule === undefined) {
+    throw new RangeError('--bot-timezone applies to --bot-schedule');
+  }
+  const botSchedule =
+    opts.botSchedule === undefined
+      ? null
+      : parseCronCalendar(opts.botSchedule, opts.botTimezone ?? 'UTC', '--bot-schedule');
+  const services = opts.timers === true ? 'timers' : 'daemon';
   const { config } = loaded;
   const user = userInfo().username;
   const warnings: string[] = [];
   if (config.heartbeats.length === 0) {
     warnings.push(
-      'no heartbeats configured: `warden watch` exits at once without any; add one under "heartbeats" before enabling the watchdog',
+      services === 'timers'
+        ? 'no heartbeats configured: `warden watch` exits at once without any; add one under "heartbeats" before enabling the watchdog'
+        : 'no heartbeats configured: the daemon watches no heartbeat; add one under "heartbeats"',
     );
   }
   const periods = config.heartbeats.flatMap((h) => (h.periodSec === undefined ? [] : [h.periodSec]));
@@ -112,12 +145,20 @@ export function unitContext(
     userUnits: opts.user === true,
     runAs: opts.user === true || process.getuid?.() === 0 ? null : user,
     restartSec: 5,
-    evaluate: parseDailyCron(config.strategy.schedule, config.strategy.timezone, 'strategy.schedule'),
-    remind: parseDailyCron(
-      config.killSwitch.reminderCron,
-      config.killSwitch.reminderTz,
-      'killSwitch.reminderCron',
-    ),
+    services,
+    botSchedule,
+    evaluate:
+      services === 'timers'
+        ? parseDailyCron(config.strategy.cron, config.strategy.timezone, 'strategy.cron')
+        : null,
+    remind:
+      services === 'timers'
+        ? parseDailyCron(
+            config.killSwitch.reminderCron,
+            config.killSwitch.reminderTimezone,
+            'killSwitch.reminderCron',
+          )
+        : null,
     warnings,
   });
 }

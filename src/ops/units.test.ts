@@ -43,7 +43,11 @@ function unit(gen: GeneratedUnits, name: string): Ini {
 }
 
 function generate(config: unknown, opts: UnitOptions, path: string | null = '/srv/bot/warden.config.json') {
-  const ctx = unitContext({ config: parseConfig(config), path, dataDir: '/srv/bot/data dir' }, opts);
+  // These cases are the timer units (--timers); the daemon's unit and the bot's timer are below.
+  const ctx = unitContext(
+    { config: parseConfig(config), path, dataDir: '/srv/bot/data dir' },
+    { timers: true, ...opts },
+  );
   return { ctx, gen: systemdUnits(ctx) };
 }
 
@@ -84,7 +88,7 @@ describe('systemd units', () => {
   it('derives OnCalendar from the daily crons, with Persistent timers', () => {
     const { gen } = generate(
       {
-        strategy: { schedule: '49 3 * * *', timezone: 'Europe/Berlin' },
+        strategy: { cron: '49 3 * * *', timezone: 'Europe/Berlin' },
         killSwitch: { reminderCron: '0 9,21 * * *' },
       },
       {},
@@ -98,7 +102,10 @@ describe('systemd units', () => {
     assert.equal(value(rm, 'Timer', 'Persistent'), 'true');
     assert.equal(value(unit(gen, SYSTEMD_UNITS.remind), 'Service', 'Type'), 'oneshot');
     assert.match(value(unit(gen, SYSTEMD_UNITS.remind), 'Service', 'ExecStart') ?? '', / remind$/);
-    assert.match(value(unit(gen, SYSTEMD_UNITS.evaluate), 'Service', 'ExecStart') ?? '', / evaluate$/);
+    assert.match(
+      value(unit(gen, SYSTEMD_UNITS.evaluate), 'Service', 'ExecStart') ?? '',
+      / evaluate --alert$/,
+    );
   });
 
   it('leaves the bot unit out, with a warning, when no bot command is given', () => {
@@ -137,8 +144,8 @@ describe('systemd units', () => {
 
   it('refuses crons that are not simple daily times, and bad watchdog seconds', () => {
     assert.throws(
-      () => generate({ strategy: { schedule: '*/5 * * * *' } }, {}),
-      /strategy\.schedule: "\*\/5 \* \* \* \*"/,
+      () => generate({ strategy: { cron: '*/5 * * * *' } }, {}),
+      /strategy\.cron: "\*\/5 \* \* \* \*"/,
     );
     assert.throws(
       () => generate({ killSwitch: { reminderCron: '0 9 * * 1-5' } }, {}),

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { toOnCalendar, type DailySchedule } from './daily-schedule.js';
+import { toOnCalendarExpr, type CronCalendar } from './cron-calendar.js';
 import { shellQuote, systemdCommand, systemdSpecifierEscape } from './command-line.js';
 import { wardenArgv, type UnitContext } from './unit-context.js';
 import type { GeneratedUnits, UnitFile } from './unit-file.js';
@@ -7,6 +8,8 @@ import type { GeneratedUnits, UnitFile } from './unit-file.js';
 /** Names of the systemd units Warden generates. */
 export const SYSTEMD_UNITS = {
   bot: 'warden-bot.service',
+  botTimer: 'warden-bot.timer',
+  serve: 'warden-serve.service',
   watchdog: 'warden-watchdog.service',
   evaluate: 'warden-evaluate.service',
   evaluateTimer: 'warden-evaluate.timer',
@@ -71,24 +74,83 @@ function botUnit(ctx: UnitContext, argv: readonly string[]): string {
   );
 }
 
-function watchdogUnit(ctx: UnitContext): string {
+/** A long-running warden command, restarted always: the daemon, or the watchdog alone. */
+function wardenService(ctx: UnitContext, comment: string[], description: string, args: string[]): string {
   return lines(
     HEADER,
-    '# The independent watchdog: its own process, checking heartbeats every watchdog.intervalSec.',
+    ...comment,
     '[Unit]',
-    'Description=Warden: independent heartbeat watchdog (warden watch)',
+    `Description=${description}`,
     'Wants=network-online.target',
     'After=network-online.target',
     '',
     '[Service]',
     'Type=simple',
     ...common(ctx),
-    `ExecStart=${systemdCommand(wardenArgv(ctx, 'watch'))}`,
+    `ExecStart=${systemdCommand(wardenArgv(ctx, ...args))}`,
     'Restart=always',
     `RestartSec=${ctx.restartSec}`,
     '',
     '[Install]',
     `WantedBy=${wantedBy(ctx)}`,
+  );
+}
+
+const serveUnit = (ctx: UnitContext): string =>
+  wardenService(
+    ctx,
+    [
+      '# The daemon: watchdog, alert outbox, halted reminders, the nightly strategy evaluation with its',
+      '# alerts, and the HTTP API on daemon.host:daemon.port (127.0.0.1). Mutations need the token:',
+      '# set daemon.tokenFile (mode 600), or add Environment=WARDEN_TOKEN=... in a drop-in (never here).',
+    ],
+    'Warden: the daemon (warden serve: watchdog, alerts, reminders, evaluation, HTTP API)',
+    ['serve'],
+  );
+
+const watchdogUnit = (ctx: UnitContext): string =>
+  wardenService(
+    ctx,
+    ['# The independent watchdog: its own process, checking heartbeats every watchdog.intervalSec.'],
+    'Warden: independent heartbeat watchdog (warden watch)',
+    ['watch'],
+  );
+
+/** The bot as a periodic job: `warden guard -- BOT`, started by warden-bot.timer. */
+function scheduledBotUnit(ctx: UnitContext, argv: readonly string[]): string {
+  return lines(
+    HEADER,
+    '# One run of the trading bot, started by warden-bot.timer, only when trading is allowed:',
+    '# `warden guard` exits 2 without running it while halted, which is not a failure of this unit.',
+    '[Unit]',
+    'Description=Warden: one run of the trading bot (warden guard)',
+    'Wants=network-online.target',
+    'After=network-online.target',
+    '',
+    '[Service]',
+    'Type=oneshot',
+    ...common(ctx),
+    `ExecStart=${systemdCommand(wardenArgv(ctx, 'guard', '--', ...argv))}`,
+    'SuccessExitStatus=2',
+  );
+}
+
+function botTimer(ctx: UnitContext, c: CronCalendar): string {
+  return lines(
+    HEADER,
+    `# The cron "${c.expr}" (${c.timezone}), translated exactly. AccuracySec=1s: systemd would`,
+    '# otherwise delay a run by up to a minute. Not Persistent: a run missed while the host was down',
+    '# is not made up later (the market it was for may have moved).',
+    '[Unit]',
+    `Description=Warden: run the trading bot on "${c.expr}" ${c.timezone}`,
+    '',
+    '[Timer]',
+    `OnCalendar=${toOnCalendarExpr(c)}`,
+    'AccuracySec=1s',
+    `Unit=${SYSTEMD_UNITS.bot}`,
+    '',
+    '[Install]',
+    'WantedBy=timers.target',
   );
 }
 
@@ -122,35 +184,57 @@ function timer(description: string, unit: string, s: DailySchedule): string {
   );
 }
 
-/** Generates the systemd units: bot (when a bot command is given), watchdog, nightly evaluation and reminder timers. */
+/**
+ * Generates the systemd units: the bot (kept running, or a `warden guard` job on its timer with
+ * `--bot-schedule`), and `warden serve`, or with `--timers` the watchdog plus the nightly
+ * evaluation (`warden evaluate --alert`) and reminder timers.
+ */
 export function systemdUnits(ctx: UnitContext): GeneratedUnits {
   const u = SYSTEMD_UNITS;
   const files: UnitFile[] = [];
-  if (ctx.botArgv !== null) files.push({ name: u.bot, content: botUnit(ctx, ctx.botArgv) });
-  files.push(
-    { name: u.watchdog, content: watchdogUnit(ctx) },
-    {
-      name: u.evaluate,
-      content: oneshot(ctx, 'Warden: nightly strategy evaluation (warden evaluate)', ['evaluate']),
-    },
-    {
-      name: u.evaluateTimer,
-      content: timer('Warden: nightly strategy evaluation (strategy.schedule)', u.evaluate, ctx.evaluate),
-    },
-    {
-      name: u.remind,
-      content: oneshot(ctx, 'Warden: remind the operator while halted (warden remind)', ['remind']),
-    },
-    {
-      name: u.remindTimer,
-      content: timer('Warden: halted reminder (killSwitch.reminderCron)', u.remind, ctx.remind),
-    },
-  );
+  const enable: string[] = [];
+  if (ctx.botArgv !== null && ctx.botSchedule !== null) {
+    files.push(
+      { name: u.bot, content: scheduledBotUnit(ctx, ctx.botArgv) },
+      { name: u.botTimer, content: botTimer(ctx, ctx.botSchedule) },
+    );
+    enable.push(u.botTimer);
+  } else if (ctx.botArgv !== null) {
+    files.push({ name: u.bot, content: botUnit(ctx, ctx.botArgv) });
+    enable.push(u.bot);
+  }
+  if (ctx.evaluate === null || ctx.remind === null) {
+    files.push({ name: u.serve, content: serveUnit(ctx) });
+    enable.push(u.serve);
+  } else {
+    files.push(
+      { name: u.watchdog, content: watchdogUnit(ctx) },
+      {
+        name: u.evaluate,
+        content: oneshot(ctx, 'Warden: nightly strategy evaluation (warden evaluate --alert)', [
+          'evaluate',
+          '--alert',
+        ]),
+      },
+      {
+        name: u.evaluateTimer,
+        content: timer('Warden: nightly strategy evaluation (strategy.cron)', u.evaluate, ctx.evaluate),
+      },
+      {
+        name: u.remind,
+        content: oneshot(ctx, 'Warden: remind the operator while halted (warden remind)', ['remind']),
+      },
+      {
+        name: u.remindTimer,
+        content: timer('Warden: halted reminder (killSwitch.reminderCron)', u.remind, ctx.remind),
+      },
+    );
+    enable.push(u.watchdog, u.evaluateTimer, u.remindTimer);
+  }
   const warnings = [
     ...ctx.warnings,
     ...(ctx.botArgv === null ? [`no --bot-cmd given: ${u.bot} was not generated`] : []),
   ];
-  const enable = [...(ctx.botArgv === null ? [] : [u.bot]), u.watchdog, u.evaluateTimer, u.remindTimer];
   return {
     kind: 'systemd',
     files,

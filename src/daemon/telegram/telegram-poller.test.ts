@@ -98,7 +98,7 @@ async function rig(
         killSwitch: ks,
         store,
         heartbeats: [
-          { name: 'bot', periodSec: 60, graceSec: 30, tz: 'UTC', tripOnFailure: true, flatten: false },
+          { name: 'bot', periodSec: 60, graceSec: 30, timezone: 'UTC', tripOnFailure: true, flatten: false },
         ],
         strategy: { statePath: join(dir, 'strategy_state.json'), stateKey: 'strategies' },
         dlq: new DeadLetterQueue(orders.dlq),

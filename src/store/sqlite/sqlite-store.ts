@@ -34,6 +34,7 @@ import * as Q from './queries.js';
 import { SqliteBatcher } from './sqlite-batcher.js';
 import { SqliteDlqStore } from './sqlite-dlq-store.js';
 import { SqliteOrderStore } from './sqlite-order-store.js';
+import { unwritableDetail } from '../../util/unwritable.js';
 
 export interface SqliteStoreOptions {
   /** Milliseconds to wait for a lock held by another process before failing. */
@@ -175,8 +176,8 @@ function wrapError(path: string, err: unknown): StoreError {
   let why = err instanceof Error ? err.message : String(err);
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED')
     why = 'locked by another process (timed out waiting)';
-  else if (code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY_DBMOVED')
-    why = `cannot write (${code}): check the data dir's permissions`;
+  else if (code.startsWith('SQLITE_READONLY') || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PERM')
+    why = `cannot write (${code}): ${unwritableDetail(path) ?? "check the data dir's permissions"}`;
   else if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') why = `not a valid store file (${code})`;
   else if (code === 'SQLITE_FULL') why = `cannot write (${code}): the disk is full`;
   return new StoreError(`store ${path}: ${why}`, { cause: err });
