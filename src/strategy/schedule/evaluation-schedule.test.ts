@@ -1,9 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { ManualClock } from '../util/clock.js';
-import type { EvaluationResult } from './evaluate.js';
+import { ManualClock } from '../../util/clock.js';
+import type { EvaluationResult } from '../evaluate/evaluate.js';
 import { detectMissedRun, startEvaluationSchedule, type MissedRun } from './evaluation-schedule.js';
-import type { Transition } from './types.js';
+import type { Transition } from '../types.js';
 
 const H = 3_600_000;
 const DUE = Date.parse('2026-05-06T03:49:00Z');

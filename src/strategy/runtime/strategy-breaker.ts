@@ -1,6 +1,6 @@
 import { readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
-import { systemClock, type Clock } from '../util/clock.js';
+import { systemClock, type Clock } from '../../util/clock.js';
 import {
   DEFAULT_STALE_AFTER_MS,
   EXCEPTION,

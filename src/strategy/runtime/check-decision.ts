@@ -1,4 +1,4 @@
-import { sectionKeyOf } from './state-key.js';
+import { sectionKeyOf } from '../state/state-key.js';
 
 /** The runtime check's answer: allow or not, and which path decided it. */
 export interface CheckResult {

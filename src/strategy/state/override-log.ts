@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ownEntry, setEntry, type GroupEntry, type OverrideRecord } from './types.js';
+import { ownEntry, setEntry, type GroupEntry, type OverrideRecord } from '../types.js';
 
 /** One line of the override log (`strategy-overrides.jsonl`), as `warden strategy block|unblock` appends it. */
 export interface OverrideLogLine {

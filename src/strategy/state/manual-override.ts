@@ -4,7 +4,7 @@ import { overrideEntry, type OverrideLogLine } from './override-log.js';
 import { buildStateFile, entriesOf, readStateFile, writeStateFile } from './state-file.js';
 import { lockState } from './state-lock.js';
 import { sectionKeyOf } from './state-key.js';
-import { ownEntry, setEntry, type GroupEntry, type OverrideRecord, type StrategyStatus } from './types.js';
+import { ownEntry, setEntry, type GroupEntry, type OverrideRecord, type StrategyStatus } from '../types.js';
 
 /** A manual block or unblock of one group. */
 export interface OverrideParams {

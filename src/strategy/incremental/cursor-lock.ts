@@ -1,4 +1,4 @@
-import { PidLock } from '../util/pid-lock.js';
+import { PidLock } from '../../util/pid-lock.js';
 
 class Held extends Error {}
 

@@ -1,6 +1,6 @@
 import { appendFileSync, readFileSync } from 'node:fs';
-import { parseIsoMs } from './iso-time.js';
-import type { GroupFigures } from './types.js';
+import { parseIsoMs } from '../trade-log/iso-time.js';
+import type { GroupFigures } from '../types.js';
 
 /** A rejected signal, logged with what it would have traded. */
 export interface ShadowRecord {

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { decide, REASON_MANUAL_BLOCK, REASON_NO_TRADES, REASON_SHADOW_BELOW_MIN_N } from './decide.js';
-import type { GroupEntry, GroupFigures } from './types.js';
+import type { GroupEntry, GroupFigures } from '../types.js';
 
 const NOW = '2026-05-05T03:49:00.000Z';
 const options = { trip: -0.05, recover: 0, minN: 30 };

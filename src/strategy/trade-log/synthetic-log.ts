@@ -1,6 +1,6 @@
-import { seededRandom } from '../util/seeded-random.js';
+import { seededRandom } from '../../util/seeded-random.js';
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { DAY_MS } from './window-aggregate.js';
+import { DAY_MS } from '../evaluate/window-aggregate.js';
 
 /** Options of `writeSyntheticLog`. */
 export interface SyntheticLogOptions {

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ManualClock } from '../util/clock.js';
+import { ManualClock } from '../../util/clock.js';
 import { StrategyBreaker, checkOnce } from './strategy-breaker.js';
-import { atomicWriteFileSync } from '../util/atomic-write.js';
+import { atomicWriteFileSync } from '../../util/atomic-write.js';
 
 const T0 = Date.parse('2026-05-05T03:49:12Z');
 let dir: string;

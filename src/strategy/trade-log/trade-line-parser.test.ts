@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { DEFAULT_FIELDS } from './evaluation-options.js';
+import { DEFAULT_FIELDS } from '../evaluate/evaluation-options.js';
 import { LineResult, TradeLineParser } from './trade-line-parser.js';
 
 function parse(p: TradeLineParser, s: string): LineResult {

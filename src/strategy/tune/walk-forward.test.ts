@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { runTune, expandGrid, DEFAULT_TUNE_GRID } from './tune.js';
 import { loadHistory } from './tune-history.js';
-import { writeSyntheticLog } from './synthetic-log.js';
+import { writeSyntheticLog } from '../trade-log/synthetic-log.js';
 import { walkGroup } from './walk-forward.js';
 import type { GroupSeries } from './tune-history.js';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { atomicWriteFileSync } from '../util/atomic-write.js';
-import type { GroupEntry, StateFile } from './types.js';
+import { atomicWriteFileSync } from '../../util/atomic-write.js';
+import type { GroupEntry, StateFile } from '../types.js';
 import { StateFileError } from './state-file-error.js';
 import { isSection, sectionKeyOf } from './state-key.js';
 

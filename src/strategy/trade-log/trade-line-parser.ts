@@ -1,4 +1,4 @@
-import type { TradeFields } from './evaluation-options.js';
+import type { TradeFields } from '../evaluate/evaluation-options.js';
 import { parseIsoMs } from './iso-time.js';
 import { parseNumber } from './number-parse.js';
 import { isWs, splitCsv, trailingOk } from './scan-chars.js';

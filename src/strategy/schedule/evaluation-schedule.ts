@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Cron } from 'croner';
-import { systemClock, type Clock } from '../util/clock.js';
-import type { EvaluationResult } from './evaluate.js';
-import type { Transition } from './types.js';
+import { systemClock, type Clock } from '../../util/clock.js';
+import type { EvaluationResult } from '../evaluate/evaluate.js';
+import type { Transition } from '../types.js';
 
 /** A scheduled evaluation that did not happen in time (seed 000's three silent weeks). */
 export interface MissedRun {

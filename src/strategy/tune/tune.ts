@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TuneGrid } from './tune-grid.js';
-import type { TradeFields } from './evaluation-options.js';
-import { describeIssues } from './issue-report.js';
+import type { TradeFields } from '../evaluate/evaluation-options.js';
+import { describeIssues } from '../trade-log/issue-report.js';
 import { loadHistory, type TradeHistory } from './tune-history.js';
 import { renderTuneReport } from './tune-report.js';
 import { scoreCandidate, type Candidate, type CandidateScore, type GroupRun } from './walk-forward.js';

@@ -4,7 +4,7 @@ import { appendFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyOverrideLog, lastOverrides } from './override-log.js';
-import type { GroupEntry } from './types.js';
+import type { GroupEntry } from '../types.js';
 
 let dir: string;
 let log: string;

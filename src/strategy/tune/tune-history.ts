@@ -1,11 +1,11 @@
 import { statSync } from 'node:fs';
-import type { TradeFields } from './evaluation-options.js';
-import { DEFAULT_FIELDS } from './evaluation-options.js';
-import { IssueReport, type IssueSummary } from './issue-report.js';
-import { readLines } from './line-reader.js';
-import { LineResult, TradeLineParser } from './trade-line-parser.js';
-import { TradeLogError } from './trade-log-error.js';
-import { DAY_MS } from './window-aggregate.js';
+import type { TradeFields } from '../evaluate/evaluation-options.js';
+import { DEFAULT_FIELDS } from '../evaluate/evaluation-options.js';
+import { IssueReport, type IssueSummary } from '../trade-log/issue-report.js';
+import { readLines } from '../trade-log/line-reader.js';
+import { LineResult, TradeLineParser } from '../trade-log/trade-line-parser.js';
+import { TradeLogError } from '../trade-log/trade-log-error.js';
+import { DAY_MS } from '../evaluate/window-aggregate.js';
 
 /** One group's trades summed per UTC day, from `firstDay` for `days` days. */
 export interface GroupSeries {

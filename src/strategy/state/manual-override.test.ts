@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { evaluateStrategies } from './evaluate.js';
+import { evaluateStrategies } from '../evaluate/evaluate.js';
 import { applyOverride } from './manual-override.js';
 import { readStateFile } from './state-file.js';
 

@@ -1,6 +1,6 @@
 import type { TradeHistory } from './tune-history.js';
 import type { CandidateScore, GroupRun } from './walk-forward.js';
-import { DAY_MS } from './window-aggregate.js';
+import { DAY_MS } from '../evaluate/window-aggregate.js';
 
 function esc(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

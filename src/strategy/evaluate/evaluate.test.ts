@@ -4,9 +4,9 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { evaluateStrategies, type EvaluateParams } from './evaluate.js';
-import { ShadowLedger } from './shadow-ledger.js';
-import { StateFileError } from './state-file-error.js';
-import { TradeLogError } from './trade-log-error.js';
+import { ShadowLedger } from '../shadow/shadow-ledger.js';
+import { StateFileError } from '../state/state-file-error.js';
+import { TradeLogError } from '../trade-log/trade-log-error.js';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-05-05T03:49:00Z');
@@ -391,7 +391,7 @@ describe('evaluateStrategies: incremental', () => {
 
 describe('readShadowFigures', () => {
   it('joins records and outcomes by id, reports bad lines and waits for an unterminated last line', async () => {
-    const { readShadowFigures } = await import('./shadow-ledger.js');
+    const { readShadowFigures } = await import('../shadow/shadow-ledger.js');
     const p = join(dir, 'shadow.jsonl');
     writeFileSync(
       p,

@@ -1,8 +1,8 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { lockCursor } from './cursor-lock.js';
+import { lockCursor } from '../incremental/cursor-lock.js';
 import { decide } from './decide.js';
-import { DayRecordFiles } from './day-record-files.js';
+import { DayRecordFiles } from '../incremental/day-record-files.js';
 import { resolveEvaluationOptions, type EvaluationOptions } from './evaluation-options.js';
 import {
   loadCursor,
@@ -11,15 +11,15 @@ import {
   snapshotBuckets,
   writeCursor,
   type CursorData,
-} from './incremental-cursor.js';
-import { IssueReport, type IssueSummary } from './issue-report.js';
-import { applyOverrideLog, lastOverrides, overrideLogSize } from './override-log.js';
-import { readShadowFigures } from './shadow-ledger.js';
-import { buildStateFile, entriesOf, readStateFile, writeStateFile } from './state-file.js';
-import { lockState } from './state-lock.js';
-import { scanTradeLog } from './trade-log-scanner.js';
-import { TradeLogError } from './trade-log-error.js';
-import type { GroupEntry, StateFile, Transition } from './types.js';
+} from '../incremental/incremental-cursor.js';
+import { IssueReport, type IssueSummary } from '../trade-log/issue-report.js';
+import { applyOverrideLog, lastOverrides, overrideLogSize } from '../state/override-log.js';
+import { readShadowFigures } from '../shadow/shadow-ledger.js';
+import { buildStateFile, entriesOf, readStateFile, writeStateFile } from '../state/state-file.js';
+import { lockState } from '../state/state-lock.js';
+import { scanTradeLog } from '../trade-log/trade-log-scanner.js';
+import { TradeLogError } from '../trade-log/trade-log-error.js';
+import type { GroupEntry, StateFile, Transition } from '../types.js';
 import { DAY_MS, WindowAggregate, bucketSizeFor } from './window-aggregate.js';
 
 /** One evaluation run. */

@@ -1,8 +1,8 @@
-import type { EvaluationOptions } from './evaluation-options.js';
+import type { EvaluationOptions } from '../evaluate/evaluation-options.js';
 import { IssueReport } from './issue-report.js';
 import { readLines, type ReadLinesResult } from './line-reader.js';
 import { LineResult, TradeLineParser } from './trade-line-parser.js';
-import type { WindowAggregate } from './window-aggregate.js';
+import type { WindowAggregate } from '../evaluate/window-aggregate.js';
 import { TradeLogError } from './trade-log-error.js';
 
 /** Receives every trade counted in the window (the incremental cursor keeps them per day). */

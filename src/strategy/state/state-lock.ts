@@ -1,4 +1,4 @@
-import { PidLock } from '../util/pid-lock.js';
+import { PidLock } from '../../util/pid-lock.js';
 import { StateLockError } from './state-lock-error.js';
 
 /** Default wait for the state lock: the holders keep it for a read or a write, never a scan. */

@@ -7,7 +7,7 @@ import {
   type GroupFigures,
   type StrategyStatus,
   type Transition,
-} from './types.js';
+} from '../types.js';
 
 /** Reason of a blocked group that stays blocked for want of shadow trades (Warden's departure). */
 export const REASON_SHADOW_BELOW_MIN_N = 'shadow_below_min_n';

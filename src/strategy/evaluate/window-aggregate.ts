@@ -1,4 +1,4 @@
-import type { GroupFigures } from './types.js';
+import type { GroupFigures } from '../types.js';
 
 /** Milliseconds in a UTC day. */
 export const DAY_MS = 86_400_000;

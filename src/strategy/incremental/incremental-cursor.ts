@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import type { IssueSummary } from './issue-report.js';
-import type { WindowBucket, WindowAggregate } from './window-aggregate.js';
+import type { IssueSummary } from '../trade-log/issue-report.js';
+import type { WindowBucket, WindowAggregate } from '../evaluate/window-aggregate.js';
 
 const SAMPLE = 1 << 16;
 
