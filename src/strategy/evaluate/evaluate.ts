@@ -46,6 +46,13 @@ export interface EvaluateParams {
   readonly lockWaitMs?: number;
   /** Longest trade-log line read (bytes); a longer one is an `oversized` bad line. Default 16 MiB. */
   readonly maxLineBytes?: number;
+  /**
+   * Worker threads that parse the log (0: this thread). Default: the machine's cores, up to 4,
+   * for a read of 16 MiB or more (scan-pool.ts); none for a shorter one.
+   */
+  readonly threads?: number;
+  /** Bytes parsed at a time (default 4 MiB); smaller pieces only for tests. */
+  readonly chunkBytes?: number;
 }
 
 /** How the log was read. */
@@ -214,6 +221,8 @@ function evaluate(p: EvaluateParams, noCursorReason: string | undefined): Evalua
     startLine,
     maxTs: p.now + options.futureToleranceMs,
     ...(p.maxLineBytes !== undefined ? { maxLineBytes: p.maxLineBytes } : {}),
+    ...(p.threads !== undefined ? { threads: p.threads } : {}),
+    ...(p.chunkBytes !== undefined ? { chunkBytes: p.chunkBytes } : {}),
     ...(csvHeader !== undefined ? { csvHeader } : {}),
     sink:
       raw === null

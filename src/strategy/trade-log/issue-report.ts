@@ -44,6 +44,27 @@ export class IssueReport {
     }
   }
 
+  /**
+   * Sets the summary to `base` plus `part`, a summary of a later piece of the log whose line
+   * numbers start after `lineBase` lines: counts add up, examples stay the first few in line order.
+   */
+  combine(base: IssueSummary, part: IssueSummary, lineBase: number): void {
+    const sum = this.summary;
+    const counts: Partial<Record<IssueKind, number>> = { ...base.counts };
+    for (const [k, n] of Object.entries(part.counts) as [IssueKind, number][])
+      counts[k] = (counts[k] ?? 0) + n;
+    sum.counts = counts;
+    sum.total = base.total + part.total;
+    sum.examples = base.examples.slice();
+    for (const e of part.examples) {
+      if (sum.examples.length >= MAX_EXAMPLES) break;
+      sum.examples.push({ ...e, line: e.line + lineBase });
+    }
+    sum.unresolved = base.unresolved + part.unresolved;
+    sum.resolved = base.resolved + part.resolved;
+    sum.blank = base.blank + part.blank;
+  }
+
   /** Counts a line too long to read (its text is not kept, only its length). */
   addOversized(line: number, bytes: number): void {
     const text = `(${bytes} bytes, longer than the limit; skipped unread)`;

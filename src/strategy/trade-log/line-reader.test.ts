@@ -81,4 +81,15 @@ describe('readLines', () => {
     );
     assert.deepEqual(r.long, []);
   });
+
+  it('hands over nothing of an oversized line whose end is the last byte read', () => {
+    // the skip ends exactly where the buffer's bytes end: none of its stale bytes is a line
+    const r = read(`${'a'.repeat(5)}\n${'x'.repeat(20)}\n`, 8);
+    assert.deepEqual(
+      r.lines.map(([n, s]) => [n, s]),
+      [[1, 'aaaaa']],
+    );
+    assert.deepEqual(r.long, [[2, 20]]);
+    assert.equal(r.end.endLine, 2);
+  });
 });

@@ -35,8 +35,9 @@ export const MAX_LINE_BYTES = 1 << 24;
  * time. A line longer than `maxLine` bytes is never held in memory: its bytes are dropped up to
  * its newline and `onOversized` gets its number, so one bad line cannot stop the run. Before an
  * unterminated last line is handed over, `beforeTail` runs (so a cursor can be snapshot at the
- * last complete line). Synchronous: the evaluator is a batch job and sync reads are the
- * fastest way through a file in Node.
+ * last complete line). Reading stops at byte `end` (default: the file's size when opened), which
+ * a caller splitting the file puts at the start of a line. Synchronous: the evaluator is a batch
+ * job and sync reads are the fastest way through a file in Node.
  */
 export function readLines(
   path: string,
@@ -46,11 +47,12 @@ export function readLines(
   beforeTail?: (endOffset: number, endLine: number) => void,
   onOversized?: OversizedHandler,
   maxLine = MAX_LINE_BYTES,
+  end = Infinity,
 ): ReadLinesResult {
   if (!(maxLine >= 1)) throw new RangeError(`maxLine must be >= 1 (got ${maxLine})`);
   const fd = openSync(path, 'r');
   try {
-    const size = fstatSync(fd).size;
+    const size = Math.min(fstatSync(fd).size, end);
     let buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(maxLine, 1)));
     let carry = 0; // bytes in buf[0, carry) not handed over yet; buf[0] is at file offset `base`
     let base = start;
@@ -61,6 +63,7 @@ export function readLines(
     let cur = ''; // the decoded chunk being handed over; it starts at file offset `base`
     const offsetOf = (a: number): number => base + Buffer.byteLength(cur.slice(0, a), 'utf8');
     const handOver = (filled: number): number => {
+      if (filled === 0) return 0; // (lastIndexOf from -1 would search the whole buffer's stale bytes)
       const nl = buf.lastIndexOf(10, filled - 1);
       if (nl < 0) return filled;
       const s = buf.toString('utf8', 0, nl + 1);
