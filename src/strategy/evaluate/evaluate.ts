@@ -51,7 +51,7 @@ export interface EvaluateParams {
    * for a read of 16 MiB or more (scan-pool.ts); none for a shorter one.
    */
   readonly threads?: number;
-  /** Bytes parsed at a time (default 4 MiB); smaller pieces only for tests. */
+  /** Bytes parsed at a time (default 2 MiB); smaller pieces only for tests. */
   readonly chunkBytes?: number;
 }
 

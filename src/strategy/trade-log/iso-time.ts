@@ -18,6 +18,10 @@ function daysFromCivil(y: number, m: number, d: number): number {
   return era * 146097 + doe - 719468;
 }
 
+/** The last valid date (`YYYY-MM-DD`) read, and its ms. */
+let lastDate = '1970-01-01';
+let lastDateMs = 0;
+
 function digits(s: string, at: number, n: number): number {
   let v = 0;
   for (let i = 0; i < n; i++) {
@@ -37,12 +41,19 @@ function digits(s: string, at: number, n: number): number {
  */
 export function parseIsoMs(s: string, start = 0, end = s.length): number {
   if (end - start < 10) return NaN;
-  const y = digits(s, start, 4);
-  if (y < 0 || s.charCodeAt(start + 4) !== 45 || s.charCodeAt(start + 7) !== 45) return NaN;
-  const mo = digits(s, start + 5, 2);
-  const d = digits(s, start + 8, 2);
-  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return NaN;
-  let ms = daysFromCivil(y, mo, d) * 86_400_000;
+  let ms: number;
+  if (s.startsWith(lastDate, start))
+    ms = lastDateMs; // a log's lines mostly share their day
+  else {
+    const y = digits(s, start, 4);
+    if (y < 0 || s.charCodeAt(start + 4) !== 45 || s.charCodeAt(start + 7) !== 45) return NaN;
+    const mo = digits(s, start + 5, 2);
+    const d = digits(s, start + 8, 2);
+    if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return NaN;
+    ms = daysFromCivil(y, mo, d) * 86_400_000;
+    lastDate = s.slice(start, start + 10);
+    lastDateMs = ms;
+  }
   let i = start + 10;
   if (i === end) return ms;
   const sep = s.charCodeAt(i);

@@ -5,7 +5,7 @@ export const CLAIMED = 0; // next piece to claim
 export const POSTED = 1; // messages posted (the main thread waits on it)
 export const REPLAYED = 2; // pieces the main thread has replayed
 /** A worker parses at most this many pieces ahead of the replay (memory stays bounded). */
-export const AHEAD = 4;
+export const AHEAD = 2;
 
 /** What a worker posts: a parsed piece, or why a piece (k >= 0) or the worker (k = -1) failed. */
 export type PoolMessage =

@@ -20,6 +20,8 @@ const ALL_REQUIRED = (1 << REQUIRED) - 1;
 /** Lines whose field names are collected for the "no line has the fields" error. */
 const NAME_LINES = 20;
 const MAX_NAMES = 40;
+/** Keys of a line remembered for the next one. */
+const MAX_KEYS = 32;
 
 // Value types in a slot.
 const ABSENT = 0;
@@ -50,6 +52,9 @@ export class TradeLineParser {
   #slow = false;
   #s = '';
   readonly #known: string[] = [];
+  /** The keys of the last JSON line, in order, and their slots: the next line's likely keys. */
+  readonly #keyNames: string[] = [];
+  readonly #keySlots = new Int32Array(MAX_KEYS);
   #bsIn = '';
   #bsAt = -1;
   /** Bit per required slot: set once any line had that field. */
@@ -283,17 +288,40 @@ export class TradeLineParser {
     i++;
     while (i < b && isWs(s.charCodeAt(i))) i++;
     if (s.charCodeAt(i) === 125) return trailingOk(s, i + 1, b);
+    let key = 0;
     for (;;) {
       if (s.charCodeAt(i) !== 34) return false;
       const k0 = i + 1;
-      const k1 = s.indexOf('"', k0);
-      if (k1 < 0 || k1 >= b) return false;
+      // Lines of one log share their keys in one order: try the key the last line had here.
+      const guess = this.#keyNames[key];
+      let k1: number;
+      let slot: number;
+      if (
+        guess !== undefined &&
+        k0 + guess.length < b &&
+        s.charCodeAt(k0 + guess.length) === 34 &&
+        s.startsWith(guess, k0)
+      ) {
+        k1 = k0 + guess.length;
+        slot = this.#keySlots[key] as number;
+      } else {
+        k1 = s.indexOf('"', k0);
+        if (k1 < 0 || k1 >= b) return false;
+        slot = this.#slotOf(s, k0, k1);
+        if (key < MAX_KEYS) {
+          this.#keyNames[key] = s.slice(k0, k1);
+          this.#keySlots[key] = slot;
+        }
+      }
+      key++;
       i = k1 + 1;
+      if (s.charCodeAt(i) === 58) i++;
+      else {
+        while (i < b && isWs(s.charCodeAt(i))) i++;
+        if (s.charCodeAt(i) !== 58) return false;
+        i++;
+      }
       while (i < b && isWs(s.charCodeAt(i))) i++;
-      if (s.charCodeAt(i) !== 58) return false;
-      i++;
-      while (i < b && isWs(s.charCodeAt(i))) i++;
-      const slot = this.#slotOf(s, k0, k1);
       if (collect) this.#addName(s.slice(k0, k1));
       const c = s.charCodeAt(i);
       let ty: number;

@@ -49,7 +49,7 @@ export interface ScanResult extends ReadLinesResult {
 }
 
 /** Pieces of at most this many bytes are parsed at a time (and handed to the workers). */
-export const CHUNK_BYTES = 4 << 20;
+export const CHUNK_BYTES = 2 << 20;
 /** A read at least this long is parsed on worker threads (a shorter one costs less than they take to start). */
 export const PARALLEL_MIN_BYTES = 16 << 20;
 
