@@ -1,23 +1,15 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { lockCursor } from '../incremental/cursor-lock.js';
+import { CursorRun } from '../incremental/cursor-run.js';
 import { decide } from './decide.js';
-import { DayRecordFiles } from '../incremental/day-record-files.js';
 import { resolveEvaluationOptions, type EvaluationOptions } from './evaluation-options.js';
-import {
-  loadCursor,
-  prefixChecksum,
-  restoreBuckets,
-  snapshotBuckets,
-  writeCursor,
-  type CursorData,
-} from '../incremental/incremental-cursor.js';
-import { IssueReport, type IssueSummary } from '../trade-log/issue-report.js';
+import type { IssueSummary } from '../trade-log/issue-report.js';
 import { applyOverrideLog, lastOverrides, overrideLogSize } from '../state/override-log.js';
 import { readShadowFigures } from '../shadow/shadow-ledger.js';
 import { buildStateFile, entriesOf, readStateFile, writeStateFile } from '../state/state-file.js';
 import { lockState } from '../state/state-lock.js';
-import { scanTradeLog } from '../trade-log/trade-log-scanner.js';
+import { scanTradeLog, type ScanResult } from '../trade-log/trade-log-scanner.js';
 import { TradeLogError } from '../trade-log/trade-log-error.js';
 import type { GroupEntry, StateFile, Transition } from '../types.js';
 import { DAY_MS, WindowAggregate, bucketSizeFor } from './window-aggregate.js';
@@ -106,175 +98,72 @@ export function evaluateStrategies(p: EvaluateParams): EvaluationResult {
   }
 }
 
-function evaluate(p: EvaluateParams, noCursorReason: string | undefined): EvaluationResult {
-  const options = resolveEvaluationOptions(p.options);
-  if (!Number.isFinite(p.now)) throw new RangeError(`now must be a time in ms (got ${p.now})`);
-  const tradesPath = resolve(p.tradesPath);
-  let size: number;
-  let ino: number;
+/** The trade log's path, size and inode; throws TradeLogError for a missing or empty one. */
+function openTradeLog(path: string): { path: string; size: number; ino: number } {
+  const tradesPath = resolve(path);
+  let st;
   try {
-    const st = statSync(tradesPath);
-    size = st.size;
-    ino = st.ino;
+    st = statSync(tradesPath);
   } catch (err) {
     throw new TradeLogError(`${tradesPath}: trade log not found (give --trades or set strategy.trades)`, {
       cause: err,
     });
   }
-  if (size === 0) throw new TradeLogError(`${tradesPath}: trade log is empty; nothing to evaluate`);
-  const format = formatOf(tradesPath, options);
-  const overridesPath =
-    p.overridesPath === undefined
-      ? join(dirname(resolve(p.statePath)), 'strategy-overrides.jsonl')
-      : p.overridesPath;
-  const writing = p.write !== false;
-  // The inputs are read under the state lock, so the state and the override log agree: every
-  // override past `seen` bytes of the log is one this evaluation has not seen.
-  let release = writing ? lockState(p.statePath, p.lockWaitMs) : null;
-  let prevState;
-  let seen: number;
+  if (st.size === 0) throw new TradeLogError(`${tradesPath}: trade log is empty; nothing to evaluate`);
+  return { path: tradesPath, size: st.size, ino: st.ino };
+}
+
+/**
+ * The previous state and how much of the override log it has seen, read under the state lock so
+ * the two agree: every override past `seen` bytes is one this evaluation has not seen.
+ */
+function readInputs(
+  p: EvaluateParams,
+  overridesPath: string | null,
+): { prev: StateFile | null; seen: number } {
+  const release = p.write !== false ? lockState(p.statePath, p.lockWaitMs) : null;
   try {
-    prevState = readStateFile(p.statePath);
-    seen = overrideLogSize(overridesPath);
+    return { prev: readStateFile(p.statePath), seen: overrideLogSize(overridesPath) };
   } finally {
     release?.();
   }
-  const prev = entriesOf(prevState, options.stateKey);
+}
 
-  const t0 = performance.now();
-  const cutoff = p.now - options.windowDays * DAY_MS;
-  const boundary = Math.floor(cutoff / DAY_MS); // day of the raw file holding the boundary bucket
-  const bucketMs = bucketSizeFor(options.windowDays);
-  const boundaryBucket = Math.floor(cutoff / bucketMs);
-  const aggregate = new WindowAggregate(cutoff, bucketSizeFor(options.windowDays));
-  const fingerprint = fingerprintOf(format, options);
-  let issues = new IssueReport();
-  let start = 0;
-  let startLine = 0;
-  let csvHeader: string | undefined;
-  let mode: ReadInfo['mode'] = 'full';
-  let fullReason: string | undefined = noCursorReason;
-  let raw: DayRecordFiles | null = null;
-  const gids = new Map<string, number>();
-  let groups: string[] = [];
-
-  if (p.cursorPath) {
-    raw = new DayRecordFiles(`${p.cursorPath}.d`);
-    const loaded = p.full
-      ? { ok: false as const, reason: 'forced' }
-      : loadCursor(p.cursorPath, tradesPath, fingerprint, p.now);
-    if (loaded.ok && raw.restore(loaded.cursor.rawCounts)) {
-      const c = loaded.cursor;
-      mode = 'incremental';
-      start = c.offset;
-      startLine = c.line;
-      csvHeader = c.csvHeader;
-      issues = new IssueReport(c.issues);
-      groups = [...c.groups];
-      groups.forEach((g, i) => gids.set(g, i));
-      restoreBuckets(aggregate, c.buckets);
-      const rec = raw.read(boundary);
-      if (rec !== null) {
-        for (let i = 0; i < rec.length; i += 4) {
-          const ts = rec[i + 1] as number;
-          if (Math.floor(ts / bucketMs) !== boundaryBucket) continue; // later buckets: in the cursor
-          aggregate.add(groups[rec[i] as number] as string, ts, rec[i + 2] as number, rec[i + 3] as number);
-        }
-      }
-      aggregate.beforeWindow = 0;
-      raw.dropBefore(boundary);
-    } else {
-      fullReason = loaded.ok ? 'raw_files_missing' : loaded.reason;
-      raw.reset();
-    }
-  }
-
-  const t1 = performance.now();
-  let sinking = raw !== null;
-  let snapshot: Omit<CursorData, 'checksum'> | null = null;
-  const takeSnapshot = (endOffset: number, endLine: number, header: string | undefined): void => {
-    if (raw === null || snapshot !== null) return;
-    raw.close();
-    snapshot = {
-      version: 3,
-      trades: tradesPath,
-      ino,
-      offset: endOffset,
-      line: endLine,
-      fingerprint,
-      now: p.now,
-      ...(header !== undefined ? { csvHeader: header } : {}),
-      groups: [...groups],
-      buckets: snapshotBuckets(aggregate, boundaryBucket),
-      rawCounts: raw.counts(),
-      issues: structuredClone(issues.summary),
-    };
-    sinking = false;
-  };
-  const scan = scanTradeLog({
-    path: tradesPath,
-    format,
-    options,
-    aggregate,
-    issues,
-    start,
-    startLine,
-    maxTs: p.now + options.futureToleranceMs,
-    ...(p.maxLineBytes !== undefined ? { maxLineBytes: p.maxLineBytes } : {}),
-    ...(p.threads !== undefined ? { threads: p.threads } : {}),
-    ...(p.chunkBytes !== undefined ? { chunkBytes: p.chunkBytes } : {}),
-    ...(csvHeader !== undefined ? { csvHeader } : {}),
-    sink:
-      raw === null
-        ? undefined
-        : (g, ts, pnl, cost) => {
-            if (!sinking) return;
-            let id = gids.get(g);
-            if (id === undefined) {
-              id = groups.length;
-              groups.push(g);
-              gids.set(g, id);
-            }
-            (raw as DayRecordFiles).append(Math.floor(ts / DAY_MS), id, ts, pnl, cost);
-          },
-    beforeTail: (endOffset, endLine, header) => takeSnapshot(endOffset, endLine, header),
-    beforeFuture: (offset, line, header) => takeSnapshot(offset, line, header),
-  });
-  if (snapshot === null) takeSnapshot(scan.endOffset, scan.endLine, scan.csvHeader ?? csvHeader);
-  raw?.close();
-
-  const t2 = performance.now();
-  const real = aggregate.figures();
-  let counted = 0;
-  for (const f of real.values()) counted += f.n;
-  const sum = issues.summary;
-  if (mode === 'full' && sum.resolved === 0 && sum.unresolved === 0 && sum.total === 0)
+/** Refuses a full read that found no trade at all, naming what the lines have instead. */
+function checkLogShape(tradesPath: string, sum: IssueSummary, scan: ScanResult, o: EvaluationOptions): void {
+  if (sum.resolved === 0 && sum.unresolved === 0 && sum.total === 0)
     throw new TradeLogError(`${tradesPath}: trade log has no trade lines; nothing to evaluate`);
   // A log of open trades has no `resolved` or P&L yet, but every trade line has these four:
   // when one of them is on no line at all, the field names are wrong, not the trades.
-  const shape = [options.fields.ts, options.groupBy, options.fields.size, options.fields.entryPrice];
-  if (mode === 'full' && sum.resolved === 0 && scan.missingFields.some((f) => shape.includes(f))) {
+  const shape = [o.fields.ts, o.groupBy, o.fields.size, o.fields.entryPrice];
+  if (sum.resolved === 0 && scan.missingFields.some((f) => shape.includes(f))) {
     const found = scan.foundFields;
     throw new TradeLogError(
       `${tradesPath}: no line has the configured field(s) ${scan.missingFields.join(', ')}; the lines have ${found.length > 0 ? found.join(', ') : 'no field names'} (set strategy.fields / strategy.groupBy in the config, or --group-by)`,
     );
   }
+}
 
-  const shadow = p.shadowPath
-    ? readShadowFigures(p.shadowPath, cutoff)
-    : { figures: new Map(), pending: 0, bad: 0, badLines: [] };
-  const nowIso = new Date(p.now).toISOString();
-  const decided = decide({ prev, real, shadow: shadow.figures, options, nowIso });
-  const entries = decided.entries;
-  let transitions = decided.transitions;
-  release = writing ? lockState(p.statePath, p.lockWaitMs) : null;
-  let state;
+/**
+ * Applies the overrides made since the inputs were read (or ever, for a block) and writes the
+ * state, under the lock an override's writer takes too, so none is lost to this write.
+ */
+function writeState(
+  p: EvaluateParams,
+  tradesPath: string,
+  options: EvaluationOptions,
+  decided: { entries: Record<string, GroupEntry>; transitions: Transition[] },
+  overridesPath: string | null,
+  seen: number,
+  sum: IssueSummary,
+): { state: StateFile; transitions: Transition[] } {
+  const writing = p.write !== false;
+  const release = writing ? lockState(p.statePath, p.lockWaitMs) : null;
   try {
-    // Overrides made since the inputs were read (or ever, for a block) are applied here, under
-    // the lock an override's writer takes too, so none is lost to this write.
-    const late = applyOverrideLog(entries, lastOverrides(overridesPath, p.statePath), seen);
-    if (late.size > 0) transitions = transitions.filter((t) => !late.has(t.key));
-    state = buildStateFile(p.now, options.stateKey, entries, {
+    const late = applyOverrideLog(decided.entries, lastOverrides(overridesPath, p.statePath), seen);
+    const transitions =
+      late.size > 0 ? decided.transitions.filter((t) => !late.has(t.key)) : decided.transitions;
+    const state = buildStateFile(p.now, options.stateKey, decided.entries, {
       trades: tradesPath,
       window_days: options.windowDays,
       trip: options.trip,
@@ -286,28 +175,93 @@ function evaluate(p: EvaluateParams, noCursorReason: string | undefined): Evalua
       skipped_by_kind: sum.counts,
     });
     if (writing) writeStateFile(p.statePath, state);
+    return { state, transitions };
   } finally {
     release?.();
   }
-  if (p.cursorPath && snapshot !== null) {
-    const s: Omit<CursorData, 'checksum'> = snapshot;
-    if (p.write !== false)
-      writeCursor(p.cursorPath, { ...s, checksum: prefixChecksum(tradesPath, s.offset) });
-  }
+}
+
+function evaluate(p: EvaluateParams, noCursorReason: string | undefined): EvaluationResult {
+  const options = resolveEvaluationOptions(p.options);
+  if (!Number.isFinite(p.now)) throw new RangeError(`now must be a time in ms (got ${p.now})`);
+  const log = openTradeLog(p.tradesPath);
+  const tradesPath = log.path;
+  const format = formatOf(tradesPath, options);
+  const overridesPath =
+    p.overridesPath === undefined
+      ? join(dirname(resolve(p.statePath)), 'strategy-overrides.jsonl')
+      : p.overridesPath;
+  const { prev: prevState, seen } = readInputs(p, overridesPath);
+  const prev = entriesOf(prevState, options.stateKey);
+
+  // 1. The window's sums so far: from the cursor, or none.
+  const t0 = performance.now();
+  const cutoff = p.now - options.windowDays * DAY_MS;
+  const aggregate = new WindowAggregate(cutoff, bucketSizeFor(options.windowDays));
+  const run = new CursorRun(
+    {
+      cursorPath: p.cursorPath ?? null,
+      tradesPath,
+      ino: log.ino,
+      fingerprint: fingerprintOf(format, options),
+      now: p.now,
+      full: p.full === true,
+      ...(noCursorReason !== undefined ? { noCursorReason } : {}),
+    },
+    aggregate,
+  );
+  const issues = run.issues;
+
+  // 2. The bytes not read yet.
+  const t1 = performance.now();
+  const scan = scanTradeLog({
+    path: tradesPath,
+    format,
+    options,
+    aggregate,
+    issues,
+    start: run.start,
+    startLine: run.startLine,
+    maxTs: p.now + options.futureToleranceMs,
+    ...(p.maxLineBytes !== undefined ? { maxLineBytes: p.maxLineBytes } : {}),
+    ...(p.threads !== undefined ? { threads: p.threads } : {}),
+    ...(p.chunkBytes !== undefined ? { chunkBytes: p.chunkBytes } : {}),
+    ...(run.csvHeader !== undefined ? { csvHeader: run.csvHeader } : {}),
+    sink: run.sink,
+    beforeTail: (endOffset, endLine, header) => run.snapshot(endOffset, endLine, header),
+    beforeFuture: (offset, line, header) => run.snapshot(offset, line, header),
+  });
+  run.snapshot(scan.endOffset, scan.endLine, scan.csvHeader ?? run.csvHeader);
+  run.close();
+
+  // 3. The figures, the rules, the state file, the cursor.
+  const t2 = performance.now();
+  const real = aggregate.figures();
+  let counted = 0;
+  for (const f of real.values()) counted += f.n;
+  const sum = issues.summary;
+  if (run.mode === 'full') checkLogShape(tradesPath, sum, scan, options);
+  const shadow = p.shadowPath
+    ? readShadowFigures(p.shadowPath, cutoff)
+    : { figures: new Map(), pending: 0, bad: 0, badLines: [] };
+  const nowIso = new Date(p.now).toISOString();
+  const decided = decide({ prev, real, shadow: shadow.figures, options, nowIso });
+  const { state, transitions } = writeState(p, tradesPath, options, decided, overridesPath, seen, sum);
+  if (p.write !== false) run.write();
   const t3 = performance.now();
   return {
     state,
-    entries,
+    entries: decided.entries,
     transitions,
     issues: sum,
     counted,
     beforeWindow: sum.resolved - counted,
     shadow: { pending: shadow.pending, bad: shadow.bad, badLines: shadow.badLines },
     read: {
-      mode,
-      ...(fullReason !== undefined ? { fullReason } : {}),
+      mode: run.mode,
+      ...(run.fullReason !== undefined ? { fullReason: run.fullReason } : {}),
       bytesRead: scan.bytesRead,
-      lines: scan.endLine - startLine + (scan.tailBytes > 0 ? 1 : 0),
+      lines: scan.endLine - run.startLine + (scan.tailBytes > 0 ? 1 : 0),
       ms: { cursor: t1 - t0, scan: t2 - t1, write: t3 - t2 },
     },
     options,
