@@ -210,7 +210,7 @@ try {
   }
 
   // 3. Runtime check: no syscall per call vs a stat per call (seed 000's reader).
-  const state = join(dir, 'a.json');
+  const state = join(dir, 's.json'); // written by the CLI runs above
   const opts: StrategyBreakerOptions = {
     statePath: state,
     stateKey: 'sports',
