@@ -30,7 +30,7 @@ import { SessionLossLimit } from '../src/risk/index.js';
 import { KillSwitch } from '../src/killswitch/index.js';
 import { CircuitBreaker, ConsecutiveRule } from '../src/resilience/index.js';
 import { SqliteStore } from '../src/store/index.js';
-import { StrategyBreaker } from '../src/strategy/strategy-breaker.js';
+import { StrategyBreaker } from '../src/strategy/runtime/strategy-breaker.js';
 
 const ROUNDS = Number(process.env.ROUNDS ?? 7);
 const N = Number(process.env.N ?? 1_000_000);

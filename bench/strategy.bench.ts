@@ -1,12 +1,14 @@
-// Strategy breaker benchmarks: evaluator throughput and peak memory on 1M and 10M lines,
-// incremental rerun after 1% growth, runtime check ns/op beside a stat-per-call reader like
-// seed 000's, seed 000's pandas evaluator on the 1M log (when python3-pandas is there), and
-// tuning a year of 10 strategies over a 5x5x3x3 grid.
-// Run: npx tsx bench/strategy.bench.ts [--quick]   (--quick: 1M lines only)
+// Strategy breaker benchmarks: `warden evaluate --full` from the command line (a fresh process,
+// start-up included) beside DuckDB's read_json with the same 30-day size-weighted ROI per group,
+// each in its own process, on 1M and 10M seed-format lines (results compared, wall time and peak
+// RSS, medians); the incremental rerun after a 1% append against a full run, both from the
+// command line; the same in one warm process; the runtime check beside a stat-per-call reader;
+// seed 000's pandas evaluator (when python3-pandas is there); tuning a year of 10 strategies.
+// Run: npm run build && npx tsx bench/strategy.bench.ts [--quick]   (--quick: 1M lines only)
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import {
@@ -21,46 +23,6 @@ import {
 const NOW = Date.parse('2026-05-05T03:49:00Z');
 const self = fileURLToPath(import.meta.url);
 
-/** Child mode: one evaluation in a fresh process so its peak RSS is its own. */
-if (process.argv[2] === '--child') {
-  const [, , , trades, state, cursor] = process.argv;
-  const t0 = performance.now();
-  const r = evaluateStrategies({
-    tradesPath: trades as string,
-    statePath: state as string,
-    now: NOW,
-    options: { stateKey: 'sports' },
-    cursorPath: cursor === '-' ? null : (cursor ?? null),
-  });
-  const ms = performance.now() - t0;
-  process.stdout.write(
-    JSON.stringify({
-      ms,
-      lines: r.read.lines,
-      mode: r.read.mode,
-      phases: r.read.ms,
-      maxRssMb: process.resourceUsage().maxRSS / 1024,
-    }),
-  );
-  process.exit(0);
-}
-
-interface ChildResult {
-  phases: { cursor: number; scan: number; write: number };
-  ms: number;
-  lines: number;
-  mode: string;
-  maxRssMb: number;
-}
-
-function child(trades: string, state: string, cursor: string): ChildResult {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', self, '--child', trades, state, cursor], {
-    encoding: 'utf8',
-  });
-  if (r.status !== 0) throw new Error(r.stderr);
-  return JSON.parse(r.stdout) as ChildResult;
-}
-
 const quick = process.argv.includes('--quick');
 const dir = mkdtempSync(join(tmpdir(), 'warden-bench-strategy-'));
 const rows: string[][] = [];
@@ -70,39 +32,147 @@ const row = (...c: (string | number)[]): void => {
 };
 
 try {
-  // 1. Throughput and peak memory.
+  // 1. `warden evaluate --full` from the command line beside DuckDB, each in its own process.
+  const ROOT = join(dirname(self), '..');
+  const stamp = (await import(join(ROOT, 'bin', 'source-stamp.js'))) as {
+    sameStamp: (a: unknown, b: unknown) => boolean;
+    sourceStamp: (dir: string) => unknown;
+  };
+  const fresh = (() => {
+    try {
+      const built = JSON.parse(readFileSync(join(ROOT, 'dist', '.source-stamp.json'), 'utf8')) as unknown;
+      return stamp.sameStamp(built, stamp.sourceStamp(join(ROOT, 'src')));
+    } catch {
+      return false;
+    }
+  })();
+  if (!fresh) console.log('note: dist/ is not fresh (run npm run build): warden runs through tsx');
+  const nowIso = new Date(NOW).toISOString();
+  const data = join(dir, 'data');
+  const timed = (cmd: string, args: string[]): { ms: number; rssMb: number; out: string } => {
+    const t = performance.now();
+    const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], {
+      encoding: 'utf8',
+      cwd: ROOT,
+      maxBuffer: 1 << 26,
+    });
+    const ms = performance.now() - t;
+    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
+    const rssKb = Number(r.stderr.trim().split('\n').pop());
+    return { ms, rssMb: rssKb / 1024, out: r.stdout };
+  };
+  interface WardenRun {
+    ms: number;
+    rssMb: number;
+    inProcessMs: number;
+    mode: string;
+    phases: { cursor: number; scan: number; write: number };
+    sports: Record<string, { n_30d: number; roi_30d: number | null }>;
+  }
+  const warden = (log: string, full: boolean): WardenRun => {
+    const args = [join(ROOT, 'bin', 'warden.js'), 'evaluate', '--data-dir', data, '--trades', log];
+    args.push('--state', join(dir, 's.json'), '--now', nowIso, '--state-key', 'sports', '--json');
+    const r = timed(process.execPath, full ? [...args, '--full'] : args);
+    const j = JSON.parse(r.out) as {
+      read: { mode: string; ms: { cursor: number; scan: number; write: number } };
+      sports: WardenRun['sports'];
+    };
+    const ph = j.read.ms;
+    return {
+      ...r,
+      inProcessMs: ph.cursor + ph.scan + ph.write,
+      mode: j.read.mode,
+      phases: ph,
+      sports: j.sports,
+    };
+  };
+  const duck = (
+    log: string,
+  ): { ms: number; rssMb: number; queryMs: number; groups: { g: string; n: number; roi: number }[] } => {
+    const r = timed(process.execPath, [join(ROOT, 'bench', 'helpers', 'duckdb-roi.mjs'), log, nowIso, '30']);
+    return {
+      ...r,
+      ...(JSON.parse(r.out) as { queryMs: number; groups: { g: string; n: number; roi: number }[] }),
+    };
+  };
+  const median = (xs: number[]): number => {
+    const v = [...xs].sort((x, y) => x - y);
+    return v.length % 2 === 1
+      ? (v[(v.length - 1) / 2] as number)
+      : ((v[v.length / 2 - 1] as number) + (v[v.length / 2] as number)) / 2;
+  };
   const sizes = quick ? [1_000_000] : [1_000_000, 10_000_000];
   for (const n of sizes) {
     const log = join(dir, `t${n}.jsonl`);
     writeSyntheticLog(log, { lines: n, strategies: 10, days: 30, seed: 1 });
     const mb = statSync(log).size / 1e6;
-    const r = child(log, join(dir, 's.json'), '-');
+    const rounds = n > 1_000_000 ? 3 : 5;
+    const w: WardenRun[] = [];
+    const d: ReturnType<typeof duck>[] = [];
+    for (let k = 0; k < rounds; k++) {
+      w.push(warden(log, true));
+      d.push(duck(log));
+    }
+    // The two must agree: every group, its count, and its ROI (DuckDB sums in its own order).
+    const ours = (w[0] as WardenRun).sports;
+    const theirs = (d[0] as ReturnType<typeof duck>).groups;
+    if (theirs.length !== Object.keys(ours).length)
+      throw new Error('DuckDB and Warden found different groups');
+    for (const g of theirs) {
+      const e = ours[g.g];
+      if (
+        e === undefined ||
+        e.n_30d !== g.n ||
+        Math.abs((e.roi_30d ?? NaN) - g.roi) > 1e-12 * Math.abs(g.roi)
+      )
+        throw new Error(`${g.g}: DuckDB n=${g.n} roi=${g.roi}, Warden ${JSON.stringify(e)}`);
+    }
+    const wMs = median(w.map((r) => r.ms));
+    const dMs = median(d.map((r) => r.ms));
+    const dQuery = median(d.map((r) => r.queryMs));
     row(
-      `evaluate ${n / 1e6}M lines (${mb.toFixed(0)} MB)`,
-      `${r.ms.toFixed(0)} ms`,
-      `${(((n / r.ms) * 1000) / 1e6).toFixed(2)} M lines/s`,
-      `peak RSS ${r.maxRssMb.toFixed(0)} MB`,
+      `warden evaluate --full, ${n / 1e6}M lines (${mb.toFixed(0)} MB), CLI start-up included`,
+      `${wMs.toFixed(0)} ms`,
+      `peak RSS ${median(w.map((r) => r.rssMb)).toFixed(0)} MB`,
+      `in-process ${median(w.map((r) => r.inProcessMs)).toFixed(0)} ms; median of ${rounds}`,
+    );
+    row(
+      `DuckDB read_json, same ROI per group (own process)`,
+      `${dMs.toFixed(0)} ms`,
+      `peak RSS ${median(d.map((r) => r.rssMb)).toFixed(0)} MB`,
+      `query alone ${dQuery.toFixed(0)} ms; results agree (${theirs.length} groups)`,
+    );
+    row(
+      `ratio DuckDB / Warden, ${n / 1e6}M lines`,
+      `${(dMs / wMs).toFixed(2)}x (process)`,
+      `${(dQuery / wMs).toFixed(2)}x (DuckDB's query alone vs Warden's whole command)`,
+      '> 1: Warden is faster',
     );
     if (n !== 1_000_000) rmSync(log);
   }
 
-  // 2. Incremental rerun after 1% growth, vs a full read of the grown log.
+  // 2. Incremental rerun after a 1% append vs a full read of the grown log, both from the CLI.
   const log = join(dir, 't1000000.jsonl');
-  const cursor = join(dir, 'cursor.json');
-  const first = child(log, join(dir, 'a.json'), cursor);
   const extra = join(dir, 'extra.jsonl');
   writeSyntheticLog(extra, { lines: 10_000, strategies: 10, days: 1, seed: 9, end: NOW });
-  appendFileSync(log, readFileSync(extra));
-  const inc = child(log, join(dir, 'a.json'), cursor);
-  const full = child(log, join(dir, 'b.json'), '-');
-  row('full read with cursor written (1M)', `${first.ms.toFixed(0)} ms`, first.mode, '');
-  const ph = (r: ChildResult): string =>
+  warden(log, false); // writes the cursor
+  const incs: WardenRun[] = [];
+  const fulls: WardenRun[] = [];
+  for (let k = 0; k < 3; k++) {
+    appendFileSync(log, readFileSync(extra));
+    incs.push(warden(log, false));
+    fulls.push(warden(log, true)); // rewrites the cursor at the end of the grown log
+  }
+  if (incs.some((r) => r.mode !== 'incremental')) throw new Error('the rerun was not incremental');
+  const ph = (r: WardenRun): string =>
     `cursor ${r.phases.cursor.toFixed(1)} + scan ${r.phases.scan.toFixed(1)} + decide/write ${r.phases.write.toFixed(1)} ms`;
+  const incIn = median(incs.map((r) => r.inProcessMs));
+  const fullIn = median(fulls.map((r) => r.inProcessMs));
   row(
-    'incremental after +1% (10k lines)',
-    `${inc.ms.toFixed(1)} ms`,
-    inc.mode,
-    `${((inc.ms / full.ms) * 100).toFixed(1)}% of full (${full.ms.toFixed(0)} ms); ${ph(inc)}`,
+    'incremental after +1% (10k lines), CLI',
+    `${median(incs.map((r) => r.ms)).toFixed(0)} ms`,
+    `${((median(incs.map((r) => r.ms)) / median(fulls.map((r) => r.ms))) * 100).toFixed(1)}% of a full CLI run (${median(fulls.map((r) => r.ms)).toFixed(0)} ms)`,
+    `evaluation alone ${incIn.toFixed(1)} ms = ${((incIn / fullIn) * 100).toFixed(1)}% of a full one (${fullIn.toFixed(0)} ms); ${ph(incs[incs.length - 1] as WardenRun)}`,
   );
 
   // 2b. The same in one warm process, as the daemon's schedule runs it (JIT already warm).
@@ -140,7 +210,7 @@ try {
   }
 
   // 3. Runtime check: no syscall per call vs a stat per call (seed 000's reader).
-  const state = join(dir, 'a.json');
+  const state = join(dir, 's.json'); // written by the CLI runs above
   const opts: StrategyBreakerOptions = {
     statePath: state,
     stateKey: 'sports',
@@ -210,12 +280,12 @@ print(json.dumps({"ms": (time.perf_counter()-t0)*1000, "n": int(g["n"].sum())}))
     if (r.status === 0) {
       const p = JSON.parse(r.stdout) as { ms: number; n: number };
       const rss = Number(r.stderr.trim().split('\n').pop()) / 1024;
-      const ours = child(log, join(dir, 'c.json'), '-');
+      const ours = warden(log, true);
       row(
         'seed pandas evaluator (1.01M lines)',
         `${p.ms.toFixed(0)} ms`,
         `peak RSS ${rss.toFixed(0)} MB`,
-        `Warden ${(p.ms / ours.ms).toFixed(1)}x faster, ${(rss / ours.maxRssMb).toFixed(1)}x less memory`,
+        `Warden's whole command ${(p.ms / ours.ms).toFixed(1)}x faster, ${(rss / ours.rssMb).toFixed(1)}x less memory`,
       );
     } else console.log('pandas run failed:', r.stderr.slice(0, 200));
   } else console.log('python3-pandas not available: skipped the seed comparison');

@@ -55,7 +55,7 @@ const HEAVY = [
   /node_modules\/ccxt\//,
   /node_modules\/pg\//,
   /^src\/daemon\//,
-  /^src\/strategy\/(tune\.|tune-history|tune-report|walk-forward|evaluate\.|trade-log-scanner)/,
+  /^src\/strategy\/(tune\/(tune\.|tune-history|tune-report|walk-forward)|evaluate\/evaluate\.|trade-log\/trade-log-scanner)/,
   /^src\/exchange\/simulator\//,
   /^src\/orders\//,
   /^src\/ops\//,

@@ -16,8 +16,8 @@ import {
 import { KillSwitch } from '../src/killswitch/index.js';
 import { createRig, destroyRig, intent, market, type Rig } from '../src/orders/executor-test-rig.js';
 import { CircuitBreaker, ConsecutiveRule } from '../src/resilience/index.js';
-import { ShadowLedger, readShadowFigures } from '../src/strategy/shadow-ledger.js';
-import { StrategyBreaker } from '../src/strategy/strategy-breaker.js';
+import { ShadowLedger, readShadowFigures } from '../src/strategy/shadow/shadow-ledger.js';
+import { StrategyBreaker } from '../src/strategy/runtime/strategy-breaker.js';
 
 let rig: Rig;
 let ks: KillSwitch;

@@ -1,6 +1,6 @@
 import type { AlertInput as Alert } from '../util/alert-sink.js';
 import type { Transition } from '../strategy/types.js';
-import type { MissedRun } from '../strategy/evaluation-schedule.js';
+import type { MissedRun } from '../strategy/schedule/evaluation-schedule.js';
 
 /** The strategy breaker's alerts: what `warden serve`'s schedule and `warden evaluate --alert` send. */
 export interface StrategyAlerts {

@@ -3,18 +3,18 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 // Deep imports, and the evaluator and the tuner loaded by their commands only: `warden check` is
 // on a bot's hot path (see commands.ts).
-import { applyOverride } from '../strategy/manual-override.js';
-import { checkOnce } from '../strategy/strategy-breaker.js';
-import { describeIssues } from '../strategy/issue-report.js';
-import { parseIsoMs } from '../strategy/iso-time.js';
-import { ShadowLedger } from '../strategy/shadow-ledger.js';
+import { applyOverride } from '../strategy/state/manual-override.js';
+import { checkOnce } from '../strategy/runtime/strategy-breaker.js';
+import { describeIssues } from '../strategy/trade-log/issue-report.js';
+import { parseIsoMs } from '../strategy/trade-log/iso-time.js';
+import { ShadowLedger } from '../strategy/shadow/shadow-ledger.js';
 import { evaluateParamsFromConfig, evaluationOptionsOf, strategyPaths } from '../strategy/from-config.js';
-import { roiFractionHint, type EvaluationOptions } from '../strategy/evaluation-options.js';
-import { TradeLogError } from '../strategy/trade-log-error.js';
-import { StateFileError } from '../strategy/state-file-error.js';
-import { StateLockError } from '../strategy/state-lock-error.js';
-import type { EvaluationResult } from '../strategy/evaluate.js';
-import { DEFAULT_TUNE_GRID } from '../strategy/tune-grid.js';
+import { roiFractionHint, type EvaluationOptions } from '../strategy/evaluate/evaluation-options.js';
+import { TradeLogError } from '../strategy/trade-log/trade-log-error.js';
+import { StateFileError } from '../strategy/state/state-file-error.js';
+import { StateLockError } from '../strategy/state/state-lock-error.js';
+import type { EvaluationResult } from '../strategy/evaluate/evaluate.js';
+import { DEFAULT_TUNE_GRID } from '../strategy/tune/tune-grid.js';
 import { CliError } from './cli-error.js';
 import { configFor, out } from './context.js';
 import type { LoadedConfig } from '../config/index.js';
@@ -177,7 +177,7 @@ export function registerStrategyCommands(program: Command): void {
     )
     .option('--json', 'print the result as JSON')
     .action(async (f: EvaluateFlags, cmd: Command) => {
-      const { evaluateStrategies } = await import('../strategy/evaluate.js');
+      const { evaluateStrategies } = await import('../strategy/evaluate/evaluate.js');
       const loaded = configFor(cmd);
       const options = evaluationOptions(loaded, f);
       const base = evaluateParamsFromConfig(loaded.config.strategy, loaded.dataDir, nowOf(f.now));
@@ -404,7 +404,7 @@ export function registerStrategyCommands(program: Command): void {
         if (grid.minN.some((n) => n < 1)) throw new CliError(`--min-n values must be >= 1 (got ${f.minN})`);
         if (grid.windowDays.some((n) => n < 1))
           throw new CliError(`--window-days values must be >= 1 (got ${f.windowDays})`);
-        const { runTune } = await import('../strategy/tune.js');
+        const { runTune } = await import('../strategy/tune/tune.js');
         try {
           runTune({
             tradesPath: resolve(f.trades),

@@ -1,5 +1,5 @@
 import type { GateSection } from '../config/gate-section.js';
-import type { ShadowLedger } from '../strategy/shadow-ledger.js';
+import type { ShadowLedger } from '../strategy/shadow/shadow-ledger.js';
 import type { Clock } from '../util/clock.js';
 import { Gate } from './gate.js';
 import type { DecisionSink, GateOptions } from './gate-types.js';

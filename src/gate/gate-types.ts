@@ -1,6 +1,6 @@
 import type { DecisionInput } from '../decisions/index.js';
 import type { Subscribe } from '../resilience/event.js';
-import type { ShadowLedger } from '../strategy/shadow-ledger.js';
+import type { ShadowLedger } from '../strategy/shadow/shadow-ledger.js';
 import type { Clock } from '../util/clock.js';
 import type { GateIntent, GateLayer, LayerVerdict } from './layer.js';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { DecisionLog, listSegments, verifyDecisionLog } from '../decisions/index.js';
 import { EventSource } from '../resilience/event.js';
-import { ShadowLedger, readShadowFigures } from '../strategy/shadow-ledger.js';
+import { ShadowLedger, readShadowFigures } from '../strategy/shadow/shadow-ledger.js';
 import { ManualClock } from '../util/clock.js';
 import { Gate, createGate } from './gate.js';
 import { GATE_SLOTS, type DecisionSink, type GateOptions, type GateSlot } from './gate-types.js';

@@ -1,4 +1,4 @@
-import type { ShadowRecord } from '../strategy/shadow-ledger.js';
+import type { ShadowRecord } from '../strategy/shadow/shadow-ledger.js';
 import type { GateCheckIntent, GateShadowOptions } from './gate-types.js';
 
 /** Figures of the shadow writer. */

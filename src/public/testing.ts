@@ -12,4 +12,4 @@ export {
   seededRandom,
 } from '../exchange/simulator/index.js';
 export type * from '../exchange/simulator/index.js';
-export { writeSyntheticLog } from '../strategy/synthetic-log.js';
+export { writeSyntheticLog } from '../strategy/trade-log/synthetic-log.js';

@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { StrategySection } from '../config/strategy-section.js';
-import type { EvaluateParams } from './evaluate.js';
-import type { EvaluationOptions } from './evaluation-options.js';
+import type { EvaluateParams } from './evaluate/evaluate.js';
+import type { EvaluationOptions } from './evaluate/evaluation-options.js';
 
 /** Where the breaker's files live for a config: the same rules for the CLI and the daemon. */
 export interface StrategyPaths {

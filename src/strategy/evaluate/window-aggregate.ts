@@ -1,0 +1,114 @@
+import type { GroupFigures } from '../types.js';
+
+/** Milliseconds in a UTC day. */
+export const DAY_MS = 86_400_000;
+/** Milliseconds in an hour. */
+export const HOUR_MS = 3_600_000;
+
+/**
+ * Bucket size for a window: an hour up to 45 days (a rerun then re-adds at most an hour of raw
+ * trades), a day beyond (so buckets stay at groups × days for long windows).
+ */
+export function bucketSizeFor(windowDays: number): number {
+  return windowDays > 45 ? DAY_MS : HOUR_MS;
+}
+
+/** Sums of one group in one bucket (hour). */
+export interface WindowBucket {
+  pnl: number;
+  cost: number;
+  n: number;
+}
+
+/**
+ * Per-group, per-bucket (hour or day) sums of the resolved trades with `ts >= cutoff`. Each bucket is
+ * summed in file order, and a group's total is the sum of its buckets in time order; the
+ * incremental path builds the very same buckets, so a rerun gives the same figures to the bit.
+ */
+export class WindowAggregate {
+  readonly cutoff: number;
+  readonly bucketMs: number;
+  readonly #groups = new Map<string, Map<number, WindowBucket>>();
+  #lastGroup = '';
+  #lastDays: Map<number, WindowBucket> | undefined;
+  #lastDay = NaN;
+  #lastBucket: WindowBucket | undefined;
+  /** Trades older than the cutoff, not counted. */
+  beforeWindow = 0;
+
+  constructor(cutoff: number, bucketMs = HOUR_MS) {
+    this.cutoff = cutoff;
+    this.bucketMs = bucketMs;
+  }
+
+  /** Adds one resolved trade; returns false when it lies before the window. */
+  add(group: string, ts: number, pnl: number, cost: number): boolean {
+    if (!(ts >= this.cutoff)) {
+      this.beforeWindow++;
+      return false;
+    }
+    const day = Math.floor(ts / this.bucketMs);
+    let bucket: WindowBucket | undefined;
+    if (group === this.#lastGroup && this.#lastDays !== undefined && day === this.#lastDay) {
+      bucket = this.#lastBucket as WindowBucket;
+    } else {
+      let days = group === this.#lastGroup ? this.#lastDays : this.#groups.get(group);
+      if (days === undefined) {
+        days = new Map();
+        this.#groups.set(group, days);
+      }
+      bucket = days.get(day);
+      if (bucket === undefined) {
+        bucket = { pnl: 0, cost: 0, n: 0 };
+        days.set(day, bucket);
+      }
+      this.#lastGroup = group;
+      this.#lastDays = days;
+      this.#lastDay = day;
+      this.#lastBucket = bucket;
+    }
+    bucket.pnl += pnl;
+    bucket.cost += cost;
+    bucket.n++;
+    return true;
+  }
+
+  /** Sets a bucket directly (restoring a cursor). */
+  setBucket(group: string, day: number, b: WindowBucket): void {
+    let days = this.#groups.get(group);
+    if (days === undefined) {
+      days = new Map();
+      this.#groups.set(group, days);
+    }
+    days.set(day, { pnl: b.pnl, cost: b.cost, n: b.n });
+    this.#lastGroup = '';
+    this.#lastDays = undefined;
+  }
+
+  /** Groups with at least one trade in the window. */
+  groups(): IterableIterator<string> {
+    return this.#groups.keys();
+  }
+
+  /** The buckets of a group, for a cursor. */
+  buckets(group: string): ReadonlyMap<number, WindowBucket> | undefined {
+    return this.#groups.get(group);
+  }
+
+  /** Totals per group, summing buckets in ascending time order. */
+  figures(): Map<string, GroupFigures> {
+    const out = new Map<string, GroupFigures>();
+    for (const [g, days] of this.#groups) {
+      const keys = [...days.keys()].sort((x, y) => x - y);
+      const f = { n: 0, pnl: 0, cost: 0 };
+      for (const d of keys) {
+        const b = days.get(d) as WindowBucket;
+        f.n += b.n;
+        f.pnl += b.pnl;
+        f.cost += b.cost;
+      }
+      out.set(g, f);
+    }
+    return out;
+  }
+}

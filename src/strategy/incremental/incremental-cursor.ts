@@ -1,0 +1,111 @@
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import type { IssueSummary } from '../trade-log/issue-report.js';
+import type { WindowBucket, WindowAggregate } from '../evaluate/window-aggregate.js';
+
+const SAMPLE = 1 << 16;
+
+/** What the cursor file holds: where the last run stopped and the sums it had. */
+export interface CursorData {
+  readonly version: 3;
+  readonly trades: string;
+  readonly ino: number;
+  readonly offset: number;
+  readonly line: number;
+  /** SHA-1 of the first and of the last 64 KiB of the bytes read (see `prefixChecksum`). */
+  readonly checksum: string;
+  /** Options that change the sums (field names, group column, format, window). */
+  readonly fingerprint: string;
+  readonly now: number;
+  readonly csvHeader?: string;
+  readonly groups: string[];
+  /** Per group: [bucket, Σpnl×size, Σentry×size, n] for each bucket from the boundary on. */
+  readonly buckets: Record<string, [number, number, number, number][]>;
+  readonly rawCounts: Record<string, number>;
+  readonly issues: IssueSummary;
+}
+
+/**
+ * Checksum of what was read: SHA-1 over the first and the last 64 KiB before `offset`, plus
+ * the length. Hashing the whole prefix would cost the I/O the cursor saves; this catches a
+ * rotated, truncated, rewritten or re-headed log, not an edit in the middle of a long file
+ * that keeps every length (documented; `--full` rereads everything).
+ */
+export function prefixChecksum(path: string, offset: number): string {
+  const h = createHash('sha1');
+  h.update(String(offset));
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(Math.min(SAMPLE, offset));
+    readSync(fd, head, 0, head.length, 0);
+    h.update(head);
+    const tailLen = Math.min(SAMPLE, offset);
+    const tail = Buffer.alloc(tailLen);
+    readSync(fd, tail, 0, tailLen, offset - tailLen);
+    h.update(tail);
+  } finally {
+    closeSync(fd);
+  }
+  return h.digest('hex');
+}
+
+/** Why a cursor cannot be used (the evaluator then reads the whole log). */
+export type CursorRejection =
+  'no_cursor' | 'options_changed' | 'file_replaced' | 'file_shrunk' | 'prefix_changed' | 'now_before_cursor';
+
+/** Loads a cursor and checks it still describes a prefix of the log. */
+export function loadCursor(
+  cursorPath: string,
+  tradesPath: string,
+  fingerprint: string,
+  now: number,
+): { ok: true; cursor: CursorData } | { ok: false; reason: CursorRejection } {
+  let c: CursorData;
+  try {
+    c = JSON.parse(readFileSync(cursorPath, 'utf8')) as CursorData;
+  } catch {
+    return { ok: false, reason: 'no_cursor' };
+  }
+  if (c.version !== 3 || c.trades !== tradesPath) return { ok: false, reason: 'no_cursor' };
+  if (c.fingerprint !== fingerprint) return { ok: false, reason: 'options_changed' };
+  if (now < c.now) return { ok: false, reason: 'now_before_cursor' };
+  const st = statSync(tradesPath);
+  if (st.ino !== c.ino) return { ok: false, reason: 'file_replaced' };
+  if (st.size < c.offset) return { ok: false, reason: 'file_shrunk' };
+  if (prefixChecksum(tradesPath, c.offset) !== c.checksum) return { ok: false, reason: 'prefix_changed' };
+  return { ok: true, cursor: c };
+}
+
+/** Serialises the aggregate's buckets from bucket `fromDay` on. */
+export function snapshotBuckets(agg: WindowAggregate, fromDay: number): CursorData['buckets'] {
+  const out: CursorData['buckets'] = {};
+  for (const g of agg.groups()) {
+    const days = agg.buckets(g);
+    if (days === undefined) continue;
+    const rows: [number, number, number, number][] = [];
+    for (const [d, b] of days) if (d >= fromDay) rows.push([d, b.pnl, b.cost, b.n]);
+    if (rows.length > 0) out[g] = rows;
+  }
+  return out;
+}
+
+/** Restores the buckets strictly after the one the cutoff falls in. */
+export function restoreBuckets(agg: WindowAggregate, buckets: CursorData['buckets']): void {
+  const boundary = Math.floor(agg.cutoff / agg.bucketMs);
+  for (const [g, rows] of Object.entries(buckets)) {
+    for (const [d, pnl, cost, n] of rows) {
+      if (d > boundary) agg.setBucket(g, d, { pnl, cost, n } satisfies WindowBucket);
+    }
+  }
+}
+
+/**
+ * Writes the cursor by temp file and rename, without fsync: it is only a cache. After a
+ * crash it is either the old one, the new one or unreadable (then the next run reads the
+ * whole log), and `DayRecordFiles.restore` cuts records it does not account for.
+ */
+export function writeCursor(path: string, c: CursorData): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(c));
+  renameSync(tmp, path);
+}

@@ -1,0 +1,98 @@
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { parseChunk, type ChunkJob, type ChunkResult } from './chunk-parse.js';
+import { AHEAD, CLAIMED, POSTED, REPLAYED, type PoolMessage } from './scan-pool-protocol.js';
+
+/** With no message from any worker for this long, the pool is given up (see `forEachChunk`). */
+const STALL_MS = 60_000;
+
+/** Young generation of a worker's heap (MB). */
+const YOUNG_MB = 8;
+
+const here = import.meta.url;
+const fromSources = here.endsWith('.ts');
+
+/** A worker running scan-worker beside this file: from dist/ as it is, from the sources through tsx. */
+function startWorker(workerData: unknown, transferList: MessagePort[]): Worker {
+  // A small young generation: a worker's garbage is its pieces' strings, and peak RSS stays low.
+  const resourceLimits = { maxYoungGenerationSizeMb: YOUNG_MB };
+  if (!fromSources)
+    return new Worker(new URL('./scan-worker.js', here), { workerData, transferList, resourceLimits });
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./scan-worker.ts', here).href;
+  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(code, { eval: true, workerData, transferList, resourceLimits });
+}
+
+/**
+ * Parses the pieces of a log and hands each result to `replay` in file order. With `threads` > 1
+ * they are parsed by this thread and `threads - 1` worker threads, synchronously (the threads
+ * share counters; this one parses the next unclaimed piece or blocks in `Atomics.wait`). Whatever goes wrong in the pool
+ * (a worker that cannot start, a piece that fails, no progress for a minute), the remaining
+ * pieces are parsed in this thread, which also throws a piece's error with its own class.
+ */
+export function forEachChunk(
+  jobs: readonly ChunkJob[],
+  threads: number,
+  replay: (r: ChunkResult, k: number) => void,
+): void {
+  let next = 0;
+  if (threads > 1 && jobs.length > 1) next = replayFromPool(jobs, Math.min(threads, jobs.length) - 1, replay);
+  for (; next < jobs.length; next++) replay(parseChunk(jobs[next] as ChunkJob), next);
+}
+
+/** Replays what the pool parses (`workers` threads and this one); returns the first piece not replayed. */
+function replayFromPool(
+  jobs: readonly ChunkJob[],
+  workers: number,
+  replay: (r: ChunkResult, k: number) => void,
+): number {
+  const ctl = new Int32Array(new SharedArrayBuffer(3 * 4));
+  const pool: Worker[] = [];
+  const ports: MessagePort[] = [];
+  let done = 0;
+  try {
+    for (let i = 0; i < workers; i++) {
+      const { port1, port2 } = new MessageChannel();
+      const w = startWorker({ jobs, ctl: ctl.buffer, port: port2 }, [port2]);
+      w.on('error', () => {}); // a worker that fails is replaced by this thread (above)
+      w.unref();
+      pool.push(w);
+      ports.push(port1);
+    }
+    const parsed = new Map<number, ChunkResult>();
+    while (done < jobs.length) {
+      const seen = Atomics.load(ctl, POSTED);
+      let got = false;
+      for (const p of ports) {
+        for (let m = receiveMessageOnPort(p); m !== undefined; m = receiveMessageOnPort(p)) {
+          const msg = m.message as PoolMessage;
+          if (msg.error !== undefined) return done; // this thread parses it again, and throws
+          parsed.set(msg.k, msg.result);
+          got = true;
+        }
+      }
+      for (let r = parsed.get(done); r !== undefined; r = parsed.get(done)) {
+        parsed.delete(done);
+        replay(r, done);
+        done++;
+        Atomics.store(ctl, REPLAYED, done);
+        Atomics.notify(ctl, REPLAYED);
+      }
+      if (got || done >= jobs.length) continue;
+      // This thread parses too: the next unclaimed piece, if it is not too far ahead.
+      const k = Atomics.load(ctl, CLAIMED);
+      if (k < jobs.length && k < done + AHEAD && Atomics.compareExchange(ctl, CLAIMED, k, k + 1) === k) {
+        parsed.set(k, parseChunk(jobs[k] as ChunkJob));
+        continue;
+      }
+      if (Atomics.wait(ctl, POSTED, seen, STALL_MS) === 'timed-out') return done;
+    }
+    return done;
+  } catch (err) {
+    if (done === 0 && pool.length < workers) return 0; // a worker could not be made
+    throw err;
+  } finally {
+    for (const p of ports) p.close();
+    for (const w of pool) void w.terminate();
+  }
+}

@@ -1,0 +1,38 @@
+// A worker thread of the scan pool (scan-pool.ts): claims pieces of the log in turn, parses each
+// and posts the result, never more than a few pieces ahead of what the main thread has replayed.
+import { workerData } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
+import type { ChunkJob } from './chunk-parse.js';
+import { AHEAD, CLAIMED, POSTED, REPLAYED, type PoolMessage } from './scan-pool-protocol.js';
+
+const {
+  jobs,
+  ctl: shared,
+  port,
+} = workerData as { jobs: ChunkJob[]; ctl: SharedArrayBuffer; port: MessagePort };
+const ctl = new Int32Array(shared);
+const post = (m: PoolMessage, transfer: ArrayBuffer[] = []): void => {
+  port.postMessage(m, transfer);
+  Atomics.add(ctl, POSTED, 1);
+  Atomics.notify(ctl, POSTED);
+};
+
+try {
+  const { parseChunk } = await import('./chunk-parse.js');
+  for (;;) {
+    const k = Atomics.add(ctl, CLAIMED, 1);
+    if (k >= jobs.length) break;
+    for (let done = Atomics.load(ctl, REPLAYED); k >= done + AHEAD; done = Atomics.load(ctl, REPLAYED))
+      Atomics.wait(ctl, REPLAYED, done, 1000);
+    try {
+      const r = parseChunk(jobs[k] as ChunkJob);
+      post({ k, result: r }, [r.trades.buffer as ArrayBuffer]);
+    } catch (err) {
+      post({ k, error: { name: (err as Error).name, message: (err as Error).message } });
+    }
+  }
+} catch (err) {
+  post({ k: -1, error: { name: (err as Error).name, message: (err as Error).message } });
+} finally {
+  port.close();
+}
