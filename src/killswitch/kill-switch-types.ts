@@ -12,6 +12,12 @@ export interface KillSwitchOptions {
   readonly source?: string;
   /** Re-read the store this often (ms) on an unref'd timer; the data dir is also watched. 0 = never. */
   readonly pollMs?: number;
+  /**
+   * Fleet mode's lease (ms): when no read of the store has succeeded for this long (a store that
+   * hangs, a poll that stopped), the switch counts as engaged, with a reason that says so, until a
+   * read succeeds again. 0 (the default) = no lease (one host: a failed read already halts).
+   */
+  readonly leaseMs?: number;
   readonly flatten?: FlattenHook;
   readonly alerts?: AlertSink;
   readonly clock?: Clock;

@@ -1,0 +1,3 @@
+export * from './pg-session.js';
+export * from './pg-change-feed.js';
+export * from './wake-on-changes.js';

@@ -1,0 +1,84 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KillSwitch, type HaltState } from '../src/killswitch/index.js';
+import { createTestSchema, type TestSchema } from './helpers/pg-test-schema.js';
+import { openPgKillSwitchStore } from './helpers/pg-killswitch-store.js';
+import { startFreezeProxy, type FreezeProxy } from './helpers/freeze-proxy.js';
+
+async function until(what: string, ok: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('the kill switch lease (fleet mode)', () => {
+  let db: TestSchema;
+  let proxy: FreezeProxy;
+  let dir: string;
+  before(async () => {
+    db = await createTestSchema();
+    proxy = await startFreezeProxy(Number(new URL(db.url).port || 5432), new URL(db.url).hostname);
+    dir = mkdtempSync(join(tmpdir(), 'warden-lease-'));
+  });
+  after(async () => {
+    await proxy.close();
+    await db.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('engages when the store stops answering (no error, no close), says why, and allows again only after a read succeeds', async () => {
+    const u = new URL(db.url);
+    u.port = String(proxy.port);
+    // Statements may wait 60 s: only the lease can notice the silence in time.
+    const store = await openPgKillSwitchStore({ url: u.toString(), schema: db.schema, timeoutMs: 60_000 });
+    const ks = await KillSwitch.open({ store, dataDir: dir, pollMs: 100, leaseMs: 1000 });
+    const states: HaltState[] = [];
+    ks.onChange((s) => states.push(s));
+    try {
+      assert.equal(ks.isHalted(), false);
+      proxy.freeze();
+      const frozenAt = Date.now();
+      await until('halted by the lease', () => ks.isHalted());
+      const s = ks.state();
+      assert.ok(s.halted);
+      assert.equal(s.source, 'unreadable');
+      assert.match(
+        s.reason,
+        /lease expired: the kill switch state was not confirmed for \d+ ms \(lease 1000 ms; a read of the store has not answered\)/,
+      );
+      // Not before the lease: a gate does not halt on one slow read.
+      assert.ok(Date.now() - frozenAt >= 1000 - 150, 'engaged no earlier than the lease allows');
+      // The reads that were waiting answer after the thaw: they began too long ago to count.
+      const from = states.length;
+      proxy.thaw();
+      await until('running again', () => !ks.isHalted());
+      const after = states.slice(from);
+      assert.equal(after.length, 1, `one change back to running, got ${JSON.stringify(after)}`);
+    } finally {
+      proxy.thaw();
+      await ks.close();
+      await store.close();
+    }
+  });
+
+  it('without a lease, the same silence leaves the cached state as it was (what the lease is for)', async () => {
+    const u = new URL(db.url);
+    u.port = String(proxy.port);
+    const store = await openPgKillSwitchStore({ url: u.toString(), schema: db.schema, timeoutMs: 60_000 });
+    const ks = await KillSwitch.open({ store, dataDir: dir, pollMs: 100 });
+    try {
+      proxy.freeze();
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(ks.isHalted(), false);
+    } finally {
+      proxy.thaw();
+      await ks.close();
+      await store.close();
+    }
+  });
+});
