@@ -1,7 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { LeaderElection, listMembers, type LeaderRole } from '../src/fleet/index.js';
-import { loadPg } from '../src/fleet/pg-session.js';
+import { LeaderElection, type LeaderRole } from '../src/fleet/index.js';
 import { createTestSchema, type TestSchema } from './helpers/pg-test-schema.js';
 import { spawnJsonChild, type JsonChild } from './helpers/json-lines-child.js';
 import { startFreezeProxy } from './helpers/freeze-proxy.js';
@@ -37,23 +36,6 @@ describe('leader election', () => {
         !kids[1]!.lines.some((l) => l['role'] === 'leader'),
         'no second leader while the first lives',
       );
-      const members = await (async () => {
-        const { Client } = loadPg();
-        const c = new Client({ connectionString: db.url });
-        await c.connect();
-        try {
-          return await listMembers(c, db.schema);
-        } finally {
-          await c.end();
-        }
-      })();
-      assert.deepEqual(
-        members.map((m) => [m.host, m.role]),
-        [
-          ['host-a', 'leader'],
-          ['host-b', 'standby'],
-        ],
-      );
       const killedAt = Date.now();
       await kids[0]!.kill('SIGKILL');
       const led = await kids[1]!.waitFor('host-b leads', (l) => l['role'] === 'leader', 20_000);
@@ -72,14 +54,13 @@ describe('leader election', () => {
     }
   });
 
-  it('a leader whose session is terminated stops at once; the standby leads only after', async () => {
+  it('a leader whose session is terminated stops at once; a leader is elected only after', async () => {
     const events: [string, LeaderRole['role'], number][] = [];
     const elect = (name: string): LeaderElection => {
       const e = new LeaderElection({
         connectionString: db.url,
         schema: db.schema,
         retryMs: 300,
-        host: name,
         applicationName: `leader-${name}`,
       });
       e.onChange((r) => events.push([name, r.role, Date.now()]));
@@ -108,14 +89,16 @@ describe('leader election', () => {
         `SELECT pid FROM pg_stat_activity WHERE application_name = 'leader-ta'`,
       );
       assert.equal(pids.length, 1);
+      const cut = events.length;
       await db.sql('SELECT pg_terminate_backend($1)', [pids[0]!.pid]);
-      await until('b leads', () => b.isLeader);
-      const aDown = events.find(([n, r]) => n === 'ta' && r === 'standby');
-      const bUp = events.find(([n, r]) => n === 'tb' && r === 'leader');
-      assert.ok(aDown && bUp && aDown[2] <= bUp[2], JSON.stringify(events));
+      await until('a leader again', () => a.isLeader || b.isLeader);
+      // Either may win the next round (a reconnects and campaigns too); what matters: a stopped first.
+      const next = events.slice(cut);
+      const aDown = next.findIndex(([n, r]) => n === 'ta' && r === 'standby');
+      const up = next.findIndex(([, r]) => r === 'leader');
+      assert.ok(aDown >= 0 && aDown < up, JSON.stringify(next));
+      assert.equal(a.isLeader && b.isLeader, false);
       assert.deepEqual(overlaps, []);
-      await new Promise((r) => setTimeout(r, 1000));
-      assert.equal(a.isLeader, false, 'a does not take it back while b leads');
     } finally {
       await a.close();
       await b.close();

@@ -1,5 +1,5 @@
 export * from './pg-session.js';
 export * from './pg-change-feed.js';
 export * from './wake-on-changes.js';
-export * from './fleet-tables.js';
 export * from './leader.js';
+export * from './presence.js';

@@ -1,9 +1,7 @@
-import { hostname } from 'node:os';
 import type pg from 'pg';
 import { EventSource, type Disposable } from '../util/event.js';
 import type { Random } from '../util/random.js';
 import { checkSchemaName, openSession, pgTarget } from './pg-session.js';
-import { ensureFleetTables, UPSERT_MEMBER } from './fleet-tables.js';
 
 /** This process's place in the election. A tagged union. */
 export type LeaderRole =
@@ -23,8 +21,6 @@ export interface LeaderElectionOptions {
   readonly retryMs?: number;
   /** How long connecting and each statement may take (ms). Default 2000. */
   readonly timeoutMs?: number;
-  /** Recorded in `fleet_members` and shown by `warden status`. Default os.hostname(). */
-  readonly host?: string;
   /** Shown in pg_stat_activity. Default `warden-leader`. */
   readonly applicationName?: string;
   readonly random?: Random;
@@ -53,7 +49,6 @@ export class LeaderElection {
   #timer: NodeJS.Timeout | undefined;
   #term = 0;
   #closed = false;
-  readonly #startedAt = Date.now();
 
   constructor(opts: LeaderElectionOptions) {
     checkSchemaName(opts.schema);
@@ -66,7 +61,6 @@ export class LeaderElection {
       schema: opts.schema,
       retryMs,
       timeoutMs,
-      host: opts.host ?? hostname(),
       applicationName: opts.applicationName ?? 'warden-leader',
       random: opts.random ?? Math.random,
       onError: opts.onError,
@@ -128,34 +122,14 @@ export class LeaderElection {
       const c = this.#client ?? (await this.#connect());
       if (this.#closed) return;
       if (this.#role.role === 'leader') {
-        // The session still answers: we still hold the lock.
-        await c.query(UPSERT_MEMBER(this.#opts.schema), [
-          this.#opts.host,
-          process.pid,
-          'leader',
-          this.#startedAt,
-        ]);
+        // The session still answers within the timeout: it still holds the lock.
+        await c.query('SELECT 1');
       } else {
         const r = await c.query<{ got: boolean }>(TRY_LOCK, [`${this.#opts.schema}.leader`]);
         if (this.#client !== c || this.#closed) return;
-        if (r.rows[0]?.got === true) {
-          this.#lead();
-          await c.query(UPSERT_MEMBER(this.#opts.schema), [
-            this.#opts.host,
-            process.pid,
-            'leader',
-            this.#startedAt,
-          ]);
-        } else {
-          await c.query(UPSERT_MEMBER(this.#opts.schema), [
-            this.#opts.host,
-            process.pid,
-            'standby',
-            this.#startedAt,
-          ]);
-          if (this.#role.role === 'standby' && this.#role.lastError !== null)
-            this.#setRole({ role: 'standby', since: this.#role.since, lastError: null });
-        }
+        if (r.rows[0]?.got === true) this.#lead();
+        else if (this.#role.role === 'standby' && this.#role.lastError !== null)
+          this.#setRole({ role: 'standby', since: this.#role.since, lastError: null });
       }
     } catch (err) {
       const c = this.#client;
@@ -175,12 +149,6 @@ export class LeaderElection {
       applicationName: this.#opts.applicationName,
       timeoutMs: this.#opts.timeoutMs,
     });
-    try {
-      await ensureFleetTables(c, this.#opts.schema);
-    } catch (err) {
-      await c.end().catch(() => undefined);
-      throw err;
-    }
     if (this.#closed) {
       await c.end().catch(() => undefined);
       throw new Error('closed');

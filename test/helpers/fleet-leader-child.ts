@@ -12,7 +12,6 @@ pool.on('error', () => undefined);
 const election = new LeaderElection({
   connectionString: url,
   schema,
-  host: name,
   applicationName: `leader-${name}`,
 });
 election.onChange((r) => say({ name, pid: process.pid, role: r.role, at: Date.now() }));
