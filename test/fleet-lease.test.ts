@@ -31,38 +31,78 @@ describe('the kill switch lease (fleet mode)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('engages when the store stops answering (no error, no close), says why, and allows again only after a read succeeds', async () => {
+  async function silenced(
+    leaseLost: 'trip' | 'wait',
+  ): Promise<{ ks: KillSwitch; states: HaltState[]; close(): Promise<void> }> {
     const u = new URL(db.url);
     u.port = String(proxy.port);
     // Statements may wait 60 s: only the lease can notice the silence in time.
     const store = await openPgKillSwitchStore({ url: u.toString(), schema: db.schema, timeoutMs: 60_000 });
-    const ks = await KillSwitch.open({ store, dataDir: dir, pollMs: 100, leaseMs: 1000 });
+    const ks = await KillSwitch.open({ store, dataDir: dir, pollMs: 100, leaseMs: 1000, leaseLost });
     const states: HaltState[] = [];
     ks.onChange((s) => states.push(s));
+    assert.equal(ks.isHalted(), false);
+    proxy.freeze();
+    const frozenAt = Date.now();
+    await until('halted by the lease', () => ks.isHalted());
+    const s = ks.state();
+    assert.ok(s.halted);
+    assert.equal(s.source, 'unreadable');
+    assert.match(
+      s.reason,
+      /lease expired: the kill switch state was not confirmed for \d+ ms \(lease 1000 ms; a read of the store has not answered\)/,
+    );
+    // Not before the lease: a gate does not halt on one slow read.
+    assert.ok(Date.now() - frozenAt >= 1000 - 150, 'engaged no earlier than the lease allows');
+    return {
+      ks,
+      states,
+      close: async () => {
+        proxy.thaw();
+        await ks.close();
+        await store.close();
+      },
+    };
+  }
+
+  it('engages when the store stops answering (no error, no close) and says why; once it answers, a trip is recorded and only a resume lets it trade', async () => {
+    const t = await silenced('trip');
     try {
-      assert.equal(ks.isHalted(), false);
-      proxy.freeze();
-      const frozenAt = Date.now();
-      await until('halted by the lease', () => ks.isHalted());
-      const s = ks.state();
-      assert.ok(s.halted);
-      assert.equal(s.source, 'unreadable');
-      assert.match(
-        s.reason,
-        /lease expired: the kill switch state was not confirmed for \d+ ms \(lease 1000 ms; a read of the store has not answered\)/,
-      );
-      // Not before the lease: a gate does not halt on one slow read.
-      assert.ok(Date.now() - frozenAt >= 1000 - 150, 'engaged no earlier than the lease allows');
-      // The reads that were waiting answer after the thaw: they began too long ago to count.
-      const from = states.length;
+      const from = t.states.length;
       proxy.thaw();
-      await until('running again', () => !ks.isHalted());
-      const after = states.slice(from);
+      await until('halted by the recorded lease trip', () => {
+        const s = t.ks.state();
+        return s.halted && s.source === 'store';
+      });
+      const s = t.ks.state();
+      assert.ok(
+        s.halted &&
+          s.by === 'lease' &&
+          /^lease lost: .* could not confirm the kill switch for \d+ s/.test(s.reason),
+      );
+      assert.ok(
+        t.states.slice(from).every((x) => x.halted),
+        'never running between the silence and the resume',
+      );
+      const [latest] = await t.ks.history(1);
+      assert.equal(latest?.by, 'lease');
+      await t.ks.resume({ reason: 'store checked', by: 'tester' });
+      assert.equal(t.ks.isHalted(), false);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("with leaseLost 'wait', trading resumes once a read succeeds (reads that began before the silence do not count)", async () => {
+    const t = await silenced('wait');
+    try {
+      const from = t.states.length;
+      proxy.thaw();
+      await until('running again', () => !t.ks.isHalted());
+      const after = t.states.slice(from);
       assert.equal(after.length, 1, `one change back to running, got ${JSON.stringify(after)}`);
     } finally {
-      proxy.thaw();
-      await ks.close();
-      await store.close();
+      await t.close();
     }
   });
 

@@ -18,6 +18,13 @@ export interface KillSwitchOptions {
    * read succeeds again. 0 (the default) = no lease (one host: a failed read already halts).
    */
   readonly leaseMs?: number;
+  /**
+   * What a lost lease leaves behind once the store answers again. `trip` (the default): the
+   * process records a trip (compare-and-set on the state it last confirmed), so trading resumes
+   * only by a resume recorded after the outage: a trip another host could not record meanwhile
+   * is never missed. `wait`: the process trades again as soon as it reads "running".
+   */
+  readonly leaseLost?: 'trip' | 'wait';
   readonly flatten?: FlattenHook;
   readonly alerts?: AlertSink;
   readonly clock?: Clock;

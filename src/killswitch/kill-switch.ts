@@ -23,7 +23,7 @@ import type { KillSwitchOptions, ResumeRequest, TripRequest, TripResult } from '
 export type { KillSwitchOptions, ResumeRequest, TripRequest, TripResult } from './kill-switch-types.js';
 import { readHalt, type PendingTrip } from './read-halt.js';
 import { haltByFiles, mirrorCircuit } from './halt-by-files.js';
-import { StateLease } from './state-lease.js';
+import { StateLease, settleLostLease } from './state-lease.js';
 
 type Listener = (state: HaltState) => void;
 
@@ -55,6 +55,7 @@ export class KillSwitch {
   #appliedSeq = 0;
   #closed = false;
   readonly #lease: StateLease | null;
+  readonly #leaseLost: 'trip' | 'wait';
   #leaseTimer: NodeJS.Timeout | undefined;
 
   /** Creates a kill switch and reads its state once before returning (halted until read). */
@@ -74,6 +75,9 @@ export class KillSwitch {
       throw new RangeError(`leaseMs: expected a number >= 0, got ${opts.leaseMs}`);
     this.#clock = opts.clock ?? systemClock;
     this.#lease = opts.leaseMs ? new StateLease(opts.leaseMs, this.#clock) : null;
+    if (opts.leaseLost !== undefined && opts.leaseLost !== 'trip' && opts.leaseLost !== 'wait')
+      throw new RangeError(`leaseLost: expected "trip" or "wait", got ${JSON.stringify(opts.leaseLost)}`);
+    this.#leaseLost = opts.leaseLost ?? 'trip';
     this.#store = opts.store;
     this.#dataDir = opts.dataDir;
     this.#source = opts.source ?? 'library';
@@ -145,8 +149,25 @@ export class KillSwitch {
         // A read that began before a newer one already applied says nothing new.
         if (seq < this.#appliedSeq) return this.#state;
         this.#appliedSeq = seq;
-        this.#lease?.record(startedAt, r.unconfirmed);
-        const s = this.#lease ? this.#lease.apply(r.state, false) : r.state;
+        let state = r.state;
+        const lease = this.#lease;
+        if (lease) {
+          lease.record(startedAt, r.unconfirmed);
+          if (lease.lost !== null && r.unconfirmed === undefined)
+            state = await settleLostLease(
+              {
+                store: this.#store,
+                source: this.#source,
+                clock: this.#clock,
+                mode: this.#leaseLost,
+                alert: (a) => this.#alert(a),
+                read: () => this.#read(),
+              },
+              lease,
+              state,
+            );
+        }
+        const s = lease ? lease.apply(state, false) : state;
         this.#set(s);
         return s;
       } finally {

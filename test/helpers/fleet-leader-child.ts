@@ -5,7 +5,7 @@ import { LeaderElection } from '../../src/fleet/index.js';
 import { loadPg } from '../../src/fleet/pg-session.js';
 
 const [url, schema, name] = process.argv.slice(2) as [string, string, string];
-const say = (v: unknown) => process.stdout.write(`${JSON.stringify(v)}\n`);
+const say = (v: unknown): void => void process.stdout.write(`${JSON.stringify(v)}\n`);
 const { Pool } = loadPg();
 const pool = new Pool({ connectionString: url, max: 1 });
 pool.on('error', () => undefined);
