@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { ExchangeSimulator, InProcessExchange } from '../src/exchange/index.js';
 import { Executor, createSqliteOrderStores, type NewDlqEntry } from '../src/orders/index.js';
 import { SqliteStore } from '../src/store/index.js';
-import { DLQ_INSERT } from '../src/orders/sqlite-order-queries.js';
+import { DLQ_INSERT } from '../src/store/sqlite/sqlite-order-queries.js';
 
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
 const SYMBOL = 'BTC/USDT';

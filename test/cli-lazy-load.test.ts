@@ -86,7 +86,7 @@ describe('warden CLI: lazy loading of the hot-path commands', () => {
   it('still loads every group for --help and an unknown command; serve loads the daemon only to run it', () => {
     const help = loads(['--help']);
     assert.equal(help.code, 0, help.out);
-    for (const word of ['serve', 'tune', 'dlq', 'log', 'guard'])
+    for (const word of ['serve', 'tune', 'dlq', 'log', 'guard', 'migrate'])
       assert.match(help.out, new RegExp(`\\b${word}\\b`));
     const unknown = loads(['gaurd']);
     assert.notEqual(unknown.code, 0);

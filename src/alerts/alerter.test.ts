@@ -195,7 +195,13 @@ describe('Alerter', () => {
       heartbeats: store.heartbeats,
       incidents: store.incidents,
       kv: store.kv,
+      orders: store.orders,
+      dlq: store.dlq,
+      decisionHeads: store.decisionHeads,
+      fleet: store.fleet,
       now: () => store.now(),
+      migrate: () => store.migrate(),
+      schemaVersion: () => store.schemaVersion(),
       close: () => store.close(),
       alerts: {
         ...store.alerts,

@@ -36,6 +36,7 @@ export const commandGroups: readonly CommandGroup[] = [
   { commands: ['dlq'], load: async () => (await import('./dlq.js')).registerDlq },
   { commands: ['reconcile'], load: async () => (await import('./reconcile.js')).registerReconcile },
   { commands: ['log'], load: async () => (await import('./log.js')).registerLog },
+  { commands: ['migrate'], load: async () => (await import('./migrate.js')).registerMigrate },
 ];
 
 /** Global options that take a value (declared in main.ts), so their value is not the command. */

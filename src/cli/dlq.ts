@@ -10,14 +10,12 @@ import {
   DlqEntryError,
   Executor,
   alwaysReady,
-  createSqliteOrderStores,
   intentFromPayload,
   parseDlqId,
   type DlqEntry,
   type DlqStatus,
-  type SqliteOrderStores,
 } from '../orders/index.js';
-import { SqliteStore } from '../store/index.js';
+import type { Store } from '../store/index.js';
 
 const STATUSES: readonly DlqStatus[] = DLQ_STATUSES;
 
@@ -31,21 +29,14 @@ function id(raw: string): number {
 
 async function withDlq<T>(
   cmd: Command,
-  fn: (dlq: DeadLetterQueue, stores: SqliteOrderStores, rt: Runtime) => Promise<T>,
+  fn: (dlq: DeadLetterQueue, stores: Pick<Store, 'orders' | 'dlq'>, rt: Runtime) => Promise<T>,
 ): Promise<T> {
   return withRuntime(cmd, async (rt) => {
-    if (!(rt.store instanceof SqliteStore))
-      throw new CliError(
-        `the dlq commands need the SQLite store for now (this config uses ${rt.store.kind})`,
-      );
-    const stores = createSqliteOrderStores(rt.store.database);
     try {
-      return await fn(new DeadLetterQueue(stores.dlq), stores, rt);
+      return await fn(new DeadLetterQueue(rt.store.dlq), rt.store, rt);
     } catch (err) {
       if (err instanceof DlqEntryError) throw new CliError(err.message);
       throw err;
-    } finally {
-      await stores.close();
     }
   });
 }

@@ -5,14 +5,14 @@ import { globalOptions, out } from './context.js';
 import { CliError } from './cli-error.js';
 import { loadConfig, parseConfig } from '../config/index.js';
 import { storePath } from '../store/index.js';
-import { initDataDir } from './runtime.js';
+import { initStore } from './runtime.js';
 
 /** The starter config. JSON has no comments, so notes live under "//" keys, which the loader ignores. */
 export const STARTER_CONFIG = {
   '//': 'Warden config. Every field is optional; the values shown are the defaults. Docs: README.md.',
   dataDir: 'data',
   store: {
-    '//': 'sqlite: one file in the data dir (one host). postgres arrives with fleet mode.',
+    '//': 'sqlite: one file in the data dir (one host). Fleet: {"kind":"postgres","urlEnv":"WARDEN_PG_URL","schema":"warden"} (docs/fleet.md).',
     kind: 'sqlite',
     path: 'warden.db',
   },
@@ -75,15 +75,15 @@ export function registerInit(program: Command): void {
         // An existing config is never overwritten; a data dir it names that has no store is created.
         const loaded = loadConfig({ configPath: path, dataDir: g.dataDir });
         const db = storePath(loaded.config, loaded.dataDir);
-        if (db === null || existsSync(db)) throw new CliError(`${path} exists; use --force to overwrite it`);
-        await initDataDir(loaded).close();
+        if (db !== null && existsSync(db)) throw new CliError(`${path} exists; use --force to overwrite it`);
+        await (await initStore(loaded)).close();
         out(`kept ${path}; created the store in ${loaded.dataDir}`, false);
         return;
       }
       const text = JSON.stringify(STARTER_CONFIG, null, 2);
       writeFileSync(path, `${text}\n`);
       const loaded = loadConfig({ configPath: path, dataDir: g.dataDir });
-      await initDataDir(loaded).close();
+      await (await initStore(loaded)).close();
       out(`wrote ${path} and created ${loaded.dataDir}`, false);
     });
 }

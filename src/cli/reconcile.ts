@@ -3,8 +3,7 @@ import { CliError } from './cli-error.js';
 import { out } from './context.js';
 import { withConfiguredExchange } from './configured-exchange.js';
 import { referencedTimers, withRuntime } from './runtime.js';
-import { createSqliteOrderStores, reconcile } from '../orders/index.js';
-import { SqliteStore } from '../store/index.js';
+import { reconcile } from '../orders/index.js';
 
 /** `warden reconcile`: the start-up reconciliation, by hand, against the configured venue. */
 export function registerReconcile(program: Command): void {
@@ -23,26 +22,19 @@ export function registerReconcile(program: Command): void {
       if (opts.notPlaced !== 'dlq' && opts.notPlaced !== 'resend')
         throw new CliError(`--not-placed must be dlq or resend (got ${JSON.stringify(opts.notPlaced)})`);
       await withRuntime(cmd, async (rt) => {
-        if (!(rt.store instanceof SqliteStore))
-          throw new CliError(`reconcile needs the SQLite store for now (this config uses ${rt.store.kind})`);
-        const stores = createSqliteOrderStores(rt.store.database);
-        try {
-          const report = await withConfiguredExchange(rt, 'reconcile', (exchange) =>
-            reconcile({
-              exchange,
-              orderStore: stores.orders,
-              dlq: stores.dlq,
-              notPlaced: opts.notPlaced as 'dlq' | 'resend',
-              alerts: rt.alerts,
-              print: opts.json ? null : (text) => out(text, false),
-              timers: referencedTimers,
-            }),
-          );
-          if (opts.json) out(report, true);
-          if (!report.ok) process.exitCode = 1;
-        } finally {
-          await stores.close();
-        }
+        const report = await withConfiguredExchange(rt, 'reconcile', (exchange) =>
+          reconcile({
+            exchange,
+            orderStore: rt.store.orders,
+            dlq: rt.store.dlq,
+            notPlaced: opts.notPlaced as 'dlq' | 'resend',
+            alerts: rt.alerts,
+            print: opts.json ? null : (text) => out(text, false),
+            timers: referencedTimers,
+          }),
+        );
+        if (opts.json) out(report, true);
+        if (!report.ok) process.exitCode = 1;
       });
     });
 }

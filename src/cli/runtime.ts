@@ -40,22 +40,9 @@ export function reserveFor(loaded: LoadedConfig): SpaceReserve | undefined {
   return bytes > 0 ? new SpaceReserve(loaded.dataDir, bytes) : undefined;
 }
 
-/**
- * Creates what a data dir needs: the directory, the store, circuit.json (running) and the
- * space reserve. Only `warden init` (and `warden trip`, to halt) create anything. Synchronous.
- */
-export function initDataDir(loaded: LoadedConfig): Store {
-  const path = storePath(loaded.config, loaded.dataDir);
-  if (path === null) throw new StoreError('store.kind "postgres" arrives with fleet mode (field store.kind)');
-  if (statSync(path, { throwIfNoEntry: false })?.size === 0)
-    throw new StoreMissingError(
-      `store ${path} is empty (0 bytes): corrupt, not new; restore it from a backup, or move it away and run \`warden init\``,
-      path,
-    );
+/** The data dir itself: the directory, circuit.json (running) and the space reserve. */
+function prepareDataDir(loaded: LoadedConfig): void {
   mkdirSync(loaded.dataDir, { recursive: true });
-  const store = SqliteStore.open(path, {
-    busyTimeoutMs: loaded.config.store.kind === 'sqlite' ? loaded.config.store.busyTimeoutMs : undefined,
-  });
   if (!existsSync(circuitFilePath(loaded.dataDir))) {
     // Present from the start, so it can be rewritten in place when the disk is full.
     try {
@@ -72,6 +59,34 @@ export function initDataDir(loaded: LoadedConfig): Store {
     }
   }
   reserveFor(loaded)?.ensure();
+}
+
+/**
+ * Creates what a data dir needs: the directory, the SQLite store, circuit.json (running) and
+ * the space reserve. Only `warden init` (and `warden trip`, to halt) create anything.
+ * Synchronous, SQLite only; `initStore` handles both backends.
+ */
+export function initDataDir(loaded: LoadedConfig): Store {
+  const s = loaded.config.store;
+  const path = storePath(loaded.config, loaded.dataDir);
+  if (s.kind !== 'sqlite' || path === null)
+    throw new StoreError('initDataDir: SQLite only; use initStore for store.kind "postgres"');
+  if (statSync(path, { throwIfNoEntry: false })?.size === 0)
+    throw new StoreMissingError(
+      `store ${path} is empty (0 bytes): corrupt, not new; restore it from a backup, or move it away and run \`warden init\``,
+      path,
+    );
+  mkdirSync(loaded.dataDir, { recursive: true });
+  const store = SqliteStore.open(path, { busyTimeoutMs: s.busyTimeoutMs });
+  prepareDataDir(loaded);
+  return store;
+}
+
+/** `initDataDir` for either backend: on PostgreSQL the schema is created or migrated. */
+export async function initStore(loaded: LoadedConfig): Promise<Store> {
+  if (loaded.config.store.kind === 'sqlite') return initDataDir(loaded);
+  const store = await openStore(loaded.config, loaded.dataDir, 'create');
+  prepareDataDir(loaded);
   return store;
 }
 
@@ -86,7 +101,7 @@ export async function openRuntime(
   mode: StoreOpenMode = 'existing',
 ): Promise<Runtime> {
   const loaded = loadedConfig ?? configFor(cmd);
-  const store = mode === 'create' ? initDataDir(loaded) : await openStore(loaded.config, loaded.dataDir);
+  const store = mode === 'create' ? await initStore(loaded) : await openStore(loaded.config, loaded.dataDir);
   const alerter = createAlerter(loaded.config, store);
   const fallback = fallbackAlertsFor(loaded.config.alerts.channels, alerter);
   const alerts = {

@@ -32,7 +32,8 @@ export function registerServe(program: Command): void {
           throw new CliError(`serve: ${(err as Error).message}`);
         }
       }
-      const store = await openStore(loaded.config, loaded.dataDir);
+      // Pending migrations are applied on start (a PostgreSQL schema is created; never a SQLite file).
+      const store = await openStore(loaded.config, loaded.dataDir, 'migrate');
       const daemon = new Daemon({ loaded, store, host: opts.host, port, exchange });
       try {
         await daemon.start();

@@ -139,8 +139,27 @@ export const configSchema = z
             busyTimeoutMs: z.number().int().nonnegative().default(5000),
           })
           .strict(),
-        z.object({ kind: z.literal('postgres'), url: z.string().min(1) }).strict(),
+        z
+          .object({
+            kind: z.literal('postgres'),
+            /** Connection URL (`postgres://user:password@host:5432/db`); or name an env var with `urlEnv`. */
+            url: z.string().min(1).optional(),
+            /** The env var holding the connection URL (keeps the password out of the config file). */
+            urlEnv: z.string().min(1).optional(),
+            /** The schema every table lives in: installations sharing a server each use their own. */
+            schema: z
+              .string()
+              .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case identifier (letters, digits, _)')
+              .default('warden'),
+            /** Connections in each process's pool. */
+            poolSize: z.number().int().min(1).max(1000).default(10),
+          })
+          .strict(),
       ])
+      .superRefine((s, ctx) => {
+        if (s.kind === 'postgres' && (s.url === undefined) === (s.urlEnv === undefined))
+          ctx.addIssue({ code: 'custom', path: ['url'], message: 'give exactly one of url and urlEnv' });
+      })
       .default({ kind: 'sqlite', path: 'warden.db', busyTimeoutMs: 5000 }),
     killSwitch: z
       .object({

@@ -1,5 +1,5 @@
-// The parts the daemon builds around its HTTP API: its logger, the order stores behind the DLQ
-// routes, its decision log. Kept apart from daemon.ts so the daemon reads as its loops.
+// The parts the daemon builds around its HTTP API: its logger, the DLQ routes over the store's
+// order and DLQ repos, its decision log. Kept apart from daemon.ts so the daemon reads as its loops.
 import { Writable } from 'node:stream';
 import { resolve } from 'node:path';
 import type { WardenConfig } from '../config/index.js';
@@ -7,14 +7,8 @@ import { channelSecrets, Redactor, type Alerter } from '../alerts/index.js';
 import { DecisionLog, DecisionLogLockedError } from '../decisions/index.js';
 import type { Exchange } from '../exchange/index.js';
 import type { KillSwitch } from '../killswitch/index.js';
-import {
-  DeadLetterQueue,
-  Executor,
-  alwaysReady,
-  createSqliteOrderStores,
-  type SqliteOrderStores,
-} from '../orders/index.js';
-import { SqliteStore, type Store } from '../store/index.js';
+import { DeadLetterQueue, Executor, alwaysReady } from '../orders/index.js';
+import type { Store } from '../store/index.js';
 import { createLogger, type WardenLogger } from './logger.js';
 import type { DlqRoutesOptions } from './routes/dlq-routes.js';
 import type { DecisionsSource } from './routes/decision-routes.js';
@@ -45,19 +39,13 @@ export function daemonLogger(
   return createLogger({ redactor, out: sink, errors: sink, pretty: false, name: 'warden-daemon' });
 }
 
-/** The order and DLQ stores over the SQLite store's connection; undefined for another backend. */
-export function openOrderStores(store: Store): SqliteOrderStores | undefined {
-  return store instanceof SqliteStore ? createSqliteOrderStores(store.database) : undefined;
-}
-
 /** The DLQ routes' parts: replay goes through an executor on `exchange`, when there is one. */
 export function dlqRoutesFor(
-  stores: SqliteOrderStores | undefined,
+  stores: Pick<Store, 'orders' | 'dlq'>,
   exchange: Exchange | undefined,
   killSwitch: KillSwitch,
   alerts: Alerter,
-): DlqRoutesOptions | undefined {
-  if (!stores) return undefined;
+): DlqRoutesOptions {
   return {
     dlq: new DeadLetterQueue(stores.dlq),
     executorFor:

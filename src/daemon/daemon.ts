@@ -20,14 +20,14 @@ import { existsSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import type { DecisionLog } from '../decisions/index.js';
 import { StrategyBreaker } from '../strategy/index.js';
-import type { SqliteOrderStores } from '../orders/index.js';
+import { DeadLetterQueue } from '../orders/index.js';
 import type { WardenLogger } from './logger.js';
 import { readToken } from './token-source.js';
 import { DaemonEvents } from './daemon-events.js';
 import { DaemonMetrics } from './metrics.js';
 import type { RouteGroup } from './http-api.js';
 import type { DecisionsSource } from './routes/decision-routes.js';
-import { daemonLogger, dlqRoutesFor, openDaemonDecisions, openOrderStores } from './daemon-wiring.js';
+import { daemonLogger, dlqRoutesFor, openDaemonDecisions } from './daemon-wiring.js';
 import {
   evaluateParamsFromConfig,
   evaluateStrategies,
@@ -73,7 +73,6 @@ export class Daemon {
   #tokenSet = false;
   #logger: WardenLogger | undefined;
   #breaker: StrategyBreaker | undefined;
-  #orderStores: SqliteOrderStores | undefined;
   #decisions: DecisionLog | undefined;
   #decisionsSource: DecisionsSource | undefined;
   /** Every state change, for `GET /v1/events`. */
@@ -180,7 +179,7 @@ export class Daemon {
         statePath: strategyPaths(config.strategy, dataDir).state,
         stateKey: config.strategy.stateKey,
       },
-      dlq: dlqRoutesFor(this.#orderStores, this.#opts.exchange, this.#ks, this.#alerter),
+      dlq: dlqRoutesFor(this.#opts.store, this.#opts.exchange, this.#ks, this.#alerter),
       decisions: this.#decisionsSource,
       events: this.events,
       metrics: metrics.registry,
@@ -230,7 +229,6 @@ export class Daemon {
       stateKey: config.strategy.stateKey,
       staleAfterMs: config.strategy.staleAfterHours * 3_600_000,
     });
-    this.#orderStores = openOrderStores(store);
     const decisions = openDaemonDecisions(config, dataDir, this.#logger!);
     this.#decisions = decisions.log;
     this.#decisionsSource = decisions.source;
@@ -239,7 +237,7 @@ export class Daemon {
       store,
       heartbeats: config.heartbeats,
       strategy: { statePath: paths.state, stateKey: config.strategy.stateKey },
-      dlq: this.#orderStores ? dlqRoutesFor(this.#orderStores, undefined, ks, alerter)!.dlq : undefined,
+      dlq: new DeadLetterQueue(store.dlq),
       decisions: this.#decisions,
       channels: alerter.channels.map((c) => c.name),
     });
@@ -364,6 +362,5 @@ export class Daemon {
     await this.#decisions
       ?.close()
       .catch((err: unknown) => this.#logger?.error({ err }, 'decision log close failed'));
-    await this.#orderStores?.close();
   }
 }

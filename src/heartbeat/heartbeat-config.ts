@@ -4,6 +4,7 @@ import { resolveHeartbeatFile, type HeartbeatFilePolicy } from './heartbeat-file
 import { ExchangeReferenceClock, type ReferenceClock } from './reference-clock.js';
 import { PostgresReferenceClock } from './postgres-reference-clock.js';
 import { SntpReferenceClock, parseNtpServer } from './sntp-reference-clock.js';
+import { postgresUrl } from '../store/postgres-url.js';
 
 /** Which heartbeat files the config lets Warden write: the bot's own beat, never a watched file. */
 export function heartbeatFilePolicyFromConfig(config: WardenConfig, dataDir: string): HeartbeatFilePolicy {
@@ -29,7 +30,7 @@ export function referenceClocksFromConfig(
   if (config.watchdog.ntpServer !== undefined)
     refs.push(new SntpReferenceClock({ ...parseNtpServer(config.watchdog.ntpServer), timeoutMs }));
   if (config.store.kind === 'postgres')
-    refs.push(new PostgresReferenceClock({ connectionString: config.store.url, timeoutMs }));
+    refs.push(new PostgresReferenceClock({ connectionString: postgresUrl(config.store), timeoutMs }));
   if (opts.exchange !== undefined) refs.push(new ExchangeReferenceClock(opts.exchange));
   return refs;
 }

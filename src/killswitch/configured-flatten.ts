@@ -1,14 +1,14 @@
 import type { LoadedConfig } from '../config/index.js';
 import type { Timers } from '../resilience/index.js';
-import { SqliteStore, type Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import type { AlertSink } from '../util/alert-sink.js';
 import { commandFlattenHook, type FlattenHook } from './flatten.js';
 
 /**
  * The flatten the config asks for: with an `exchange` section, the built-in flatten (the venue is
  * reached only when a flatten runs), followed by `killSwitch.flattenCommand` when that is set
- * too; without one, the command alone; neither: undefined. The executor, the order stores and
- * the venue are loaded only when a flatten runs, so `warden guard` / `status` never load them.
+ * too; without one, the command alone; neither: undefined. The executor and the venue are loaded
+ * only when a flatten runs, so `warden guard` / `status` never load them.
  */
 export function flattenHookFromConfig(
   loaded: LoadedConfig,
@@ -22,31 +22,19 @@ export function flattenHookFromConfig(
   const section = loaded.config.exchange;
   if (section === undefined) return command;
   const builtIn: FlattenHook = async (ctx) => {
-    if (!(store instanceof SqliteStore))
-      return {
-        ok: false,
-        detail: `built-in flatten needs the SQLite store (this config uses ${store.kind})`,
-      };
-    const [{ createExchangeFromConfig }, { createSqliteOrderStores }, { exchangeFlattenHook }] =
-      await Promise.all([
-        import('../exchange/from-config.js'),
-        import('../orders/index.js'),
-        import('./exchange-flatten.js'),
-      ]);
-    const stores = createSqliteOrderStores(store.database);
-    try {
-      return await exchangeFlattenHook({
-        exchange: () => createExchangeFromConfig(section, { env: options.env }),
-        orders: stores.orders,
-        dlq: stores.dlq,
-        executor: {
-          ...(options.alerts ? { alerts: options.alerts } : {}),
-          ...(options.timers ? { timers: options.timers } : {}),
-        },
-      })(ctx);
-    } finally {
-      await stores.close();
-    }
+    const [{ createExchangeFromConfig }, { exchangeFlattenHook }] = await Promise.all([
+      import('../exchange/from-config.js'),
+      import('./exchange-flatten.js'),
+    ]);
+    return exchangeFlattenHook({
+      exchange: () => createExchangeFromConfig(section, { env: options.env }),
+      orders: store.orders,
+      dlq: store.dlq,
+      executor: {
+        ...(options.alerts ? { alerts: options.alerts } : {}),
+        ...(options.timers ? { timers: options.timers } : {}),
+      },
+    })(ctx);
   };
   if (!command) return builtIn;
   return async (ctx) => (await import('./exchange-flatten.js')).chainFlattenHooks(builtIn, command)(ctx);

@@ -14,7 +14,7 @@ import { CollectingAlerts } from '../util/test-collector.js';
 import { DeadLetterQueue } from './dead-letter-queue.js';
 import { Executor } from './executor.js';
 import { classifyOrderFailure } from './executor-options.js';
-import { createSqliteOrderStores, type SqliteOrderStores } from './sqlite-order-stores.js';
+import { createSqliteOrderStores, type SqliteOrderStores } from '../store/sqlite/sqlite-order-stores.js';
 import type { OrderIntent } from './types.js';
 
 const SYMBOL = 'BTC/USDT';

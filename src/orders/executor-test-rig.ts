@@ -10,7 +10,7 @@ import { SqliteStore } from '../store/index.js';
 import { ManualClock } from '../util/clock.js';
 import { Executor } from './executor.js';
 import { classifyOrderFailure } from './executor-options.js';
-import { createSqliteOrderStores, type SqliteOrderStores } from './sqlite-order-stores.js';
+import { createSqliteOrderStores, type SqliteOrderStores } from '../store/sqlite/sqlite-order-stores.js';
 import type { GateDecision, OrderIntent } from './types.js';
 
 export const SYMBOL = 'BTC/USDT';

@@ -11,7 +11,7 @@ import { ManualClock } from '../util/clock.js';
 import { clientOrderIdFor } from './client-order-id.js';
 import { canonicalPayload, payloadHash } from './intent.js';
 import { reconcile } from './reconcile.js';
-import { createSqliteOrderStores } from './sqlite-order-stores.js';
+import { createSqliteOrderStores } from '../store/sqlite/sqlite-order-stores.js';
 
 const SYMBOL = 'BTC/USDT';
 

@@ -171,6 +171,64 @@ export function storeContract(name: string, fresh: () => Promise<Store>): void {
       assert.equal(await store.kv.get('x'), '2');
     });
 
+    it('keeps the newest decision-log head per log and host, never moving it back', async () => {
+      const head = { log: 'decisions', host: 'h1', seq: 10, hash: 'a'.repeat(64), at: 1000 };
+      assert.equal(await store.decisionHeads.get('decisions', 'h1'), null);
+      assert.equal(await store.decisionHeads.record(head), true);
+      assert.equal(
+        await store.decisionHeads.record({ ...head, seq: 9, hash: 'old' }),
+        false,
+        'an older head',
+      );
+      assert.equal(await store.decisionHeads.record({ ...head, hash: 'same seq' }), false, 'the same seq');
+      assert.equal(await store.decisionHeads.record({ ...head, seq: 11, hash: 'b', at: 2000 }), true);
+      await store.decisionHeads.record({ ...head, host: 'h2', seq: 3 });
+      await store.decisionHeads.record({ ...head, log: 'other', seq: 1 });
+      assert.deepEqual(await store.decisionHeads.get('decisions', 'h1'), {
+        log: 'decisions',
+        host: 'h1',
+        seq: 11,
+        hash: 'b',
+        at: 2000,
+      });
+      assert.deepEqual(
+        (await store.decisionHeads.list('decisions')).map((h) => [h.host, h.seq]),
+        [
+          ['h1', 11],
+          ['h2', 3],
+        ],
+      );
+      assert.equal((await store.decisionHeads.list()).length, 3);
+    });
+
+    it('keeps fleet membership: first and last seen by the store clock, removal', async () => {
+      const a = await store.fleet.touch({ host: 'h1', pid: 10, role: 'bot', info: { v: 1 } });
+      assert.ok(Math.abs(a.lastSeenAt - Date.now()) < 5000);
+      assert.equal(a.firstSeenAt, a.lastSeenAt);
+      const again = await store.fleet.touch({ host: 'h1', pid: 10, role: 'bot', info: { v: 2 } });
+      assert.equal(again.firstSeenAt, a.firstSeenAt);
+      assert.ok(again.lastSeenAt >= a.lastSeenAt);
+      assert.deepEqual(again.info, { v: 2 });
+      await store.fleet.touch({ host: 'h0', pid: 3, role: 'daemon' });
+      assert.deepEqual(
+        (await store.fleet.list()).map((m) => [m.host, m.pid, m.role]),
+        [
+          ['h0', 3, 'daemon'],
+          ['h1', 10, 'bot'],
+        ],
+      );
+      assert.equal(await store.fleet.remove('h1', 10, 'bot'), true);
+      assert.equal(await store.fleet.remove('h1', 10, 'bot'), false);
+      assert.equal((await store.fleet.list()).length, 1);
+    });
+
+    it('migrates idempotently: a second run applies nothing', async () => {
+      const v = await store.schemaVersion();
+      assert.ok(v >= 1);
+      assert.equal(await store.migrate(), 0);
+      assert.equal(await store.schemaVersion(), v);
+    });
+
     it('has a clock close to the local one', async () => {
       assert.ok(Math.abs((await store.now()) - Date.now()) < 5000);
     });

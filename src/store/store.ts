@@ -1,4 +1,8 @@
+import type { DlqStore } from '../orders/dlq-store.js';
+import type { OrderStore } from '../orders/order-store.js';
 import type {
+  DecisionHead,
+  FleetMember,
   HeartbeatRecord,
   HeartbeatReport,
   Incident,
@@ -63,6 +67,33 @@ export interface KvRepo {
   set(key: string, value: string): Promise<void>;
 }
 
+/** The decision log's head per log and host, kept in the store so it travels off the host. */
+export interface DecisionHeadRepo {
+  /**
+   * Records `head` when it is newer (a higher seq) than the one stored for its log and host;
+   * false when the stored head is as new or newer (it is never moved back).
+   */
+  record(head: DecisionHead): Promise<boolean>;
+  get(log: string, host: string): Promise<DecisionHead | null>;
+  /** Every head (of one log when given), by log then host. */
+  list(log?: string): Promise<DecisionHead[]>;
+}
+
+/** Which processes use the store: host, pid, role, last seen. */
+export interface FleetRepo {
+  /** Records that (host, pid, role) is alive now (by the store's clock); returns the row. */
+  touch(member: {
+    readonly host: string;
+    readonly pid: number;
+    readonly role: string;
+    readonly info?: Record<string, unknown>;
+  }): Promise<FleetMember>;
+  /** Every member, by host, role, pid. */
+  list(): Promise<FleetMember[]>;
+  /** Forgets a member (a clean exit); false when it was not there. */
+  remove(host: string, pid: number, role: string): Promise<boolean>;
+}
+
 /**
  * Everything Warden keeps durably. Backends: SQLite (one host, default) and PostgreSQL (fleet).
  * Every backend passes the same contract suite (`store-contract.ts`).
@@ -76,10 +107,20 @@ export interface Store {
   readonly incidents: IncidentRepo;
   readonly alerts: AlertOutboxRepo;
   readonly kv: KvRepo;
+  /** Idempotency keys and order intents (their `close()` is the store's). */
+  readonly orders: OrderStore;
+  /** The dead-letter queue (its `close()` is the store's). */
+  readonly dlq: DlqStore;
+  readonly decisionHeads: DecisionHeadRepo;
+  readonly fleet: FleetRepo;
   /**
    * The store's own clock (ms). The watchdog uses it only to see that the store answers: on
    * one host it is this host's clock, so it is no reference for clock drift.
    */
   now(): Promise<number>;
+  /** Applies pending migrations (idempotent; safe while other processes migrate too); the number applied. */
+  migrate(): Promise<number>;
+  /** The newest migration applied to this store. */
+  schemaVersion(): Promise<number>;
   close(): Promise<void>;
 }

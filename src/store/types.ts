@@ -97,3 +97,28 @@ export interface NewOutboxAlert {
   readonly body: string;
   readonly createdAt: number;
 }
+
+/** The head of one decision log on one host: the last line's seq and hash, and when it was written. */
+export interface DecisionHead {
+  /** Which log (its name or directory label). */
+  readonly log: string;
+  readonly host: string;
+  readonly seq: number;
+  readonly hash: string;
+  /** When that line was written (ms since epoch). */
+  readonly at: number;
+}
+
+/** One process of the fleet as the store last saw it. */
+export interface FleetMember {
+  readonly host: string;
+  readonly pid: number;
+  /** What it is: `bot`, `daemon`, `watchdog`, `cli`... */
+  readonly role: string;
+  /** Free-form detail (version, bot name...). */
+  readonly info: Record<string, unknown>;
+  /** When the store first saw this (host, pid, role), by the store's clock (ms). */
+  readonly firstSeenAt: number;
+  /** When the store last saw it, by the store's clock (ms). */
+  readonly lastSeenAt: number;
+}

@@ -1,18 +1,20 @@
 // A bot process for the orders process tests: submits intents through the real ccxt client to
-// the HTTP simulator, with the SQLite store at WARDEN_DB. Prints one JSON line per submit.
-// Config in env ORDERS_JOB: { db, url, keys?: string[], prefix?: string, count?: number,
+// the HTTP simulator, with the SQLite store at `db` (or the PostgreSQL store `pg: {url, schema}`).
+// Prints one JSON line per submit.
+// Config in env ORDERS_JOB: { db | pg, url, keys?: string[], prefix?: string, count?: number,
 //   type?: 'limit' | 'market' (default limit at 90, resting), concurrent?: boolean (all keys at once),
 //   waitForGo?: boolean (submit only after a line on stdin), timeoutMs?: number (ccxt's, default 250) }.
 import { createInterface } from 'node:readline';
 import { CcxtExchange } from '../../src/exchange/index.js';
 import { createSimulatedCcxt } from '../../src/exchange/ccxt-sim-client.js';
-import { Executor, createSqliteOrderStores, defaultOrderPolicy } from '../../src/orders/index.js';
+import { Executor, defaultOrderPolicy } from '../../src/orders/index.js';
 import { constantBackoff } from '../../src/resilience/index.js';
-import { SqliteStore } from '../../src/store/index.js';
+import { SqliteStore, type Store } from '../../src/store/index.js';
 import { SYMBOL, refTimers } from './orders-rig.js';
 
 interface Job {
-  readonly db: string;
+  readonly db?: string;
+  readonly pg?: { readonly url: string; readonly schema: string };
   readonly url: string;
   readonly keys?: string[];
   readonly prefix?: string;
@@ -25,16 +27,18 @@ interface Job {
 
 const job = JSON.parse(process.env['ORDERS_JOB'] ?? '{}') as Job;
 const keepAlive = setInterval(() => undefined, 1_000); // backoff timers are unref'd
-const store = SqliteStore.open(job.db);
-const stores = createSqliteOrderStores(store.database);
+const store: Store =
+  job.pg === undefined
+    ? SqliteStore.open(job.db!)
+    : await (await import('../../src/store/postgres/pg-store.js')).PgStore.open(job.pg);
 // Markets load with a generous timeout (a loaded machine can take seconds to parse them); the
 // submits then run with the job's short one, so faults and timeouts happen where the test wants.
 const client = await createSimulatedCcxt(job.url, { timeout: 10_000 });
 const exchange = new CcxtExchange(client, { positions: 'none' });
 const executor = new Executor({
   exchange,
-  orders: stores.orders,
-  dlq: stores.dlq,
+  orders: store.orders,
+  dlq: store.dlq,
   symbols: [SYMBOL],
   gate: () => ({ allow: true, reason: 'running' }),
   policy: defaultOrderPolicy({ timers: refTimers }),
@@ -78,7 +82,6 @@ const submitOne = async (key: string): Promise<void> => {
 };
 if (job.concurrent === true) await Promise.all(keys.map(submitOne));
 else for (const key of keys) await submitOne(key);
-await stores.close();
 await store.close();
 await exchange.close();
 clearInterval(keepAlive);

@@ -1,26 +1,14 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type BetterSqlite3 from 'better-sqlite3';
+import { readMigrations as readMigrationFiles, type Migration } from '../read-migrations.js';
 
-/** A numbered migration: `NNN_name.sql`. */
-export interface Migration {
-  readonly version: number;
-  readonly name: string;
-  readonly sql: string;
-}
+export type { Migration };
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 
-/** Reads the numbered migration files of a folder, in order. */
+/** The SQLite store's numbered migrations (or those of `dir`), in order. */
 export function readMigrations(dir: string = MIGRATIONS_DIR): Migration[] {
-  return readdirSync(dir)
-    .filter((f) => /^\d+_.+\.sql$/.test(f))
-    .sort()
-    .map((f) => ({
-      version: Number.parseInt(f.slice(0, f.indexOf('_')), 10),
-      name: f,
-      sql: readFileSync(`${dir}/${f}`, 'utf8'),
-    }));
+  return readMigrationFiles(dir);
 }
 
 /**

@@ -46,3 +46,19 @@ export const KV_SET =
   'INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value';
 
 export const NOW = "SELECT CAST(unixepoch('subsec') * 1000 AS INTEGER) AS t";
+
+export const HEAD_RECORD = `INSERT INTO decision_heads (log, host, seq, hash, at) VALUES (?, ?, ?, ?, ?)
+  ON CONFLICT (log, host) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, at = excluded.at
+  WHERE excluded.seq > decision_heads.seq`;
+export const HEAD_GET = 'SELECT log, host, seq, hash, at FROM decision_heads WHERE log = ? AND host = ?';
+export const HEAD_LIST =
+  'SELECT log, host, seq, hash, at FROM decision_heads WHERE (? IS NULL OR log = ?) ORDER BY log, host';
+
+export const FLEET_TOUCH = `INSERT INTO fleet_members (host, pid, role, info, first_seen_at, last_seen_at)
+  VALUES (?, ?, ?, ?, ?, ?)
+  ON CONFLICT (host, pid, role) DO UPDATE SET info = excluded.info, last_seen_at = excluded.last_seen_at
+  RETURNING *`;
+export const FLEET_LIST = 'SELECT * FROM fleet_members ORDER BY host, role, pid';
+export const FLEET_REMOVE = 'DELETE FROM fleet_members WHERE host = ? AND pid = ? AND role = ?';
+
+export const SCHEMA_VERSION = 'SELECT max(version) AS v FROM schema_migrations';

@@ -4,13 +4,19 @@ import { mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type {
   AlertOutboxRepo,
+  DecisionHeadRepo,
+  FleetRepo,
   HeartbeatRepo,
   IncidentRepo,
   KillSwitchRepo,
   KvRepo,
   Store,
 } from '../store.js';
+import type { DlqStore } from '../../orders/dlq-store.js';
+import type { OrderStore } from '../../orders/order-store.js';
 import type {
+  DecisionHead,
+  FleetMember,
   HeartbeatRecord,
   HeartbeatReport,
   Incident,
@@ -25,6 +31,7 @@ import { StoreMissingError } from '../store-missing-error.js';
 import { systemClock, type Clock } from '../../util/clock.js';
 import { migrate } from './migrate.js';
 import * as Q from './queries.js';
+import { createSqliteOrderStores, type SqliteOrderStores } from './sqlite-order-stores.js';
 
 export interface SqliteStoreOptions {
   /** Milliseconds to wait for a lock held by another process before failing. */
@@ -37,6 +44,8 @@ export interface SqliteStoreOptions {
   mustExist?: boolean;
   /** The store's clock: stamps the time each heartbeat is received (injected in tests). */
   clock?: Clock;
+  /** Group commit for the order and DLQ writes of one event-loop turn (default true; see `SqliteBatcher`). */
+  groupCommit?: boolean;
 }
 
 const FIX = 'run `warden init` to create it, or point --data-dir / WARDEN_DATA_DIR at the real data dir';
@@ -102,6 +111,14 @@ interface AlertRow {
   last_error: string | null;
   sent_at: number | null;
 }
+interface FleetRow {
+  host: string;
+  pid: number;
+  role: string;
+  info: string;
+  first_seen_at: number;
+  last_seen_at: number;
+}
 interface IncidentRow {
   key: string;
   opened_at: number;
@@ -136,6 +153,14 @@ const toAlert = (r: AlertRow): OutboxAlert => ({
   lastError: r.last_error,
   sentAt: r.sent_at,
 });
+const toMember = (r: FleetRow): FleetMember => ({
+  host: r.host,
+  pid: r.pid,
+  role: r.role,
+  info: JSON.parse(r.info) as Record<string, unknown>,
+  firstSeenAt: r.first_seen_at,
+  lastSeenAt: r.last_seen_at,
+});
 const toIncident = (r: IncidentRow): Incident => ({
   key: r.key,
   openedAt: r.opened_at,
@@ -168,7 +193,12 @@ export class SqliteStore implements Store {
   readonly incidents: IncidentRepo;
   readonly alerts: AlertOutboxRepo;
   readonly kv: KvRepo;
+  readonly orders: OrderStore;
+  readonly dlq: DlqStore;
+  readonly decisionHeads: DecisionHeadRepo;
+  readonly fleet: FleetRepo;
   readonly #db: BetterSqlite3.Database;
+  readonly #orderStores: SqliteOrderStores;
   #closed = false;
 
   /** Opens (creating if needed) the store file and applies pending migrations. */
@@ -186,7 +216,7 @@ export class SqliteStore implements Store {
         db.pragma('synchronous = FULL');
         db.pragma('foreign_keys = ON');
         if (!opts.readonly) migrate(db);
-        return new SqliteStore(db, path, opts.clock ?? systemClock);
+        return new SqliteStore(db, path, opts.clock ?? systemClock, opts.groupCommit ?? true);
       } catch (err) {
         db.close();
         throw err;
@@ -196,7 +226,7 @@ export class SqliteStore implements Store {
     }
   }
 
-  private constructor(db: BetterSqlite3.Database, path: string, clock: Clock) {
+  private constructor(db: BetterSqlite3.Database, path: string, clock: Clock, groupCommit: boolean) {
     this.#db = db;
     this.location = path;
     const run = <T>(fn: () => T): Promise<T> => {
@@ -232,6 +262,12 @@ export class SqliteStore implements Store {
       kvGet: db.prepare<[string], { value: string }>(Q.KV_GET),
       kvSet: db.prepare(Q.KV_SET),
       now: db.prepare<[], { t: number }>(Q.NOW),
+      headRecord: db.prepare(Q.HEAD_RECORD),
+      headGet: db.prepare<[string, string], DecisionHead>(Q.HEAD_GET),
+      headList: db.prepare<[string | null, string | null], DecisionHead>(Q.HEAD_LIST),
+      fleetTouch: db.prepare<unknown[], FleetRow>(Q.FLEET_TOUCH),
+      fleetList: db.prepare<[], FleetRow>(Q.FLEET_LIST),
+      fleetRemove: db.prepare(Q.FLEET_REMOVE),
     };
 
     const insertKill = (e: NewKillSwitchEvent): KillSwitchEvent => {
@@ -354,22 +390,50 @@ export class SqliteStore implements Store {
           s.kvSet.run(key, value);
         }),
     };
+    this.decisionHeads = {
+      record: (h) => run(() => s.headRecord.run(h.log, h.host, h.seq, h.hash, h.at).changes === 1),
+      get: (log, host) => run(() => s.headGet.get(log, host) ?? null),
+      list: (log) => run(() => s.headList.all(log ?? null, log ?? null)),
+    };
+    this.fleet = {
+      touch: (m) =>
+        run(() => {
+          const t = clock.now();
+          return toMember(s.fleetTouch.get(m.host, m.pid, m.role, JSON.stringify(m.info ?? {}), t, t)!);
+        }),
+      list: () => run(() => s.fleetList.all().map(toMember)),
+      remove: (host, pid, role) => run(() => s.fleetRemove.run(host, pid, role).changes === 1),
+    };
     this.now = () => run(() => s.now.get()!.t);
+    this.schemaVersion = () =>
+      run(() => db.prepare<[], { v: number | null }>(Q.SCHEMA_VERSION).get()?.v ?? 0);
+    this.#orderStores = createSqliteOrderStores(db, { groupCommit });
+    this.orders = this.#orderStores.orders;
+    this.dlq = this.#orderStores.dlq;
+  }
+
+  /** Migrations run on every open that may write; this applies any still pending (0 when none). */
+  migrate(): Promise<number> {
+    try {
+      return Promise.resolve(migrate(this.#db));
+    } catch (err) {
+      return Promise.reject(err instanceof StoreError ? err : wrapError(this.location, err));
+    }
   }
 
   now: () => Promise<number>;
+  schemaVersion: () => Promise<number>;
 
-  /** The underlying connection, for modules that add their own tables (orders, DLQ). */
+  /** The underlying connection (tests and benchmarks only: every table has its repo on the store). */
   get database(): BetterSqlite3.Database {
     return this.#db;
   }
 
   close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      this.#db.close();
-    }
-    return Promise.resolve();
+    if (this.#closed) return Promise.resolve();
+    this.#closed = true;
+    // Queued order and DLQ writes commit before the connection closes.
+    return this.#orderStores.close().finally(() => this.#db.close());
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

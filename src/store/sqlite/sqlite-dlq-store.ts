@@ -1,9 +1,9 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import type { DlqGrowth, DlqStore, DlqTransition } from './dlq-store.js';
+import type { DlqGrowth, DlqStore, DlqTransition } from '../../orders/dlq-store.js';
 import { SqliteAccess } from './sqlite-access.js';
 import { SqliteBatcher } from './sqlite-batcher.js';
 import * as Q from './sqlite-order-queries.js';
-import type { DlqEntry, DlqStatus, NewDlqEntry, RecordedError } from './types.js';
+import type { DlqEntry, DlqStatus, NewDlqEntry, RecordedError } from '../../orders/types.js';
 
 interface DlqRow {
   id: number;

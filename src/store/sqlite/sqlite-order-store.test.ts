@@ -4,21 +4,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
-import { SqliteStore } from '../store/index.js';
-import { migrate, readMigrations } from '../store/sqlite/migrate.js';
-import { orderStoreContract } from './order-store-contract.js';
-import { createSqliteOrderStores } from './sqlite-order-stores.js';
+import { SqliteStore } from '../index.js';
+import { migrate, readMigrations } from './migrate.js';
+import { orderStoreContract } from '../../orders/order-store-contract.js';
 
 function fixture(groupCommit: boolean) {
   return () => {
     const dir = mkdtempSync(join(tmpdir(), 'warden-orders-'));
-    const store = SqliteStore.open(join(dir, 'warden.db'));
-    const stores = createSqliteOrderStores(store.database, { groupCommit });
+    const store = SqliteStore.open(join(dir, 'warden.db'), { groupCommit });
     return Promise.resolve({
-      orders: stores.orders,
-      dlq: stores.dlq,
+      orders: store.orders,
+      dlq: store.dlq,
       async close() {
-        await stores.close();
         await store.close();
         rmSync(dir, { recursive: true, force: true });
       },
@@ -34,10 +31,9 @@ describe('sqlite order store', () => {
     const dir = mkdtempSync(join(tmpdir(), 'warden-orders-'));
     const path = join(dir, 'warden.db');
     const store = SqliteStore.open(path);
-    const stores = createSqliteOrderStores(store.database);
     try {
       const claims = Array.from({ length: 50 }, (_, i) =>
-        stores.orders.claim({
+        store.orders.claim({
           idempotencyKey: `k${i}`,
           payloadHash: 'h',
           payload: '{}',
@@ -57,7 +53,6 @@ describe('sqlite order store', () => {
         await other.close();
       }
     } finally {
-      await stores.close();
       await store.close();
       rmSync(dir, { recursive: true, force: true });
     }

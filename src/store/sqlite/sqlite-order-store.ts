@@ -5,11 +5,11 @@ import type {
   IntentOutcome,
   OrderStore,
   StoredReconciliation,
-} from './order-store.js';
+} from '../../orders/order-store.js';
 import { SqliteAccess } from './sqlite-access.js';
 import { SqliteBatcher } from './sqlite-batcher.js';
 import * as Q from './sqlite-order-queries.js';
-import type { IntentRecord, IntentState } from './types.js';
+import type { IntentRecord, IntentState } from '../../orders/types.js';
 
 interface IntentRow {
   idempotency_key: string;

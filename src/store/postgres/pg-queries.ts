@@ -1,0 +1,85 @@
+// One named constant per statement of the PostgreSQL store. Tables are unqualified: each
+// connection's search_path is the store's schema. Named queries are prepared once per connection.
+
+/** The server's clock now (ms): `clock_timestamp()`, not `now()` (frozen at transaction start). */
+const SERVER_MS = '(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
+/** The statement's time (ms): `now()` is one value for the whole statement, so two columns stamped with it agree. */
+const STATEMENT_MS = '(extract(epoch FROM now()) * 1000)::bigint';
+/** Byte order, as SQLite sorts: listings do not depend on the server's collation. */
+const C = 'COLLATE "C"';
+
+export const LOCK = 'SELECT name FROM locks WHERE name = $1 FOR UPDATE';
+
+export const KILL_INSERT = `INSERT INTO kill_switch_events (action, at, reason, "by", source, host, pid, flatten, clears)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`;
+export const KILL_LATEST = 'SELECT * FROM kill_switch_events ORDER BY id DESC LIMIT 1';
+export const KILL_SINCE = 'SELECT * FROM kill_switch_events WHERE id > $1 ORDER BY id LIMIT 20';
+export const KILL_HISTORY = 'SELECT * FROM kill_switch_events ORDER BY id DESC LIMIT $1';
+export const KILL_PROBE = `INSERT INTO kill_switch_write_probe (id, at) VALUES (1, $1)
+  ON CONFLICT (id) DO UPDATE SET at = excluded.at`;
+
+/**
+ * One statement per heartbeat (the fleet writes thousands a second): the received time is the
+ * server's clock; the last ok beat and its received time carry over unless this beat is ok ($8).
+ */
+export const BEAT_RECORD = {
+  name: 'warden_beat_record',
+  text: `INSERT INTO heartbeats AS h
+    (name, at, kind, status, last_ok_at, started_at, exit_code, extra, received_at, last_ok_received_at)
+    VALUES ($1, $2, $3, $4, CASE WHEN $8::boolean THEN $2::bigint END, $5, $6, $7::jsonb, ${STATEMENT_MS},
+      CASE WHEN $8::boolean THEN ${STATEMENT_MS} END)
+    ON CONFLICT (name) DO UPDATE SET at = excluded.at, kind = excluded.kind, status = excluded.status,
+      last_ok_at = coalesce(excluded.last_ok_at, h.last_ok_at), started_at = excluded.started_at,
+      exit_code = excluded.exit_code, extra = excluded.extra, received_at = excluded.received_at,
+      last_ok_received_at = coalesce(excluded.last_ok_received_at, h.last_ok_received_at)
+    RETURNING *`,
+} as const;
+export const BEAT_GET = 'SELECT * FROM heartbeats WHERE name = $1';
+export const BEAT_LIST = `SELECT * FROM heartbeats ORDER BY name ${C}`;
+
+export const INCIDENT_OPEN = `INSERT INTO incidents (key, opened_at, kind, detail) VALUES ($1, $2, $3, $4)
+  ON CONFLICT (key) DO NOTHING RETURNING key`;
+export const INCIDENT_CLOSE = 'DELETE FROM incidents WHERE key = $1 RETURNING *';
+export const INCIDENT_LIST = `SELECT * FROM incidents ORDER BY opened_at, key ${C}`;
+
+export const ALERT_INSERT = `INSERT INTO alert_outbox
+  (channel, dedupe_key, severity, title, body, created_at, status, attempts, next_attempt_at)
+  VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $6)
+  ON CONFLICT (channel, dedupe_key) DO NOTHING RETURNING *`;
+/**
+ * Claims due alerts: rows another transaction is claiming are skipped (SKIP LOCKED), and the
+ * claimed ones are leased in the same statement, so each alert goes to one sender however many
+ * daemons run. Answers the rows as they were before the lease.
+ */
+export const ALERT_CLAIM = `WITH due AS (
+    SELECT * FROM alert_outbox WHERE status = 'pending' AND next_attempt_at <= $1
+    ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED
+  )
+  UPDATE alert_outbox a SET next_attempt_at = $1::bigint + $3::bigint FROM due WHERE a.id = due.id
+  RETURNING due.*`;
+export const ALERT_SENT = `UPDATE alert_outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1 WHERE id = $2`;
+export const ALERT_FAILED = `UPDATE alert_outbox SET status = $1, last_error = $2, next_attempt_at = $3,
+  attempts = attempts + 1 WHERE id = $4`;
+export const ALERT_COUNT_SENT_SINCE = `SELECT count(*) AS n FROM alert_outbox
+  WHERE channel = $1 AND status = 'sent' AND sent_at >= $2`;
+export const ALERT_LIST = `SELECT * FROM alert_outbox WHERE ($1::text IS NULL OR status = $1)
+  ORDER BY id DESC LIMIT $2`;
+
+export const KV_GET = 'SELECT value FROM kv WHERE key = $1';
+export const KV_SET = `INSERT INTO kv (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`;
+
+export const HEAD_RECORD = `INSERT INTO decision_heads AS d (log, host, seq, hash, at) VALUES ($1, $2, $3, $4, $5)
+  ON CONFLICT (log, host) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, at = excluded.at
+  WHERE excluded.seq > d.seq RETURNING seq`;
+export const HEAD_GET = 'SELECT log, host, seq, hash, at FROM decision_heads WHERE log = $1 AND host = $2';
+export const HEAD_LIST = `SELECT log, host, seq, hash, at FROM decision_heads WHERE ($1::text IS NULL OR log = $1)
+  ORDER BY log ${C}, host ${C}`;
+
+export const FLEET_TOUCH = `INSERT INTO fleet_members AS f (host, pid, role, info, first_seen_at, last_seen_at)
+  VALUES ($1, $2, $3, $4::jsonb, ${STATEMENT_MS}, ${STATEMENT_MS})
+  ON CONFLICT (host, pid, role) DO UPDATE SET info = excluded.info, last_seen_at = excluded.last_seen_at
+  RETURNING *`;
+export const FLEET_LIST = `SELECT * FROM fleet_members ORDER BY host ${C}, role ${C}, pid`;
+export const FLEET_REMOVE = 'DELETE FROM fleet_members WHERE host = $1 AND pid = $2 AND role = $3';
+
+export const NOW = `SELECT ${SERVER_MS} AS t`;

@@ -1,0 +1,380 @@
+import type pg from 'pg';
+import type {
+  AlertOutboxRepo,
+  DecisionHeadRepo,
+  FleetRepo,
+  HeartbeatRepo,
+  IncidentRepo,
+  KillSwitchRepo,
+  KvRepo,
+  Store,
+} from '../store.js';
+import type {
+  DecisionHead,
+  FleetMember,
+  HeartbeatRecord,
+  Incident,
+  KillSwitchCasResult,
+  KillSwitchEvent,
+  NewKillSwitchEvent,
+  OutboxAlert,
+} from '../types.js';
+import type { DlqStore } from '../../orders/dlq-store.js';
+import type { OrderStore } from '../../orders/order-store.js';
+import { StoreError } from '../store-error.js';
+import { StoreMissingError } from '../store-missing-error.js';
+import { appliedPgVersion, latestPgVersion, migratePg } from './migrate.js';
+import { PgConnection, type PgConnectionOptions } from './pg-connection.js';
+import { PgDlqStore } from './pg-dlq-store.js';
+import { PgOrderStore } from './pg-order-store.js';
+import * as Q from './pg-queries.js';
+
+/** Options of `PgStore.open`. */
+export interface PgStoreOptions extends PgConnectionOptions {
+  /**
+   * `create` applies pending migrations (creating the schema); `existing` (the default) never
+   * creates: a schema that is missing or behind is a `StoreMissingError` (readers: halted).
+   */
+  readonly mode?: 'existing' | 'create';
+}
+
+interface KillRow {
+  id: number;
+  action: 'trip' | 'resume';
+  at: number;
+  reason: string;
+  by: string;
+  source: string;
+  host: string;
+  pid: number;
+  flatten: boolean;
+  clears: number | null;
+}
+interface BeatRow {
+  name: string;
+  at: number;
+  kind: HeartbeatRecord['kind'];
+  status: string;
+  last_ok_at: number | null;
+  started_at: number | null;
+  exit_code: number | null;
+  extra: Record<string, unknown>;
+  received_at: number;
+  last_ok_received_at: number | null;
+}
+interface AlertRow {
+  id: number;
+  channel: string;
+  dedupe_key: string | null;
+  severity: OutboxAlert['severity'];
+  title: string;
+  body: string;
+  created_at: number;
+  status: OutboxAlert['status'];
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  sent_at: number | null;
+}
+interface IncidentRow {
+  key: string;
+  opened_at: number;
+  kind: string;
+  detail: string;
+}
+interface FleetRow {
+  host: string;
+  pid: number;
+  role: string;
+  info: Record<string, unknown>;
+  first_seen_at: number;
+  last_seen_at: number;
+}
+
+const toKill = (r: KillRow): KillSwitchEvent => ({
+  id: r.id,
+  action: r.action,
+  at: r.at,
+  reason: r.reason,
+  by: r.by,
+  source: r.source,
+  host: r.host,
+  pid: r.pid,
+  flatten: r.flatten,
+  clears: r.clears,
+});
+const toBeat = (r: BeatRow): HeartbeatRecord => ({
+  name: r.name,
+  at: r.at,
+  kind: r.kind,
+  status: r.status,
+  lastOkAt: r.last_ok_at,
+  startedAt: r.started_at,
+  exitCode: r.exit_code,
+  extra: r.extra,
+  receivedAt: r.received_at,
+  lastOkReceivedAt: r.last_ok_received_at,
+});
+const toAlert = (r: AlertRow): OutboxAlert => ({
+  id: r.id,
+  channel: r.channel,
+  dedupeKey: r.dedupe_key,
+  severity: r.severity,
+  title: r.title,
+  body: r.body,
+  createdAt: r.created_at,
+  status: r.status,
+  attempts: r.attempts,
+  nextAttemptAt: r.next_attempt_at,
+  lastError: r.last_error,
+  sentAt: r.sent_at,
+});
+const toIncident = (r: IncidentRow): Incident => ({
+  key: r.key,
+  openedAt: r.opened_at,
+  kind: r.kind,
+  detail: r.detail,
+});
+const toMember = (r: FleetRow): FleetMember => ({
+  host: r.host,
+  pid: r.pid,
+  role: r.role,
+  info: r.info,
+  firstSeenAt: r.first_seen_at,
+  lastSeenAt: r.last_seen_at,
+});
+
+/**
+ * The fleet store: every table in one PostgreSQL schema, shared by every bot and daemon on every
+ * host. Every compare-and-set is one conditional statement or a transaction behind a row lock;
+ * every kill-switch change (and DLQ, alert and incident change) is announced with
+ * `pg_notify('<schema>_changes', {area, id})` in its own transaction.
+ */
+export class PgStore implements Store {
+  readonly kind = 'postgres' as const;
+  readonly location: string;
+  readonly killSwitch: KillSwitchRepo;
+  readonly heartbeats: HeartbeatRepo;
+  readonly incidents: IncidentRepo;
+  readonly alerts: AlertOutboxRepo;
+  readonly kv: KvRepo;
+  readonly orders: OrderStore;
+  readonly dlq: DlqStore;
+  readonly decisionHeads: DecisionHeadRepo;
+  readonly fleet: FleetRepo;
+  readonly #conn: PgConnection;
+  #closed: Promise<void> | null = null;
+
+  /** Connects, and migrates (`create`) or checks the schema's version (`existing`). */
+  static async open(opts: PgStoreOptions): Promise<PgStore> {
+    const conn = new PgConnection(opts);
+    try {
+      if (opts.mode === 'create') await migratePg(conn);
+      else {
+        const have = await appliedPgVersion(conn);
+        const want = latestPgVersion();
+        if (have === null)
+          throw new StoreMissingError(
+            `no Warden schema at ${conn.location}: trading is halted; run \`warden migrate\` to create it, or fix store.schema`,
+            conn.location,
+          );
+        if (have < want)
+          throw new StoreMissingError(
+            `the Warden schema at ${conn.location} is at version ${have}, this Warden needs ${want}: trading is halted; run \`warden migrate\``,
+            conn.location,
+          );
+      }
+      return new PgStore(conn);
+    } catch (err) {
+      await conn.end().catch(() => undefined);
+      throw err instanceof StoreMissingError ? err : conn.error(err);
+    }
+  }
+
+  /** The connection (the fleet listener and tests use its pool, schema and channel). */
+  get connection(): PgConnection {
+    return this.#conn;
+  }
+
+  private constructor(conn: PgConnection) {
+    this.#conn = conn;
+    this.location = conn.location;
+    const q = <R extends pg.QueryResultRow>(text: pg.QueryConfig | string, values?: unknown[]) => {
+      if (this.#closed !== null) return Promise.reject(new StoreError(`store ${conn.location}: closed`));
+      return conn.query<R>(text, values);
+    };
+    const tx = <T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> => {
+      if (this.#closed !== null) return Promise.reject(new StoreError(`store ${conn.location}: closed`));
+      return conn.tx(fn);
+    };
+
+    const insertKill = async (c: pg.PoolClient, e: NewKillSwitchEvent): Promise<KillSwitchEvent> => {
+      const r = await c.query<KillRow>(Q.KILL_INSERT, [
+        e.action,
+        e.at,
+        e.reason,
+        e.by,
+        e.source,
+        e.host,
+        e.pid,
+        e.flatten,
+        e.clears ?? null,
+      ]);
+      const event = toKill(r.rows[0]!);
+      await conn.notify(c, 'killswitch', event.id);
+      return event;
+    };
+    this.killSwitch = {
+      // Both appends take the kill switch's row lock, so ids follow commit order and a
+      // compare-and-set never passes over an append it did not see.
+      append: (e) =>
+        tx(async (c) => {
+          await c.query(Q.LOCK, ['kill_switch']);
+          return insertKill(c, e);
+        }),
+      appendIfLatest: (expected, e) =>
+        tx(async (c): Promise<KillSwitchCasResult> => {
+          await c.query(Q.LOCK, ['kill_switch']);
+          const latest = (await c.query<KillRow>(Q.KILL_LATEST)).rows[0];
+          if ((latest?.id ?? null) !== expected) {
+            const since = (await c.query<KillRow>(Q.KILL_SINCE, [expected ?? 0])).rows.map(toKill);
+            return { ok: false, latest: latest ? toKill(latest) : null, since };
+          }
+          return { ok: true, event: await insertKill(c, e) };
+        }),
+      probeWrite: async (at) => {
+        await q(Q.KILL_PROBE, [at]);
+      },
+      latest: async () => {
+        const r = (await q<KillRow>(Q.KILL_LATEST)).rows[0];
+        return r ? toKill(r) : null;
+      },
+      history: async (limit = 100) => (await q<KillRow>(Q.KILL_HISTORY, [limit])).rows.map(toKill),
+    };
+
+    this.heartbeats = {
+      record: async (r) => {
+        const ok = r.kind === 'beat' && r.status === 'ok';
+        const res = await q<BeatRow>({
+          ...Q.BEAT_RECORD,
+          values: [
+            r.name,
+            r.at,
+            r.kind,
+            r.status,
+            r.kind === 'start' ? r.at : null,
+            r.exitCode ?? null,
+            JSON.stringify(r.extra ?? {}),
+            ok,
+          ],
+        });
+        return toBeat(res.rows[0]!);
+      },
+      get: async (name) => {
+        const r = (await q<BeatRow>(Q.BEAT_GET, [name])).rows[0];
+        return r ? toBeat(r) : null;
+      },
+      list: async () => (await q<BeatRow>(Q.BEAT_LIST)).rows.map(toBeat),
+    };
+
+    this.incidents = {
+      open: (i) =>
+        tx(async (c) => {
+          const r = await c.query(Q.INCIDENT_OPEN, [i.key, i.openedAt, i.kind, i.detail]);
+          if (r.rowCount === 1) await conn.notify(c, 'incidents', i.key);
+          return r.rowCount === 1;
+        }),
+      close: (key) =>
+        tx(async (c) => {
+          const r = (await c.query<IncidentRow>(Q.INCIDENT_CLOSE, [key])).rows[0];
+          if (r === undefined) return null;
+          await conn.notify(c, 'incidents', key);
+          return toIncident(r);
+        }),
+      list: async () => (await q<IncidentRow>(Q.INCIDENT_LIST)).rows.map(toIncident),
+    };
+
+    this.alerts = {
+      enqueue: (a) =>
+        tx(async (c) => {
+          const r = (
+            await c.query<AlertRow>(Q.ALERT_INSERT, [
+              a.channel,
+              a.dedupeKey,
+              a.severity,
+              a.title,
+              a.body,
+              a.createdAt,
+            ])
+          ).rows[0];
+          if (r === undefined) return null;
+          await conn.notify(c, 'alerts', r.id);
+          return toAlert(r);
+        }),
+      claimDue: async (now, limit, leaseMs) =>
+        (await q<AlertRow>(Q.ALERT_CLAIM, [now, limit, leaseMs])).rows
+          .map(toAlert)
+          .sort((x, y) => x.nextAttemptAt - y.nextAttemptAt || x.id - y.id),
+      markSent: async (id, at) => {
+        await q(Q.ALERT_SENT, [at, id]);
+      },
+      markFailed: async (id, error, next) => {
+        await q(Q.ALERT_FAILED, [next === null ? 'failed' : 'pending', error, next ?? 0, id]);
+      },
+      countSentSince: async (channel, since) =>
+        (await q<{ n: number }>(Q.ALERT_COUNT_SENT_SINCE, [channel, since])).rows[0]!.n,
+      list: async (opts = {}) =>
+        (await q<AlertRow>(Q.ALERT_LIST, [opts.status ?? null, opts.limit ?? 100])).rows.map(toAlert),
+    };
+
+    this.kv = {
+      get: async (key) => (await q<{ value: string }>(Q.KV_GET, [key])).rows[0]?.value ?? null,
+      set: async (key, value) => {
+        await q(Q.KV_SET, [key, value]);
+      },
+    };
+
+    this.decisionHeads = {
+      record: async (h) => (await q(Q.HEAD_RECORD, [h.log, h.host, h.seq, h.hash, h.at])).rowCount === 1,
+      get: async (log, host) => (await q<DecisionHead>(Q.HEAD_GET, [log, host])).rows[0] ?? null,
+      list: async (log) => (await q<DecisionHead>(Q.HEAD_LIST, [log ?? null])).rows,
+    };
+
+    this.fleet = {
+      touch: async (m) =>
+        toMember(
+          (await q<FleetRow>(Q.FLEET_TOUCH, [m.host, m.pid, m.role, JSON.stringify(m.info ?? {})])).rows[0]!,
+        ),
+      list: async () => (await q<FleetRow>(Q.FLEET_LIST)).rows.map(toMember),
+      remove: async (host, pid, role) => (await q(Q.FLEET_REMOVE, [host, pid, role])).rowCount === 1,
+    };
+
+    this.orders = new PgOrderStore(q);
+    this.dlq = new PgDlqStore(q, tx, (c, id) => conn.notify(c, 'dlq', id));
+  }
+
+  async now(): Promise<number> {
+    if (this.#closed !== null) throw new StoreError(`store ${this.location}: closed`);
+    return (await this.#conn.query<{ t: number }>(Q.NOW)).rows[0]!.t;
+  }
+
+  migrate(): Promise<number> {
+    if (this.#closed !== null) return Promise.reject(new StoreError(`store ${this.location}: closed`));
+    return migratePg(this.#conn);
+  }
+
+  async schemaVersion(): Promise<number> {
+    if (this.#closed !== null) throw new StoreError(`store ${this.location}: closed`);
+    return (await appliedPgVersion(this.#conn)) ?? 0;
+  }
+
+  /** Ends the pool (idempotent). */
+  close(): Promise<void> {
+    this.#closed ??= this.#conn.end().catch(() => undefined);
+    return this.#closed;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
