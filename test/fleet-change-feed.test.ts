@@ -5,11 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KillSwitch } from '../src/killswitch/index.js';
 import type { HaltState } from '../src/killswitch/index.js';
-import type { Store } from '../src/store/index.js';
+import type { PgStore } from '../src/store/postgres/pg-store.js';
 import { PgChangeFeed, wakeOnChanges, type FeedConnection } from '../src/fleet/index.js';
 import { constantBackoff } from '../src/resilience/retry/backoff.js';
-import { createTestSchema, type TestSchema } from './helpers/pg-test-schema.js';
-import { openPgKillSwitchStore } from './helpers/pg-killswitch-store.js';
+import { createTestSchema, openFleetStore, type TestSchema } from './helpers/pg-test-schema.js';
 
 async function until(what: string, ok: () => boolean, timeoutMs = 20_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -36,14 +35,10 @@ describe('PgChangeFeed', () => {
   async function host(
     name: string,
     feedOpts: { pollMs?: number; notifications?: boolean; reconnectMs?: number } = {},
-  ): Promise<{ ks: KillSwitch; feed: PgChangeFeed; store: Store; states: HaltState[] }> {
+  ): Promise<{ ks: KillSwitch; feed: PgChangeFeed; store: PgStore; states: HaltState[] }> {
     const dataDir = mkdtempSync(join(tmpdir(), `warden-fleet-${name}-`));
     dirs.push(dataDir);
-    const store = await openPgKillSwitchStore({
-      url: db.url,
-      schema: db.schema,
-      applicationName: `warden-test-store-${name}`,
-    });
+    const store = await openFleetStore(db.url, db.schema, { poolSize: 1 });
     const ks = await KillSwitch.open({ store, dataDir, pollMs: 0, source: name });
     const feed = new PgChangeFeed({
       connectionString: db.url,
@@ -115,11 +110,13 @@ describe('PgChangeFeed', () => {
   it("keeps the gate correct when a host's store connection is terminated mid-run", async () => {
     const a = await host('a4');
     const b = await host('b4', { pollMs: 100 });
-    const pids = await db.sql<{ pid: number }>(
-      `SELECT pid FROM pg_stat_activity WHERE application_name = 'warden-test-store-b4'`,
-    );
-    assert.ok(pids.length > 0);
-    for (const p of pids) await db.sql('SELECT pg_terminate_backend($1)', [p.pid]);
+    // b's pool has one connection: the backend it reads through.
+    const storePid = async (): Promise<number> =>
+      (await b.store.connection.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    const [killed] = await db.sql<{ ok: boolean }>('SELECT pg_terminate_backend($1) AS ok', [
+      await storePid(),
+    ]);
+    assert.equal(killed?.ok, true);
     await a.ks.trip({ reason: 'trip after the kill', by: 'test' });
     await until('b halted', () => {
       const s = b.ks.state();
@@ -127,10 +124,7 @@ describe('PgChangeFeed', () => {
     });
     const from = b.states.length;
     // While halted by the trip, b never shows running, whatever its connection did.
-    for (const p of await db.sql<{ pid: number }>(
-      `SELECT pid FROM pg_stat_activity WHERE application_name = 'warden-test-store-b4'`,
-    ))
-      await db.sql('SELECT pg_terminate_backend($1)', [p.pid]);
+    await db.sql('SELECT pg_terminate_backend($1)', [await storePid()]);
     await new Promise((r) => setTimeout(r, 500));
     assert.ok(
       b.states.slice(from).every((s) => s.halted),

@@ -4,8 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KillSwitch, type HaltState } from '../src/killswitch/index.js';
-import { createTestSchema, type TestSchema } from './helpers/pg-test-schema.js';
-import { openPgKillSwitchStore } from './helpers/pg-killswitch-store.js';
+import { createTestSchema, openFleetStore, type TestSchema } from './helpers/pg-test-schema.js';
 import { startFreezeProxy, type FreezeProxy } from './helpers/freeze-proxy.js';
 
 async function until(what: string, ok: () => boolean, timeoutMs = 20_000): Promise<void> {
@@ -37,7 +36,7 @@ describe('the kill switch lease (fleet mode)', () => {
     const u = new URL(db.url);
     u.port = String(proxy.port);
     // Statements may wait 60 s: only the lease can notice the silence in time.
-    const store = await openPgKillSwitchStore({ url: u.toString(), schema: db.schema, timeoutMs: 60_000 });
+    const store = await openFleetStore(u.toString(), db.schema, { timeoutMs: 60_000 });
     const ks = await KillSwitch.open({ store, dataDir: dir, pollMs: 100, leaseMs: 1000, leaseLost });
     const states: HaltState[] = [];
     ks.onChange((s) => states.push(s));
@@ -109,7 +108,7 @@ describe('the kill switch lease (fleet mode)', () => {
   it('without a lease, the same silence leaves the cached state as it was (what the lease is for)', async () => {
     const u = new URL(db.url);
     u.port = String(proxy.port);
-    const store = await openPgKillSwitchStore({ url: u.toString(), schema: db.schema, timeoutMs: 60_000 });
+    const store = await openFleetStore(u.toString(), db.schema, { timeoutMs: 60_000 });
     const ks = await KillSwitch.open({ store, dataDir: dir, pollMs: 100 });
     try {
       proxy.freeze();

@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import { KillSwitch } from '../src/killswitch/index.js';
 import type { Store } from '../src/store/index.js';
 import { PgChangeFeed, wakeOnChanges, loadPg } from '../src/fleet/index.js';
-import { createTestSchema, type TestSchema } from './helpers/pg-test-schema.js';
-import { openPgKillSwitchStore } from './helpers/pg-killswitch-store.js';
+import { createTestSchema, openFleetStore, type TestSchema } from './helpers/pg-test-schema.js';
 import { spawnJsonChild, type JsonChild } from './helpers/json-lines-child.js';
 import { startPrivatePg, type PrivatePg } from './helpers/private-pg.js';
 
@@ -41,7 +40,7 @@ describe('fleet kill switch across processes (shared server, own schema)', () =>
   });
 
   it('a trip in one process makes every bot process deny new risk, and a resume lets them all trade', async () => {
-    const store = await openPgKillSwitchStore({ url: db.url, schema: db.schema });
+    const store = await openFleetStore(db.url, db.schema);
     const ks = await KillSwitch.open({ store, dataDir: dir, pollMs: 0, source: 'operator' });
     // Poll 10 s: inside this test only NOTIFY can carry the change in time.
     const kids = await bots(db.url, db.schema, 3, 60_000, 10_000);
@@ -88,7 +87,7 @@ describe('fleet kill switch when PostgreSQL stops entirely (a private instance)'
       await c.connect();
       await c.query(`CREATE SCHEMA ${schema}`);
       await c.end();
-      store = await openPgKillSwitchStore({ url: pg.url, schema, timeoutMs: 1000 });
+      store = await openFleetStore(pg.url, schema, { timeoutMs: 1000 });
       ks = await KillSwitch.open({
         store,
         dataDir: dir,

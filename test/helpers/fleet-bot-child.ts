@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KillSwitch } from '../../src/killswitch/index.js';
 import { PgChangeFeed, wakeOnChanges } from '../../src/fleet/index.js';
-import { openPgKillSwitchStore } from './pg-killswitch-store.js';
+import { openFleetStore } from './pg-test-schema.js';
 
 const [url, schema, name, leaseMs, pollMs, notify] = process.argv.slice(2) as [
   string,
@@ -18,12 +18,7 @@ const [url, schema, name, leaseMs, pollMs, notify] = process.argv.slice(2) as [
 ];
 const say = (v: unknown): void => void process.stdout.write(`${JSON.stringify(v)}\n`);
 const dataDir = mkdtempSync(join(tmpdir(), `warden-bot-${name}-`));
-const store = await openPgKillSwitchStore({
-  url,
-  schema,
-  timeoutMs: 1000,
-  applicationName: `bot-store-${name}`,
-});
+const store = await openFleetStore(url, schema, { timeoutMs: 1000, poolSize: 1 });
 const ks = await KillSwitch.open({ store, dataDir, pollMs: 0, leaseMs: Number(leaseMs), source: name });
 const feed = new PgChangeFeed({
   connectionString: url,

@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { loadPg } from '../../src/fleet/pg-session.js';
+import { PgStore } from '../../src/store/postgres/pg-store.js';
+import { TestSchemas, TEST_PG_URL } from '../../src/store/postgres/pg-test-schemas.js';
 
-/** The shared test server (trust auth); override with WARDEN_TEST_PG_URL. */
-export const TEST_PG_URL = process.env['WARDEN_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test';
+export { TEST_PG_URL };
 
-/** A fresh schema `warden_t_<random>` on a server, dropped by `drop()`; nothing else is touched. */
+/** One fresh schema `warden_t_<random>_0` on the shared test server, created; `drop()` drops it (and only it). */
 export interface TestSchema {
   readonly url: string;
   readonly schema: string;
@@ -13,26 +13,42 @@ export interface TestSchema {
   drop(): Promise<void>;
 }
 
-export async function createTestSchema(url = TEST_PG_URL): Promise<TestSchema> {
-  const schema = `warden_t_${randomBytes(5).toString('hex')}`;
-  const sql = async <T extends object>(text: string, values?: unknown[]): Promise<T[]> => {
-    const { Client } = loadPg();
-    const c = new Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
-    c.on('error', () => undefined);
-    await c.connect();
-    try {
-      return (await c.query<T>(text, values)).rows;
-    } finally {
-      await c.end().catch(() => undefined);
-    }
-  };
-  await sql(`CREATE SCHEMA ${schema}`);
+/** Runs one statement on a short-lived connection to `url`. */
+export async function sqlOnce<T extends object>(url: string, text: string, values?: unknown[]): Promise<T[]> {
+  const { Client } = loadPg();
+  const c = new Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  c.on('error', () => undefined);
+  await c.connect();
+  try {
+    return (await c.query<T>(text, values)).rows;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+export async function createTestSchema(): Promise<TestSchema> {
+  const schemas = new TestSchemas();
+  const schema = schemas.next();
+  await sqlOnce(schemas.url, `CREATE SCHEMA ${schema}`);
   return {
+    url: schemas.url,
+    schema,
+    sql: (text, values) => sqlOnce(schemas.url, text, values),
+    drop: () => schemas.dropAll(),
+  };
+}
+
+/** The fleet's store on `url`/`schema`, migrated (safe while other processes migrate too). */
+export function openFleetStore(
+  url: string,
+  schema: string,
+  opts: { timeoutMs?: number; poolSize?: number } = {},
+): Promise<PgStore> {
+  return PgStore.open({
     url,
     schema,
-    sql,
-    drop: async () => {
-      await sql(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
-    },
-  };
+    mode: 'create',
+    poolSize: opts.poolSize ?? 2,
+    timeoutMs: opts.timeoutMs ?? 2000,
+  });
 }
