@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { gateSectionSchema } from './gate-section.js';
 import { strategySectionSchema } from './strategy-section.js';
 import { freshnessSectionSchema, lossLimitSectionSchema, modesSectionSchema } from './modes-sections.js';
+import { fleetSectionSchema } from './fleet-section.js';
 
 const durationSec = z.number().positive();
 
@@ -271,6 +272,8 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    /** Fleet mode on PostgreSQL: the lease, the poll, the leader election (docs/fleet.md). */
+    fleet: fleetSectionSchema.default({}),
   })
   .strict();
 

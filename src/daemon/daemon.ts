@@ -17,6 +17,7 @@ import { createAlerter, type Alerter } from '../alerts/index.js';
 import { buildHttpApi, closeHttpApi } from './http-api.js';
 import { httpUrl, isLoopbackHost } from './bind-address.js';
 import { existsSync } from 'node:fs';
+import { startFleet, type FleetRuntime, type LeaderDuty } from '../fleet/index.js';
 import { resolve as resolvePath } from 'node:path';
 import type { DecisionLog } from '../decisions/index.js';
 import { StrategyBreaker } from '../strategy/index.js';
@@ -66,7 +67,8 @@ export class Daemon {
   #alerter: Alerter | undefined;
   #http: FastifyInstance | undefined;
   #abort = new AbortController();
-  #watching: Promise<void> | undefined;
+  #watching: Promise<void>[] = [];
+  #fleet: FleetRuntime | null = null;
   #closers: { close(): void }[] = [];
   #references: ReferenceClock[] = [];
   #exposed = false;
@@ -98,11 +100,20 @@ export class Daemon {
     this.#alerter.start();
     // Alerts the outbox cannot take (full disk) go straight from memory; the reserve frees room for a trip.
     const alerts = fallbackAlertsFor(config.alerts.channels, this.#alerter, env);
+    // Fleet mode (PostgreSQL): the change feed wakes the caches; only the elected leader runs the duties.
+    const fleet = (this.#fleet = startFleet(config, store, {
+      role: 'daemon',
+      env,
+      onError: (what, err) => logger.warn({ err }, `${what}: ${(err as Error).message}`),
+      onRole: (leader) => logger.warn({ leader }, leader ? 'fleet: this daemon leads' : 'fleet: standby'),
+    }));
+    const duty = (d: LeaderDuty): void => (fleet ? fleet.leaderDuty(d) : void this.#closers.push(d()));
     this.#ks = await KillSwitch.open({
       store,
       dataDir,
       source: 'daemon',
       pollMs: config.killSwitch.pollMs,
+      ...fleet?.killSwitchOptions,
       alerts,
       reserve:
         config.killSwitch.reserveBytes > 0
@@ -112,9 +123,11 @@ export class Daemon {
       // with an exchange section: the built-in flatten (then flattenCommand, when set too)
       flatten: flattenHookFromConfig(loaded, store, { alerts, env }),
     });
-    this.#closers.push(
+    const ks = this.#ks;
+    fleet?.wake({ killSwitch: ks, onError: (err) => logger.warn({ err }, 'kill switch re-read failed') });
+    duty(() =>
       startReminders({
-        killSwitch: this.#ks,
+        killSwitch: ks,
         alerts,
         cron: config.killSwitch.reminderCron,
         timezone: config.killSwitch.reminderTz,
@@ -134,26 +147,17 @@ export class Daemon {
         clockSkewToleranceMs: config.watchdog.clockSkewToleranceMs,
         dataDir,
       });
-      this.#watching = dog.run(
-        config.watchdog.intervalSec * 1000,
-        this.#abort.signal,
-        (r: WatchReport | Error) => {
-          if (r instanceof Error) logger.error({ err: r }, 'watchdog check failed');
-          else
-            for (const x of r.results)
-              if (x.opened || x.recovered) {
-                logger.warn(
-                  { heartbeat: x.name, ok: x.ok },
-                  `watchdog: ${x.name} ${x.ok ? 'recovered' : x.detail}`,
-                );
-                this.events.emit({
-                  type: 'heartbeat',
-                  at: Date.now(),
-                  data: { name: x.name, incident: x.ok ? 'closed' : 'opened', detail: x.detail },
-                });
-              }
-        },
-      );
+      duty(() => {
+        const term = new AbortController();
+        this.#watching.push(
+          dog.run(
+            config.watchdog.intervalSec * 1000,
+            AbortSignal.any([this.#abort.signal, term.signal]),
+            (r: WatchReport | Error) => this.#onWatch(r),
+          ),
+        );
+        return { close: () => term.abort() };
+      });
     }
     const metrics = this.#wire(log);
     const host = this.#opts.host ?? config.daemon.host;
@@ -197,6 +201,25 @@ export class Daemon {
     // A name that resolved to a non-loopback address exposes the API just the same.
     if (bound.some((a) => !isLoopbackHost(a.address))) this.#exposed = true;
     this.address = httpUrl(bound[0]!);
+  }
+
+  /** A watchdog report: logged, and opened or closed incidents as events. */
+  #onWatch(r: WatchReport | Error): void {
+    const logger = this.#logger!;
+    if (r instanceof Error) logger.error({ err: r }, 'watchdog check failed');
+    else
+      for (const x of r.results)
+        if (x.opened || x.recovered) {
+          logger.warn(
+            { heartbeat: x.name, ok: x.ok },
+            `watchdog: ${x.name} ${x.ok ? 'recovered' : x.detail}`,
+          );
+          this.events.emit({
+            type: 'heartbeat',
+            at: Date.now(),
+            data: { name: x.name, incident: x.ok ? 'closed' : 'opened', detail: x.detail },
+          });
+        }
   }
 
   /** The daemon's logger (available once `start()` has begun). */
@@ -267,7 +290,10 @@ export class Daemon {
       }),
     ];
     this.#closers.push({ close: () => subs.forEach((x) => x.dispose()) });
-    this.#startStrategySchedule(log, metrics);
+    // Fleet mode: only the leader evaluates (one run, one set of alerts per fleet).
+    const schedule = () => this.#startStrategySchedule(log, metrics);
+    if (this.#fleet) this.#fleet.leaderDuty(schedule);
+    else this.#closers.push(schedule());
     return metrics;
   }
 
@@ -276,13 +302,13 @@ export class Daemon {
    * recoveries, failures and on a run that did not happen in time. It runs when the breaker is
    * in use: its trade log or its state file exists.
    */
-  #startStrategySchedule(log: (l: string) => void, metrics: DaemonMetrics): void {
+  #startStrategySchedule(log: (l: string) => void, metrics: DaemonMetrics): { close(): void } {
     const { config, dataDir } = this.#opts.loaded;
     const s = config.strategy;
     const paths = strategyPaths(s, dataDir);
     if (!existsSync(paths.trades) && !existsSync(paths.state)) {
       log(`strategy evaluation off: no trade log at ${paths.trades} and no state at ${paths.state}`);
-      return;
+      return { close: () => undefined };
     }
     const alerts = this.#alerter!;
     const raise = (key: string, severity: 'info' | 'warning' | 'critical', title: string, body: string) => {
@@ -342,7 +368,7 @@ export class Daemon {
     log(
       `strategy evaluation scheduled (${s.schedule} ${s.timezone}), next ${schedule.nextRun()?.toISOString() ?? 'never'}`,
     );
-    this.#closers.push(schedule);
+    return schedule;
   }
 
   /**
@@ -353,7 +379,8 @@ export class Daemon {
     this.#abort.abort();
     for (const c of this.#closers) c.close();
     const http = this.#http ? closeHttpApi(this.#http, SHUTDOWN_GRACE_MS) : undefined;
-    await this.#watching;
+    await this.#fleet?.close();
+    await Promise.all(this.#watching);
     await closeReferenceClocks(this.#references);
     await http;
     await this.#ks?.close();

@@ -3,3 +3,4 @@ export * from './pg-change-feed.js';
 export * from './wake-on-changes.js';
 export * from './leader.js';
 export * from './presence.js';
+export * from './fleet-runtime.js';

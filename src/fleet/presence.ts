@@ -1,32 +1,24 @@
 import { hostname } from 'node:os';
-
-/** Where presence is recorded: the Store's fleet repo (`store.fleet`) has this shape. */
-export interface PresenceSink {
-  touch(member: {
-    readonly host: string;
-    readonly pid: number;
-    readonly role: string;
-    readonly info?: Record<string, unknown>;
-  }): Promise<unknown>;
-  remove(host: string, pid: number, role: string): Promise<boolean>;
-}
+import type { FleetRepo } from '../store/index.js';
 
 /** Options of `startPresence`. */
 export interface PresenceOptions {
-  readonly sink: PresenceSink;
-  /** The role to record now (`leader`, `standby`, `bot`...): read on every touch. */
-  readonly role: () => string;
+  /** Where presence is recorded: the store's fleet repo. */
+  readonly sink: Pick<FleetRepo, 'touch' | 'remove'>;
+  /** What this process is: `daemon`, `bot`... */
+  readonly role: string;
+  /** Detail recorded with each touch (read every time: the daemon's leadership, a bot's name). */
+  readonly info?: () => Record<string, unknown>;
   /** Touch this often (ms). Default 5000. */
   readonly everyMs?: number;
   readonly host?: string;
-  readonly info?: Record<string, unknown>;
   /** Told when a touch fails (it is retried on the next tick). */
   readonly onError?: (err: unknown) => void;
 }
 
 /**
  * Records this process in the fleet (host, pid, role, last seen by the store's clock) at once,
- * then on an unref'd timer and whenever `touchNow()` is called (a role change). `close()`
+ * then on an unref'd timer and whenever `touchNow()` is called (a leadership change). `close()`
  * removes the row of a clean exit; a process that dies is seen by its last-seen age.
  */
 export function startPresence(opts: PresenceOptions): { touchNow(): void; close(): Promise<void> } {
@@ -34,20 +26,10 @@ export function startPresence(opts: PresenceOptions): { touchNow(): void; close(
   if (!(everyMs > 0)) throw new RangeError(`everyMs: expected a number > 0, got ${everyMs}`);
   const host = opts.host ?? hostname();
   const fail = opts.onError ?? (() => undefined);
-  let last: string | null = null;
   let closed = false;
   const touch = (): void => {
     if (closed) return;
-    const role = opts.role();
-    const previous = last;
-    last = role;
-    opts.sink
-      .touch({ host, pid: process.pid, role, info: opts.info })
-      .then(async () => {
-        // A role change: the old row (keyed by role) is not this process any more.
-        if (previous !== null && previous !== role) await opts.sink.remove(host, process.pid, previous);
-      })
-      .catch(fail);
+    opts.sink.touch({ host, pid: process.pid, role: opts.role, info: opts.info?.() }).catch(fail);
   };
   touch();
   const timer = setInterval(touch, everyMs);
@@ -57,7 +39,7 @@ export function startPresence(opts: PresenceOptions): { touchNow(): void; close(
     close: async () => {
       closed = true;
       clearInterval(timer);
-      if (last !== null) await opts.sink.remove(host, process.pid, last).catch(fail);
+      await opts.sink.remove(host, process.pid, opts.role).then(() => undefined, fail);
     },
   };
 }
