@@ -222,6 +222,11 @@ export class Daemon {
         }
   }
 
+  /** Fleet mode's feed and election (null on SQLite). */
+  get fleet(): FleetRuntime | null {
+    return this.#fleet;
+  }
+
   /** The daemon's logger (available once `start()` has begun). */
   get logger(): WardenLogger | undefined {
     return this.#logger;

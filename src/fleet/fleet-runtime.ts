@@ -74,6 +74,7 @@ export function startFleet(config: WardenConfig, store: Store, opts: StartFleetO
     presence.touchNow();
     if (r.role !== 'closed') opts.onRole?.(r.role === 'leader');
   });
+  election?.start();
   const subs: Disposable[] = [];
   const ran: { close(): void | Promise<void> }[] = [];
   return {

@@ -18,7 +18,7 @@ const [url, schema, name, leaseMs, pollMs, notify] = process.argv.slice(2) as [
 ];
 const say = (v: unknown): void => void process.stdout.write(`${JSON.stringify(v)}\n`);
 const dataDir = mkdtempSync(join(tmpdir(), `warden-bot-${name}-`));
-const store = await openFleetStore(url, schema, { timeoutMs: 1000, poolSize: 1 });
+const store = await openFleetStore(url, schema, { timeoutMs: 1000, poolSize: 1, mode: 'existing' });
 const ks = await KillSwitch.open({ store, dataDir, pollMs: 0, leaseMs: Number(leaseMs), source: name });
 const feed = new PgChangeFeed({
   connectionString: url,

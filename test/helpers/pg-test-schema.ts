@@ -38,16 +38,16 @@ export async function createTestSchema(): Promise<TestSchema> {
   };
 }
 
-/** The fleet's store on `url`/`schema`, migrated (safe while other processes migrate too). */
+/** The fleet's store on `url`/`schema`: migrated (`create`, the default), or `existing` (a bot: never migrates). */
 export function openFleetStore(
   url: string,
   schema: string,
-  opts: { timeoutMs?: number; poolSize?: number } = {},
+  opts: { timeoutMs?: number; poolSize?: number; mode?: 'create' | 'existing' } = {},
 ): Promise<PgStore> {
   return PgStore.open({
     url,
     schema,
-    mode: 'create',
+    mode: opts.mode ?? 'create',
     poolSize: opts.poolSize ?? 2,
     timeoutMs: opts.timeoutMs ?? 2000,
   });
