@@ -4,6 +4,7 @@ import { strategySectionSchema } from './strategy-section.js';
 import { freshnessSectionSchema, lossLimitSectionSchema, modesSectionSchema } from './modes-sections.js';
 import { commandsSectionSchema } from './commands-section.js';
 import { failureReactionsSchema } from './reactions-section.js';
+import { fleetSectionSchema } from './fleet-section.js';
 
 const durationSec = z.number().positive();
 
@@ -278,6 +279,8 @@ export const configSchema = z
       .default({}),
     /** Commands from elsewhere: Telegram (docs/phone.md); absent parts are off. */
     commands: commandsSectionSchema.default({}),
+    /** Fleet mode on PostgreSQL: the lease, the poll, the leader election (docs/fleet.md). */
+    fleet: fleetSectionSchema.default({}),
   })
   .strict();
 

@@ -17,6 +17,7 @@ import { createAlerter, type Alerter } from '../alerts/index.js';
 import { buildHttpApi, closeHttpApi } from './http-api.js';
 import { httpUrl, isLoopbackHost } from './bind-address.js';
 import { existsSync } from 'node:fs';
+import { startFleet, type FleetRuntime } from '../fleet/index.js';
 import { resolve as resolvePath } from 'node:path';
 import type { DecisionLog } from '../decisions/index.js';
 import { StrategyBreaker } from '../strategy/index.js';
@@ -80,6 +81,7 @@ export class Daemon {
   #alerter: Alerter | undefined;
   #http: FastifyInstance | undefined;
   #abort = new AbortController();
+  #fleet: FleetRuntime | null = null;
   #closers: { close(): void }[] = [];
   #references: ReferenceClock[] = [];
   #exposed = false;
@@ -114,11 +116,19 @@ export class Daemon {
     this.#alerter.start();
     // Alerts the outbox cannot take (full disk) go straight from memory; the reserve frees room for a trip.
     const alerts = fallbackAlertsFor(config.alerts.channels, this.#alerter, env);
+    // Fleet mode (PostgreSQL): the change feed wakes the caches; only the elected leader runs the duties.
+    const fleet = (this.#fleet = startFleet(config, store, {
+      role: 'daemon',
+      env,
+      onError: (what, err) => logger.warn({ err }, `${what}: ${(err as Error).message}`),
+      onRole: (leader) => logger.warn({ leader }, leader ? 'fleet: this daemon leads' : 'fleet: standby'),
+    }));
     this.#ks = await KillSwitch.open({
       store,
       dataDir,
       source: 'daemon',
       pollMs: config.killSwitch.pollMs,
+      ...fleet?.killSwitchOptions,
       alerts,
       reserve:
         config.killSwitch.reserveBytes > 0
@@ -129,6 +139,7 @@ export class Daemon {
       flatten: flattenHookFromConfig(loaded, store, { alerts, env }),
     });
     const ks = this.#ks;
+    fleet?.wake({ killSwitch: ks, onError: (err) => logger.warn({ err }, 'kill switch re-read failed') });
     const reminders = (): { close(): void } =>
       startReminders({
         killSwitch: ks,
@@ -152,22 +163,7 @@ export class Daemon {
         dataDir,
       });
       const watch = (signal: AbortSignal): Promise<void> =>
-        dog.run(config.watchdog.intervalSec * 1000, signal, (r: WatchReport | Error) => {
-          if (r instanceof Error) logger.error({ err: r }, 'watchdog check failed');
-          else
-            for (const x of r.results)
-              if (x.opened || x.recovered) {
-                logger.warn(
-                  { heartbeat: x.name, ok: x.ok },
-                  `watchdog: ${x.name} ${x.ok ? 'recovered' : x.detail}`,
-                );
-                this.events.emit({
-                  type: 'heartbeat',
-                  at: Date.now(),
-                  data: { name: x.name, incident: x.ok ? 'closed' : 'opened', detail: x.detail },
-                });
-              }
-        });
+        dog.run(config.watchdog.intervalSec * 1000, signal, (r: WatchReport | Error) => this.#onWatch(r));
       this.#duties.push({
         name: 'watchdog',
         start: () => {
@@ -241,6 +237,13 @@ export class Daemon {
     // A name that resolved to a non-loopback address exposes the API just the same.
     if (bound.some((a) => !isLoopbackHost(a.address))) this.#exposed = true;
     this.address = httpUrl(bound[0]!);
+    if (this.#fleet?.election) {
+      // Fleet mode: the advisory-lock election decides who runs the duties, for every host.
+      const election = this.#fleet.election;
+      for (const d of this.#duties) this.#fleet.leaderDuty(d.start);
+      leaderGauge(metrics.registry, () => election.isLeader);
+      return;
+    }
     const leadership = (this.#leadership = new Leadership({
       lock: this.#opts.leaderLock ?? new DataDirLeaderLock(dataDir),
       duties: this.#duties,
@@ -257,6 +260,30 @@ export class Daemon {
   /** True while this daemon leads: it runs the watchdog, the schedules, the reminders, the Telegram commands. */
   get leading(): boolean {
     return this.#leadership?.leading ?? false;
+  }
+
+  /** A watchdog report: logged, and opened or closed incidents as events. */
+  #onWatch(r: WatchReport | Error): void {
+    const logger = this.#logger!;
+    if (r instanceof Error) logger.error({ err: r }, 'watchdog check failed');
+    else
+      for (const x of r.results)
+        if (x.opened || x.recovered) {
+          logger.warn(
+            { heartbeat: x.name, ok: x.ok },
+            `watchdog: ${x.name} ${x.ok ? 'recovered' : x.detail}`,
+          );
+          this.events.emit({
+            type: 'heartbeat',
+            at: Date.now(),
+            data: { name: x.name, incident: x.ok ? 'closed' : 'opened', detail: x.detail },
+          });
+        }
+  }
+
+  /** Fleet mode's feed and election (null on SQLite). */
+  get fleet(): FleetRuntime | null {
+    return this.#fleet;
   }
 
   /** The daemon's logger (available once `start()` has begun). */
@@ -398,6 +425,7 @@ export class Daemon {
     for (const c of this.#closers) c.close();
     const http = this.#http ? closeHttpApi(this.#http, SHUTDOWN_GRACE_MS) : undefined;
     await this.#leadership?.close();
+    await this.#fleet?.close();
     await closeReferenceClocks(this.#references);
     await http;
     await this.#ks?.close();

@@ -12,6 +12,19 @@ export interface KillSwitchOptions {
   readonly source?: string;
   /** Re-read the store this often (ms) on an unref'd timer; the data dir is also watched. 0 = never. */
   readonly pollMs?: number;
+  /**
+   * Fleet mode's lease (ms): when no read of the store has succeeded for this long (a store that
+   * hangs, a poll that stopped), the switch counts as engaged, with a reason that says so, until a
+   * read succeeds again. 0 (the default) = no lease (one host: a failed read already halts).
+   */
+  readonly leaseMs?: number;
+  /**
+   * What a lost lease leaves behind once the store answers again. `trip` (the default): the
+   * process records a trip (compare-and-set on the state it last confirmed), so trading resumes
+   * only by a resume recorded after the outage: a trip another host could not record meanwhile
+   * is never missed. `wait`: the process trades again as soon as it reads "running".
+   */
+  readonly leaseLost?: 'trip' | 'wait';
   readonly flatten?: FlattenHook;
   readonly alerts?: AlertSink;
   readonly clock?: Clock;

@@ -23,6 +23,7 @@ import type { KillSwitchOptions, ResumeRequest, TripRequest, TripResult } from '
 export type { KillSwitchOptions, ResumeRequest, TripRequest, TripResult } from './kill-switch-types.js';
 import { readHalt, type PendingTrip } from './read-halt.js';
 import { haltByFiles, mirrorCircuit } from './halt-by-files.js';
+import { StateLease, settleLostLease } from './state-lease.js';
 
 type Listener = (state: HaltState) => void;
 
@@ -48,8 +49,14 @@ export class KillSwitch {
   #watcher: FSWatcher | undefined;
   #listeners: Listener[] = [];
   #refreshing: Promise<HaltState> | null = null;
+  #refreshStartedAt = 0;
   #refreshAgain = false;
+  #readSeq = 0;
+  #appliedSeq = 0;
   #closed = false;
+  readonly #lease: StateLease | null;
+  readonly #leaseLost: 'trip' | 'wait';
+  #leaseTimer: NodeJS.Timeout | undefined;
 
   /** Creates a kill switch and reads its state once before returning (halted until read). */
   static async open(opts: KillSwitchOptions): Promise<KillSwitch> {
@@ -57,18 +64,25 @@ export class KillSwitch {
     if (ks.#fillReserve) ks.#reserve?.ensure();
     await ks.refresh();
     ks.#startWatching(opts.pollMs ?? 1000);
+    ks.#startLease();
     return ks;
   }
 
   private constructor(opts: KillSwitchOptions) {
     if (opts.pollMs !== undefined && !(opts.pollMs >= 0))
       throw new RangeError(`pollMs: expected a number >= 0, got ${opts.pollMs}`);
+    if (opts.leaseMs !== undefined && !(opts.leaseMs >= 0))
+      throw new RangeError(`leaseMs: expected a number >= 0, got ${opts.leaseMs}`);
+    this.#clock = opts.clock ?? systemClock;
+    this.#lease = opts.leaseMs ? new StateLease(opts.leaseMs, this.#clock) : null;
+    if (opts.leaseLost !== undefined && opts.leaseLost !== 'trip' && opts.leaseLost !== 'wait')
+      throw new RangeError(`leaseLost: expected "trip" or "wait", got ${JSON.stringify(opts.leaseLost)}`);
+    this.#leaseLost = opts.leaseLost ?? 'trip';
     this.#store = opts.store;
     this.#dataDir = opts.dataDir;
     this.#source = opts.source ?? 'library';
     this.#flatten = opts.flatten;
     this.#alerts = opts.alerts ?? nullAlertSink;
-    this.#clock = opts.clock ?? systemClock;
     this.#reserve = opts.reserve;
     this.#fillReserve = opts.fillReserve === true && opts.reserve !== undefined;
     this.#shout = opts.shout ?? ((l) => void process.stderr.write(`${l}\n`));
@@ -116,28 +130,68 @@ export class KillSwitch {
    * their ending by hand; mirrors the state into circuit.json; records a trip held in memory.
    */
   refresh(): Promise<HaltState> {
-    if (this.#refreshing) {
+    // A read still waiting after a whole lease (a store that hangs) is not joined: a new one starts.
+    const stuck = this.#lease !== null && this.#clock.now() - this.#refreshStartedAt > this.#lease.leaseMs;
+    if (this.#refreshing && !stuck) {
       this.#refreshAgain = true;
       return this.#refreshing;
     }
+    const seq = ++this.#readSeq;
     const run = async (): Promise<HaltState> => {
       try {
-        let s: HaltState;
+        let r: { state: HaltState; unconfirmed?: string };
+        let startedAt: number;
         do {
           this.#refreshAgain = false;
-          s = await this.#read();
-        } while (this.#refreshAgain);
+          startedAt = this.#refreshStartedAt = this.#clock.now();
+          r = await this.#read();
+        } while (this.#refreshAgain && this.#refreshing === promise);
+        // A read that began before a newer one already applied says nothing new.
+        if (seq < this.#appliedSeq) return this.#state;
+        this.#appliedSeq = seq;
+        let state = r.state;
+        const lease = this.#lease;
+        if (lease) {
+          lease.record(startedAt, r.unconfirmed);
+          if (lease.lost !== null && r.unconfirmed === undefined)
+            state = await settleLostLease(
+              {
+                store: this.#store,
+                source: this.#source,
+                clock: this.#clock,
+                mode: this.#leaseLost,
+                alert: (a) => this.#alert(a),
+                read: () => this.#read(),
+              },
+              lease,
+              state,
+            );
+        }
+        const s = lease ? lease.apply(state, false) : state;
         this.#set(s);
         return s;
       } finally {
-        this.#refreshing = null;
+        if (this.#refreshing === promise) this.#refreshing = null;
       }
     };
-    this.#refreshing = run();
-    return this.#refreshing;
+    const promise = run();
+    this.#refreshing = promise;
+    return promise;
   }
 
-  async #read(): Promise<HaltState> {
+  /** The lease's timer: flips a running state to engaged when it has not been confirmed in time. */
+  #startLease(): void {
+    const lease = this.#lease;
+    if (lease === null) return;
+    const every = Math.max(20, Math.min(250, lease.leaseMs / 5));
+    this.#leaseTimer = setInterval(() => {
+      if (!this.#closed && !this.#state.halted)
+        this.#set(lease.apply(this.#state, this.#refreshing !== null));
+    }, every);
+    this.#leaseTimer.unref();
+  }
+
+  async #read(): Promise<{ state: HaltState; unconfirmed?: string }> {
     const r = await readHalt({
       store: this.#store,
       dataDir: this.#dataDir,
@@ -150,7 +204,7 @@ export class KillSwitch {
     });
     this.#pending = r.pending;
     if (this.#fillReserve && this.#pending === null) this.#reserve?.ensure();
-    return r.state;
+    return r;
   }
 
   #mirror(value: CircuitFile): void {
@@ -378,6 +432,7 @@ export class KillSwitch {
   close(): Promise<void> {
     this.#closed = true;
     if (this.#timer) clearInterval(this.#timer);
+    if (this.#leaseTimer) clearInterval(this.#leaseTimer);
     this.#watcher?.close();
     return Promise.resolve();
   }

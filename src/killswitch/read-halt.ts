@@ -24,6 +24,8 @@ export interface ReadContext {
 export interface ReadResult {
   readonly state: HaltState;
   readonly pending: PendingTrip | null;
+  /** Set when the store did not answer: the state was not confirmed (the kill switch's lease). */
+  readonly unconfirmed?: string;
 }
 
 const UNKNOWN = 'unknown';
@@ -81,7 +83,7 @@ export async function readHalt(ctx: ReadContext, depth = 0): Promise<ReadResult>
         by: state.by,
         source: state.source,
       });
-    return { state, pending };
+    return { state, pending, unconfirmed: why };
   }
 
   if (pending) {

@@ -1,0 +1,6 @@
+export * from './pg-session.js';
+export * from './pg-change-feed.js';
+export * from './wake-on-changes.js';
+export * from './leader.js';
+export * from './presence.js';
+export * from './fleet-runtime.js';
