@@ -152,7 +152,8 @@ const heartbeat = new HeartbeatWriter({ store, dataDir });
 const beat = setInterval(() => void heartbeat.beat('bot', 'ok').catch(() => undefined), CYCLE_MS);
 
 // 5. Reconcile before the first order: the venue's truth is adopted; new risk waits until it succeeded.
-const report = await reconcile({
+// (tried again until it succeeds: a venue that cannot be read now may answer in a second)
+let report = await reconcile({
   exchange,
   orderStore: orders,
   dlq,
@@ -162,6 +163,20 @@ const report = await reconcile({
   print: null,
   clockMarginMs: 200,
 });
+while (!report.ok) {
+  say('reconcile_failed', { errors: report.errors.length });
+  await new Promise((r) => setTimeout(r, 1_000));
+  report = await reconcile({
+    exchange,
+    orderStore: orders,
+    dlq,
+    readiness,
+    alerts,
+    checkpoint: saved,
+    print: null,
+    clockMarginMs: 200,
+  });
+}
 say('reconciled', {
   ok: report.ok,
   differences: report.differences.map((d) => d.kind),
@@ -185,13 +200,15 @@ checkpointOnExecutorChanges(executor, auto);
 // 6. The loop: read the venue, push what it says to the layers, trade through the executor.
 const pendingShadow: { key: string; price: number; sign: number; due: number }[] = [];
 let cycle = 0;
+let average = 0;
 let running = true;
 async function tradeOnce(): Promise<void> {
   cycle++;
   const ticker = await exchange.fetchTicker(SYMBOL);
   if (freshness.tick(SYMBOL, ticker.last, ticker.timestamp).accepted) mode.feedTick();
   riskLimits?.update({ prices: { [SYMBOL]: ticker.last }, positions: { [SYMBOL]: position } });
-  const balances = await exchange.fetchBalances();
+  // reads go through the exchange's breaker too: while it is half-open they are its probes
+  const balances = await breaker.execute(() => exchange.fetchBalances());
   latestBalances = balances;
   position = balances.find((b) => b.currency === 'BTC')?.total ?? 0;
   const usdt = balances.find((b) => b.currency === 'USDT')?.total ?? 0;
@@ -204,9 +221,12 @@ async function tradeOnce(): Promise<void> {
     shadow.resolve(s.key, Math.round((ticker.last - s.price) * 100 * s.sign));
   }
 
-  // The strategy: hold 0 or 3 BTC, switching every 8 cycles; flat with reduce-only orders while halted.
+  // The strategy: long 3 BTC while the price trends up, else hold 0 or 3 BTC switching every 8
+  // cycles; flat with reduce-only orders while halted.
+  const rising = ticker.last > average * 1.001;
+  average = average === 0 ? ticker.last : average * 0.8 + ticker.last * 0.2;
   const halted = !killSwitch.allows('new_risk').allow;
-  const target = halted ? 0 : Math.floor(cycle / 8) % 2 === 0 ? 3 : 0;
+  const target = halted ? 0 : rising || Math.floor(cycle / 8) % 2 === 0 ? 3 : 0;
   if (Math.abs(target - position) < 0.5) return;
   const side = target > position ? 'buy' : 'sell';
   const key = `${STRATEGY}-${Math.floor(Date.now() / CYCLE_MS)}`;

@@ -57,13 +57,19 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   };
   const head = (t: string) => write(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${t}`);
   try {
-    head(`Warden demo. Data dir ${run.dataDir}; the venue (exchange simulator, Binance's API) at ${run.venue.url}`);
+    head(
+      `Warden demo. Data dir ${run.dataDir}; the venue (exchange simulator, Binance's API) at ${run.venue.url}`,
+    );
     const first = run.waitFor((e) => e.event === 'result' && e['status'] === 'placed', 90_000);
     run.bot.start();
     const rec = await run.waitFor((e) => e.event === 'reconciled', 90_000);
-    head(`bot reconciled with the venue (${rec?.['ok'] === true ? 'OK' : 'FAILED'}) and trades through the gate`);
+    head(
+      `bot reconciled with the venue (${rec?.['ok'] === true ? 'OK' : 'FAILED'}) and trades through the gate`,
+    );
     const address = await run.startDaemon();
-    head(`daemon (warden serve: watchdog, alerts, API, dashboard) at ${address}`);
+    head(
+      `daemon (warden serve: watchdog, alerts, API, dashboard) at ${address} (pid ${run.daemonPid ?? '?'})`,
+    );
     const p = await first;
     if (p !== null) write(`         first order ${String(p['idempotencyKey'])} placed via ccxt → venue`);
     for (const step of STEPS.filter((s) => names.includes(s.name))) {

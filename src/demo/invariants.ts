@@ -110,12 +110,14 @@ export function checkInvariants(input: InvariantInput): InvariantReport {
     const atVenue = byCid.get(rec.clientOrderId)?.length ?? 0;
     switch (rec.state) {
       case 'placed':
-        if (atVenue !== 1) violations.push(`lost: intent ${key} is placed but the venue has ${atVenue} orders`);
+        if (atVenue !== 1)
+          violations.push(`lost: intent ${key} is placed but the venue has ${atVenue} orders`);
         break;
       case 'dead':
       case 'rejected':
         if (!dlq.has(key)) violations.push(`lost: intent ${key} failed (${rec.state}) but is not in the DLQ`);
-        if (atVenue > 0) violations.push(`untracked: intent ${key} is ${rec.state} but the venue holds its order`);
+        if (atVenue > 0)
+          violations.push(`untracked: intent ${key} is ${rec.state} but the venue holds its order`);
         break;
       case 'denied':
         if (rec.reason === null || rec.reason === '')
@@ -150,7 +152,8 @@ export function checkInvariants(input: InvariantInput): InvariantReport {
   }
   // 4. after every restart the reconciled state equals the venue's
   for (const r of input.reconciliations) {
-    if (!r.ok) violations.push(`reconcile: the reconciliation at ${new Date(r.at).toISOString()} did not succeed`);
+    if (!r.ok)
+      violations.push(`reconcile: the reconciliation at ${new Date(r.at).toISOString()} did not succeed`);
     if (r.acceptedSince > 0) continue; // a late request of the killed process moved the venue meanwhile
     for (const cur of new Set([...Object.keys(r.adopted), ...Object.keys(r.venue)])) {
       const a = r.adopted[cur] ?? 0;

@@ -53,7 +53,9 @@ export class ProcessGroup {
       p.kill('SIGCONT');
       p.kill('SIGTERM');
     }
-    const all = Promise.all(live.map((p) => (p.exitCode !== null ? null : new Promise((r) => p.once('exit', r)))));
+    const all = Promise.all(
+      live.map((p) => (p.exitCode !== null ? null : new Promise((r) => p.once('exit', r)))),
+    );
     const timer = setTimeout(() => live.forEach((p) => p.exitCode === null && p.kill('SIGKILL')), graceMs);
     await all;
     clearTimeout(timer);

@@ -43,8 +43,8 @@ export function demoConfig(dataDir: string, venueUrl: string): Record<string, un
     killSwitch: { pollMs: 200, reserveBytes: 0 },
     alerts: { channels: [{ type: 'stderr' }], ratePerMinute: 600 },
     exchange: { kind: 'sim-http', url: venueUrl, recvWindowMs: 1000, timeoutMs: 800 },
-    modes: { feedMaxAgeMs: 1500, intervalMs: 200, maxDrawdown: 0.5, accountMaxAgeMs: 0, breakerGraceMs: 0 },
-    freshness: { maxAgeMs: 1500, jumpBand: 0.3 },
+    modes: { feedMaxAgeMs: 3000, intervalMs: 200, maxDrawdown: 0.5, accountMaxAgeMs: 0, breakerGraceMs: 0 },
+    freshness: { maxAgeMs: 3000, jumpBand: 0.3 },
     lossLimit: { maxLoss: 15, warnShare: 0.8 },
     strategy: {
       groupBy: 'strategy',
@@ -94,7 +94,9 @@ export class DemoRun {
       onLine: (l, s) => this.#botLine(l, s),
       onStart: (pid, n) => {
         this.#botStartedAt = Date.now();
-        this.#say(n === 1 ? `bot started (pid ${pid})` : `supervisor: bot restarted (pid ${pid}, start #${n})`);
+        this.#say(
+          n === 1 ? `bot started (pid ${pid})` : `supervisor: bot restarted (pid ${pid}, start #${n})`,
+        );
       },
       onExit: (pid, signal, code) => {
         if (this.#stopping) return;
@@ -175,7 +177,7 @@ export class DemoRun {
       const t = setTimeout(() => {
         this.#listeners.delete(l);
         resolve(null);
-      }, timeoutMs);
+      }, timeoutMs).unref();
       this.#listeners.add(l);
     });
   }
@@ -255,4 +257,4 @@ export class DemoRun {
 }
 
 /** Waits `ms`. */
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());

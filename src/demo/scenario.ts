@@ -64,10 +64,14 @@ export const STEPS: readonly ScenarioStep[] = [
       step('The strategy degrades: its trade log shows a losing week. The nightly evaluation runs now.');
       writeLosingHistory(run);
       const ev = await run.cli(['evaluate']);
-      say(`$ warden evaluate → ${ev.code === 0 ? 'ok' : `exit ${ev.code}`}: ${lastLine(ev.stdout || ev.stderr)}`);
+      say(
+        `$ warden evaluate → ${ev.code === 0 ? 'ok' : `exit ${ev.code}`}: ${lastLine(ev.stdout || ev.stderr)}`,
+      );
       const denied = await run.waitFor(isResult('denied', 'circuit_breaker_blocked'), 10_000);
       if (denied === null) return fail('the strategy breaker did not block the strategy');
-      say(`gate: ${String(denied['idempotencyKey'])} denied (strategy breaker: blocked); logged as a shadow trade`);
+      say(
+        `gate: ${String(denied['idempotencyKey'])} denied (strategy breaker: blocked); logged as a shadow trade`,
+      );
       say('the market turns up: the blocked strategy would have made money (its shadow trades say so)');
       let resolved = 0;
       const off = setInterval(() => run.venue.sim.setMid(DEMO_SYMBOL, mid(run) + 0.25), 250);
@@ -76,8 +80,8 @@ export const STEPS: readonly ScenarioStep[] = [
         resolved++;
       }
       await sleep(1_500); // the last shadow trades are resolved a few cycles later
-      clearInterval(off);
       const again = await run.cli(['evaluate']);
+      clearInterval(off);
       say(`$ warden evaluate → ${lastLine(again.stdout || again.stderr)}`);
       const placed = await run.waitFor(isResult('placed'), 10_000);
       if (placed === null) return fail('the strategy did not recover on its shadow trades');
@@ -101,9 +105,14 @@ export const STEPS: readonly ScenarioStep[] = [
   {
     name: 'dlq',
     async run({ run, step, say, fail }) {
-      step('An order fails for good: three 503s in a row. It goes to the dead-letter queue, never resent blindly.');
+      step(
+        'An order fails for good: three 503s in a row. It goes to the dead-letter queue, never resent blindly.',
+      );
       run.venue.sim.faults.injectNext('http_5xx', { operation: 'createOrder', times: 3 });
-      const r = await run.waitFor((e) => e.event === 'result' && ['dead', 'rejected', 'error'].includes(String(e['status'])), 30_000);
+      const r = await run.waitFor(
+        (e) => e.event === 'result' && ['dead', 'rejected', 'error'].includes(String(e['status'])),
+        30_000,
+      );
       if (r === null) return fail('no order failed for good');
       say(`executor: ${String(r['idempotencyKey'])} ${String(r['status'])} after 3 attempts`);
       const list = await run.cli(['dlq', 'list', '--json', '--status', 'open']);
@@ -125,7 +134,8 @@ export const STEPS: readonly ScenarioStep[] = [
       if (ro === null) return fail('the breaker did not open (no REDUCE_ONLY)');
       say('exchange breaker OPEN → mode REDUCE_ONLY; new orders fail fast, nothing is sent; alert raised');
       const denied = await run.waitFor(isResult('denied'), 10_000);
-      if (denied !== null) say(`gate: ${String(denied['idempotencyKey'])} denied (${String(denied['reason'])})`);
+      if (denied !== null)
+        say(`gate: ${String(denied['idempotencyKey'])} denied (${String(denied['reason'])})`);
       const full = await run.waitFor(isMode('FULL'), 30_000);
       if (full === null) return fail('the breaker did not close again');
       say('the venue answers again: a probe succeeded, breaker CLOSED → mode FULL');
@@ -135,7 +145,7 @@ export const STEPS: readonly ScenarioStep[] = [
     name: 'stale',
     async run({ run, step, say, fail }) {
       step('A stale price feed: the venue serves ticks a minute old.');
-      run.venue.sim.faults.injectBadData('stale', 14);
+      run.venue.sim.faults.injectBadData('stale', 30);
       const obs = await run.waitFor(isMode('OBSERVATION'), 15_000);
       if (obs === null) return fail('the bot did not enter OBSERVATION');
       say('freshness rejects every tick → mode OBSERVATION: no new orders on a frozen price');
@@ -157,7 +167,9 @@ export const STEPS: readonly ScenarioStep[] = [
       if (!(await until(() => btc(run) < 1e-9, 20_000))) return fail('the bot did not go flat');
       say('flattened with reduce-only orders (the only kind a halt lets through): flat and halted');
       const res = await run.cli(['resume', '--reason', 'loss reviewed', '--by', 'demo-operator']);
-      say(`$ warden resume --reason "loss reviewed" --by demo-operator → ${lastLine(res.stdout || res.stderr)}`);
+      say(
+        `$ warden resume --reason "loss reviewed" --by demo-operator → ${lastLine(res.stdout || res.stderr)}`,
+      );
       await run.waitFor((e) => e.event === 'state' && e['halt'] === 'trading', 10_000);
     },
   },
@@ -169,7 +181,9 @@ export const STEPS: readonly ScenarioStep[] = [
       step(`The bot freezes (SIGSTOP pid ${bot.pid}). A frozen bot looks like a bot with nothing to do...`);
       bot.process.kill('SIGSTOP');
       const ok = await until(() => haltedBy(run, /./), 20_000);
-      say(ok ? '...but the watchdog (in the daemon) saw the heartbeat go late: trading HALTED, alert sent' : '');
+      say(
+        ok ? '...but the watchdog (in the daemon) saw the heartbeat go late: trading HALTED, alert sent' : '',
+      );
       if (!ok) fail('the watchdog did not halt trading');
       bot.process.kill('SIGCONT');
       say('thawed (SIGCONT): the bot is alive again but may not add risk until someone resumes');
@@ -188,7 +202,8 @@ export const STEPS: readonly ScenarioStep[] = [
       const r = await rec;
       if (r === null) return fail('the restarted bot did not reconcile');
       const last = run.reconciliations.at(-1);
-      const same = last !== undefined && Math.abs((last.adopted['BTC'] ?? 0) - (last.venue['BTC'] ?? 0)) < 1e-9;
+      const same =
+        last !== undefined && Math.abs((last.adopted['BTC'] ?? 0) - (last.venue['BTC'] ?? 0)) < 1e-9;
       say(
         `restarted bot reconciled: ${r['ok'] === true ? 'OK' : 'FAILED'}, ${(r['differences'] as unknown[]).length} differences; ` +
           `adopted BTC ${String(last?.adopted['BTC'] ?? 0)} = venue ${String(last?.venue['BTC'] ?? 0)}${same ? '' : ' (MISMATCH)'}`,
@@ -202,7 +217,13 @@ export const STEPS: readonly ScenarioStep[] = [
       step('A person looks, then resumes. Without a name it is refused:');
       const bad = await run.cli(['resume', '--reason', 'looks fine']);
       say(`$ warden resume --reason "looks fine" → ${lastLine(bad.stderr || bad.stdout)}`);
-      const ok = await run.cli(['resume', '--reason', 'bot checked: frozen by the demo', '--by', 'demo-operator']);
+      const ok = await run.cli([
+        'resume',
+        '--reason',
+        'bot checked: frozen by the demo',
+        '--by',
+        'demo-operator',
+      ]);
       say(`$ warden resume --reason … --by demo-operator → ${lastLine(ok.stdout || ok.stderr)}`);
       const placed = await run.waitFor(isResult('placed'), 20_000);
       if (placed === null) return fail('the bot did not trade again after the resume');
@@ -214,7 +235,10 @@ export const STEPS: readonly ScenarioStep[] = [
 /** The kill switch as its mirror file says (readable while the bot is frozen). */
 function haltedBy(run: DemoRun, reason: RegExp): boolean {
   try {
-    const c = JSON.parse(readFileSync(join(run.dataDir, 'circuit.json'), 'utf8')) as { paused?: boolean; reason?: string };
+    const c = JSON.parse(readFileSync(join(run.dataDir, 'circuit.json'), 'utf8')) as {
+      paused?: boolean;
+      reason?: string;
+    };
     return c.paused === true && reason.test(c.reason ?? '');
   } catch {
     return false;
