@@ -48,7 +48,7 @@ describe('the soak invariant checker', () => {
     assert.equal(r.counts.neverClaimed, 1, 'k6 never reached the store: nothing was sent');
     assert.equal(r.counts.reduceOnlyWhileHalted, 1);
     assert.deepEqual(r.counts.deniedByLayer, { killSwitch: 1 });
-    assert.equal(r.counts.retried, 1);
+    assert.equal(r.counts.retried, 2);
   });
 
   it('FAILS on a planted duplicate: one client order id accepted twice by the venue', () => {
