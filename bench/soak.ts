@@ -9,5 +9,8 @@ const opt = (name: string, dflt: number): number => {
   if (!(v > 0)) throw new RangeError(`${name}: expected a positive number, got ${String(args[i + 1])}`);
   return v;
 };
-const r = await runSoak({ durationSec: opt('--duration', 600), seed: opt('--seed', 7) });
+const ac = new AbortController();
+process.once('SIGINT', () => ac.abort());
+process.once('SIGTERM', () => ac.abort());
+const r = await runSoak({ durationSec: opt('--duration', 600), seed: opt('--seed', 7), signal: ac.signal });
 process.exitCode = r.violations.length === 0 ? 0 : 1;

@@ -151,22 +151,10 @@ const executor = new Executor({
 const heartbeat = new HeartbeatWriter({ store, dataDir });
 const beat = setInterval(() => void heartbeat.beat('bot', 'ok').catch(() => undefined), CYCLE_MS);
 
-// 5. Reconcile before the first order: the venue's truth is adopted; new risk waits until it succeeded.
-// (tried again until it succeeds: a venue that cannot be read now may answer in a second)
-let report = await reconcile({
-  exchange,
-  orderStore: orders,
-  dlq,
-  readiness,
-  alerts,
-  checkpoint: saved,
-  print: null,
-  clockMarginMs: 200,
-});
-while (!report.ok) {
-  say('reconcile_failed', { errors: report.errors.length });
-  await new Promise((r) => setTimeout(r, 1_000));
-  report = await reconcile({
+// 5. Reconcile before the first order: the venue's truth is adopted; new risk waits until it
+// succeeded (tried again every second: a venue that cannot be read now may answer soon).
+const reconcileWithVenue = () =>
+  reconcile({
     exchange,
     orderStore: orders,
     dlq,
@@ -176,6 +164,11 @@ while (!report.ok) {
     print: null,
     clockMarginMs: 200,
   });
+let report = await reconcileWithVenue();
+while (!report.ok) {
+  say('reconcile_failed', { errors: report.errors.length });
+  await new Promise((r) => setTimeout(r, 1_000));
+  report = await reconcileWithVenue();
 }
 say('reconciled', {
   ok: report.ok,
@@ -205,7 +198,7 @@ let running = true;
 async function tradeOnce(): Promise<void> {
   cycle++;
   const ticker = await exchange.fetchTicker(SYMBOL);
-  if (freshness.tick(SYMBOL, ticker.last, ticker.timestamp).accepted) mode.feedTick();
+  if (freshness.tick(SYMBOL, ticker.last, ticker.timestamp).accepted) mode.feedTick(ticker.timestamp);
   riskLimits?.update({ prices: { [SYMBOL]: ticker.last }, positions: { [SYMBOL]: position } });
   // reads go through the exchange's breaker too: while it is half-open they are its probes
   const balances = await breaker.execute(() => exchange.fetchBalances());

@@ -108,7 +108,7 @@ export class Supervisor {
     this.#onStart(c.pid, this.#starts);
     c.process.once('exit', (code, signal) => {
       if (this.#current === c) this.#current = null;
-      this.#onExit(c.pid, signal, code);
+      if (!this.#stopped) this.#onExit(c.pid, signal, code);
       if (!this.#stopped) setTimeout(() => this.start(), this.#restartDelayMs).unref();
     });
   }

@@ -62,6 +62,8 @@ export const STEPS: readonly ScenarioStep[] = [
     name: 'strategy',
     async run({ run, step, say, fail }) {
       step('The strategy degrades: its trade log shows a losing week. The nightly evaluation runs now.');
+      // (once the bot is flat, so that each signal it makes while blocked is a buy: a shadow trade)
+      await until(() => btc(run) < 0.5, 20_000);
       writeLosingHistory(run);
       const ev = await run.cli(['evaluate']);
       say(
@@ -128,8 +130,9 @@ export const STEPS: readonly ScenarioStep[] = [
   {
     name: 'storm',
     async run({ run, step, say, fail }) {
-      step('An exchange 5xx storm: every order call fails for a while.');
-      run.venue.sim.faults.injectNext('http_5xx', { operation: 'createOrder', times: 7 });
+      step('An exchange 5xx storm: the venue answers 503 to account reads and orders for a while.');
+      run.venue.sim.faults.injectNext('http_5xx', { operation: 'fetchBalances', times: 7 });
+      run.venue.sim.faults.injectNext('http_5xx', { operation: 'createOrder', times: 1 });
       const ro = await run.waitFor(isMode('REDUCE_ONLY'), 30_000);
       if (ro === null) return fail('the breaker did not open (no REDUCE_ONLY)');
       say('exchange breaker OPEN → mode REDUCE_ONLY; new orders fail fast, nothing is sent; alert raised');
@@ -148,7 +151,7 @@ export const STEPS: readonly ScenarioStep[] = [
       run.venue.sim.faults.injectBadData('stale', 30);
       const obs = await run.waitFor(isMode('OBSERVATION'), 15_000);
       if (obs === null) return fail('the bot did not enter OBSERVATION');
-      say('freshness rejects every tick → mode OBSERVATION: no new orders on a frozen price');
+      say("the feed's last fresh tick ages past 3 s → mode OBSERVATION: no new orders on a frozen price");
       const full = await run.waitFor(isMode('FULL'), 20_000);
       if (full === null) return fail('the bot did not leave OBSERVATION');
       say('fresh ticks again → mode FULL');
@@ -160,12 +163,24 @@ export const STEPS: readonly ScenarioStep[] = [
       step('The session loss limit (15 USDT): the market drops 12 % while the bot is long.');
       if (!(await until(() => btc(run) >= 2, 20_000))) return fail('the bot never got long');
       say(`position ${btc(run)} BTC at ${mid(run).toFixed(2)}`);
+      const isHalted = (e: BotEvent) => e.event === 'state' && e['halt'] !== 'trading';
       run.venue.sim.setMid(DEMO_SYMBOL, mid(run) * 0.88);
-      const halted = await run.waitFor((e) => e.event === 'state' && e['halt'] !== 'trading', 15_000);
+      let halted = await run.waitFor(isHalted, 5_000);
+      if (halted === null) {
+        say(
+          `not yet (the session's earlier gains absorb it); the market keeps falling: ${mid(run).toFixed(2)} → ${(mid(run) * 0.88).toFixed(2)}`,
+        );
+        run.venue.sim.setMid(DEMO_SYMBOL, mid(run) * 0.88);
+        halted = await run.waitFor(isHalted, 10_000);
+      }
       if (halted === null) return fail('the loss limit did not halt trading');
       say(`loss limit hit → ${String(halted['halt'])}`);
+      const since = run.venue.sim.journal.length;
       if (!(await until(() => btc(run) < 1e-9, 20_000))) return fail('the bot did not go flat');
-      say('flattened with reduce-only orders (the only kind a halt lets through): flat and halted');
+      const sells = run.venue.sim.journal.slice(since).filter((o) => o.reduceOnly).length;
+      say(
+        `flattened with ${sells} reduce-only sell(s) (the only orders a halt lets through): flat and halted`,
+      );
       const res = await run.cli(['resume', '--reason', 'loss reviewed', '--by', 'demo-operator']);
       say(
         `$ warden resume --reason "loss reviewed" --by demo-operator → ${lastLine(res.stdout || res.stderr)}`,

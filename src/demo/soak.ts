@@ -30,6 +30,8 @@ export interface SoakOptions {
   readonly seed?: number;
   readonly write?: (line: string) => void;
   readonly dataDir?: string;
+  /** Aborting ends the chaos early (Ctrl-C); the invariants are still checked. */
+  readonly signal?: AbortSignal;
 }
 
 /** The soak's outcome: the checker's report and what the chaos did. */
@@ -70,22 +72,28 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     await run.startDaemon();
     const end = Date.now() + opts.durationSec * 1000;
     const daemonAt = Date.now() + (opts.durationSec * 1000) / 2;
-    let nextKill = Date.now() + 5_000 + random() * 15_000;
-    while (Date.now() < end) {
+    // each SIGKILL comes 3 to 15 s after the bot (re)started trading, so every life trades a while
+    let nextKill: number | null = Date.now() + 3_000 + random() * 12_000;
+    let lives = run.reconciliations.length;
+    while (Date.now() < end && opts.signal?.aborted !== true) {
       await sleep(250);
+      if (nextKill === null && run.reconciliations.length > lives) {
+        lives = run.reconciliations.length;
+        nextKill = Date.now() + 3_000 + random() * 12_000;
+      }
       if (daemonKills === 0 && Date.now() >= daemonAt) {
         await run.restartDaemon();
         daemonKills++;
         write(`soak: daemon SIGKILLed and restarted (${run.daemonAddress ?? '?'})`);
       }
       const bot = run.bot.current;
-      if (Date.now() >= nextKill && bot !== null) {
+      if (nextKill !== null && Date.now() >= nextKill && bot !== null) {
         bot.process.kill('SIGKILL');
         botKills++;
         write(
           `soak: bot SIGKILLed (#${botKills}) after ${run.events.filter((e) => e.event === 'intent').length} intents`,
         );
-        nextKill = Date.now() + 10_000 + random() * 20_000;
+        nextKill = null;
       }
     }
     const faults = run.venue.sim.faults.injected();
