@@ -92,7 +92,7 @@ const policy = wrap(
     classify: classifyOrderFailure,
   }),
   breaker,
-  new TimeoutPolicy({ ms: 5_000, mode: 'abandon' }),
+  new TimeoutPolicy({ ms: 3_000, mode: 'abandon' }),
 );
 
 // 3. The layers the gate asks before every order, and the checkpoint they restart from.
@@ -145,6 +145,10 @@ const executor = new Executor({
   policy,
   alerts,
   clockMarginMs: 200,
+  lookupBackoff: fullJitterBackoff({ initialMs: 100, maxMs: 1_000 }),
+  // a claim of a process that died is taken over by the next reconciliation after this (ms); it
+  // must outlast the longest send: 3 attempts of 3 s, 5 lookups, the receive window
+  leaseMs: 30_000,
 });
 
 // 4. A heartbeat on its own timer: a bot stuck anywhere (a hung call, SIGSTOP) stops beating.
@@ -244,10 +248,19 @@ async function tradeOnce(): Promise<void> {
   }
 }
 
+// 7. Recovery in the loop too (seed 003's agent loop): every 15 s, reconcile again, so an intent a
+// dead process left in flight is resolved by its client id once its claim has lapsed.
+let lastReconcile = Date.now();
 let lastMode = '';
 let lastHalt = '';
 while (running) {
   try {
+    if (Date.now() - lastReconcile > 15_000) {
+      lastReconcile = Date.now();
+      const r = await reconcileWithVenue();
+      const resolved = r.differences.filter((d) => d.kind === 'intent_resolved').length;
+      if (resolved > 0) say('recovered', { resolved });
+    }
     await tradeOnce();
   } catch (err) {
     say('venue_error', { message: (err as Error).message.slice(0, 120) });

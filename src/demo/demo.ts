@@ -77,6 +77,10 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       await Promise.race([step.run(ctx), aborted]);
       await ctx.pace(2_000);
     }
+    if (!opts.signal?.aborted && run.unfinished() > 0) {
+      write('\n(waiting for the intents a killed bot left in flight to be reconciled by client id)');
+      await Promise.race([run.settle(90_000), aborted]);
+    }
     await run.bot.stop();
     const report = run.check();
     const decisionLog = join(run.dataDir, 'decisions');

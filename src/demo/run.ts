@@ -182,6 +182,23 @@ export class DemoRun {
     });
   }
 
+  /** Intents still pending or in flight in the store. */
+  unfinished(): number {
+    return readRunRecords(this.dataDir).intents.filter(
+      (i) => i.state === 'pending' || i.state === 'in_flight',
+    ).length;
+  }
+
+  /** Waits (up to `timeoutMs`) until no intent is unfinished: a dead bot's claims lapse and are reconciled. */
+  async settle(timeoutMs: number): Promise<boolean> {
+    const end = Date.now() + timeoutMs;
+    while (this.unfinished() > 0) {
+      if (Date.now() > end) return false;
+      await sleep(500);
+    }
+    return true;
+  }
+
   /** Stops the bot, then every other child and the venue. */
   async stop(): Promise<void> {
     this.#stopping = true;

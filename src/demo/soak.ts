@@ -72,14 +72,14 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     await run.startDaemon();
     const end = Date.now() + opts.durationSec * 1000;
     const daemonAt = Date.now() + (opts.durationSec * 1000) / 2;
-    // each SIGKILL comes 3 to 15 s after the bot (re)started trading, so every life trades a while
-    let nextKill: number | null = Date.now() + 3_000 + random() * 12_000;
+    // each SIGKILL comes 5 to 30 s after the bot (re)started trading, so every life trades a while
+    let nextKill: number | null = Date.now() + 5_000 + random() * 25_000;
     let lives = run.reconciliations.length;
     while (Date.now() < end && opts.signal?.aborted !== true) {
       await sleep(250);
       if (nextKill === null && run.reconciliations.length > lives) {
         lives = run.reconciliations.length;
-        nextKill = Date.now() + 3_000 + random() * 12_000;
+        nextKill = Date.now() + 5_000 + random() * 25_000;
       }
       if (daemonKills === 0 && Date.now() >= daemonAt) {
         await run.restartDaemon();
@@ -98,8 +98,9 @@ export async function runSoak(opts: SoakOptions): Promise<SoakResult> {
     }
     const faults = run.venue.sim.faults.injected();
     run.venue.sim.faults.configure({});
-    write('soak: faults off; letting the bot settle, then stopping it');
+    write('soak: faults off; waiting for every intent in flight to be resolved, then stopping the bot');
     await run.waitFor((e) => e.event === 'result', 30_000);
+    if (!(await run.settle(120_000))) write(`soak: ${run.unfinished()} intents still unfinished`);
     await run.bot.stop(30_000);
     const report = run.check();
     write(formatSummary(report.counts));

@@ -84,7 +84,10 @@ export async function runWatchdogTour(
     const bot = node([join(here, isTs ? 'demo-bot.ts' : 'demo-bot.js'), dataDir, '250']);
     children.push(bot);
     prefixLines(bot, 'bot', write);
-    await sleep(1200);
+    // the bot has beaten once before the watchdog starts (a slow start is not a frozen bot)
+    const firstLine = new Promise<void>((r) => bot.stdout?.once('data', () => r()));
+    await Promise.race([firstLine, sleep(30_000)]);
+    await sleep(600);
 
     step(
       'Starting the watchdog (another process): `warden watch`, expecting a beat every 0.5 s + 1 s grace.',
