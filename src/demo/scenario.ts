@@ -136,11 +136,11 @@ export const STEPS: readonly ScenarioStep[] = [
       const ro = await run.waitFor(isMode('REDUCE_ONLY'), 30_000);
       if (ro === null) return fail('the breaker did not open (no REDUCE_ONLY)');
       say('exchange breaker OPEN → mode REDUCE_ONLY; new orders fail fast, nothing is sent; alert raised');
-      const denied = await run.waitFor(isResult('denied'), 10_000);
+      const closed = run.waitFor(isMode('FULL'), 40_000);
+      const denied = await Promise.race([run.waitFor(isResult('denied'), 10_000), closed.then(() => null)]);
       if (denied !== null)
         say(`gate: ${String(denied['idempotencyKey'])} denied (${String(denied['reason'])})`);
-      const full = await run.waitFor(isMode('FULL'), 30_000);
-      if (full === null) return fail('the breaker did not close again');
+      if ((await closed) === null) return fail('the breaker did not close again');
       say('the venue answers again: a probe succeeded, breaker CLOSED → mode FULL');
     },
   },
