@@ -96,3 +96,7 @@ export type { DecisionLogOptions, DecisionInput, DecisionRecord } from './decisi
 
 // Time
 export { systemClock, type Clock } from './util/clock.js';
+
+// The composed bot runtime: everything above from the config, in one call (README "Using Warden in a bot")
+export { openWarden, Warden } from './runtime/index.js';
+export type { OpenWardenOptions, WardenCheckpoint, AccountFigures } from './runtime/index.js';

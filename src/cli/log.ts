@@ -25,6 +25,24 @@ function parseHead(text: string): DecisionHead {
   return { seq: Number(m[1]), hash: m[2]! };
 }
 
+/** The head the store holds (`--anchor store`): what a rewrite of the whole file cannot change. */
+async function anchoredHead(loaded: LoadedConfig, where: string): Promise<DecisionHead> {
+  if (where !== 'store') throw new CliError(`--anchor: expected "store", got ${JSON.stringify(where)}`);
+  const { openStore } = await import('../store/open-store.js');
+  const { readAnchoredHead, DECISION_HEAD_KEY } = await import('../decisions/head-anchor.js');
+  const store = await openStore(loaded.config, loaded.dataDir);
+  try {
+    const h = await readAnchoredHead(store.kv);
+    if (h === null)
+      throw new CliError(
+        `--anchor store: the store holds no decision head (kv ${DECISION_HEAD_KEY}); a bot using openWarden writes it`,
+      );
+    return { seq: h.seq, hash: h.hash };
+  } finally {
+    await store.close();
+  }
+}
+
 function parseData(text: string): unknown {
   const raw = text === '-' ? readFileSync(0, 'utf8') : text;
   try {
@@ -44,10 +62,22 @@ export function registerLog(program: Command): void {
     .argument('[path]', 'the log directory or one segment file (default: the data dir’s decision log)')
     .option('--head <seq:hash>', 'a head recorded elsewhere (store, heartbeat, alert) the log must contain')
     .option('--strict', 'also require every line to be valid, canonical JSON (slower)')
+    .option('--anchor <where>', 'check against the head kept off the host: "store" (written by openWarden)')
     .option('--json', 'print the result as JSON')
     .action(
-      (path: string | undefined, opts: { head?: string; strict?: boolean; json?: boolean }, cmd: Command) => {
-        const head = opts.head === undefined ? undefined : parseHead(opts.head);
+      async (
+        path: string | undefined,
+        opts: { head?: string; anchor?: string; strict?: boolean; json?: boolean },
+        cmd: Command,
+      ) => {
+        if (opts.head !== undefined && opts.anchor !== undefined)
+          throw new CliError('--head and --anchor: give one of them');
+        const head =
+          opts.anchor !== undefined
+            ? await anchoredHead(configFor(cmd), opts.anchor)
+            : opts.head === undefined
+              ? undefined
+              : parseHead(opts.head);
         const target = path ?? logDir(configFor(cmd));
         const r = verifyDecisionLog(target, { head, strict: opts.strict === true });
         if (opts.json) {
@@ -56,7 +86,9 @@ export function registerLog(program: Command): void {
           return;
         }
         if (!r.ok) throw new CliError(`${r.file}:${r.line}: ${r.message} [${r.code}]`);
-        const anchored = head ? `, contains the anchored head seq ${head.seq}` : '';
+        const anchored = head
+          ? `, contains the ${opts.anchor === 'store' ? "store's" : 'anchored'} head seq ${head.seq}`
+          : '';
         out(
           `ok: ${r.lines} lines in ${r.files} file${r.files === 1 ? '' : 's'}, head seq ${r.head.seq} hash ${r.head.hash}${anchored}`,
           false,

@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { configFor } from './context.js';
 import type { LoadedConfig } from '../config/index.js';
+import { reserveFor } from '../store/space-reserve.js';
 import {
-  SpaceReserve,
   SqliteStore,
   StoreError,
   StoreMissingError,
@@ -34,11 +34,7 @@ export interface Runtime extends LoadedConfig {
   close(opts?: { flush?: boolean }): Promise<void>;
 }
 
-/** The data dir's space reserve, or undefined when `killSwitch.reserveBytes` is 0. */
-export function reserveFor(loaded: LoadedConfig): SpaceReserve | undefined {
-  const bytes = loaded.config.killSwitch.reserveBytes;
-  return bytes > 0 ? new SpaceReserve(loaded.dataDir, bytes) : undefined;
-}
+export { reserveFor } from '../store/space-reserve.js';
 
 /**
  * Creates what a data dir needs: the directory, the store, circuit.json (running) and the

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { gateSectionSchema } from './gate-section.js';
 import { strategySectionSchema } from './strategy-section.js';
 import { freshnessSectionSchema, lossLimitSectionSchema, modesSectionSchema } from './modes-sections.js';
+import { failureReactionsSchema } from './reactions-section.js';
 
 const durationSec = z.number().positive();
 
@@ -121,6 +122,8 @@ const reactionsSchema = z
     tripOnOpenTooLong: z.boolean().default(false),
     /** The exchange-side dead man's switch timeout (ms), re-armed on every heartbeat; 0 = not used. */
     deadMansSwitchMs: z.number().int().nonnegative().max(600_000).default(0),
+    /** What each failure class does (seed 003's table; docs/exchange.md, "Failure-class reactions"). */
+    byClass: failureReactionsSchema.default({}),
   })
   .strict();
 

@@ -7,14 +7,9 @@ import { channelSecrets, Redactor, type Alerter } from '../alerts/index.js';
 import { DecisionLog, DecisionLogLockedError } from '../decisions/index.js';
 import type { Exchange } from '../exchange/index.js';
 import type { KillSwitch } from '../killswitch/index.js';
-import {
-  DeadLetterQueue,
-  Executor,
-  alwaysReady,
-  createSqliteOrderStores,
-  type SqliteOrderStores,
-} from '../orders/index.js';
-import { SqliteStore, type Store } from '../store/index.js';
+import { DeadLetterQueue, Executor, alwaysReady, type SqliteOrderStores } from '../orders/index.js';
+import type { Store } from '../store/index.js';
+import { orderStoresFor } from '../orders/store-order-stores.js';
 import { createLogger, type WardenLogger } from './logger.js';
 import type { DlqRoutesOptions } from './routes/dlq-routes.js';
 import type { DecisionsSource } from './routes/decision-routes.js';
@@ -47,7 +42,7 @@ export function daemonLogger(
 
 /** The order and DLQ stores over the SQLite store's connection; undefined for another backend. */
 export function openOrderStores(store: Store): SqliteOrderStores | undefined {
-  return store instanceof SqliteStore ? createSqliteOrderStores(store.database) : undefined;
+  return orderStoresFor(store);
 }
 
 /** The DLQ routes' parts: replay goes through an executor on `exchange`, when there is one. */

@@ -119,6 +119,13 @@ export class RiskLimitsLayer implements GateLayer {
     }
   }
 
+  /** The signed positions by symbol as pushed and folded in from fills (a copy; flat symbols left out). */
+  positions(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [s, st] of this.#symbols) if (st.position !== 0) out[s] = st.position;
+    return out;
+  }
+
   /** The pushed last price of a symbol, or undefined. */
   lastPrice(symbol: string): number | undefined {
     const p = this.#symbols.get(symbol)?.price;

@@ -22,6 +22,7 @@ const ALLOW_REDUCE = verdict(L, true, 'freshness_allow_reduce_only');
 const ALLOW_CANCEL = verdict(L, true, 'freshness_allow_cancel');
 const DENY_STALE = verdict(L, false, 'freshness_stale');
 const DENY_NO_TICK = verdict(L, false, 'freshness_no_tick_fail_closed');
+const DENY_BAD_DATA = verdict(L, false, 'freshness_bad_data');
 
 /** What is kept per instrument: its last good tick, counters, and the times of its recent rejections. */
 class Feed {
@@ -30,6 +31,8 @@ class Feed {
   candidate = NaN;
   candidateCount = 0;
   lastAlertAt = -Infinity;
+  /** Bad data was seen (`suspect`): new risk is denied until the next good tick. */
+  suspect = false;
   readonly counts: TickCounts = { accepted: 0, nan: 0, non_positive: 0, jump: 0 };
   readonly rejectedAt: Float64Array;
   head = 0;
@@ -110,6 +113,7 @@ export class Freshness implements GateLayer {
       );
     }
     f.candidateCount = 0;
+    f.suspect = false;
     f.lastGood = price;
     const t = at < now ? at : now;
     if (!(t <= f.lastAt)) f.lastAt = t;
@@ -183,6 +187,24 @@ export class Freshness implements GateLayer {
     return [...this.#feeds.keys()];
   }
 
+  /**
+   * Puts a symbol in OBSERVATION: new risk on it is denied (`freshness_bad_data`) until its next
+   * good tick. The data-class reaction calls it on a rejected tick or a data failure of the symbol.
+   */
+  suspect(symbol: string): void {
+    let f = this.#feeds.get(symbol);
+    if (f === undefined) {
+      f = new Feed(this.rule(symbol), this.#alertAfter);
+      this.#feeds.set(symbol, f);
+    }
+    f.suspect = true;
+  }
+
+  /** True while a symbol is held in OBSERVATION by `suspect`. */
+  isSuspect(symbol: string): boolean {
+    return this.#feeds.get(symbol)?.suspect === true;
+  }
+
   /** Forgets a symbol's last good price (a person accepting a new level): its next valid tick is taken as is. */
   forget(symbol: string): void {
     const f = this.#feeds.get(symbol);
@@ -199,6 +221,7 @@ export class Freshness implements GateLayer {
     if (intent.reduceOnly) return ALLOW_REDUCE;
     const f = this.#feeds.get(intent.symbol);
     if (f === undefined || Number.isNaN(f.lastAt)) return DENY_NO_TICK;
+    if (f.suspect) return DENY_BAD_DATA;
     return now - f.lastAt > f.rule.maxAgeMs ? DENY_STALE : ALLOW_FRESH;
   }
 }

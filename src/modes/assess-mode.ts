@@ -17,7 +17,7 @@ const sec = (ms: number): string => `${Math.round(ms / 100) / 10}s`;
  * Seed 003's rules in order of severity, with Warden's fail-closed side for missing signals:
  * SHUTDOWN (balance below minimum, drawdown from the peak beyond the limit) before OBSERVATION
  * (balance, equity or feed never reported or stale, clock drift) before REDUCE_ONLY (exchange
- * breaker out of closed, reconciliation pending) before FULL. Pure: the manager and the tests share it.
+ * breaker out of closed, a resource failure held, reconciliation pending) before FULL. Pure: the manager and the tests share it.
  */
 export function assessMode(s: HealthSignals, t: ModeThresholds, now: number): Assessment {
   if (s.balance < t.minBalance)
@@ -73,6 +73,13 @@ export function assessMode(s: HealthSignals, t: ModeThresholds, now: number): As
       );
     changeAt = Math.min(changeAt, at);
   }
+  if (now < s.resourceHeldUntil)
+    return a(
+      'REDUCE_ONLY',
+      'resource_exhausted',
+      `${s.resourceDetail}: close positions only until ${new Date(s.resourceHeldUntil).toISOString()}`,
+      Math.min(changeAt, s.resourceHeldUntil),
+    );
   if (s.reconciliationPending)
     return a(
       'REDUCE_ONLY',

@@ -162,6 +162,21 @@ export class DegradationManager implements GateLayer {
     return this.#recompute(this.#now());
   }
 
+  /**
+   * A resource failure (disk full, out of memory, no file descriptors): REDUCE_ONLY for `holdMs`
+   * from now (a later one extends it); seed 003: graceful degradation, alert.
+   */
+  resourceExhausted(detail: string, holdMs: number): ModeState {
+    if (!(holdMs > 0)) throw new RangeError(`holdMs: must be > 0 (got ${holdMs})`);
+    const now = this.#now();
+    const s = this.#sig;
+    s.resourceHeldUntil = Number.isNaN(s.resourceHeldUntil)
+      ? now + holdMs
+      : Math.max(s.resourceHeldUntil, now + holdMs);
+    s.resourceDetail = detail;
+    return this.#recompute(now);
+  }
+
   /** The measured difference between this host's clock and a reference clock (ms, signed). */
   clockDrift(ms: number): ModeState {
     // A drift that is not a number is a reading that failed: fail closed (beyond any limit).

@@ -14,6 +14,9 @@ export class HealthSignals {
   breakerDegradedSince = NaN;
   reconciliationPending = false;
   clockDriftMs = NaN;
+  /** REDUCE_ONLY until this time after a resource failure (disk full, out of memory, no file descriptors); NaN: none. */
+  resourceHeldUntil = NaN;
+  resourceDetail = '';
 }
 
 /** Breaker states in which the write path is degraded. */

@@ -9,6 +9,7 @@ export type ModeReason =
   | 'nominal'
   | 'breaker_open'
   | 'reconciliation_pending'
+  | 'resource_exhausted'
   | 'balance_unknown'
   | 'equity_unknown'
   | 'account_stale'

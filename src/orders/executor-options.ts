@@ -119,9 +119,12 @@ export function classifyOrderFailure(error: unknown, options: ClassifyOptions = 
   return classifyError(error, { ...options, sideEffect: true });
 }
 
-/** The default dependency policy: retry by failure class outside a breaker outside a timeout. */
+/**
+ * The default dependency policy: retry by failure class outside a breaker outside a timeout.
+ * `breaker` replaces the default one (5 in a row, open 30 s), so a caller can watch and gate on it.
+ */
 export function defaultOrderPolicy(
-  options: { clock?: Clock; timers?: Timers; random?: Random } = {},
+  options: { clock?: Clock; timers?: Timers; random?: Random; breaker?: CircuitBreaker } = {},
 ): WrappedPolicy {
   return wrap(
     new RetryPolicy({
@@ -135,12 +138,13 @@ export function defaultOrderPolicy(
       timers: options.timers,
       random: options.random,
     }),
-    new CircuitBreaker({
-      name: 'orders',
-      rule: new ConsecutiveRule(5),
-      isFailure: isDependencyFailure,
-      clock: options.clock,
-    }),
+    options.breaker ??
+      new CircuitBreaker({
+        name: 'orders',
+        rule: new ConsecutiveRule(5),
+        isFailure: isDependencyFailure,
+        clock: options.clock,
+      }),
     new TimeoutPolicy({ ms: 10_000, mode: 'abandon', timers: options.timers }),
   );
 }

@@ -1,4 +1,6 @@
 import type { CreateOrderRequest, Order } from '../exchange/index.js';
+import type { FailureClass } from '../resilience/index.js';
+import { OrderTracker, type OrderSyncResult } from './order-tracker.js';
 import { AmbiguousOutcomeError, TimeoutError, neverAbortedSignal } from '../resilience/index.js';
 import type { AmbiguousResolution } from '../resilience/index.js';
 import { clientOrderIdFor } from './client-order-id.js';
@@ -48,8 +50,9 @@ export class Executor {
   readonly #owner: string;
   readonly #changes = new EventSource<ExecutorStateChange>();
   readonly #rejected: RejectedOrderAlerts | null;
+  readonly #tracker = new OrderTracker((kind, key, order) => this.#emitOrder(kind, key, order));
   #closed = false;
-  /** Every durable state change of an intent (claimed, placed, rejected, dead, denied, unknown): what a checkpointer subscribes to. */
+  /** Every durable state change of an intent (claimed, placed, rejected, dead, denied, unknown) and of its order (filled, cancelled): what a checkpointer subscribes to. */
   readonly onStateChange: Subscribe<ExecutorStateChange> = this.#changes.subscribe;
 
   constructor(options: ExecutorOptions) {
@@ -92,6 +95,38 @@ export class Executor {
     return this.#submit(intent, options.signal ?? neverAbortedSignal, true);
   }
 
+  /**
+   * Cancels the resting order of a placed intent at the venue; tells `cancelled` (and `filled`
+   * when it filled meanwhile). A venue that does not know the order throws its `OrderNotFound`.
+   */
+  async cancel(idempotencyKey: string): Promise<Order> {
+    if (this.#closed) throw new Error('executor: closed');
+    const rec = await this.#o.orders.get(idempotencyKey);
+    if (rec === null || rec.state !== 'placed' || rec.exchangeOrderId === null)
+      throw new RangeError(
+        `executor.cancel: intent ${JSON.stringify(idempotencyKey)} has no placed order (${rec?.state ?? 'unknown key'})`,
+      );
+    const { symbol } = JSON.parse(rec.payload) as { symbol: string };
+    const order = await this.#o.exchange.cancelOrder(rec.exchangeOrderId, symbol);
+    this.#tracker.observe(idempotencyKey, order);
+    return order;
+  }
+
+  /** Folds in what the venue reported about an order of `idempotencyKey` (reconciliation's open orders, a websocket update): fills and cancels are told once. */
+  observeOrder(idempotencyKey: string, order: Order): void {
+    this.#tracker.observe(idempotencyKey, order);
+  }
+
+  /** Asks the venue about every order still open here; fills and cancels become state changes. */
+  syncOrders(options: SubmitOptions = {}): Promise<OrderSyncResult> {
+    return this.#tracker.sync(this.#o.exchange, options.signal ? { signal: options.signal } : {});
+  }
+
+  /** The orders open at the venue as last seen, with their intents. */
+  openOrders(): { readonly idempotencyKey: string; readonly order: Order }[] {
+    return this.#tracker.open();
+  }
+
   /** Refuses further submits. Stores and exchange are the caller's to close. */
   close(): Promise<void> {
     this.#closed = true;
@@ -102,10 +137,25 @@ export class Executor {
     await this.close();
   }
 
-  #emit(kind: ExecutorStateChange['kind'], idempotencyKey: string, payload: string): void {
+  #emit(
+    kind: ExecutorStateChange['kind'],
+    idempotencyKey: string,
+    payload: string,
+    failure?: FailureClass,
+  ): void {
     if (this.#changes.size === 0) return;
     const symbol = (JSON.parse(payload) as { symbol?: string }).symbol ?? '';
-    this.#changes.emit({ kind, idempotencyKey, symbol, at: this.#o.clock.now() });
+    const at = this.#o.clock.now();
+    this.#changes.emit(
+      failure === undefined
+        ? { kind, idempotencyKey, symbol, at }
+        : { kind, idempotencyKey, symbol, at, failure },
+    );
+  }
+
+  #emitOrder(kind: 'placed' | 'filled' | 'cancelled', idempotencyKey: string, order: Order): void {
+    if (this.#changes.size === 0) return;
+    this.#changes.emit({ kind, idempotencyKey, symbol: order.symbol, at: this.#o.clock.now(), order });
   }
 
   #decide(intent: OrderIntent): GateDecision {
@@ -285,7 +335,8 @@ export class Executor {
           )
         : undefined,
     ]);
-    this.#emit('placed', rec.idempotencyKey, rec.payload);
+    this.#emitOrder('placed', rec.idempotencyKey, order);
+    this.#tracker.observe(rec.idempotencyKey, order);
     return {
       status: 'placed',
       idempotencyKey: rec.idempotencyKey,
@@ -375,7 +426,7 @@ export class Executor {
       if (err instanceof AmbiguousOutcomeError) {
         await this.#deadLetter(rec, errors, attempts, 'ambiguous', 'outcome_unknown');
       }
-      this.#emit('unknown', key, rec.payload);
+      this.#emit('unknown', key, rec.payload, classifyOrderFailure(err));
       throw err;
     }
     const verdict = classifyOrderFailure(err);
@@ -392,7 +443,7 @@ export class Executor {
         now,
       ),
     ]);
-    this.#emit(rejected ? 'rejected' : 'dead', key, rec.payload);
+    this.#emit(rejected ? 'rejected' : 'dead', key, rec.payload, verdict);
     if (rejected) {
       await this.#rejected?.note({
         symbol: (JSON.parse(rec.payload) as { symbol: string }).symbol,

@@ -22,6 +22,12 @@ export class ReadinessLatch implements Readiness {
     this.#ready = true;
     this.#at = at;
   }
+
+  /** Re-engages the latch (a state failure: what we hold may differ from the venue): new risk waits for the next successful reconcile. */
+  markPending(): void {
+    this.#ready = false;
+    this.#at = null;
+  }
 }
 
 /** Always ready: for a caller that reconciles some other way (say so in its config). */

@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, openSync, statSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import type { LoadedConfig } from '../config/load-config.js';
 
 /** The reserve file's name in the data dir. */
 export const RESERVE_FILE = '.warden-reserve';
@@ -92,4 +93,10 @@ export class SpaceReserve {
       return false;
     }
   }
+}
+
+/** The data dir's space reserve, or undefined when `killSwitch.reserveBytes` is 0. */
+export function reserveFor(loaded: LoadedConfig): SpaceReserve | undefined {
+  const bytes = loaded.config.killSwitch.reserveBytes;
+  return bytes > 0 ? new SpaceReserve(loaded.dataDir, bytes) : undefined;
 }

@@ -24,7 +24,17 @@ const MAYBE_SENT = new Set([
   'UND_ERR_BODY_TIMEOUT',
   'UND_ERR_CLOSED',
 ]);
-const RESOURCE = new Set(['ENOMEM', 'ENOSPC', 'EMFILE', 'ENFILE', 'EDQUOT', 'ERR_WORKER_OUT_OF_MEMORY']);
+const RESOURCE = new Set([
+  'ENOMEM',
+  'ENOSPC',
+  'EMFILE',
+  'ENFILE',
+  'EDQUOT',
+  'ERR_WORKER_OUT_OF_MEMORY',
+  // better-sqlite3's codes for a full disk and an allocation that failed
+  'SQLITE_FULL',
+  'SQLITE_NOMEM',
+]);
 
 type Bag = Record<string, unknown>;
 
