@@ -88,16 +88,16 @@ async function tradeOnce(): Promise<void> {
     shadow.resolve(s.key, Math.round((ticker.last - s.price) * 100 * s.sign));
   }
 
-  // The strategy: long 3 BTC while the price rises, else 0 or 3 BTC switching every 8 cycles;
-  // while halted, sell what it holds with reduce-only orders (the only ones a halt lets through).
+  // The strategy: long 3 BTC while the price rises, else 0 or 3 BTC switching every 8 cycles. It
+  // does not ask whether trading is halted: the gate does. While halted it also sells what it holds
+  // with reduce-only orders (the only ones a halt lets through).
   const rising = ticker.last > average * 1.001;
   average = average === 0 ? ticker.last : average * 0.8 + ticker.last * 0.2;
-  const halted = !killSwitch.allows('new_risk').allow;
-  const target = halted ? 0 : rising || Math.floor(cycle / 8) % 2 === 0 ? 3 : 0;
+  const reduceOnly = !killSwitch.allows('new_risk').allow && position > 0;
+  const target = reduceOnly ? 0 : rising || Math.floor(cycle / 8) % 2 === 0 ? 3 : 0;
   if (Math.abs(target - position) < 0.5) return;
   const side = target > position ? 'buy' : 'sell';
   const key = `${STRATEGY}-${Math.floor(Date.now() / CYCLE_MS)}`; // one intent per time slot
-  const reduceOnly = halted && side === 'sell';
   const amount = reduceOnly ? Math.min(1, position) : 1;
   say('intent', { key, side, amount, reduceOnly });
   try {
