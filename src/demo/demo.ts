@@ -91,7 +91,9 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     write(`Config:       ${run.configPath}`);
     for (const v of report.violations) write(`VIOLATION: ${v}`);
     if (opts.keep === true && !opts.signal?.aborted) {
-      write('\n--keep: the daemon stays up; Ctrl-C to stop.');
+      write(
+        '\n--keep: the daemon stays up (Ctrl-C stops it). The bot is stopped, so its heartbeat goes late and the watchdog halts trading: what the dashboard shows next.',
+      );
       await aborted;
     }
     return {
