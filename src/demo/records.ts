@@ -66,3 +66,17 @@ function readGateDecisions(dir: string): { gate: GateRecord[]; decisionLogProble
   }
   return { gate, decisionLogProblem: v.ok ? null : `${v.code} at ${v.file}:${v.line}: ${v.message}` };
 }
+
+/** How many intents are still pending or in flight (one cheap query: the soak polls it while the venue runs in this process). */
+export function countUnfinished(dataDir: string): number {
+  const db = new Database(join(dataDir, 'warden.db'), { readonly: true, fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 5000');
+    const r = db
+      .prepare("SELECT count(*) AS n FROM order_intents WHERE state IN ('pending', 'in_flight')")
+      .get() as { n: number };
+    return r.n;
+  } finally {
+    db.close();
+  }
+}

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { FaultConfig } from '../exchange/simulator/index.js';
 import { checkInvariants, haltIntervals, type InvariantReport, type ReconcileCheck } from './invariants.js';
 import { ProcessGroup, ROOT, Supervisor, type Child } from './processes.js';
-import { readRunRecords } from './records.js';
+import { countUnfinished, readRunRecords } from './records.js';
 import { SqliteStore } from '../store/index.js';
 import { startVenue, type DemoVenue } from './venue.js';
 
@@ -184,9 +184,7 @@ export class DemoRun {
 
   /** Intents still pending or in flight in the store. */
   unfinished(): number {
-    return readRunRecords(this.dataDir).intents.filter(
-      (i) => i.state === 'pending' || i.state === 'in_flight',
-    ).length;
+    return countUnfinished(this.dataDir);
   }
 
   /** Waits (up to `timeoutMs`) until no intent is unfinished: a dead bot's claims lapse and are reconciled. */
