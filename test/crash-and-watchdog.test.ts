@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { ROOT, WARDEN, warden, workspace } from './helpers/cli.js';
 import { SqliteStore } from '../src/store/index.js';
 import { KillSwitch } from '../src/killswitch/index.js';
-import { runDemo } from '../src/demo/demo.js';
+import { runWatchdogTour } from '../src/demo/watchdog-tour.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -120,9 +120,9 @@ describe('processes: kill -9 and the independent watchdog', () => {
     assert.match((await warden([...none.args, 'watch', '--once'])).stderr, /no heartbeats configured/);
   });
 
-  it('the demo behind npm start halts on a frozen bot and resumes on purpose', async () => {
+  it('the watchdog tour halts on a frozen bot and resumes on purpose', async () => {
     const lines: string[] = [];
-    const r = await runDemo({ freezeSec: 8, write: (l) => lines.push(l) });
+    const r = await runWatchdogTour({ freezeSec: 8, write: (l) => lines.push(l) });
     assert.equal(r.halted, true, lines.join('\n'));
     assert.equal(r.resumed, true, lines.join('\n'));
     const text = lines.join('\n');

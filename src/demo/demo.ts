@@ -1,157 +1,110 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createInterface } from 'node:readline';
-import { SqliteStore } from '../store/index.js';
-import { KillSwitch, ResumeRefusedError } from '../killswitch/index.js';
-
-const here = dirname(fileURLToPath(import.meta.url));
-const root = join(here, '..', '..');
-const wardenBin = join(root, 'bin', 'warden.js');
-const isTs = import.meta.url.endsWith('.ts');
-
-/** The message of one of the watchdog's log lines (pino JSON when not on a terminal), else the line. */
-function logMessage(line: string): string {
-  try {
-    const v = JSON.parse(line) as { msg?: unknown };
-    return typeof v.msg === 'string' ? v.msg : line;
-  } catch {
-    return line;
-  }
-}
+// `warden demo` (what `npm start` runs): the venue, the daemon and a supervised bot over a temporary
+// data dir, the scripted scenario narrated as it happens, then the summary table.
+import { join } from 'node:path';
+import { DemoRun, sleep } from './run.js';
+import { STEPS, type StepContext } from './scenario.js';
+import { formatSummary } from './summary.js';
 
 /** Options of the demo. */
 export interface DemoOptions {
-  /** Seconds the bot stays frozen before it is thawed (the watchdog must notice in this time). */
-  readonly freezeSec?: number;
+  /** Seconds the scenario aims at; pauses between steps scale with it. Default 60. */
+  readonly durationSec?: number;
+  /** Steps to run (names from `STEPS`); default all. */
+  readonly scenario?: readonly string[];
+  /** Leave the daemon running after the summary until Ctrl-C. */
+  readonly keep?: boolean;
   readonly dataDir?: string;
   readonly write?: (line: string) => void;
+  /** Aborting stops the scenario and everything it started (Ctrl-C). */
+  readonly signal?: AbortSignal;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function prefixLines(child: ChildProcess, tag: string, write: (s: string) => void): void {
-  for (const stream of [child.stdout, child.stderr]) {
-    if (!stream) continue;
-    createInterface({ input: stream }).on('line', (line) => write(`  [${tag}] ${line}`));
-  }
+/** What the demo ended with. */
+export interface DemoResult {
+  readonly dataDir: string;
+  readonly failures: readonly string[];
+  readonly duplicates: number;
+  readonly violations: readonly string[];
+  readonly decisionLog: string;
+  readonly dashboard: string | null;
 }
 
-/**
- * The scripted tour behind `npm start`: a bot heartbeating in its own process, frozen with
- * SIGSTOP; the watchdog (its own process) notices, alerts and halts trading; a resume without
- * a name is refused; a resume with a reason and a name lets the bot trade again.
- */
-export async function runDemo(
-  opts: DemoOptions = {},
-): Promise<{ dataDir: string; halted: boolean; resumed: boolean }> {
+/** Runs the demo to its summary. */
+export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const write = opts.write ?? ((s: string) => void process.stdout.write(`${s}\n`));
-  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'warden-demo-'));
-  const freezeMs = (opts.freezeSec ?? 4) * 1000;
-  const config = join(dataDir, 'warden.config.json');
-  writeFileSync(
-    config,
-    JSON.stringify(
-      {
-        dataDir,
-        heartbeats: [{ name: 'bot', periodSec: 0.5, graceSec: 1, tripOnFailure: true }],
-        watchdog: { intervalSec: 0.25 },
-        alerts: { channels: [{ type: 'stderr' }] },
-      },
-      null,
-      2,
-    ),
-  );
+  const scale = (opts.durationSec ?? 60) / 60;
+  const names = opts.scenario ?? STEPS.map((s) => s.name);
+  for (const n of names)
+    if (!STEPS.some((s) => s.name === n))
+      throw new RangeError(`scenario: unknown step ${n} (steps: ${STEPS.map((s) => s.name).join(', ')})`);
   const t0 = Date.now();
-  const step = (s: string) => write(`\n[${((Date.now() - t0) / 1000).toFixed(1)}s] ${s}`);
-  const children: ChildProcess[] = [];
-  const node = (args: string[]) =>
-    spawn(process.execPath, isTs ? ['--import', 'tsx', ...args] : args, {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      cwd: root,
-    });
-
-  step(`Warden demo. Data dir: ${dataDir}`);
-  // Create the store before the processes start so they never race on the first migration.
-  const store = SqliteStore.open(join(dataDir, 'warden.db'));
-  const ks = await KillSwitch.open({ store, dataDir, source: 'demo', pollMs: 100 });
+  let n = 0;
+  const failures: string[] = [];
+  const run = await DemoRun.create({ dataDir: opts.dataDir, write });
+  const aborted = new Promise<void>((resolve) => {
+    if (opts.signal?.aborted) resolve();
+    opts.signal?.addEventListener('abort', () => resolve(), { once: true });
+  });
+  const ctx: StepContext = {
+    run,
+    step: (t) => write(`\n[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${++n}. ${t}`),
+    say: (t) => write(`         ${t}`),
+    pace: (ms) => Promise.race([sleep(ms * scale), aborted]),
+    fail: (t) => {
+      failures.push(t);
+      write(`         ✗ ${t}`);
+    },
+  };
+  const head = (t: string) => write(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${t}`);
   try {
-    step(
-      'Starting the bot (its own process): a heartbeat every 250 ms, the kill switch asked before every order.',
+    head(
+      `Warden demo. Data dir ${run.dataDir}; the venue (exchange simulator, Binance's API) at ${run.venue.url}`,
     );
-    const bot = node([join(here, isTs ? 'demo-bot.ts' : 'demo-bot.js'), dataDir, '250']);
-    children.push(bot);
-    prefixLines(bot, 'bot', write);
-    await sleep(1200);
-
-    step(
-      'Starting the watchdog (another process): `warden watch`, expecting a beat every 0.5 s + 1 s grace.',
+    const first = run.waitFor((e) => e.event === 'result' && e['status'] === 'placed', 90_000);
+    run.bot.start();
+    const rec = await run.waitFor((e) => e.event === 'reconciled', 90_000);
+    head(
+      `bot reconciled with the venue (${rec?.['ok'] === true ? 'OK' : 'FAILED'}) and trades through the gate`,
     );
-    const dog = spawn(process.execPath, [wardenBin, '--config', config, 'watch', '--interval', '0.25'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      cwd: root,
-    });
-    children.push(dog);
-    let seen = 0;
-    createInterface({ input: dog.stderr! }).on('line', (l) => write(`  [watchdog alert] ${l}`));
-    createInterface({ input: dog.stdout! }).on('line', (l) => {
-      const msg = logMessage(l);
-      // Print the first report, then only the ones that say something happened.
-      if (seen++ === 0 || /alerted|recovered|tripped/.test(msg)) write(`  [watchdog] ${msg}`);
-    });
-    await sleep(1500);
-
-    step('Freezing the bot with SIGSTOP. A frozen bot looks like a bot with nothing to do...');
-    bot.kill('SIGSTOP');
-    const deadline = Date.now() + freezeMs;
-    while (!ks.isHalted() && Date.now() < deadline) await sleep(100);
-    const halted = ks.isHalted();
-    const s = ks.state();
-    step(
-      halted && s.halted
-        ? `...but the watchdog noticed: trading HALTED (${s.source}): ${s.reason}`
-        : 'the watchdog did NOT halt trading in time (this is a failure of the demo)',
+    const address = await run.startDaemon();
+    head(
+      `daemon (warden serve: watchdog, alerts, API, dashboard) at ${address} (pid ${run.daemonPid ?? '?'})`,
     );
-    await sleep(300);
-
-    step('Thawing the bot (SIGCONT). Nothing resumes by itself: the bot is alive but may not add risk.');
-    bot.kill('SIGCONT');
-    await sleep(2000);
-
-    step('Trying to resume without a name:');
-    try {
-      await ks.resume({ reason: 'looks fine', by: '' });
-      write('  resume was accepted (this is a failure of the demo)');
-    } catch (err) {
-      if (!(err instanceof ResumeRefusedError)) throw err;
-      write(`  refused: ${err.message}`);
+    const p = await first;
+    if (p !== null) write(`         first order ${String(p['idempotencyKey'])} placed via ccxt → venue`);
+    for (const step of STEPS.filter((s) => names.includes(s.name))) {
+      if (opts.signal?.aborted) break;
+      await Promise.race([step.run(ctx), aborted]);
+      await ctx.pace(2_000);
     }
-
-    step('Resuming on purpose, with a reason and a name (same as `warden resume --reason ... --by alice`).');
-    await ks.resume({ reason: 'bot process checked: it was frozen by the demo', by: 'alice' });
-    await sleep(1200);
-    const resumed = !ks.isHalted();
-
-    const history = await store.killSwitch.history(10);
-    step('The record (`warden status` shows it; `warden audit export` hands it to an auditor):');
-    for (const e of history.reverse()) {
-      write(`  ${new Date(e.at).toISOString()} ${e.action.padEnd(6)} by ${e.by} (${e.source}): ${e.reason}`);
+    if (!opts.signal?.aborted && run.unfinished() > 0) {
+      write('\n(waiting for the intents a killed bot left in flight to be reconciled by client id)');
+      await Promise.race([run.settle(90_000), aborted]);
     }
-    step(
-      `Done. Files for other languages: ${join(dataDir, 'circuit.json')}, ${join(dataDir, 'heartbeat.json')}`,
-    );
-    return { dataDir, halted, resumed };
+    await run.bot.stop();
+    const report = run.check();
+    const decisionLog = join(run.dataDir, 'decisions');
+    write('');
+    write(formatSummary(report.counts));
+    write(`\nDashboard:    ${run.daemonAddress ?? '(daemon not running)'}`);
+    write(`Decision log: ${decisionLog}  (check it: warden log verify ${decisionLog})`);
+    write(`Config:       ${run.configPath}`);
+    for (const v of report.violations) write(`VIOLATION: ${v}`);
+    if (opts.keep === true && !opts.signal?.aborted) {
+      write(
+        '\n--keep: the daemon stays up (Ctrl-C stops it). The bot is stopped, so its heartbeat goes late and the watchdog halts trading: what the dashboard shows next.',
+      );
+      await aborted;
+    }
+    return {
+      dataDir: run.dataDir,
+      failures,
+      duplicates: report.counts.duplicates,
+      violations: report.violations,
+      decisionLog,
+      dashboard: run.daemonAddress,
+    };
   } finally {
-    for (const c of children) {
-      c.kill('SIGCONT');
-      c.kill('SIGTERM');
-    }
-    await Promise.all(
-      children.map((c) => new Promise<void>((r) => (c.exitCode !== null ? r() : c.once('exit', () => r())))),
-    );
-    await ks.close();
-    await store.close();
+    await run.stop();
   }
 }

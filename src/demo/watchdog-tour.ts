@@ -1,0 +1,160 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import { SqliteStore } from '../store/index.js';
+import { KillSwitch, ResumeRefusedError } from '../killswitch/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const wardenBin = join(root, 'bin', 'warden.js');
+const isTs = import.meta.url.endsWith('.ts');
+
+/** The message of one of the watchdog's log lines (pino JSON when not on a terminal), else the line. */
+function logMessage(line: string): string {
+  try {
+    const v = JSON.parse(line) as { msg?: unknown };
+    return typeof v.msg === 'string' ? v.msg : line;
+  } catch {
+    return line;
+  }
+}
+
+/** Options of the demo. */
+export interface WatchdogTourOptions {
+  /** Seconds the bot stays frozen before it is thawed (the watchdog must notice in this time). */
+  readonly freezeSec?: number;
+  readonly dataDir?: string;
+  readonly write?: (line: string) => void;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function prefixLines(child: ChildProcess, tag: string, write: (s: string) => void): void {
+  for (const stream of [child.stdout, child.stderr]) {
+    if (!stream) continue;
+    createInterface({ input: stream }).on('line', (line) => write(`  [${tag}] ${line}`));
+  }
+}
+
+/**
+ * A short tour (what `npm start` ran before the full demo): a bot heartbeating in its own process, frozen with
+ * SIGSTOP; the watchdog (its own process) notices, alerts and halts trading; a resume without
+ * a name is refused; a resume with a reason and a name lets the bot trade again.
+ */
+export async function runWatchdogTour(
+  opts: WatchdogTourOptions = {},
+): Promise<{ dataDir: string; halted: boolean; resumed: boolean }> {
+  const write = opts.write ?? ((s: string) => void process.stdout.write(`${s}\n`));
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'warden-demo-'));
+  const freezeMs = (opts.freezeSec ?? 4) * 1000;
+  const config = join(dataDir, 'warden.config.json');
+  writeFileSync(
+    config,
+    JSON.stringify(
+      {
+        dataDir,
+        heartbeats: [{ name: 'bot', periodSec: 0.5, graceSec: 1, tripOnFailure: true }],
+        watchdog: { intervalSec: 0.25 },
+        alerts: { channels: [{ type: 'stderr' }] },
+      },
+      null,
+      2,
+    ),
+  );
+  const t0 = Date.now();
+  const step = (s: string) => write(`\n[${((Date.now() - t0) / 1000).toFixed(1)}s] ${s}`);
+  const children: ChildProcess[] = [];
+  const node = (args: string[]) =>
+    spawn(process.execPath, isTs ? ['--import', 'tsx', ...args] : args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: root,
+    });
+
+  step(`Warden demo. Data dir: ${dataDir}`);
+  // Create the store before the processes start so they never race on the first migration.
+  const store = SqliteStore.open(join(dataDir, 'warden.db'));
+  const ks = await KillSwitch.open({ store, dataDir, source: 'demo', pollMs: 100 });
+  try {
+    step(
+      'Starting the bot (its own process): a heartbeat every 250 ms, the kill switch asked before every order.',
+    );
+    const bot = node([join(here, isTs ? 'demo-bot.ts' : 'demo-bot.js'), dataDir, '250']);
+    children.push(bot);
+    prefixLines(bot, 'bot', write);
+    // the bot has beaten once before the watchdog starts (a slow start is not a frozen bot)
+    const firstLine = new Promise<void>((r) => bot.stdout?.once('data', () => r()));
+    await Promise.race([firstLine, sleep(30_000)]);
+    await sleep(600);
+
+    step(
+      'Starting the watchdog (another process): `warden watch`, expecting a beat every 0.5 s + 1 s grace.',
+    );
+    const dog = spawn(process.execPath, [wardenBin, '--config', config, 'watch', '--interval', '0.25'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: root,
+    });
+    children.push(dog);
+    let seen = 0;
+    createInterface({ input: dog.stderr! }).on('line', (l) => write(`  [watchdog alert] ${l}`));
+    createInterface({ input: dog.stdout! }).on('line', (l) => {
+      const msg = logMessage(l);
+      // Print the first report, then only the ones that say something happened.
+      if (seen++ === 0 || /alerted|recovered|tripped/.test(msg)) write(`  [watchdog] ${msg}`);
+    });
+    await sleep(1500);
+
+    step('Freezing the bot with SIGSTOP. A frozen bot looks like a bot with nothing to do...');
+    bot.kill('SIGSTOP');
+    const deadline = Date.now() + freezeMs;
+    while (!ks.isHalted() && Date.now() < deadline) await sleep(100);
+    const halted = ks.isHalted();
+    const s = ks.state();
+    step(
+      halted && s.halted
+        ? `...but the watchdog noticed: trading HALTED (${s.source}): ${s.reason}`
+        : 'the watchdog did NOT halt trading in time (this is a failure of the demo)',
+    );
+    await sleep(300);
+
+    step('Thawing the bot (SIGCONT). Nothing resumes by itself: the bot is alive but may not add risk.');
+    bot.kill('SIGCONT');
+    await sleep(2000);
+
+    step('Trying to resume without a name:');
+    try {
+      await ks.resume({ reason: 'looks fine', by: '' });
+      write('  resume was accepted (this is a failure of the demo)');
+    } catch (err) {
+      if (!(err instanceof ResumeRefusedError)) throw err;
+      write(`  refused: ${err.message}`);
+    }
+
+    step('Resuming on purpose, with a reason and a name (same as `warden resume --reason ... --by alice`).');
+    await ks.resume({ reason: 'bot process checked: it was frozen by the demo', by: 'alice' });
+    await sleep(1200);
+    const resumed = !ks.isHalted();
+
+    const history = await store.killSwitch.history(10);
+    step('The record (`warden status` shows it; `warden audit export` hands it to an auditor):');
+    for (const e of history.reverse()) {
+      write(`  ${new Date(e.at).toISOString()} ${e.action.padEnd(6)} by ${e.by} (${e.source}): ${e.reason}`);
+    }
+    step(
+      `Done. Files for other languages: ${join(dataDir, 'circuit.json')}, ${join(dataDir, 'heartbeat.json')}`,
+    );
+    return { dataDir, halted, resumed };
+  } finally {
+    for (const c of children) {
+      c.kill('SIGCONT');
+      c.kill('SIGTERM');
+    }
+    await Promise.all(
+      children.map((c) => new Promise<void>((r) => (c.exitCode !== null ? r() : c.once('exit', () => r())))),
+    );
+    await ks.close();
+    await store.close();
+  }
+}
