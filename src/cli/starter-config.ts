@@ -128,6 +128,18 @@ export const STARTER_CONFIG = {
     rotateBytes: 67108864,
     rotateDaily: true,
   },
+  fleet: {
+    '//': 'Used only with store.kind "postgres" (docs/fleet.md): a process that has not confirmed the kill switch for leaseMs treats it as engaged (leaseLost "trip" records a trip when the store answers); every process re-reads it every pollMs besides LISTEN/NOTIFY; one daemon per fleet leads (watchdog, schedules), a standby tries every leaderRetryMs.',
+    leaseMs: 5000,
+    leaseLost: 'trip',
+    pollMs: 1000,
+    notifications: true,
+    leaderRetryMs: 2000,
+  },
+  '//commands': {
+    '//': 'Telegram commands to warden serve by long polling (docs/phone.md): /status, /halt, /resume, /strategies, /dlq, only from these chat ids; the bot token from $WARDEN_TELEGRAM_TOKEN.',
+    telegram: { allowChatIds: [123456789] },
+  },
   daemon: {
     '//': 'warden serve binds 127.0.0.1; mutating endpoints need the token in $WARDEN_TOKEN (or tokenFile, mode 600, in the data dir). Slow clients are cut at the timeouts; at maxConnections the oldest idle connection is evicted.',
     host: '127.0.0.1',
