@@ -200,4 +200,40 @@ describe('PostgreSQL store: processes', { timeout: 240_000 }, () => {
     const received = server.requests.map((r) => (r.json as { key: string }).key).sort();
     assert.deepEqual(received, [...keys].sort(), 'every alert once, none twice');
   });
+  it('warden status shows every host of the fleet and the leader, from the store', async () => {
+    const schema = schemas.next();
+    const w = workspace({ store: { kind: 'postgres', urlEnv: 'WARDEN_TEST_PG', schema } }, { init: false });
+    const env = { WARDEN_TEST_PG: schemas.url };
+    const store = await PgStore.open({ url: schemas.url, schema, mode: 'create' });
+    try {
+      await store.fleet.touch({ host: 'host-a', pid: 101, role: 'daemon', info: { leader: true } });
+      await store.fleet.touch({ host: 'host-b', pid: 202, role: 'daemon', info: { leader: false } });
+      await store.fleet.touch({ host: 'host-b', pid: 303, role: 'bot' });
+      await store.heartbeats.record({ name: 'bot-b', kind: 'beat', status: 'ok', at: Date.now() });
+    } finally {
+      await store.close();
+    }
+    const json = await warden([...w.args, 'status', '--json'], { env });
+    assert.equal(json.code, 0, json.stderr);
+    const o = JSON.parse(json.stdout) as {
+      fleet: {
+        leader: { host: string; pid: number } | null;
+        members: { host: string; role: string; leader: boolean }[];
+      };
+      heartbeats: { name: string }[];
+    };
+    assert.deepEqual(o.fleet.leader, { host: 'host-a', pid: 101 });
+    assert.deepEqual(o.fleet.members.map((m) => `${m.host}/${m.role}/${m.leader}`).sort(), [
+      'host-a/daemon/true',
+      'host-b/bot/false',
+      'host-b/daemon/false',
+    ]);
+    assert.deepEqual(
+      o.heartbeats.map((b) => b.name),
+      ['bot-b'],
+    );
+    const text = await warden([...w.args, 'status'], { env });
+    assert.match(text.stdout, /fleet: 3 processes on 2 hosts; leader: host-a pid 101/);
+    assert.match(text.stdout, /host-b bot pid 303: last seen \d+s ago/);
+  });
 });

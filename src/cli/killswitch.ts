@@ -15,6 +15,7 @@ import {
 } from '../killswitch/index.js';
 import { readCircuitFile } from '../killswitch/files.js';
 import { freeBytes } from '../store/index.js';
+import type { FleetMember } from '../store/types.js';
 
 function describeHalt(s: HaltState): string {
   if (!s.halted) return 'RUNNING: trading allowed';
@@ -69,6 +70,7 @@ async function printStatus(rt: Runtime, json: boolean): Promise<HaltState> {
   const unwritable = await storeWritable(rt);
   const circuit = readCircuitFile(rt.dataDir);
   const pending = await rt.store.alerts.list({ status: 'pending', limit: 1000 });
+  const members = await rt.store.fleet.list();
   const now = Date.now();
   if (json) {
     out(
@@ -83,6 +85,7 @@ async function printStatus(rt: Runtime, json: boolean): Promise<HaltState> {
         recent: history,
         circuitFile: circuit.kind === 'ok' ? circuit.value : circuit.kind,
         pendingAlerts: pending.length,
+        ...(members.length > 0 ? { fleet: fleetView(members, now) } : {}),
       },
       true,
     );
@@ -105,6 +108,7 @@ async function printStatus(rt: Runtime, json: boolean): Promise<HaltState> {
   for (const i of incidents)
     lines.push(`incident ${p(i.key)}: ${p(i.detail)} (since ${new Date(i.openedAt).toISOString()})`);
   if (pending.length > 0) lines.push(`alerts waiting in the outbox: ${pending.length}`);
+  if (members.length > 0) lines.push(...fleetLines(fleetView(members, now)));
   for (const e of history) {
     lines.push(
       `  #${e.id} ${new Date(e.at).toISOString()} ${e.action} by ${p(e.by)} (${p(e.source)}@${p(e.host)})${e.clears !== null ? ` clears #${e.clears}` : ''}: ${p(e.reason)}`,
@@ -112,6 +116,32 @@ async function printStatus(rt: Runtime, json: boolean): Promise<HaltState> {
   }
   out(lines.join('\n'), false);
   return s;
+}
+
+/** Every process the store knows of (fleet mode): host, role, pid, age, and who leads. */
+function fleetView(members: readonly FleetMember[], now: number) {
+  const view = members.map((m) => ({
+    host: m.host,
+    pid: m.pid,
+    role: m.role,
+    leader: m.info['leader'] === true,
+    lastSeenSec: Math.round((now - m.lastSeenAt) / 1000),
+    info: m.info,
+  }));
+  const leader = view.find((m) => m.leader) ?? null;
+  return { leader: leader && { host: leader.host, pid: leader.pid }, members: view };
+}
+
+function fleetLines(f: ReturnType<typeof fleetView>): string[] {
+  const p = printable;
+  const hosts = new Set(f.members.map((m) => m.host)).size;
+  return [
+    `fleet: ${f.members.length} processes on ${hosts} hosts; leader: ${f.leader ? `${p(f.leader.host)} pid ${f.leader.pid}` : 'NONE (no daemon leads: no watchdog runs)'}`,
+    ...f.members.map(
+      (m) =>
+        `  ${p(m.host)} ${p(m.role)} pid ${m.pid}${m.leader ? ' (leader)' : ''}: last seen ${m.lastSeenSec}s ago`,
+    ),
+  ];
 }
 
 interface TripOptions {
