@@ -6,43 +6,10 @@ import type {
   StoredReconciliation,
 } from '../../orders/order-store.js';
 import type { IntentRecord, IntentState } from '../../orders/types.js';
+import { toRecord, type IntentRow } from '../intent-row.js';
 import { StoreError } from '../store-error.js';
 import type { PgQuery } from './pg-connection.js';
 import * as Q from './pg-order-queries.js';
-
-interface IntentRow {
-  idempotency_key: string;
-  payload_hash: string;
-  payload: string;
-  state: IntentState;
-  client_order_id: string;
-  exchange_order_id: string | null;
-  result: string | null;
-  reason: string | null;
-  attempts: number;
-  owner: string | null;
-  lease_until: number;
-  sent_at: number | null;
-  created_at: number;
-  updated_at: number;
-}
-
-const toRecord = (r: IntentRow): IntentRecord => ({
-  idempotencyKey: r.idempotency_key,
-  payloadHash: r.payload_hash,
-  payload: r.payload,
-  state: r.state,
-  clientOrderId: r.client_order_id,
-  exchangeOrderId: r.exchange_order_id,
-  result: r.result,
-  reason: r.reason,
-  attempts: r.attempts,
-  owner: r.owner,
-  leaseUntil: r.lease_until,
-  sentAt: r.sent_at,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
 
 /**
  * `OrderStore` on PostgreSQL: every write is one autocommitted conditional statement, so two

@@ -10,23 +10,7 @@ import { SqliteAccess } from './sqlite-access.js';
 import { SqliteBatcher } from './sqlite-batcher.js';
 import * as Q from './sqlite-order-queries.js';
 import type { IntentRecord, IntentState } from '../../orders/types.js';
-
-interface IntentRow {
-  idempotency_key: string;
-  payload_hash: string;
-  payload: string;
-  state: IntentState;
-  client_order_id: string;
-  exchange_order_id: string | null;
-  result: string | null;
-  reason: string | null;
-  attempts: number;
-  owner: string | null;
-  lease_until: number;
-  sent_at: number | null;
-  created_at: number;
-  updated_at: number;
-}
+import { toRecord, type IntentRow } from '../intent-row.js';
 
 interface ReconRow {
   id: number;
@@ -35,23 +19,6 @@ interface ReconRow {
   differences: number;
   report: string;
 }
-
-const toRecord = (r: IntentRow): IntentRecord => ({
-  idempotencyKey: r.idempotency_key,
-  payloadHash: r.payload_hash,
-  payload: r.payload,
-  state: r.state,
-  clientOrderId: r.client_order_id,
-  exchangeOrderId: r.exchange_order_id,
-  result: r.result,
-  reason: r.reason,
-  attempts: r.attempts,
-  owner: r.owner,
-  leaseUntil: r.lease_until,
-  sentAt: r.sent_at,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
 
 /**
  * `OrderStore` over a shared better-sqlite3 connection (`SqliteStore.database`): statements are
