@@ -6,7 +6,7 @@ import type {
   StoredReconciliation,
 } from '../../orders/order-store.js';
 import type { IntentRecord, IntentState } from '../../orders/types.js';
-import { toRecord, type IntentRow } from '../intent-row.js';
+import { toRecord, type IntentRow } from '../shared-rows.js';
 import { StoreError } from '../store-error.js';
 import type { PgQuery } from './pg-connection.js';
 import * as Q from './pg-order-queries.js';

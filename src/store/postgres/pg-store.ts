@@ -17,7 +17,6 @@ import type {
   KillSwitchCasResult,
   KillSwitchEvent,
   NewKillSwitchEvent,
-  OutboxAlert,
 } from '../types.js';
 import type { DlqStore } from '../../orders/dlq-store.js';
 import type { OrderStore } from '../../orders/order-store.js';
@@ -28,6 +27,7 @@ import { PgConnection, type PgConnectionOptions } from './pg-connection.js';
 import { PgDlqStore } from './pg-dlq-store.js';
 import { PgOrderStore } from './pg-order-store.js';
 import * as Q from './pg-queries.js';
+import { toAlert, type AlertRow } from '../shared-rows.js';
 
 /** Options of `PgStore.open`. */
 export interface PgStoreOptions extends PgConnectionOptions {
@@ -61,20 +61,6 @@ interface BeatRow {
   extra: Record<string, unknown>;
   received_at: number;
   last_ok_received_at: number | null;
-}
-interface AlertRow {
-  id: number;
-  channel: string;
-  dedupe_key: string | null;
-  severity: OutboxAlert['severity'];
-  title: string;
-  body: string;
-  created_at: number;
-  status: OutboxAlert['status'];
-  attempts: number;
-  next_attempt_at: number;
-  last_error: string | null;
-  sent_at: number | null;
 }
 interface IncidentRow {
   key: string;
@@ -114,20 +100,6 @@ const toBeat = (r: BeatRow): HeartbeatRecord => ({
   extra: r.extra,
   receivedAt: r.received_at,
   lastOkReceivedAt: r.last_ok_received_at,
-});
-const toAlert = (r: AlertRow): OutboxAlert => ({
-  id: r.id,
-  channel: r.channel,
-  dedupeKey: r.dedupe_key,
-  severity: r.severity,
-  title: r.title,
-  body: r.body,
-  createdAt: r.created_at,
-  status: r.status,
-  attempts: r.attempts,
-  nextAttemptAt: r.next_attempt_at,
-  lastError: r.last_error,
-  sentAt: r.sent_at,
 });
 const toIncident = (r: IncidentRow): Incident => ({
   key: r.key,

@@ -10,7 +10,7 @@ import { SqliteAccess } from './sqlite-access.js';
 import { SqliteBatcher } from './sqlite-batcher.js';
 import * as Q from './sqlite-order-queries.js';
 import type { IntentRecord, IntentState } from '../../orders/types.js';
-import { toRecord, type IntentRow } from '../intent-row.js';
+import { toRecord, type IntentRow } from '../shared-rows.js';
 
 interface ReconRow {
   id: number;

@@ -31,6 +31,7 @@ import { StoreMissingError } from '../store-missing-error.js';
 import { systemClock, type Clock } from '../../util/clock.js';
 import { migrate } from './migrate.js';
 import * as Q from './queries.js';
+import { toAlert, type AlertRow } from '../shared-rows.js';
 import { SqliteBatcher } from './sqlite-batcher.js';
 import { SqliteDlqStore } from './sqlite-dlq-store.js';
 import { SqliteOrderStore } from './sqlite-order-store.js';
@@ -100,20 +101,6 @@ interface BeatRow {
   received_at: number | null;
   last_ok_received_at: number | null;
 }
-interface AlertRow {
-  id: number;
-  channel: string;
-  dedupe_key: string | null;
-  severity: OutboxAlert['severity'];
-  title: string;
-  body: string;
-  created_at: number;
-  status: OutboxAlert['status'];
-  attempts: number;
-  next_attempt_at: number;
-  last_error: string | null;
-  sent_at: number | null;
-}
 interface FleetRow {
   host: string;
   pid: number;
@@ -141,20 +128,6 @@ const toBeat = (r: BeatRow): HeartbeatRecord => ({
   extra: JSON.parse(r.extra) as Record<string, unknown>,
   receivedAt: r.received_at ?? r.at,
   lastOkReceivedAt: r.last_ok_received_at,
-});
-const toAlert = (r: AlertRow): OutboxAlert => ({
-  id: r.id,
-  channel: r.channel,
-  dedupeKey: r.dedupe_key,
-  severity: r.severity,
-  title: r.title,
-  body: r.body,
-  createdAt: r.created_at,
-  status: r.status,
-  attempts: r.attempts,
-  nextAttemptAt: r.next_attempt_at,
-  lastError: r.last_error,
-  sentAt: r.sent_at,
 });
 const toMember = (r: FleetRow): FleetMember => ({
   host: r.host,

@@ -1,4 +1,7 @@
 import type { IntentRecord, IntentState } from '../orders/types.js';
+import type { OutboxAlert } from './types.js';
+
+// The rows both backends return alike (snake_case columns, times in ms) and their mapping.
 
 /** An `intents` row as both backends return it (snake_case columns, times in ms). */
 export interface IntentRow {
@@ -34,4 +37,36 @@ export const toRecord = (r: IntentRow): IntentRecord => ({
   sentAt: r.sent_at,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
+});
+
+/** An `alerts` outbox row. */
+export interface AlertRow {
+  id: number;
+  channel: string;
+  dedupe_key: string | null;
+  severity: OutboxAlert['severity'];
+  title: string;
+  body: string;
+  created_at: number;
+  status: OutboxAlert['status'];
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  sent_at: number | null;
+}
+
+/** The row as the `AlertOutboxRepo` gives it. */
+export const toAlert = (r: AlertRow): OutboxAlert => ({
+  id: r.id,
+  channel: r.channel,
+  dedupeKey: r.dedupe_key,
+  severity: r.severity,
+  title: r.title,
+  body: r.body,
+  createdAt: r.created_at,
+  status: r.status,
+  attempts: r.attempts,
+  nextAttemptAt: r.next_attempt_at,
+  lastError: r.last_error,
+  sentAt: r.sent_at,
 });
