@@ -100,6 +100,7 @@ export class CcxtExchange implements Exchange {
   readonly #ids: ClientIdConvention;
   readonly #clock: Clock;
   readonly #binance: boolean;
+  #marketsWatched: unknown = undefined;
   /** See `CcxtExchangeOptions.recvWindowMs`. */
   readonly receiveWindowMs: number;
 
@@ -272,7 +273,9 @@ export class CcxtExchange implements Exchange {
     const signal = options?.signal;
     signal?.throwIfAborted();
     try {
-      return signal === undefined ? await fn() : await raceAbort(fn(), signal);
+      const p = fn();
+      this.#retryFailedMarkets();
+      return signal === undefined ? await p : await raceAbort(p, signal);
     } catch (err) {
       // ccxt throws a bare SyntaxError when a venue's number does not parse (e.g. "NaN").
       if (err instanceof SyntaxError)
@@ -284,6 +287,22 @@ export class CcxtExchange implements Exchange {
       }
       throw mapped;
     }
+  }
+
+  /**
+   * ccxt keeps the promise of its first `loadMarkets` (which every call awaits), a rejected one
+   * too: one market-metadata read that failed (a timeout under load) would fail every later call
+   * of the client with that same error, without asking the venue again. A rejected load is
+   * forgotten, so the next call (a retry, the next reconciliation) loads the markets afresh.
+   */
+  #retryFailedMarkets(): void {
+    const c = this.#ccxt as { marketsLoading?: unknown };
+    const loading = c.marketsLoading;
+    if (!(loading instanceof Promise) || this.#marketsWatched === loading) return;
+    this.#marketsWatched = loading;
+    loading.catch(() => {
+      if (c.marketsLoading === loading) c.marketsLoading = undefined;
+    });
   }
 
   #retryAfter(): number | undefined {
