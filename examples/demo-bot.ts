@@ -51,6 +51,8 @@ const { exchange, killSwitch, modes } = warden;
 const shadow = new ShadowLedger(resolve(warden.dataDir, warden.config.strategy.shadow));
 
 // 2. A heartbeat on its own timer: a bot stuck anywhere (a hung call, SIGSTOP) stops beating.
+await warden.beat().catch(() => undefined);
+say('beating');
 const beat = setInterval(() => void warden.beat().catch(() => undefined), CYCLE_MS);
 
 // 3. Reconcile before the first order: the venue's truth is adopted; new risk waits until it

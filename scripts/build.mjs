@@ -14,5 +14,7 @@ const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdi
 if (r.status !== 0) process.exit(r.status ?? 1);
 const copy = spawnSync(process.execPath, [join('scripts', 'copy-assets.mjs')], { stdio: 'inherit' });
 if (copy.status !== 0) process.exit(copy.status ?? 1);
+const bot = spawnSync(process.execPath, [join('scripts', 'compile-demo-bot.mjs')], { stdio: 'inherit' });
+if (bot.status !== 0) process.exit(bot.status ?? 1);
 mkdirSync('dist', { recursive: true });
 writeFileSync(join('dist', '.source-stamp.json'), `${JSON.stringify(stamp)}\n`);

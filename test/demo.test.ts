@@ -38,14 +38,34 @@ const alive = (pid: number) => {
 };
 
 describe('warden demo', { timeout: 600_000 }, () => {
-  it('runs to its summary with duplicates 0, and its decision log verifies', async () => {
-    const d = startDemo(['--duration', '5', '--scenario', 'timeout,kill']);
+  it('runs all nine steps to its summary: every step narrated, duplicates 0, its decision log verifies', async () => {
+    const d = startDemo(['--duration', '15']);
     const code = await d.exited;
     const out = d.output();
     assert.equal(code, 0, out);
+    // each step's heading, then the line that says it saw the outcome (a step that did not prints ✗)
+    const steps: [string, RegExp][] = [
+      ['The strategy degrades', /recovered on shadow trades: \S+ placed/],
+      ['A timeout after acceptance', /venue's own record: 1 order with that id \(no double\)/],
+      ['An order fails for good', /\$ warden dlq replay \d+ → /],
+      ['An exchange 5xx storm', /breaker CLOSED → mode FULL/],
+      ['A stale price feed', /fresh ticks again → mode FULL/],
+      ['The session loss limit', /flattened with \d+ reduce-only sell\(s\).*: flat and halted/],
+      ['The bot freezes', /the watchdog \(in the daemon\) saw the heartbeat go late: trading HALTED/],
+      ['The bot is killed', /restarted bot reconciled: OK, .*adopted BTC (\S+) = venue \1\n/],
+      ['A person looks, then resumes', /trading again: \S+ placed/],
+    ];
+    let at = 0;
+    for (const [i, [heading, outcome]] of steps.entries()) {
+      const h = out.indexOf(`${i + 1}. ${heading}`, at);
+      assert.ok(h >= 0, `step ${i + 1} (${heading}) was not narrated, in order:\n${out}`);
+      const next = i + 1 < steps.length ? out.indexOf(`${i + 2}. ${steps[i + 1]![0]}`, h) : out.length;
+      assert.match(out.slice(h, next < 0 ? out.length : next), outcome, `step ${i + 1}:\n${out}`);
+      at = h;
+    }
+    assert.doesNotMatch(out, /✗|VIOLATION/);
     assert.match(out, /Summary/);
     assert.match(out, /duplicates \(venue record\)\s+0\n/);
-    assert.match(out, /restarted bot reconciled: OK/);
     const log = /Decision log: (\S+)/.exec(out)?.[1];
     assert.ok(log, out);
     const v = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'log', 'verify', log], { cwd: ROOT });

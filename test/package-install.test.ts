@@ -183,6 +183,33 @@ describe('the packed package, installed into a new project', () => {
     assert.match(guard.out, /from npx/);
   });
 
+  it('runs `warden demo` from the installed package: the compiled demo bot, the real ccxt client', () => {
+    const bin = join(PROJECT, 'node_modules', '.bin', 'warden');
+    const pkg = join(PROJECT, 'node_modules', 'warden');
+    assert.ok(
+      existsSync(join(pkg, 'dist', 'examples', 'demo-bot.js')),
+      'the demo bot is compiled into dist/',
+    );
+    assert.match(ok(bin, ['demo', '--help'], { cwd: PROJECT }), /--scenario/);
+    // ccxt is an optional peer: without it the demo says what to install, and starts nothing
+    const missing = run(bin, ['demo', '--duration', '5'], { cwd: PROJECT });
+    assert.notEqual(missing.code, 0, missing.out);
+    assert.match(missing.out, /npm install ccxt@/);
+    // with it (linked from the checkout, not downloaded): one step of the scenario, to its summary
+    const ccxt = join(PROJECT, 'node_modules', 'ccxt');
+    symlinkSync(join(ROOT, 'node_modules', 'ccxt'), ccxt);
+    try {
+      const demo = timed('warden demo --scenario timeout (installed)', () =>
+        run(bin, ['demo', '--duration', '5', '--scenario', 'timeout'], { cwd: PROJECT }),
+      );
+      assert.equal(demo.code, 0, demo.out);
+      assert.match(demo.out, /venue's own record: 1 order with that id \(no double\)/);
+      assert.match(demo.out, /duplicates \(venue record\)\s+0\n/);
+    } finally {
+      rmSync(ccxt);
+    }
+  });
+
   it('exports exactly the checked-in public surface, and every entry point resolves through the export map', () => {
     const listing = ok(process.execPath, [
       join(ROOT, 'scripts', 'public-surface.mjs'),

@@ -1,7 +1,8 @@
 // `warden demo` (what `npm start` runs): the venue, the daemon and a supervised bot over a temporary
 // data dir, the scripted scenario narrated as it happens, then the summary table.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DemoRun, sleep } from './run.js';
+import { BOT, DemoRun, sleep } from './run.js';
 import { STEPS, type StepContext } from './scenario.js';
 import { formatSummary } from './summary.js';
 
@@ -15,6 +16,8 @@ export interface DemoOptions {
   readonly keep?: boolean;
   readonly dataDir?: string;
   readonly write?: (line: string) => void;
+  /** Called after each step, with the run (src/demo/screenshot.ts takes its picture there). */
+  readonly afterStep?: (step: string, run: DemoRun, say: (line: string) => void) => Promise<void>;
   /** Aborting stops the scenario and everything it started (Ctrl-C). */
   readonly signal?: AbortSignal;
 }
@@ -40,6 +43,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const t0 = Date.now();
   let n = 0;
   const failures: string[] = [];
+  preflight();
   const run = await DemoRun.create({ dataDir: opts.dataDir, write });
   const aborted = new Promise<void>((resolve) => {
     if (opts.signal?.aborted) resolve();
@@ -61,21 +65,32 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       `Warden demo. Data dir ${run.dataDir}; the venue (exchange simulator, Binance's API) at ${run.venue.url}`,
     );
     const first = run.waitFor((e) => e.event === 'result' && e['status'] === 'placed', 90_000);
+    const beating = run.waitFor((e) => e.event === 'beating', 90_000);
     run.bot.start();
+    // the daemon starts once the bot beats (its watchdog expects the heartbeat from its own start),
+    // and comes up while the bot reconciles and the first steps run: only the freeze needs it
+    const daemon = beating.then(async () => {
+      const address = await run.startDaemon();
+      head(
+        `daemon (warden serve: watchdog, alerts, API, dashboard) at ${address} (pid ${run.daemonPid ?? '?'})`,
+      );
+      return address;
+    });
+    daemon.catch(() => undefined);
     const rec = await run.waitFor((e) => e.event === 'reconciled', 90_000);
     head(
       `bot reconciled with the venue (${rec?.['ok'] === true ? 'OK' : 'FAILED'}) and trades through the gate`,
     );
-    const address = await run.startDaemon();
-    head(
-      `daemon (warden serve: watchdog, alerts, API, dashboard) at ${address} (pid ${run.daemonPid ?? '?'})`,
-    );
     const p = await first;
     if (p !== null) write(`         first order ${String(p['idempotencyKey'])} placed via ccxt → venue`);
+    const needsDaemon = new Set(['freeze', 'kill', 'resume']);
     for (const step of STEPS.filter((s) => names.includes(s.name))) {
       if (opts.signal?.aborted) break;
+      if (needsDaemon.has(step.name)) await Promise.race([daemon, aborted]);
       await Promise.race([step.run(ctx), aborted]);
-      await ctx.pace(2_000);
+      if (opts.afterStep !== undefined)
+        await Promise.race([opts.afterStep(step.name, run, ctx.say), aborted]);
+      await ctx.pace(1_000);
     }
     if (!opts.signal?.aborted && run.unfinished() > 0) {
       write('\n(waiting for the intents a killed bot left in flight to be reconciled by client id)');
@@ -106,5 +121,18 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
     };
   } finally {
     await run.stop();
+  }
+}
+
+/** What the demo needs before it starts anything: the bot's file and ccxt (the bot's real client). */
+function preflight(): void {
+  if (!existsSync(BOT))
+    throw new RangeError(`demo: the demo bot ${BOT} is missing (in a checkout: npm run build)`);
+  try {
+    import.meta.resolve('ccxt');
+  } catch {
+    throw new RangeError(
+      'demo: the demo bot trades through the real ccxt client, and ccxt is not installed beside warden: npm install ccxt@4.5.84 (with a global warden: npm install -g ccxt@4.5.84)',
+    );
   }
 }

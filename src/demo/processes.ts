@@ -8,7 +8,15 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 /** The checkout (or package) root. */
 export const ROOT = join(here, '..', '..');
-const tsxImport = ['--import', 'tsx'];
+/**
+ * Run from the TypeScript sources (a checkout, through tsx): the children are the sources too. Run
+ * compiled (dist/, an installed package, which has no tsx): the children are the compiled files.
+ */
+export const FROM_SOURCES = import.meta.url.endsWith('.ts');
+/** `warden` itself: src/cli/main.ts or dist/cli/main.js. */
+export const CLI = FROM_SOURCES ? join(ROOT, 'src', 'cli', 'main.ts') : join(ROOT, 'dist', 'cli', 'main.js');
+/** The node arguments that run `script` (TypeScript through tsx). */
+export const nodeArgs = (script: string): string[] => (script.endsWith('.ts') ? ['--import', 'tsx'] : []);
 
 /** A child and its lines. */
 export interface Child {
@@ -22,9 +30,9 @@ export interface Child {
 export class ProcessGroup {
   readonly #live = new Set<ChildProcess>();
 
-  /** Starts `node ARGS` (TypeScript through tsx); each output line goes to `onLine`. */
+  /** Starts `node ARGS` (a TypeScript script through tsx); each output line goes to `onLine`. */
   start(args: readonly string[], onLine: (line: string, stream: 'stdout' | 'stderr') => void): Child {
-    const p = spawn(process.execPath, [...tsxImport, ...args], {
+    const p = spawn(process.execPath, [...nodeArgs(args[0] ?? ''), ...args], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, FORCE_COLOR: '0' },

@@ -2,12 +2,12 @@
 // port) and the bot (examples/demo-bot.ts, supervised), over one temporary data dir. The demo's
 // scenario and the soak both drive it; `collect()` gives the invariant checker its inputs.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FaultConfig } from '../exchange/simulator/index.js';
 import { checkInvariants, haltIntervals, type InvariantReport, type ReconcileCheck } from './invariants.js';
-import { ProcessGroup, ROOT, Supervisor, type Child } from './processes.js';
+import { CLI, FROM_SOURCES, ProcessGroup, ROOT, Supervisor, nodeArgs, type Child } from './processes.js';
 import { countUnfinished, readRunRecords } from './records.js';
 import { SqliteStore } from '../store/index.js';
 import { startVenue, type DemoVenue } from './venue.js';
@@ -30,8 +30,10 @@ export interface RunOptions {
   readonly echo?: boolean;
 }
 
-const CLI = join(ROOT, 'src', 'cli', 'main.ts');
-const BOT = join(ROOT, 'examples', 'demo-bot.ts');
+/** The demo bot: examples/demo-bot.ts, or its compiled copy in the package (scripts/compile-demo-bot.mjs). */
+export const BOT = FROM_SOURCES
+  ? join(ROOT, 'examples', 'demo-bot.ts')
+  : join(ROOT, 'dist', 'examples', 'demo-bot.js');
 
 /** The demo's config: a compressed clock (sub-second heartbeats, second-long windows). */
 export function demoConfig(dataDir: string, venueUrl: string): Record<string, unknown> {
@@ -153,7 +155,7 @@ export class DemoRun {
   /** Runs `warden ARGS --config …` to its end. */
   cli(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
     return new Promise((resolve) => {
-      const p = spawn(process.execPath, ['--import', 'tsx', CLI, '--config', this.configPath, ...args], {
+      const p = spawn(process.execPath, [...nodeArgs(CLI), CLI, '--config', this.configPath, ...args], {
         cwd: ROOT,
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -226,6 +228,8 @@ export class DemoRun {
   }
 
   #botLine(line: string, stream: 'stdout' | 'stderr'): void {
+    // every line the bot printed, kept beside its data (what a failed step is diagnosed from)
+    appendFileSync(join(this.dataDir, 'bot-output.log'), `${stream === 'stderr' ? '! ' : ''}${line}\n`);
     if (stream === 'stderr') {
       if (this.#echo) this.#say(line.includes('warden alert') ? `[alert] ${line}` : `[bot] ${line}`);
       return;

@@ -59,6 +59,7 @@ export function packCheckout(scratch: string): { checkout: string; tarball: stri
     'package.json',
     'README.md',
     'bin',
+    'examples',
     'scripts',
     'src',
     'tsconfig.json',
