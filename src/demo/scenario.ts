@@ -99,8 +99,19 @@ export const STEPS: readonly ScenarioStep[] = [
       say(
         `gate: ${String(denied['idempotencyKey'])} denied (strategy breaker: blocked); logged as a shadow trade`,
       );
-      say('the market turns up: the blocked strategy would have made money (its shadow trades say so)');
-      const off = setInterval(() => run.venue.sim.setMid(DEMO_SYMBOL, mid(run) + 0.25), 250);
+      // a blocked strategy cannot change its position: flat, its signals are buys (the market turns
+      // up); long, they are sells (the market eases down, by less than the session loss limit)
+      const long = btc(run) >= 0.5;
+      say(
+        long
+          ? `the bot is long ${btc(run)} BTC; the market eases down: the blocked strategy's sells would have made money (its shadow trades say so)`
+          : 'the market turns up: the blocked strategy would have made money (its shadow trades say so)',
+      );
+      const floor = mid(run) - 1.5; // long 3 BTC: at most 4.5 USDT of the 15 USDT limit
+      const off = setInterval(
+        () => run.venue.sim.setMid(DEMO_SYMBOL, long ? Math.max(floor, mid(run) - 0.04) : mid(run) + 0.25),
+        250,
+      );
       // the evaluation judges a blocked strategy on its resolved shadow trades (min-n 5, P&L above
       // 0): it runs once the ledger has them, however slowly the bot cycles on a loaded machine
       const enough = await until(() => {
