@@ -19,6 +19,8 @@ export class RateRing {
   #runs = 0;
   /** Admissions kept (the sum of the runs' counts; at most `limit`). */
   #total = 0;
+  /** False once the clock stepped back between two admissions: the runs are then not in time order. */
+  #ordered = true;
 
   constructor(limit: number, windowMs: number) {
     this.limit = limit;
@@ -51,10 +53,12 @@ export class RateRing {
     if (this.#runs > 0) {
       let last = this.#head + this.#runs - 1;
       if (last >= limit) last -= limit;
-      if (this.#times[last] === now) {
+      const lastAt = this.#times[last]!;
+      if (lastAt === now) {
         this.#counts[last] = this.#counts[last]! + 1;
         return;
       }
+      if (now < lastAt) this.#ordered = false;
     }
     // wrap by comparison, not `%` (an integer division on every admission)
     let i = this.#head + this.#runs;
@@ -64,13 +68,20 @@ export class RateRing {
     this.#runs++;
   }
 
-  /** Admissions still inside the window at `now` (allocates nothing; O(runs), for inputs only). */
+  /**
+   * Admissions still inside the window at `now` (allocates nothing; for the decision log's inputs).
+   * Runs in time order are counted from the newest back to the first that has left the window
+   * (O(runs in the window)); after a clock stepped back, every run is looked at.
+   */
   inWindow(now: number): number {
+    const limit = this.limit;
+    const from = now - this.windowMs;
     let n = 0;
-    for (let k = 0; k < this.#runs; k++) {
+    for (let k = this.#runs - 1; k >= 0; k--) {
       let i = this.#head + k;
-      if (i >= this.limit) i -= this.limit;
-      if (this.#times[i]! > now - this.windowMs) n += this.#counts[i]!;
+      if (i >= limit) i -= limit;
+      if (this.#times[i]! > from) n += this.#counts[i]!;
+      else if (this.#ordered) break;
     }
     return n;
   }
