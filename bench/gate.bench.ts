@@ -1,7 +1,8 @@
 // The pre-trade gate with every layer enabled, beside what a user would write instead: the same
 // checks as a hand-written chain of plain `if`s over the same pushed state, and the seed's
 // stat-per-call kill-switch reader (seed 000's style: stat circuit.json on every check). Then
-// check() with the decision log (every decision chained, hashed and group-committed), and the
+// check() with the decision log (every decision chained, hashed and group-committed, the loop
+// yielding so the commit runs), explain() and append() apart, and the
 // heap over 10 million checks.
 //   node --expose-gc --import tsx bench/gate.bench.ts      (without --expose-gc the heap line is skipped)
 // Every layer is the real thing: a KillSwitch over SQLite, the DegradationManager, Freshness, a
@@ -11,6 +12,9 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchSink, nsPerOp, seedStatReader } from './helpers/seed-reader.js';
+
+let loggedSink = 0;
+const benchSinkAdd = (): void => void loggedSink++;
 import { PerformanceObserver } from 'node:perf_hooks';
 import { setImmediate as tick } from 'node:timers/promises';
 import { DecisionLog } from '../src/decisions/index.js';
@@ -207,24 +211,64 @@ if (gc === undefined) {
 }
 
 // With the decision log: each check is explained and appended (chained, SHA-256, group commit).
-const logged = createGate({ ...layers(), decisions: DecisionLog.open({ dir: join(dir, 'decisions') }) });
-const logNs: number[] = [];
-for (let round = 0; round <= ROUNDS; round++) {
-  const ns = nsPerOp(() => logged.check(intent).allow, LOG_N);
-  if (round > 0) logNs.push(ns);
-  await tick(); // let the group commit write, as a bot's event loop would
-  await tick();
+// The loop yields to the event loop every YIELD_EVERY checks, as a bot's loop does between
+// orders, so the group-commit timer fires and its fsync runs (in the thread pool, beside the
+// loop) while checks go on: the figure includes the commit, not a buffer that only grows. Then
+// the two halves apart: explain() (every layer's verdict and inputs) and append() of that record.
+const YIELD_EVERY = Number(process.env.YIELD_EVERY ?? 100);
+const decisionLog = DecisionLog.open({ dir: join(dir, 'decisions') });
+const logged = createGate({ ...layers(), decisions: decisionLog });
+async function loggedNsPerCheck(n: number): Promise<number> {
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) {
+    if (logged.check(intent).allow) benchSinkAdd();
+    if (i % YIELD_EVERY === YIELD_EVERY - 1) await tick();
+  }
+  return Number(process.hrtime.bigint() - t0) / n;
 }
-results.set('warden gate.check() with the decision log', logNs);
+const appendLog = DecisionLog.open({ dir: join(dir, 'decisions-append') });
+const e0 = logged.explain(intent);
+const record = {
+  kind: 'gate',
+  by: 'gate',
+  data: { allow: e0.allow, reason: e0.reason, layer: e0.layer, intent: e0.intent, layers: e0.layers },
+};
+const logNs: number[] = [];
+const explainNs: number[] = [];
+const appendNs: number[] = [];
+const syncedBefore = decisionLog.durableHead.seq;
+for (let round = 0; round <= ROUNDS; round++) {
+  const ns = await loggedNsPerCheck(LOG_N);
+  const ex = nsPerOp(() => logged.explain(intent).allow, LOG_N);
+  const ap = nsPerOp(() => appendLog.append(record).seq > 0, LOG_N);
+  await appendLog.flush();
+  if (round > 0) {
+    logNs.push(ns);
+    explainNs.push(ex);
+    appendNs.push(ap);
+  }
+}
+const durableInLoop = decisionLog.durableHead.seq - syncedBefore;
+const appended = decisionLog.head.seq - syncedBefore;
+await decisionLog.flush();
+console.log(
+  `decision log: ${appended.toLocaleString('en')} logged checks, ${durableInLoop.toLocaleString('en')} of them ` +
+    `made durable by group commit during the loop (the rest by the final flush)`,
+);
+results.set(`warden gate.check() with the decision log (yield every ${YIELD_EVERY})`, logNs);
+results.set('  of which: gate.explain() (every verdict and input)', explainNs);
+results.set('  of which: decisionLog.append() of that record', appendNs);
 
 const base = median(results.get(cases[0]![0])!);
 console.log(`gate check, median of ${ROUNDS} rounds (ns per check; ratio to gate.check() without the log)`);
 for (const [name, xs] of results) {
   const m = median(xs);
-  console.log(`  ${name.padEnd(62)} ${m.toFixed(1).padStart(10)} ns  ${(m / base).toFixed(2)}x`);
+  console.log(`  ${name.padEnd(66)} ${m.toFixed(1).padStart(10)} ns  ${(m / base).toFixed(2)}x`);
 }
 
-if (benchSink() < 0) console.log(benchSink());
+if (benchSink() < 0 || loggedSink < 0) console.log(benchSink(), loggedSink);
 sb.close();
+await decisionLog.close();
+await appendLog.close();
 await ks.close();
 await store.close();

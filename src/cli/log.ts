@@ -35,9 +35,22 @@ async function anchoredHead(loaded: LoadedConfig, where: string): Promise<Decisi
     const h = await readAnchoredHead(store.kv);
     if (h === null)
       throw new CliError(
-        `--anchor store: the store holds no decision head (kv ${DECISION_HEAD_KEY}); a bot using openWarden writes it`,
+        `--anchor store: the store holds no decision head (kv ${DECISION_HEAD_KEY}); openWarden, the daemon and \`warden log append\` write it`,
       );
     return { seq: h.seq, hash: h.hash };
+  } finally {
+    await store.close();
+  }
+}
+
+/** Writes `head` as the store's decision head (never moving it back); null when done. */
+async function anchorInStore(loaded: LoadedConfig, head: DecisionHead): Promise<null> {
+  const { openStore } = await import('../store/open-store.js');
+  const { anchorHead } = await import('../decisions/head-anchor.js');
+  const store = await openStore(loaded.config, loaded.dataDir);
+  try {
+    await anchorHead(store.kv, head, Date.now());
+    return null;
   } finally {
     await store.close();
   }
@@ -62,7 +75,10 @@ export function registerLog(program: Command): void {
     .argument('[path]', 'the log directory or one segment file (default: the data dir’s decision log)')
     .option('--head <seq:hash>', 'a head recorded elsewhere (store, heartbeat, alert) the log must contain')
     .option('--strict', 'also require every line to be valid, canonical JSON (slower)')
-    .option('--anchor <where>', 'check against the head kept off the host: "store" (written by openWarden)')
+    .option(
+      '--anchor <where>',
+      'check against the head kept off the host: "store" (written by openWarden, the daemon and `warden log append`)',
+    )
     .option('--json', 'print the result as JSON')
     .action(
       async (
@@ -127,8 +143,18 @@ export function registerLog(program: Command): void {
         if (err instanceof DecisionRecordError) throw new CliError(err.message, 1, { cause: err });
         throw new CliError((err as Error).message, 1, { cause: err });
       }
+      // The head goes to the store as the library's writers send it, while this process still
+      // holds the writer lock (so no other writer of the log races the read-then-write).
+      const anchorError = await anchorInStore(loaded, head).catch((err: unknown) => err as Error);
       await dlog.close();
       out(opts.json ? head : `${head.seq} ${head.hash}`, opts.json === true);
+      if (anchorError !== null)
+        throw new CliError(
+          `the decision is recorded (seq ${head.seq}; do not append it again) but its head is not in the store: ` +
+            `${anchorError.message}; \`warden log verify --anchor store\` checks against the last head anchored`,
+          1,
+          { cause: anchorError },
+        );
     });
 
   log

@@ -26,6 +26,8 @@ export const modesSectionSchema = z
     breakerGraceMs: ms.default(0),
     /** Recompute the mode this often (ms) so a feed that stops pushing goes stale. */
     intervalMs: z.number().int().positive().default(1000),
+    /** openWarden reads the venue's server time at open and this often (ms) for the clock-drift signal; 0 = never. */
+    clockSyncMs: ms.default(60_000),
   })
   .strict();
 

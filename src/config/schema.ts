@@ -102,6 +102,10 @@ export const exchangeSectionSchema = z.discriminatedUnion('kind', [
       positions: z.enum(['venue', 'none']).default('venue'),
       /** ccxt's request timeout (ms). */
       timeoutMs: z.number().int().positive().max(120_000).default(10_000),
+      /** Replaces the origin of every ccxt `urls.api` entry (paths kept): a gateway, a proxy, or the simulator's HTTP server. */
+      apiUrl: z.string().url().optional(),
+      /** Passed to the ccxt client as its `options` (e.g. `{"defaultType": "spot"}`). */
+      ccxtOptions: z.record(z.string(), z.unknown()).optional(),
     })
     .strict(),
   z

@@ -4,7 +4,12 @@ import { Writable } from 'node:stream';
 import { resolve } from 'node:path';
 import type { WardenConfig } from '../config/index.js';
 import { channelSecrets, Redactor, type Alerter } from '../alerts/index.js';
-import { DecisionLog, DecisionLogLockedError } from '../decisions/index.js';
+import {
+  DecisionLog,
+  DecisionLogLockedError,
+  anchorHeadInStore,
+  type HeadAnchor,
+} from '../decisions/index.js';
 import type { Exchange } from '../exchange/index.js';
 import type { KillSwitch } from '../killswitch/index.js';
 import { DeadLetterQueue, Executor, alwaysReady } from '../orders/index.js';
@@ -72,13 +77,16 @@ export function dlqRoutesFor(
 /**
  * The daemon's decision log, from the config's `decisions` section. Another process holding its
  * writer lock (a bot appending itself) is not fatal: the decision routes then answer 503 with
- * that reason, and the daemon says so once in its log.
+ * that reason, and the daemon says so once in its log. With `kv`, the log's durable head is kept
+ * in the store as openWarden keeps it (at most once a second, and on close; never moved back), so
+ * `warden log verify --anchor store` covers what `POST /v1/decisions` appended.
  */
 export function openDaemonDecisions(
   config: WardenConfig,
   dataDir: string,
   logger: WardenLogger,
-): { source: DecisionsSource; log?: DecisionLog } {
+  kv?: Store['kv'],
+): { source: DecisionsSource; log?: DecisionLog; anchor?: HeadAnchor } {
   const d = config.decisions;
   if (!config.daemon.decisionLog)
     return {
@@ -92,7 +100,13 @@ export function openDaemonDecisions(
       rotateDaily: d.rotateDaily,
     });
     log.onError((err) => logger.error({ err }, 'decision log failed: appends are refused (503)'));
-    return { source: { log }, log };
+    const anchor =
+      kv === undefined
+        ? undefined
+        : anchorHeadInStore(log, kv, {
+            onError: (err) => logger.error({ err }, 'decision log head not anchored in the store'),
+          });
+    return { source: { log }, log, ...(anchor ? { anchor } : {}) };
   } catch (err) {
     const why =
       err instanceof DecisionLogLockedError

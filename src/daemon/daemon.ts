@@ -19,7 +19,7 @@ import { httpUrl, isLoopbackHost } from './bind-address.js';
 import { existsSync } from 'node:fs';
 import { startFleet, type FleetRuntime } from '../fleet/index.js';
 import { resolve as resolvePath } from 'node:path';
-import type { DecisionLog } from '../decisions/index.js';
+import type { DecisionLog, HeadAnchor } from '../decisions/index.js';
 import { StrategyBreaker } from '../strategy/index.js';
 import { DeadLetterQueue } from '../orders/index.js';
 import type { WardenLogger } from './logger.js';
@@ -90,6 +90,7 @@ export class Daemon {
   #breaker: StrategyBreaker | undefined;
   #decisions: DecisionLog | undefined;
   #decisionsSource: DecisionsSource | undefined;
+  #decisionsAnchor: HeadAnchor | undefined;
   /** What only the leader runs; started by `#leadership` once the API listens. */
   #duties: LeaderDuty[] = [];
   #leadership: Leadership | undefined;
@@ -316,8 +317,9 @@ export class Daemon {
       stateKey: config.strategy.stateKey,
       staleAfterMs: config.strategy.staleAfterHours * 3_600_000,
     });
-    const decisions = openDaemonDecisions(config, dataDir, this.#logger!);
+    const decisions = openDaemonDecisions(config, dataDir, this.#logger!, store.kv);
     this.#decisions = decisions.log;
+    this.#decisionsAnchor = decisions.anchor;
     this.#decisionsSource = decisions.source;
     const metrics = new DaemonMetrics({
       killSwitch: ks,
@@ -431,6 +433,10 @@ export class Daemon {
     await this.#ks?.close();
     await this.#alerter?.close();
     this.#breaker?.close();
+    // the last head into the store while the writer lock is still held, then the log
+    await this.#decisions?.flush().catch(() => undefined);
+    await this.#decisionsAnchor?.flush();
+    this.#decisionsAnchor?.dispose();
     await this.#decisions
       ?.close()
       .catch((err: unknown) => this.#logger?.error({ err }, 'decision log close failed'));

@@ -78,21 +78,38 @@ const BAD = Symbol('bad');
 
 /** An object shape (its keys in own-property order) with its keys in canonical order, quoted. */
 interface Shape {
+  /** The keys in own-property order, as `Object.keys` gives them. */
+  readonly own: readonly string[];
   readonly keys: string[];
   readonly quoted: string[];
 }
 
 const MAX_SHAPES = 1024;
-const shapes = new Map<string, Shape>();
+/** Shapes by their first own key; a program reuses a handful per first key. */
+const shapes = new Map<string, Shape[]>();
+let shapeCount = 0;
 
-/** The canonical key order of an object with these keys, cached for the shapes a program reuses. */
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * The canonical key order of an object with these keys, cached for the shapes a program reuses.
+ * Looked up by the first key, then compared key by key (property names are interned strings, so
+ * mostly pointer compares): no joined string is built per object.
+ */
 function shapeOf(keys: string[]): Shape {
-  const id = keys.length === 1 ? keys[0]! : keys.join('\u0000');
-  let shape = shapes.get(id);
-  if (shape === undefined) {
-    const sorted = sortedKeys(Object.fromEntries(keys.map((k) => [k, 0])));
-    shape = { keys: sorted, quoted: sorted.map((k) => `${JSON.stringify(k)}:`) };
-    if (shapes.size < MAX_SHAPES) shapes.set(id, shape);
+  const bucket = shapes.get(keys[0]!);
+  if (bucket !== undefined)
+    for (let i = 0; i < bucket.length; i++) if (sameKeys(bucket[i]!.own, keys)) return bucket[i]!;
+  const sorted = sortedKeys(Object.fromEntries(keys.map((k) => [k, 0])));
+  const shape: Shape = { own: keys, keys: sorted, quoted: sorted.map((k) => `${JSON.stringify(k)}:`) };
+  if (shapeCount < MAX_SHAPES) {
+    shapeCount++;
+    if (bucket === undefined) shapes.set(keys[0]!, [shape]);
+    else bucket.push(shape);
   }
   return shape;
 }

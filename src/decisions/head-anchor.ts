@@ -28,6 +28,24 @@ export async function readAnchoredHead(
   return null;
 }
 
+/**
+ * Writes `head` as the store's decision head unless the store already holds one as new or newer
+ * (a higher or equal seq): the store's head never moves back, so a log cut short or started afresh
+ * under the same store cannot erase the evidence of the longer chain (`warden log verify --anchor
+ * store` keeps reporting it). Writers call it while they hold the log's writer lock, so the read
+ * and the write are not raced by another writer of the same log. True when written.
+ */
+export async function anchorHead(
+  kv: Pick<KvRepo, 'get' | 'set'>,
+  head: DecisionHead,
+  at: number,
+): Promise<boolean> {
+  const cur = await readAnchoredHead(kv);
+  if (cur !== null && cur.seq >= head.seq) return false;
+  await kv.set(DECISION_HEAD_KEY, JSON.stringify({ seq: head.seq, hash: head.hash, at }));
+  return true;
+}
+
 /** A running anchor: `flush()` writes the latest durable head now; `dispose()` stops following. */
 export interface HeadAnchor {
   flush(): Promise<void>;
@@ -38,11 +56,11 @@ export interface HeadAnchor {
  * Keeps the log's durable head in the store (kv `decisions.head`), off the host the log is on:
  * whoever can rewrite the file cannot rewrite the store's copy, so `warden log verify --anchor
  * store` catches a whole chain rewritten consistently. Written at most once per `everyMs` (the
- * latest head wins; nothing queues), and on `flush()`.
+ * latest head wins; nothing queues), and on `flush()`; never moved back (`anchorHead`).
  */
 export function anchorHeadInStore(
   log: AnchoredLog,
-  kv: Pick<KvRepo, 'set'>,
+  kv: Pick<KvRepo, 'get' | 'set'>,
   options: { everyMs?: number; clock?: Clock; onError?: (err: unknown) => void } = {},
 ): HeadAnchor {
   const everyMs = options.everyMs ?? 1000;
@@ -57,8 +75,8 @@ export function anchorHeadInStore(
     chain = chain
       .then(async () => {
         const h = log.durableHead;
-        if (h.seq <= written) return;
-        await kv.set(DECISION_HEAD_KEY, JSON.stringify({ seq: h.seq, hash: h.hash, at: clock.now() }));
+        if (h.seq <= written || h.seq === 0) return;
+        await anchorHead(kv, h, clock.now());
         written = h.seq;
       })
       .catch(onError);

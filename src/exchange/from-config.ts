@@ -43,6 +43,33 @@ function secret(env: NodeJS.ProcessEnv, name: string | undefined, field: string)
   return v;
 }
 
+/** Replaces the origin of every string in the client's `urls.api` (nested too), keeping each path. */
+function pointApiAt(client: { urls: Record<string, unknown> }, apiUrl: string, id: string): void {
+  const base = apiUrl.replace(/\/+$/, '');
+  const api = client.urls['api'];
+  let n = 0;
+  const walk = (o: Record<string, unknown>): void => {
+    for (const [k, v] of Object.entries(o)) {
+      if (typeof v === 'string' && /^https?:\/\//.test(v)) {
+        const u = new URL(v);
+        o[k] = base + (u.pathname === '/' && !v.endsWith('/') ? '' : u.pathname);
+        n++;
+      } else if (typeof v === 'object' && v !== null) walk(v as Record<string, unknown>);
+    }
+  };
+  if (typeof api === 'string') {
+    const u = new URL(api);
+    client.urls['api'] = base + (u.pathname === '/' && !api.endsWith('/') ? '' : u.pathname);
+    return;
+  }
+  if (typeof api === 'object' && api !== null) walk(api as Record<string, unknown>);
+  if (n === 0 && typeof api !== 'string')
+    throw new ExchangeConfigError(
+      'E_EXCHANGE_API_URL',
+      `exchange.apiUrl: ccxt's ${id} has no urls.api entries to point at ${apiUrl}`,
+    );
+}
+
 /**
  * The `Exchange` the config's `exchange` section describes. ccxt is imported here, lazily, and
  * only for `kind: 'ccxt'` or `'sim-http'` (the simulator's HTTP server through the real ccxt
@@ -77,6 +104,7 @@ export async function createExchangeFromConfig(
       `exchange.id: ccxt has no exchange ${JSON.stringify(section.id)}`,
     );
   const config: Record<string, unknown> = { timeout: section.timeoutMs, enableRateLimit: true };
+  if (section.ccxtOptions !== undefined) config['options'] = { ...section.ccxtOptions };
   const apiKey = secret(env, section.apiKeyEnv, 'apiKeyEnv');
   const key = secret(env, section.secretEnv, 'secretEnv');
   const password = secret(env, section.passwordEnv, 'passwordEnv');
@@ -97,6 +125,7 @@ export async function createExchangeFromConfig(
       );
     }
   }
+  if (section.apiUrl !== undefined) pointApiAt(client, section.apiUrl, section.id);
   return new CcxtExchange(client, {
     positions: section.positions,
     ...(section.recvWindowMs !== undefined ? { recvWindowMs: section.recvWindowMs } : {}),

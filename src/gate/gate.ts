@@ -67,8 +67,6 @@ export class Gate {
   /** Per slot: the verdicts of a layer that throws, for new risk and for reduce-only. */
   readonly #slotDeny: readonly LayerVerdict[];
   readonly #slotPass: readonly LayerVerdict[];
-  /** The slot the fast path is in (to name a layer that throws). */
-  #at = 0;
   /** Why the decision log cannot take records (null while it can). */
   #logBroken: Error | null = null;
   /** The slots and what is in them (null: absent). */
@@ -140,45 +138,46 @@ export class Gate {
 
   /** The unlogged decision: the slots in order, unrolled (see `#s0`). */
   #fast(intent: GateCheckIntent, now: number): GateDecision {
+    // `at` is a local, not a field: the slot a throwing layer sits in, without a store per slot
+    let at = 0;
     try {
-      this.#at = 0;
       let v = this.#s0.check(intent, now);
-      if (v.allow !== true) return this.#denied(v, intent);
-      this.#at = 1;
+      if (v.allow !== true) return this.#denied(v, intent, at);
+      at = 1;
       v = this.#s1.check(intent, now);
-      if (v.allow !== true) return this.#denied(v, intent);
-      this.#at = 2;
+      if (v.allow !== true) return this.#denied(v, intent, at);
+      at = 2;
       v = this.#s2.check(intent, now);
-      if (v.allow !== true) return this.#denied(v, intent);
-      this.#at = 3;
+      if (v.allow !== true) return this.#denied(v, intent, at);
+      at = 3;
       v = this.#s3.check(intent, now);
-      if (v.allow !== true) return this.#denied(v, intent);
-      this.#at = 4;
+      if (v.allow !== true) return this.#denied(v, intent, at);
+      at = 4;
       v = this.#s4.check(intent, now);
-      if (v.allow !== true) return this.#denied(v, intent);
-      this.#at = 5;
+      if (v.allow !== true) return this.#denied(v, intent, at);
+      at = 5;
       v = this.#s5.check(intent, now);
-      if (v.allow !== true) return this.#denied(v, intent);
-      this.#at = 6;
+      if (v.allow !== true) return this.#denied(v, intent, at);
+      at = 6;
       v = this.#s6.check(intent, now);
-      if (v.allow !== true) return this.#denied(v, intent);
-      this.#at = 7;
+      if (v.allow !== true) return this.#denied(v, intent, at);
+      at = 7;
       v = this.#s7.check(intent, now);
-      if (v.allow !== true) return this.#denied(v, intent);
+      if (v.allow !== true) return this.#denied(v, intent, at);
     } catch {
-      return this.#broken(intent);
+      return this.#broken(intent, at);
     }
     return ALLOWED;
   }
 
   /** A verdict that is not an allow: a denial as given, or nonsense treated as a broken layer. */
-  #denied(v: LayerVerdict, intent: GateCheckIntent): GateDecision {
+  #denied(v: LayerVerdict, intent: GateCheckIntent, at: number): GateDecision {
     if (typeof v === 'object' && v !== null && v.allow === false && typeof v.reason === 'string') return v;
-    return this.#broken(intent);
+    return this.#broken(intent, at);
   }
 
-  #broken(intent: GateCheckIntent): GateDecision {
-    return isNewRisk(intent) ? this.#slotDeny[this.#at]! : this.#slotPass[this.#at]!;
+  #broken(intent: GateCheckIntent, at: number): GateDecision {
+    return isNewRisk(intent) ? this.#slotDeny[at]! : this.#slotPass[at]!;
   }
 
   /** The decision `check` would make now, with every layer's verdict and inputs; counts nothing, logs nothing. */

@@ -12,6 +12,10 @@ export function effectOf(intent: GateIntent): OrderEffect {
   return intent.reduceOnly === true ? 'reduce_only' : 'new_risk';
 }
 
+/** The cache's empty value: no answer is ever this object. */
+const NO_ANSWER = Object.freeze({});
+const NO_ANSWER_VERDICT = verdict('killswitch', false, 'killswitch_no_answer_yet');
+
 /**
  * The kill switch (and the STOP file, which the kill switch folds into its state) as a gate layer.
  * Halted: new risk denied, reduce-only orders and cancels allowed. A kill switch that throws or
@@ -24,6 +28,9 @@ export class KillSwitchLayer implements GateLayer {
   readonly #verdicts = new Map<string, LayerVerdict>();
   readonly #failClosed = verdict('killswitch', false, 'killswitch_exception_fail_closed');
   readonly #failPass = verdict('killswitch', true, 'killswitch_exception_allow_reduce_only');
+  /** The last frozen answer and its verdict: the same answer object again costs one comparison. */
+  #lastAnswer: object = NO_ANSWER;
+  #lastVerdict: LayerVerdict = NO_ANSWER_VERDICT;
 
   constructor(killSwitch: AllowsEffect) {
     if (typeof killSwitch !== 'object' || killSwitch === null || typeof killSwitch.allows !== 'function')
@@ -40,6 +47,7 @@ export class KillSwitchLayer implements GateLayer {
     } catch {
       return effect === 'new_risk' ? this.#failClosed : this.#failPass;
     }
+    if (d === this.#lastAnswer) return this.#lastVerdict;
     if (typeof d !== 'object' || d === null || typeof d.reason !== 'string' || typeof d.allow !== 'boolean')
       return effect === 'new_risk' ? this.#failClosed : this.#failPass;
     const key = d.allow ? d.reason : `!${d.reason}`;
@@ -47,6 +55,11 @@ export class KillSwitchLayer implements GateLayer {
     if (v === undefined) {
       v = verdict('killswitch', d.allow, d.reason);
       this.#verdicts.set(key, v);
+    }
+    // a frozen answer cannot change under the cache (the KillSwitch's answers are frozen constants)
+    if (Object.isFrozen(d)) {
+      this.#lastAnswer = d;
+      this.#lastVerdict = v;
     }
     return v;
   }

@@ -48,6 +48,8 @@ export class RateLimitLayer implements GateLayer {
   readonly #denyOverall = verdict('rate_limit', false, 'rate_limit_overall');
   readonly #denyStrategy = verdict('rate_limit', false, 'rate_limit_strategy');
   readonly #full = verdict('rate_limit', false, 'rate_strategy_table_full_fail_closed');
+  #lastKey: string | null = null;
+  #lastRing: RateRing | null = null;
 
   constructor(options: RateLimitLayerOptions) {
     if (typeof options !== 'object' || options === null)
@@ -67,12 +69,27 @@ export class RateLimitLayer implements GateLayer {
 
   /** Admits and counts the order when both limits have room at `now`. */
   check(intent: GateIntent, now: number): LayerVerdict {
-    const v = this.peek(intent, now);
-    if (v !== this.#allow) return v;
-    this.#overall?.admit(now);
+    if (intent.reduceOnly === true || intent.cancel === true) return this.#reduce;
+    const overall = this.#overall;
+    if (overall !== null && !overall.hasRoom(now)) return this.#denyOverall;
     const key = intent.strategy;
-    if (typeof key === 'string' && key !== '') this.#ringOf(key)?.admit(now);
-    return v;
+    if (typeof key === 'string' && key !== '') {
+      // the last key's ring is kept: a bot trading one strategy looks nothing up (rings are never removed)
+      let ring = key === this.#lastKey ? this.#lastRing : this.#rings.get(key);
+      if (ring === undefined || ring === null) {
+        if (this.#perStrategy !== undefined) {
+          if (this.#rings.size >= this.#maxStrategies) return this.#full;
+          ring = this.#ringOf(key)!;
+        }
+      } else if (!ring.hasRoom(now)) return this.#denyStrategy;
+      if (ring !== undefined && ring !== null) {
+        this.#lastKey = key;
+        this.#lastRing = ring;
+        ring.admit(now);
+      }
+    }
+    overall?.admit(now);
+    return this.#allow;
   }
 
   /** The verdict `check` would give now, counting nothing (for the decision log of a denied intent). */

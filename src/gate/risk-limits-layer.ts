@@ -56,6 +56,9 @@ export class RiskLimitsLayer implements GateLayer {
   readonly #filled = new Map<string, number>();
   readonly #open = new Set<string>();
   #openOrders = 0;
+  /** The last symbol checked and its state (states are never removed): one strategy's symbol looks nothing up. */
+  #lastSymbol: string | null = null;
+  #lastState: SymbolState | undefined = undefined;
   readonly #allow = verdict('risk_limits', true, 'within_limits');
   readonly #reduce = verdict('risk_limits', true, 'reduce_only_pass');
   readonly #noPrice = verdict('risk_limits', false, 'risk_no_price_fail_closed');
@@ -137,7 +140,16 @@ export class RiskLimitsLayer implements GateLayer {
     if (intent.reduceOnly === true || intent.cancel === true) return this.#reduce;
     const amount = intent.amount;
     if (!(amount > 0) || amount === Infinity) return this.#badAmount;
-    const st = this.#symbols.get(intent.symbol);
+    const symbol = intent.symbol;
+    let st: SymbolState | undefined;
+    if (symbol === this.#lastSymbol) st = this.#lastState;
+    else {
+      st = this.#symbols.get(symbol);
+      if (st !== undefined) {
+        this.#lastSymbol = symbol;
+        this.#lastState = st;
+      }
+    }
     if (this.#maxNotional !== Infinity) {
       const price = intent.price ?? (st === undefined ? NaN : st.price);
       if (!(price > 0)) return this.#noPrice;

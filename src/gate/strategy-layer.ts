@@ -5,6 +5,10 @@ export interface ChecksStrategy {
   check(key: string): { readonly allow: boolean; readonly reason: string };
 }
 
+/** The cache's empty value: no answer is ever this object. */
+const NO_ANSWER = Object.freeze({});
+const NO_ANSWER_VERDICT = verdict('strategy', false, 'strategy_no_answer_yet');
+
 /**
  * The strategy performance breaker for the intent's `strategy` key. A blocked strategy's new risk
  * is denied (`circuit_breaker_blocked`); the breaker's own fail-open reasons (`state_missing_fail_open`,
@@ -19,6 +23,9 @@ export class StrategyLayer implements GateLayer {
   readonly #noKey = verdict('strategy', true, 'no_strategy_key');
   readonly #reduce = verdict('strategy', true, 'reduce_only_pass');
   readonly #exception = verdict('strategy', true, 'exception_fail_open');
+  /** The last frozen answer and its verdict: the same answer object again costs one comparison. */
+  #lastAnswer: object = NO_ANSWER;
+  #lastVerdict: LayerVerdict = NO_ANSWER_VERDICT;
 
   constructor(breaker: ChecksStrategy) {
     if (typeof breaker !== 'object' || breaker === null || typeof breaker.check !== 'function')
@@ -37,6 +44,7 @@ export class StrategyLayer implements GateLayer {
     } catch {
       return this.#exception;
     }
+    if (r === this.#lastAnswer) return this.#lastVerdict;
     if (typeof r !== 'object' || r === null || typeof r.reason !== 'string') return this.#exception;
     // one verdict per distinct answer: the breaker's answers are themselves preallocated
     const k = r.allow === true ? r.reason : `!${r.reason}`;
@@ -44,6 +52,11 @@ export class StrategyLayer implements GateLayer {
     if (v === undefined) {
       v = verdict('strategy', r.allow === true, r.reason);
       this.#verdicts.set(k, v);
+    }
+    // a frozen answer cannot change under the cache (the StrategyBreaker's answers are frozen)
+    if (Object.isFrozen(r)) {
+      this.#lastAnswer = r;
+      this.#lastVerdict = v;
     }
     return v;
   }

@@ -35,6 +35,7 @@ import { systemClock } from '../util/clock.js';
 import { reserveFor } from '../store/space-reserve.js';
 import { Warden, type WardenCheckpoint, type WardenParts } from './warden.js';
 import type { OpenWardenOptions } from './warden-options.js';
+import { VenueClockSync } from './venue-clock.js';
 
 function loaded(o: OpenWardenOptions): LoadedConfig {
   if (typeof o.config === 'object' && o.config !== null)
@@ -308,6 +309,20 @@ export async function openWarden(options: OpenWardenOptions): Promise<Warden> {
 
     const deadMansSwitch = deadMansSwitchFromConfig(config, exchange, alerts);
 
+    // The venue's clock for the modes' drift signal: read at open (before reconciling) and every
+    // clockSyncMs; a read that fails counts as a drift beyond any limit (OBSERVATION, fail closed).
+    const venueClock =
+      config.modes.clockSyncMs === 0
+        ? null
+        : new VenueClockSync({
+            exchange,
+            modes,
+            intervalMs: config.modes.clockSyncMs,
+            clock,
+            ...(options.timers ? { timers: options.timers } : {}),
+          });
+    if (venueClock !== null) closers.push(() => venueClock.close());
+
     warden = new Warden({
       config,
       dataDir,
@@ -332,6 +347,7 @@ export async function openWarden(options: OpenWardenOptions): Promise<Warden> {
       reactions,
       exchange,
       deadMansSwitch,
+      venueClock,
       restored,
       name,
       clock,
@@ -343,6 +359,7 @@ export async function openWarden(options: OpenWardenOptions): Promise<Warden> {
       subscriptions,
     });
     log?.append({ kind: 'state', by: name, data: { event: 'opened', symbols: [...options.symbols] } });
+    await venueClock?.start();
     if (options.reconcileOnOpen !== false) await warden.reconcile();
     return warden;
   }

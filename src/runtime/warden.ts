@@ -33,6 +33,7 @@ import type { Store } from '../store/index.js';
 import type { StrategyBreaker } from '../strategy/index.js';
 import type { AlertSink } from '../util/alert-sink.js';
 import type { Clock } from '../util/clock.js';
+import type { VenueClockSync } from './venue-clock.js';
 
 /** What a checkpoint of `openWarden` holds. */
 export interface WardenCheckpoint extends ReconcileCheckpoint {
@@ -78,6 +79,8 @@ export interface WardenParts {
   readonly reactions: FailureReactions;
   readonly exchange: Exchange;
   readonly deadMansSwitch: DeadMansSwitch | null;
+  /** Reads the venue's server time for the modes' clock-drift signal (null: `modes.clockSyncMs` 0). */
+  readonly venueClock: VenueClockSync | null;
   readonly restored: WardenCheckpoint | null;
   readonly name: string;
   readonly clock: Clock;
@@ -132,6 +135,10 @@ export class Warden {
   }
   get modes(): DegradationManager {
     return this.#p.modes;
+  }
+  /** The venue clock reader feeding the modes' clock drift, or null when `modes.clockSyncMs` is 0. */
+  get venueClock(): VenueClockSync | null {
+    return this.#p.venueClock;
   }
   get freshness(): Freshness {
     return this.#p.freshness;
