@@ -12,6 +12,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { loadavg } from 'node:os';
+import { readFileSync } from 'node:fs';
 
 const maxRequests = Number(process.argv[2] ?? 20_000);
 const seconds = Number(process.argv[3] ?? 4);
@@ -42,7 +43,23 @@ const ports = JSON.parse(await nextLine()) as {
   gatePort: number;
   gateLoggedPort: number;
   barePort: number;
+  pid: number;
 };
+
+/**
+ * CPU time the servers' process has used (µs, user + system, from /proc: clock ticks of 10 ms), or
+ * NaN off Linux. CPU per request is what a busy machine distorts least: other processes take
+ * wall time from the servers, not CPU time per request.
+ */
+function serverCpuUs(): number {
+  try {
+    const f = readFileSync(`/proc/${ports.pid}/stat`, 'utf8');
+    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return NaN;
+  }
+}
 
 interface LoopResult {
   n: number;
@@ -51,6 +68,8 @@ interface LoopResult {
   p50Us: number;
   p99Us: number;
   errors: number;
+  /** Server CPU per request (µs). */
+  cpuUs?: number;
 }
 
 function collect(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
@@ -112,7 +131,12 @@ async function runNode(url: string, body?: string): Promise<LoopResult> {
   ]);
   return JSON.parse(await collect(cmd, args, { BENCH_TOKEN: 'bench-token' })) as LoopResult;
 }
-const run = useWrk ? runWrk : runNode;
+const client1 = useWrk ? runWrk : runNode;
+async function run(url: string, body?: string): Promise<LoopResult> {
+  const before = serverCpuUs();
+  const r = await client1(url, body);
+  return { ...r, cpuUs: (serverCpuUs() - before) / r.n };
+}
 
 const intent = JSON.stringify({ symbol: 'BTC/USDT', side: 'buy', amount: 0.01, strategy: 'NBA' });
 // [name, url, body]: a row with the anchor flag starts a group its ratios are taken against.
@@ -141,6 +165,7 @@ const median = (xs: number[]): number => {
 };
 const byTarget = chosen.map(() => [] as LoopResult[]);
 const ratios = chosen.map(() => [] as number[]);
+const cpuRatios = chosen.map(() => [] as number[]);
 for (let round = 0; round < rounds; round++) {
   let anchor: LoopResult | undefined;
   for (const [i, [, url, body, isAnchor]] of chosen.entries()) {
@@ -148,6 +173,7 @@ for (let round = 0; round < rounds; round++) {
     if (isAnchor) anchor = r;
     byTarget[i]!.push(r);
     ratios[i]!.push(r.rps / anchor!.rps);
+    cpuRatios[i]!.push(anchor!.cpuUs! / r.cpuUs!);
   }
 }
 console.log(`medians of ${rounds} interleaved rounds (load average now ${loadavg()[0]!.toFixed(2)})`);

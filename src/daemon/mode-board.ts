@@ -80,7 +80,7 @@ export interface ModeBoardOptions {
   readonly pollMs: number;
   /** Told about each bot whose shown mode, reason or since changed (also when it turns UNKNOWN). */
   readonly onChange?: (view: BotModeView) => void;
-  /** Told when the store cannot be read (never thrown). */
+  /** Told when the store cannot be read, once until it can be read again (never thrown). */
   readonly onError?: (err: Error) => void;
 }
 
@@ -97,6 +97,7 @@ export class ModeBoard {
   #running: Promise<void> | null = null;
   #again = false;
   #closed = false;
+  #failing = false;
 
   constructor(o: ModeBoardOptions) {
     if (!Number.isFinite(o.pollMs) || o.pollMs < 0)
@@ -146,8 +147,11 @@ export class ModeBoard {
     let next: BotModeView[];
     try {
       next = await readBotModes(this.#o.store, this.#o.maxAgeFor);
+      this.#failing = false;
     } catch (err) {
-      this.#o.onError?.(err as Error);
+      // told once per run of failures, not on every poll of a store that stays down
+      if (!this.#failing) this.#o.onError?.(err as Error);
+      this.#failing = true;
       next = this.#views.map((v) => ({
         ...v,
         mode: 'UNKNOWN' as const,
