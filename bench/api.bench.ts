@@ -1,104 +1,65 @@
 // `GET /v1/check/:key`, `GET /v1/guard` and `POST /v1/gate` of the daemon's API, asked over
 // loopback from another process with keep-alive, each beside a bare Fastify route returning the
-// same JSON, in the same run. The gate is composed as `warden serve` composes it (the config's
-// gate section over the kill switch and the strategy breaker), once without and once with the
-// daemon's decision log. Prints req/s, p50/p99 latency and the ratio to the bare route.
-//   npx tsx bench/api.bench.ts [MAX_REQUESTS] [MAX_SECONDS] [CONCURRENCY] [ROUNDS]
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { spawn } from 'node:child_process';
+// same JSON, in the same run. The servers run in their own process (bench/helpers/api-servers.ts),
+// pinned to core 0 with `taskset -c 0`; the load generator is wrk (Debian's `wrk`), pinned to
+// core 1, so the two never share a core. Without wrk, the old keep-alive Node client loop
+// (bench/helpers/http-client-loop.ts) is the fallback (WARDEN_BENCH_CLIENT=node forces it). The
+// gate is composed as `warden serve` composes it, once without and once with the daemon's decision
+// log. Prints req/s, p50/p99 latency and the ratio to the bare route: medians of interleaved rounds.
+//   npx tsx bench/api.bench.ts [MAX_REQUESTS] [SECONDS] [CONNECTIONS] [ROUNDS]
+// (MAX_REQUESTS bounds only the Node client; wrk runs for SECONDS with CONNECTIONS open.)
+import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import Fastify from 'fastify';
-import { SqliteStore } from '../src/store/index.js';
-import { KillSwitch } from '../src/killswitch/index.js';
-import { StrategyBreaker } from '../src/strategy/index.js';
-import { buildHttpApi, closeHttpApi } from '../src/daemon/index.js';
-import { gateRoutes } from '../src/daemon/routes/gate-routes.js';
-import { registerGateMetrics } from '../src/daemon/gate-metrics.js';
-import { KillSwitchLayer, StrategyLayer, gateFromConfig } from '../src/gate/index.js';
-import { DecisionLog } from '../src/decisions/index.js';
-import { parseConfig } from '../src/config/index.js';
-import { Registry } from 'prom-client';
+import { loadavg } from 'node:os';
+import { readFileSync } from 'node:fs';
 
 const maxRequests = Number(process.argv[2] ?? 20_000);
-const maxSeconds = Number(process.argv[3] ?? 4);
-const concurrency = Number(process.argv[4] ?? 4);
+const seconds = Number(process.argv[3] ?? 4);
+const connections = Number(process.argv[4] ?? 4);
 const rounds = Number(process.argv[5] ?? 3);
 const client = fileURLToPath(new URL('./helpers/http-client-loop.ts', import.meta.url));
+const servers = fileURLToPath(new URL('./helpers/api-servers.ts', import.meta.url));
+const wrkScript = fileURLToPath(new URL('./helpers/wrk-report.lua', import.meta.url));
 
-const dir = mkdtempSync(join(tmpdir(), 'warden-bench-api-'));
-const statePath = join(dir, 'strategy_state.json');
-const now = Date.now();
-writeFileSync(
-  statePath,
-  JSON.stringify({
-    as_of: new Date(now).toISOString(),
-    as_of_unix: now / 1000,
-    strategies: { NBA: { status: 'active', roi_30d: 0.1, n_30d: 50, tripped_at: null, note: '' } },
-  }),
-);
-const store = SqliteStore.open(join(dir, 'warden.db'));
-const ks = await KillSwitch.open({ store, dataDir: dir, pollMs: 1000 });
-const breaker = new StrategyBreaker({ statePath });
-const api = buildHttpApi({
-  store,
-  killSwitch: ks,
-  dataDir: dir,
-  token: 'bench-token',
-  strategy: { breaker, statePath, stateKey: 'strategies' },
-});
-await api.listen({ host: '127.0.0.1', port: 0 });
-const apiPort = (api.server.address() as { port: number }).port;
+const has = (cmd: string): boolean => spawnSync(cmd, ['--version'], { stdio: 'ignore' }).error === undefined;
+const useWrk = process.env['WARDEN_BENCH_CLIENT'] !== 'node' && has('wrk');
+const pin = has('taskset');
+/** `cmd args` on one core when taskset is there. */
+const onCore = (core: number, cmd: string, args: string[]): [string, string[]] =>
+  pin ? ['taskset', ['-c', String(core), cmd, ...args]] : [cmd, args];
 
-// POST /v1/gate as `warden serve` serves it: the gate over the same kill switch and breaker,
-// decisions counted in prom-client; `logged` also appends each decision to a decision log.
-const gateSection = parseConfig({}).gate;
-const decisionLog = DecisionLog.open({ dir: join(dir, 'decisions') });
-const gateApi = (logged: boolean) => {
-  const { gate } = gateFromConfig(gateSection, {
-    killSwitch: new KillSwitchLayer(ks),
-    strategy: new StrategyLayer(breaker),
-    decisions: logged ? decisionLog : undefined,
-    by: 'daemon',
+// The servers, on core 0.
+const [sCmd, sArgs] = onCore(0, process.execPath, ['--import', 'tsx', servers]);
+const serverProc = spawn(sCmd, sArgs, { stdio: ['pipe', 'pipe', 'inherit'] });
+const lines = createInterface({ input: serverProc.stdout });
+const nextLine = (): Promise<string> =>
+  new Promise((resolve, reject) => {
+    lines.once('line', resolve);
+    serverProc.once('exit', (code) => reject(new Error(`servers exited ${code}`)));
   });
-  const registry = new Registry();
-  return buildHttpApi({
-    store,
-    killSwitch: ks,
-    dataDir: dir,
-    token: 'bench-token',
-    metrics: registry,
-    routes: [gateRoutes(gate, registerGateMetrics(registry, {}))],
-  });
+const ports = JSON.parse(await nextLine()) as {
+  apiPort: number;
+  gatePort: number;
+  gateLoggedPort: number;
+  barePort: number;
+  pid: number;
 };
-const gatePlain = gateApi(false);
-const gateLogged = gateApi(true);
-await gatePlain.listen({ host: '127.0.0.1', port: 0 });
-await gateLogged.listen({ host: '127.0.0.1', port: 0 });
-const gatePort = (gatePlain.server.address() as { port: number }).port;
-const gateLoggedPort = (gateLogged.server.address() as { port: number }).port;
-const intent = JSON.stringify({ symbol: 'BTC/USDT', side: 'buy', amount: 0.01, strategy: 'NBA' });
 
-// The anchor: a bare Fastify route with the same answer and a response schema, nothing else.
-const bare = Fastify({ logger: false });
-const answer = { allow: true, reason: 'active' };
-bare.get(
-  '/check/:key',
-  {
-    schema: {
-      response: {
-        200: { type: 'object', properties: { allow: { type: 'boolean' }, reason: { type: 'string' } } },
-      },
-    },
-  },
-  () => answer,
-);
-// The gate's anchor: a bare Fastify POST route (JSON body parsed) returning the gate's allow answer.
-const gateAnswer = { allow: true, reason: 'allowed', layer: 'gate' };
-bare.post('/gate', () => gateAnswer);
-await bare.listen({ host: '127.0.0.1', port: 0 });
-const barePort = (bare.server.address() as { port: number }).port;
+/**
+ * CPU time the servers' process has used (µs, user + system, from /proc: clock ticks of 10 ms), or
+ * NaN off Linux. CPU per request is what a busy machine distorts least: other processes take
+ * wall time from the servers, not CPU time per request.
+ */
+function serverCpuUs(): number {
+  try {
+    const f = readFileSync(`/proc/${ports.pid}/stat`, 'utf8');
+    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return NaN;
+  }
+}
 
 interface LoopResult {
   n: number;
@@ -107,33 +68,94 @@ interface LoopResult {
   p50Us: number;
   p99Us: number;
   errors: number;
+  /** Server CPU per request (µs). */
+  cpuUs?: number;
 }
-function run(url: string, body?: string): Promise<LoopResult> {
+
+function collect(cmd: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   return new Promise((resolve, reject) => {
-    const args = [client, url, String(maxRequests), String(maxSeconds), String(concurrency)];
-    const child = spawn(process.execPath, ['--import', 'tsx', ...args, ...(body ? [body] : [])], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, BENCH_TOKEN: 'bench-token' },
-    });
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
     let out = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     child.once('exit', (code) =>
-      code === 0 ? resolve(JSON.parse(out) as LoopResult) : reject(new Error(`client exited ${code}`)),
+      code === 0 ? resolve(out) : reject(new Error(`${cmd} exited ${code}: ${out}`)),
     );
   });
 }
 
+async function runWrk(url: string, body?: string): Promise<LoopResult> {
+  const [cmd, args] = onCore(1, 'wrk', [
+    '-t1',
+    `-c${connections}`,
+    `-d${seconds}s`,
+    '--latency',
+    '-s',
+    wrkScript,
+    url,
+  ]);
+  const out = await collect(cmd, args, { WRK_BODY: body ?? '', WRK_TOKEN: 'bench-token' });
+  const line = out.split('\n').find((l) => l.startsWith('WRK_JSON '));
+  if (line === undefined) throw new Error(`wrk printed no summary:\n${out}`);
+  const w = JSON.parse(line.slice('WRK_JSON '.length)) as {
+    requests: number;
+    durationUs: number;
+    p50Us: number;
+    p99Us: number;
+    connect: number;
+    read: number;
+    write: number;
+    status: number;
+    timeout: number;
+  };
+  const s = w.durationUs / 1e6;
+  return {
+    n: w.requests,
+    seconds: s,
+    rps: w.requests / s,
+    p50Us: w.p50Us,
+    p99Us: w.p99Us,
+    errors: w.connect + w.read + w.write + w.status + w.timeout,
+  };
+}
+
+async function runNode(url: string, body?: string): Promise<LoopResult> {
+  const [cmd, args] = onCore(1, process.execPath, [
+    '--import',
+    'tsx',
+    client,
+    url,
+    String(maxRequests),
+    String(seconds),
+    String(connections),
+    ...(body ? [body] : []),
+  ]);
+  return JSON.parse(await collect(cmd, args, { BENCH_TOKEN: 'bench-token' })) as LoopResult;
+}
+const client1 = useWrk ? runWrk : runNode;
+async function run(url: string, body?: string): Promise<LoopResult> {
+  const before = serverCpuUs();
+  const r = await client1(url, body);
+  return { ...r, cpuUs: (serverCpuUs() - before) / r.n };
+}
+
+const intent = JSON.stringify({ symbol: 'BTC/USDT', side: 'buy', amount: 0.01, strategy: 'NBA' });
 // [name, url, body]: a row with the anchor flag starts a group its ratios are taken against.
 const targets: [string, string, string | undefined, boolean][] = [
-  ['bare Fastify GET (anchor)', `http://127.0.0.1:${barePort}/check/NBA`, undefined, true],
-  ['warden GET /v1/check/NBA', `http://127.0.0.1:${apiPort}/v1/check/NBA`, undefined, false],
-  ['warden GET /v1/guard', `http://127.0.0.1:${apiPort}/v1/guard`, undefined, false],
-  ['bare Fastify POST (anchor)', `http://127.0.0.1:${barePort}/gate`, intent, true],
-  ['warden POST /v1/gate', `http://127.0.0.1:${gatePort}/v1/gate`, intent, false],
-  ['warden POST /v1/gate + log', `http://127.0.0.1:${gateLoggedPort}/v1/gate`, intent, false],
+  ['bare Fastify GET (anchor)', `http://127.0.0.1:${ports.barePort}/check/NBA`, undefined, true],
+  ['warden GET /v1/check/NBA', `http://127.0.0.1:${ports.apiPort}/v1/check/NBA`, undefined, false],
+  ['warden GET /v1/guard', `http://127.0.0.1:${ports.apiPort}/v1/guard`, undefined, false],
+  ['bare Fastify POST (anchor)', `http://127.0.0.1:${ports.barePort}/gate`, intent, true],
+  ['warden POST /v1/gate', `http://127.0.0.1:${ports.gatePort}/v1/gate`, intent, false],
+  ['warden POST /v1/gate + log', `http://127.0.0.1:${ports.gateLoggedPort}/v1/gate`, intent, false],
 ];
+const only = process.env['WARDEN_BENCH_ONLY'];
+const chosen = only === 'gate' ? targets.slice(3) : targets;
 console.log(
-  `keep-alive client in another process, ${concurrency} in flight, ≤ ${maxRequests} requests or ${maxSeconds} s each`,
+  `${new Date().toISOString()}  load average ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(
+      ' ',
+    )}  client: ${useWrk ? `wrk -t1 -c${connections} -d${seconds}s` : `node loop, ${connections} in flight, ≤ ${maxRequests} requests or ${seconds} s`}  ${pin ? 'servers on core 0, client on core 1 (taskset)' : 'not pinned (no taskset)'}`,
 );
 // Rounds interleave the routes, so load from other processes hits each alike; medians over rounds,
 // and the ratio is the median of each round's ratio to its anchor.
@@ -141,40 +163,38 @@ const median = (xs: number[]): number => {
   const v = [...xs].sort((a, b) => a - b);
   return v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
 };
-const byTarget = targets.map(() => [] as LoopResult[]);
-const ratios = targets.map(() => [] as number[]);
+const byTarget = chosen.map(() => [] as LoopResult[]);
+const ratios = chosen.map(() => [] as number[]);
+const cpuRatios = chosen.map(() => [] as number[]);
 for (let round = 0; round < rounds; round++) {
   let anchor: LoopResult | undefined;
-  for (const [i, [, url, body, isAnchor]] of targets.entries()) {
+  for (const [i, [, url, body, isAnchor]] of chosen.entries()) {
     const r = await run(url, body);
     if (isAnchor) anchor = r;
     byTarget[i]!.push(r);
     ratios[i]!.push(r.rps / anchor!.rps);
+    cpuRatios[i]!.push(anchor!.cpuUs! / r.cpuUs!);
   }
 }
-console.log(`medians of ${rounds} interleaved rounds`);
-for (const [i, [name]] of targets.entries()) {
+console.log(`medians of ${rounds} interleaved rounds (load average now ${loadavg()[0]!.toFixed(2)})`);
+for (const [i, [name]] of chosen.entries()) {
   const rs = byTarget[i]!;
+  const us = (x: number) => (x >= 10_000 ? `${(x / 1000).toFixed(1)} ms` : `${x.toFixed(0)} µs`);
   console.log(
     `${name.padEnd(30)} ${median(rs.map((r) => r.rps))
       .toFixed(0)
-      .padStart(7)} req/s  p50 ${median(rs.map((r) => r.p50Us))
-      .toFixed(0)
-      .padStart(5)} µs  p99 ${median(rs.map((r) => r.p99Us))
-      .toFixed(0)
-      .padStart(
-        5,
-      )} µs  errors=${rs.reduce((a, r) => a + r.errors, 0)}  this/anchor ${median(ratios[i]!).toFixed(2)}`,
+      .padStart(7)} req/s  p50 ${us(median(rs.map((r) => r.p50Us))).padStart(8)}  p99 ${us(
+      median(rs.map((r) => r.p99Us)),
+    ).padStart(
+      8,
+    )}  errors=${rs.reduce((a, r) => a + r.errors, 0)}  this/anchor ${median(ratios[i]!).toFixed(2)}  rounds: ${rs
+      .map((r) => r.rps.toFixed(0))
+      .join(' ')}`,
   );
 }
 
-await closeHttpApi(gatePlain, 500);
-await closeHttpApi(gateLogged, 500);
-console.log(`decision log: ${decisionLog.durableHead.seq} gate decisions recorded`);
-await decisionLog.close();
-await closeHttpApi(api, 500);
-await bare.close();
-breaker.close();
-await ks.close();
-await store.close();
-rmSync(dir, { recursive: true, force: true });
+serverProc.stdin.end();
+const last = await nextLine().catch(() => '{}');
+console.log(
+  `decision log: ${(JSON.parse(last) as { logged?: number }).logged ?? '?'} gate decisions recorded`,
+);

@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { warden, workspace } from './helpers/cli.js';
 import { startServe } from './helpers/serve.js';
 import { parsePromText } from './helpers/prom-text.js';
+import { SqliteStore } from '../src/store/index.js';
 
 const TOKEN = 'tok-api-7f3a9c';
 const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
@@ -75,10 +76,30 @@ describe('warden serve: /v1 API, metrics, events (real process, real HTTP)', () 
         },
       }),
     );
+    // a bot's mode, as its openWarden records it: served by /v1/mode and warden_mode{bot}
+    const db = SqliteStore.open(join(w.dataDir, 'warden.db'));
+    await db.modes.claim({
+      bot: 'bot',
+      mode: 'REDUCE_ONLY',
+      reason: 'breaker_open',
+      detail: 'exchange breaker open',
+      since: now,
+      host: 'h',
+      pid: 1,
+      seq: 1,
+    });
+    await db.close();
     const serve = await startServe(w.args, ['--port', '0'], { WARDEN_TOKEN: TOKEN });
     const base = serve.printed;
     const sse = events(`${base}/v1/events`);
     try {
+      const mode = await fetch(`${base}/v1/mode`);
+      assert.equal(mode.status, 200, "warden serve reads the bots' modes from the store (no 501)");
+      const bots = ((await mode.json()) as { bots: { bot: string; mode: string }[] }).bots;
+      assert.deepEqual(
+        bots.map((b) => [b.bot, b.mode]),
+        [['bot', 'REDUCE_ONLY']],
+      );
       let r = await fetch(`${base}/v1/heartbeat/bot`, {
         method: 'POST',
         headers: auth,
@@ -102,6 +123,8 @@ describe('warden serve: /v1 API, metrics, events (real process, real HTTP)', () 
       assert.equal(m.value('warden_strategy_keys'), 2);
       assert.equal(m.value('warden_dlq_entries', { status: 'open' }), 0);
       assert.equal(m.value('warden_decision_log_head_seq'), 0);
+      assert.equal(m.value('warden_mode', { bot: 'bot', mode: 'REDUCE_ONLY' }), 1);
+      assert.equal(m.value('warden_mode', { bot: 'bot', mode: 'FULL' }), 0);
       assert.ok(m.value('warden_strategy_evaluation_last_success_timestamp_seconds')! > now / 1000 - 5);
       assert.equal(m.types.get('warden_alerts_sent_total'), 'counter');
       for (const s of m.samples)

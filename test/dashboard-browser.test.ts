@@ -9,6 +9,9 @@ import { ROOT, warden, workspace } from './helpers/cli.js';
 import { startServe, type Serving } from './helpers/serve.js';
 import { SqliteStore } from '../src/store/index.js';
 import { canonicalPayload, createSqliteOrderStores } from '../src/orders/index.js';
+import { KillSwitch } from '../src/killswitch/index.js';
+import { DegradationManager, ModeRecorder } from '../src/modes/index.js';
+import { ManualClock } from '../src/util/clock.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const TOKEN = 'dash-token-7f3a9c';
@@ -40,6 +43,11 @@ describe('the dashboard in headless Chromium, against a real warden serve', () =
   let dataArgs: string[];
   const seenUrls: string[] = [];
   const consoleErrors: string[] = [];
+  /** Real degradation managers of three bots, recording into the daemon's store as bots do. */
+  let botStore: SqliteStore;
+  let botKs: KillSwitch;
+  let maker: DegradationManager;
+  const botParts: { close(): unknown }[] = [];
 
   before(async () => {
     // CI installs it (.ci/run); a machine without it fails here, loudly, rather than skipping.
@@ -92,6 +100,35 @@ describe('the dashboard in headless Chromium, against a real warden serve', () =
       });
     await stores.close();
     await db.close();
+    botStore = SqliteStore.open(join(w.dataDir, 'warden.db'));
+    botKs = await KillSwitch.open({ store: botStore, dataDir: w.dataDir, pollMs: 0, source: 'test' });
+    maker = new DegradationManager({ killSwitch: botKs, intervalMs: 0 });
+    maker.report({ balance: 5000, equity: 5000, feedAgeMs: 20 });
+    const arb = new DegradationManager({ killSwitch: botKs, intervalMs: 0 });
+    arb.report({ balance: 2000, equity: 2000, feedAgeMs: 20 });
+    arb.breakerChanged('open', now);
+    botParts.push(maker, arb);
+    for (const [bot, source] of [
+      ['btc-maker', maker],
+      ['eth-arb', arb],
+    ] as const) {
+      const r = new ModeRecorder({ repo: botStore.modes, bot, source, refreshMs: 5000 });
+      await r.flush();
+      botParts.push(r);
+    }
+    // sol-scalper last recorded FULL 10 minutes ago (its store clock 10 min behind): down, shown UNKNOWN
+    const past = SqliteStore.open(join(w.dataDir, 'warden.db'), { clock: new ManualClock(now - 600_000) });
+    await past.modes.claim({
+      bot: 'sol-scalper',
+      mode: 'FULL',
+      reason: 'nominal',
+      detail: 'all signals within limits',
+      since: now - 900_000,
+      host: 'vps-2',
+      pid: 777,
+      seq: 1,
+    });
+    await past.close();
     serving = await startServe(w.args, ['--port', '0'], { WARDEN_TOKEN: TOKEN });
     base = serving.printed;
     await post('/v1/heartbeat/bot', {});
@@ -129,6 +166,9 @@ describe('the dashboard in headless Chromium, against a real warden serve', () =
   });
 
   after(async () => {
+    for (const p of botParts.reverse()) await p.close();
+    await botKs?.close();
+    await botStore?.close();
     await ctx?.close();
     serving?.child.kill('SIGTERM');
     await serving?.exited;
@@ -179,9 +219,30 @@ describe('the dashboard in headless Chromium, against a real warden serve', () =
     assert.ok((await nhl.locator('svg.spark path.trip').count()) >= 1, 'the trip is marked on the chart');
     assert.equal(await page.locator('[data-strategy="NBA"] svg.spark path.trip').count(), 0);
     assert.match((await page.locator('#breakers').textContent()) ?? '', /No dependency breakers/);
-    assert.match((await page.locator('#mode').textContent()) ?? '', /not tracked/);
+    // every bot's mode from the store; the one whose record is too old is UNKNOWN (red), never FULL
+    await page.locator('#bot-modes li[data-bot="btc-maker"][data-mode="FULL"] .badge.ok-bg').waitFor();
+    await page.locator('#bot-modes li[data-bot="eth-arb"][data-mode="REDUCE_ONLY"] .badge.warn-bg').waitFor();
+    await page.locator('#bot-modes li[data-bot="sol-scalper"][data-mode="UNKNOWN"] .badge.bad-bg').waitFor();
+    assert.match(
+      (await page.locator('#bot-modes li[data-bot="sol-scalper"]').textContent()) ?? '',
+      /last recorded FULL/,
+    );
+    // a transition in a bot reaches the page by /v1/events (the daemon's poll of the store)
+    maker.report({ feedAgeMs: 120_000 });
+    await page
+      .locator('#bot-modes li[data-bot="btc-maker"][data-mode="OBSERVATION"]')
+      .waitFor({ timeout: 15_000 });
+    maker.report({ feedAgeMs: 10 });
+    await page.locator('#bot-modes li[data-bot="btc-maker"][data-mode="FULL"]').waitFor({ timeout: 15_000 });
     await page.locator('#decisions li', { hasText: 'gate deny killswitch halted_deny_new_risk' }).waitFor();
     await page.locator('#decisions li', { hasText: 'gate allow gate allowed' }).waitFor();
+    // the served gate's denials arrive live on /v1/events, and the counts of the last second
+    const intent = { symbol: 'SOL/USDT', side: 'sell', amount: 3 };
+    assert.equal((await post('/v1/gate', intent)).status, 403);
+    await page
+      .locator('#decisions li.gate-deny', { hasText: 'gate killswitch halted_deny_new_risk sell SOL/USDT' })
+      .waitFor({ timeout: 15_000 });
+    await page.locator('#gate-live', { hasText: '1 denied' }).waitFor({ timeout: 15_000 });
   });
 
   it('resumes from the form with the token, naming the halt it clears', async () => {

@@ -199,6 +199,7 @@ describe('Alerter', () => {
       dlq: store.dlq,
       decisionHeads: store.decisionHeads,
       fleet: store.fleet,
+      modes: store.modes,
       now: () => store.now(),
       migrate: () => store.migrate(),
       schemaVersion: () => store.schemaVersion(),

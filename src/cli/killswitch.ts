@@ -16,6 +16,7 @@ import {
 import { readCircuitFile } from '../killswitch/files.js';
 import { freeBytes } from '../store/index.js';
 import type { FleetMember } from '../store/types.js';
+import { modeMaxAgeFor, readBotModes, type BotModeView } from '../daemon/mode-board.js';
 
 function describeHalt(s: HaltState): string {
   if (!s.halted) return 'RUNNING: trading allowed';
@@ -71,6 +72,14 @@ async function printStatus(rt: Runtime, json: boolean): Promise<HaltState> {
   const circuit = readCircuitFile(rt.dataDir);
   const pending = await rt.store.alerts.list({ status: 'pending', limit: 1000 });
   const members = await rt.store.fleet.list();
+  // Each bot's mode as recorded; a record older than the bot's heartbeat limit is UNKNOWN.
+  let modes: BotModeView[] | null = null;
+  let modesError: string | null = null;
+  try {
+    modes = await readBotModes(rt.store, modeMaxAgeFor(rt.config.heartbeats));
+  } catch (err) {
+    modesError = (err as Error).message;
+  }
   const now = Date.now();
   if (json) {
     out(
@@ -85,6 +94,8 @@ async function printStatus(rt: Runtime, json: boolean): Promise<HaltState> {
         recent: history,
         circuitFile: circuit.kind === 'ok' ? circuit.value : circuit.kind,
         pendingAlerts: pending.length,
+        modes,
+        ...(modesError !== null ? { modesError } : {}),
         ...(members.length > 0 ? { fleet: fleetView(members, now) } : {}),
       },
       true,
@@ -107,6 +118,12 @@ async function printStatus(rt: Runtime, json: boolean): Promise<HaltState> {
   }
   for (const i of incidents)
     lines.push(`incident ${p(i.key)}: ${p(i.detail)} (since ${new Date(i.openedAt).toISOString()})`);
+  if (modesError !== null) lines.push(`modes: UNKNOWN (the store cannot be read: ${p(modesError)})`);
+  else if (modes !== null && modes.length === 0) lines.push('modes: no bot has recorded one yet');
+  for (const m of modes ?? [])
+    lines.push(
+      `mode ${p(m.bot)}: ${m.mode} (${p(m.reason)})${m.stale ? `: ${p(m.detail)}` : ` since ${new Date(m.since).toISOString()}, recorded ${Math.round(m.ageMs / 1000)}s ago by ${p(m.host)} pid ${m.pid}`}`,
+    );
   if (pending.length > 0) lines.push(`alerts waiting in the outbox: ${pending.length}`);
   if (members.length > 0) lines.push(...fleetLines(fleetView(members, now)));
   for (const e of history) {

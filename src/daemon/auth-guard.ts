@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { systemClock, type Clock } from '../util/clock.js';
-import { bearer, tokenMatches } from './token.js';
+import { bearer, digestMatches, tokenDigest } from './token.js';
 
 /** How many bad tokens one remote address may present per window before it gets 429. */
 export interface BadTokenLimit {
@@ -22,6 +22,8 @@ const MAX_TRACKED = 10_000;
  */
 export class AuthGuard {
   readonly #token: string | undefined;
+  /** The expected token's digest, made once: each request hashes only what it presents. */
+  readonly #digest: Buffer | null;
   readonly #limit: BadTokenLimit;
   readonly #clock: Clock;
   /** address → failures in the window and when it started. */
@@ -36,6 +38,7 @@ export class AuthGuard {
       throw new RangeError(`maxFailures: expected an integer >= 1, got ${limit.maxFailures}`);
     if (!(limit.windowMs > 0)) throw new RangeError(`windowMs: expected > 0, got ${limit.windowMs}`);
     this.#token = token;
+    this.#digest = tokenDigest(token);
     this.#limit = limit;
     this.#clock = clock;
   }
@@ -79,7 +82,7 @@ export class AuthGuard {
         .send({ error: `too many bad tokens from ${address}; retry in ${wait} s` });
       return;
     }
-    if (tokenMatches(bearer(req.headers.authorization), this.#token)) return;
+    if (digestMatches(bearer(req.headers.authorization), this.#digest)) return;
     this.#fail(address);
     await reply.code(401).send({
       error: this.#token

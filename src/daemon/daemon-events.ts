@@ -19,6 +19,7 @@ export type DaemonEvent =
       readonly data: { seq: number; hash: string; kind: string };
     }
   | { readonly type: 'mode'; readonly at: number; readonly data: unknown }
+  | { readonly type: 'gate'; readonly at: number; readonly data: Record<string, unknown> }
   | {
       readonly type: 'breaker';
       readonly at: number;

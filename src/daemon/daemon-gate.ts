@@ -20,12 +20,17 @@ import type { RouteGroup } from './http-api.js';
 import { gateRoutes } from './routes/gate-routes.js';
 import { modeRoutes, modeView, type ModeSource } from './routes/mode-routes.js';
 import { breakerRoutes } from './routes/breaker-routes.js';
+import type { Store } from '../store/index.js';
+import type { ChangeWake } from '../fleet/index.js';
+import type { Disposable } from '../util/event.js';
+import { ModeBoard, modeMaxAgeFor } from './mode-board.js';
+import { gateEvents } from './gate-events.js';
 
 /** Parts a caller may give the daemon for its gate, mode and breaker routes (the bot runtime's). */
 export interface DaemonGateOptions {
   /** Layers of the gate's other slots, e.g. a `DegradationManager` as `mode`, a `Freshness`. */
   readonly gateLayers?: Pick<GateParts, 'mode' | 'freshness' | 'lossLimit' | 'breaker'>;
-  /** What `GET /v1/mode` shows (without one it answers 501). */
+  /** This process's own degradation manager, shown by `GET /v1/mode` beside the bots' modes from the store. */
   readonly modes?: ModeSource;
   /** The breakers `GET /v1/breakers` lists (default: the process-wide registry). */
   readonly breakers?: BreakerSource;
@@ -41,6 +46,10 @@ export interface DaemonGateDeps {
   readonly metrics: DaemonMetrics;
   readonly events: DaemonEvents;
   readonly logger: WardenLogger;
+  /** Where the bots record their modes. */
+  readonly store: Store;
+  /** Fleet mode's change feed: the bots' modes are re-read when it wakes (else on a 1 s poll). */
+  readonly feed?: { onWake(listener: (w: ChangeWake) => void): Disposable } | undefined;
 }
 
 /**
@@ -71,11 +80,35 @@ export function daemonGateRoutes(
   const sub = modes?.onChange(() => {
     if (d.events.listened) d.events.emit({ type: 'mode', at: Date.now(), data: modeView(modes, Date.now()) });
   });
-  const count = registerGateMetrics(d.metrics.registry, { modes, breakers: watch });
+  // Every bot's mode from the store: changes (and a record turning stale) become `mode` events.
+  const maxAgeFor = modeMaxAgeFor(d.config.heartbeats);
+  const board = new ModeBoard({
+    store: d.store,
+    maxAgeFor,
+    pollMs: d.feed ? 0 : 1000,
+    onChange: (v) => d.events.emit({ type: 'mode', at: Date.now(), data: v }),
+    onError: (err) => d.logger.warn({ err }, `bot modes: ${err.message}`),
+  });
+  void board.refresh();
+  const wake = d.feed?.onWake((w) => {
+    if (w.area === null || w.area === 'modes') void board.refresh();
+  });
+  const served = gateEvents(d.events);
+  const count = registerGateMetrics(d.metrics.registry, { modes, bots: board, breakers: watch });
   return {
-    routes: [gateRoutes(gate, count), modeRoutes(modes), breakerRoutes(watch)],
+    routes: [
+      gateRoutes(gate, (x, intent) => {
+        count(x);
+        served.onDecision(x, intent);
+      }),
+      modeRoutes(modes, undefined, { maxAgeFor }),
+      breakerRoutes(watch),
+    ],
     close: () => {
       sub?.dispose();
+      wake?.dispose();
+      board.close();
+      served.close();
       watch.close();
     },
   };

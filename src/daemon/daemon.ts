@@ -195,6 +195,8 @@ export class Daemon {
       metrics,
       events: this.events,
       logger,
+      store,
+      feed: fleet?.feed,
     });
     this.#closers.push(gateApi);
     const host = this.#opts.host ?? config.daemon.host;

@@ -199,8 +199,8 @@ describe('gate, mode and breaker routes (inject)', () => {
         { symbol: 'ETH/USDT', mode: 'OBSERVATION', ageMs: 120_000 },
       ]);
       let text = await scrape(a);
-      assert.equal(sample(text, 'warden_mode', 'mode="OBSERVATION"'), 1);
-      assert.equal(sample(text, 'warden_mode', 'mode="FULL"'), 0);
+      assert.equal(sample(text, 'warden_mode', 'bot="daemon",mode="OBSERVATION"'), 1);
+      assert.equal(sample(text, 'warden_mode', 'bot="daemon",mode="FULL"'), 0);
       clock.advance(1000);
       modes.report({ balance: 1000, equity: 1000, feedAgeMs: 10 });
       r = await a.inject({ url: '/v1/mode' });
@@ -208,8 +208,8 @@ describe('gate, mode and breaker routes (inject)', () => {
       assert.equal(m.mode, 'FULL');
       assert.equal(m.since, clock.now());
       text = await scrape(a);
-      assert.equal(sample(text, 'warden_mode', 'mode="FULL"'), 1);
-      assert.equal(sample(text, 'warden_mode', 'mode="OBSERVATION"'), 0);
+      assert.equal(sample(text, 'warden_mode', 'bot="daemon",mode="FULL"'), 1);
+      assert.equal(sample(text, 'warden_mode', 'bot="daemon",mode="OBSERVATION"'), 0);
     });
   });
 

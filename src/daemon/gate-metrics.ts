@@ -4,11 +4,13 @@ import type { Mode } from '../modes/index.js';
 import type { BreakerStateName } from '../resilience/index.js';
 import type { BreakerWatch } from './breaker-watch.js';
 import type { ModeSource } from './routes/mode-routes.js';
+import type { ModeBoard } from './mode-board.js';
 
 /** Most distinct `{layer, reason}` pairs labelled; further pairs are counted as `{layer: "other", reason: "other"}`. */
 export const MAX_GATE_LABEL_PAIRS = 200;
 
 const MODES: readonly Mode[] = ['FULL', 'REDUCE_ONLY', 'OBSERVATION', 'SHUTDOWN'];
+const SHOWN_MODES = [...MODES, 'UNKNOWN'] as const;
 const BREAKER_STATES: readonly BreakerStateName[] = [
   'closed',
   'open',
@@ -23,12 +25,16 @@ type Child = { inc(): void };
 /** What the gate, mode and breaker metrics read. */
 export interface GateMetricsOptions {
   readonly modes?: ModeSource;
+  /** The `bot` label of `modes` (default `daemon`). */
+  readonly modesName?: string;
+  /** Every bot's mode from the store (re-read on each scrape). */
+  readonly bots?: Pick<ModeBoard, 'views' | 'refresh'>;
   readonly breakers?: BreakerWatch;
 }
 
 /**
- * Registers `warden_gate_decisions_total{layer,reason}`, `warden_mode{mode}` (an enum gauge: 1
- * for the current mode), `warden_breaker_state{breaker,state}` (enum gauge) and
+ * Registers `warden_gate_decisions_total{layer,reason}`, `warden_mode{bot,mode}` (an enum gauge
+ * per bot: 1 for the current mode, UNKNOWN when stale; at most `MAX_MODE_BOTS` bots), `warden_breaker_state{breaker,state}` (enum gauge) and
  * `warden_breaker_transitions_total{breaker,to}` on `registry`. Returns the function that counts
  * one gate decision: a lookup in a two-level map of prom-client children, no allocation.
  */
@@ -55,15 +61,23 @@ export function registerGateMetrics(registry: Registry, o: GateMetricsOptions): 
   };
 
   const modes = o.modes;
-  if (modes)
+  const bots = o.bots;
+  const self = o.modesName ?? 'daemon';
+  if (modes || bots)
     new Gauge({
       name: 'warden_mode',
-      help: `The degradation mode: 1 for the current one (${MODES.join(', ')})`,
-      labelNames: ['mode'],
+      help: `Each bot's degradation mode: 1 for the current one (${SHOWN_MODES.join(', ')}; UNKNOWN when its record is older than its heartbeat limit)`,
+      labelNames: ['bot', 'mode'],
       registers: [registry],
-      collect() {
-        const now = modes.state.mode;
-        for (const m of MODES) this.set({ mode: m }, m === now ? 1 : 0);
+      async collect() {
+        // re-read at scrape time, so a scrape never shows a mode older than the store's
+        if (bots) await bots.refresh();
+        this.reset();
+        const set = (bot: string, now: string) => {
+          for (const m of SHOWN_MODES) this.set({ bot, mode: m }, m === now ? 1 : 0);
+        };
+        if (modes) set(self, modes.state.mode);
+        for (const v of bots?.views ?? []) set(v.bot, v.mode);
       },
     });
 

@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { SqliteStore, type Store } from '../store/index.js';
 import { KillSwitch } from '../killswitch/index.js';
 import { buildHttpApi } from './http-api.js';
-import { tokenMatches } from './token.js';
+import { digestMatches, tokenDigest, tokenMatches } from './token.js';
 
 describe('HTTP API', () => {
   let dir: string;
@@ -110,5 +110,14 @@ describe('HTTP API', () => {
     assert.equal(tokenMatches('ab', 'abc'), false);
     assert.equal(tokenMatches('', ''), false);
     assert.equal(tokenMatches(undefined, 'abc'), false);
+    // the digest made once (the AuthGuard's) answers the same
+    const d = tokenDigest('abc');
+    assert.equal(digestMatches('abc', d), true);
+    assert.equal(digestMatches('abd', d), false);
+    assert.equal(digestMatches('ab', d), false);
+    assert.equal(digestMatches('abcabc', d), false);
+    assert.equal(digestMatches(undefined, d), false);
+    assert.equal(tokenDigest(''), null);
+    assert.equal(digestMatches('', tokenDigest('')), false, 'no token set matches nothing');
   });
 });

@@ -11,6 +11,20 @@ export function tokenMatches(presented: string | undefined, expected: string | u
   return timingSafeEqual(a, b);
 }
 
+/** The SHA-256 digest of the expected token, computed once (an `AuthGuard` keeps it), or null when unset. */
+export function tokenDigest(expected: string | undefined): Buffer | null {
+  return expected ? createHash('sha256').update(expected).digest() : null;
+}
+
+/**
+ * `tokenMatches` against a digest made once by `tokenDigest`: one hash per request instead of
+ * two, the same constant-time compare. A null digest (no token set) matches nothing.
+ */
+export function digestMatches(presented: string | undefined, digest: Buffer | null): boolean {
+  if (digest === null || presented === undefined) return false;
+  return timingSafeEqual(createHash('sha256').update(presented).digest(), digest);
+}
+
 /** The token from an `Authorization: Bearer …` header, or undefined. */
 export function bearer(header: string | undefined): string | undefined {
   if (!header) return undefined;

@@ -12,3 +12,4 @@ export { HealthSignals } from './health-signals.js';
 export * from './mode-verdicts.js';
 export * from './degradation-manager.js';
 export * from './modes-from-config.js';
+export * from './mode-recorder.js';

@@ -53,6 +53,25 @@ describe('openWarden: one call gives the bot everything, from the config', () =>
     assert.deepEqual(big, { status: 'denied', idempotencyKey: 'big', reason: 'max_position' });
   });
 
+  it("records the bot's mode in the store on every transition, under its name", async () => {
+    const w = await world.open({ name: 'mode-bot' });
+    const stored = async (want: string) => {
+      for (let i = 0; i < 200; i++) {
+        const m = await w.store.modes.get('mode-bot');
+        if (m?.mode === want) return m;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      assert.fail(`mode ${want} never stored (have ${(await w.store.modes.get('mode-bot'))?.mode})`);
+    };
+    const first = await stored('OBSERVATION');
+    assert.equal(first.pid, process.pid);
+    w.equity(10_000);
+    w.tick(BTC, 100);
+    const full = await stored('FULL');
+    assert.equal(full.reason, 'nominal');
+    assert.ok(full.seq > first.seq);
+  });
+
   it('new risk is denied until reconcile succeeds', async () => {
     const w = await world.open({ reconcileOnOpen: false });
     w.equity(10_000);

@@ -18,7 +18,7 @@ import { HeartbeatWriter } from '../heartbeat/index.js';
 import { KillSwitch, fallbackAlertsFor } from '../killswitch/index.js';
 import { flattenHookFromConfig } from '../killswitch/configured-flatten.js';
 import { Freshness, freshnessOptionsFromConfig } from '../market/index.js';
-import { DegradationManager, degradationOptionsFromConfig } from '../modes/index.js';
+import { DegradationManager, ModeRecorder, degradationOptionsFromConfig } from '../modes/index.js';
 import {
   Executor,
   ReadinessLatch,
@@ -175,6 +175,15 @@ export async function openWarden(options: OpenWardenOptions): Promise<Warden> {
       }),
     );
     closers.push(() => modes.close());
+    // Every transition (and a refresh) into the store, for `warden serve`'s GET /v1/mode and `warden status`.
+    const recorder = new ModeRecorder({
+      repo: store.modes,
+      bot: name,
+      source: modes,
+      ...(options.modeRefreshMs !== undefined ? { refreshMs: options.modeRefreshMs } : {}),
+      onError: (err) => process.stderr.write(`warden: ${err.message}\n`),
+    });
+    closers.push(() => recorder.close());
     const freshness = new Freshness(freshnessOptionsFromConfig(config.freshness, { alerts, clock }));
     const lossLimit =
       config.lossLimit === undefined

@@ -47,6 +47,8 @@ export interface OpenWardenOptions {
   >;
   /** How often the decision log's head is written to the store at most (ms). Default 1000. */
   readonly anchorEveryMs?: number;
+  /** How often the degradation mode is rewritten to the store though it did not change (ms). Default 10 000. */
+  readonly modeRefreshMs?: number;
   readonly env?: NodeJS.ProcessEnv;
   readonly clock?: Clock;
   readonly timers?: Timers;

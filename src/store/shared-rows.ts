@@ -1,5 +1,5 @@
 import type { IntentRecord, IntentState } from '../orders/types.js';
-import type { OutboxAlert } from './types.js';
+import type { ModeRecord, OutboxAlert } from './types.js';
 
 // The rows both backends return alike (snake_case columns, times in ms) and their mapping.
 
@@ -69,4 +69,31 @@ export const toAlert = (r: AlertRow): OutboxAlert => ({
   nextAttemptAt: r.next_attempt_at,
   lastError: r.last_error,
   sentAt: r.sent_at,
+});
+
+/** A `bot_modes` row, as both backends answer it. */
+export interface ModeRow {
+  bot: string;
+  mode: ModeRecord['mode'];
+  reason: string;
+  detail: string;
+  since: number;
+  host: string;
+  pid: number;
+  epoch: number;
+  seq: number;
+  recorded_at: number;
+}
+
+export const toModeRecord = (r: ModeRow): ModeRecord => ({
+  bot: r.bot,
+  mode: r.mode,
+  reason: r.reason,
+  detail: r.detail,
+  since: r.since,
+  host: r.host,
+  pid: r.pid,
+  epoch: r.epoch,
+  seq: r.seq,
+  recordedAt: r.recorded_at,
 });

@@ -222,6 +222,59 @@ export function storeContract(name: string, fresh: () => Promise<Store>): void {
       assert.equal((await store.fleet.list()).length, 1);
     });
 
+    const modeWrite = (
+      bot: string,
+      seq: number,
+      mode: 'FULL' | 'REDUCE_ONLY' | 'OBSERVATION' | 'SHUTDOWN',
+    ) => ({
+      bot,
+      mode,
+      reason: mode === 'FULL' ? 'nominal' : 'feed_stale',
+      detail: `d${seq}`,
+      since: 1000 + seq,
+      host: 'h1',
+      pid: 7,
+      seq,
+    });
+
+    it("keeps each bot's mode by its version: a new writer's epoch fences the old one out", async () => {
+      assert.deepEqual(await store.modes.list(), []);
+      assert.equal(await store.modes.get('alpha'), null);
+      const a = await store.modes.claim(modeWrite('alpha', 1, 'OBSERVATION'));
+      assert.equal(a.epoch, 1);
+      assert.equal(a.mode, 'OBSERVATION');
+      assert.ok(Math.abs(a.recordedAt - Date.now()) < 5000, 'stamped by the store clock');
+      const b = await store.modes.record(1, modeWrite('alpha', 2, 'FULL'));
+      assert.equal(b?.mode, 'FULL');
+      assert.equal(b?.seq, 2);
+      // an out-of-order (older or equal seq) write of the same writer is refused
+      assert.equal(await store.modes.record(1, modeWrite('alpha', 2, 'SHUTDOWN')), null);
+      assert.equal(await store.modes.record(1, modeWrite('alpha', 1, 'SHUTDOWN')), null);
+      assert.equal((await store.modes.get('alpha'))?.mode, 'FULL');
+      // a restarted bot claims a new epoch; the old writer's later writes are refused
+      const c = await store.modes.claim(modeWrite('alpha', 1, 'REDUCE_ONLY'));
+      assert.equal(c.epoch, 2);
+      assert.equal(await store.modes.record(1, modeWrite('alpha', 9, 'FULL')), null);
+      assert.equal((await store.modes.get('alpha'))?.mode, 'REDUCE_ONLY');
+      assert.equal((await store.modes.record(2, modeWrite('alpha', 2, 'SHUTDOWN')))?.mode, 'SHUTDOWN');
+      // a bot never claimed cannot be written without a claim
+      assert.equal(await store.modes.record(1, modeWrite('beta', 5, 'FULL')), null);
+      await store.modes.claim(modeWrite('Beta', 1, 'FULL'));
+      const all = await store.modes.list();
+      assert.deepEqual(
+        all.map((m) => [m.bot, m.mode, m.epoch, m.seq, m.reason, m.detail, m.since, m.host, m.pid]),
+        [
+          ['Beta', 'FULL', 1, 1, 'nominal', 'd1', 1001, 'h1', 7],
+          ['alpha', 'SHUTDOWN', 2, 2, 'feed_stale', 'd2', 1002, 'h1', 7],
+        ],
+      );
+    });
+
+    it('refuses a mode that is not one of the four', async () => {
+      await assert.rejects(store.modes.claim({ ...modeWrite('x', 1, 'FULL'), mode: 'HALF' as 'FULL' }));
+      assert.equal(await store.modes.get('x'), null);
+    });
+
     it('migrates idempotently: a second run applies nothing', async () => {
       const v = await store.schemaVersion();
       assert.ok(v >= 1);

@@ -8,6 +8,8 @@ import type {
   Incident,
   KillSwitchCasResult,
   KillSwitchEvent,
+  ModeRecord,
+  ModeWrite,
   NewKillSwitchEvent,
   NewOutboxAlert,
   OutboxAlert,
@@ -95,6 +97,22 @@ export interface FleetRepo {
 }
 
 /**
+ * Each bot's degradation mode, written by the bot's `ModeRecorder` on every transition and on a
+ * refresh. Last writer wins by a per-bot version (epoch, seq): `claim` starts a new incarnation
+ * (the store gives it the next epoch, fencing out every older writer of that bot), and `record`
+ * takes only a write of the current epoch with a higher seq than stored.
+ */
+export interface ModeRepo {
+  /** Starts a writer incarnation for `write.bot`: stores it with epoch = the stored epoch + 1 (1 for a new bot). */
+  claim(write: ModeWrite): Promise<ModeRecord>;
+  /** Stores `write` when `epoch` is still the stored one and `write.seq` is higher; null when refused (superseded or stale). */
+  record(epoch: number, write: ModeWrite): Promise<ModeRecord | null>;
+  get(bot: string): Promise<ModeRecord | null>;
+  /** Every bot's record, by bot name. */
+  list(): Promise<ModeRecord[]>;
+}
+
+/**
  * Everything Warden keeps durably. Backends: SQLite (one host, default) and PostgreSQL (fleet).
  * Every backend passes the same contract suite (`store-contract.ts`).
  */
@@ -113,6 +131,8 @@ export interface Store {
   readonly dlq: DlqStore;
   readonly decisionHeads: DecisionHeadRepo;
   readonly fleet: FleetRepo;
+  /** Each bot's degradation mode. */
+  readonly modes: ModeRepo;
   /**
    * The store's own clock (ms). The watchdog uses it only to see that the store answers: on
    * one host it is this host's clock, so it is no reference for clock drift.

@@ -122,3 +122,29 @@ export interface FleetMember {
   /** When the store last saw it, by the store's clock (ms). */
   readonly lastSeenAt: number;
 }
+
+/** A bot's degradation mode as its writer reports it (`ModeRepo`): the four modes of `modes/`. */
+export type StoredMode = 'FULL' | 'REDUCE_ONLY' | 'OBSERVATION' | 'SHUTDOWN';
+
+/** What a bot's mode recorder writes: its current mode, why, since when, and its own write counter. */
+export interface ModeWrite {
+  /** The bot's name (its heartbeat name). */
+  readonly bot: string;
+  readonly mode: StoredMode;
+  readonly reason: string;
+  readonly detail: string;
+  /** When this mode began, by the bot's clock (ms). */
+  readonly since: number;
+  readonly host: string;
+  readonly pid: number;
+  /** The writer's counter, higher on every write of one incarnation. */
+  readonly seq: number;
+}
+
+/** The stored mode of one bot: the last write of its newest writer. */
+export interface ModeRecord extends ModeWrite {
+  /** The writer's incarnation, given by the store (`ModeRepo.claim`): a newer one fences older writers out. */
+  readonly epoch: number;
+  /** When the store took the last write, by the store's clock (ms): a record older than the bot's heartbeat limit is unknown. */
+  readonly recordedAt: number;
+}

@@ -189,19 +189,42 @@ async function loadHeartbeats() {
   renderHeartbeats();
 }
 
+const modeClass = (mode) =>
+  mode === 'FULL' ? 'ok-bg' : mode === 'SHUTDOWN' || mode === 'UNKNOWN' ? 'bad-bg' : 'warn-bg';
+
+/** The daemon's own mode (when it has one) and every bot's mode from the store. */
 function renderMode(m) {
   const box = $('mode');
   const list = $('instruments');
+  const bots = $('bot-modes');
   list.replaceChildren();
+  bots.replaceChildren();
+  box.replaceChildren();
   if (!m) return;
-  const cls = m.mode === 'FULL' ? 'ok-bg' : m.mode === 'SHUTDOWN' ? 'bad-bg' : 'warn-bg';
-  box.replaceChildren(
-    el('span', `badge ${cls}`, m.mode),
-    ' ',
-    el('span', 'note', `${m.reason} · since ${when(m.since)}`),
-  );
-  if (m.detail) box.append(el('div', 'note', m.detail));
-  for (const i of m.instruments) {
+  if (m.mode) {
+    box.append(
+      el('span', `badge ${modeClass(m.mode)}`, m.mode),
+      ' ',
+      el('span', 'note', `${m.reason} · since ${when(m.since)}`),
+    );
+    if (m.detail) box.append(el('div', 'note', m.detail));
+  }
+  if (Array.isArray(m.bots)) {
+    if (m.bots.length === 0 && !m.mode) box.append(el('span', 'note', 'No bot has recorded a mode yet.'));
+    for (const b of m.bots) {
+      const li = el(
+        'li',
+        '',
+        el('span', 'grow', b.bot),
+        el('span', `badge ${modeClass(b.mode)}`, b.mode),
+        el('span', 'note', b.stale ? b.detail : `${b.reason} · since ${when(b.since)}`),
+      );
+      li.dataset.bot = b.bot;
+      li.dataset.mode = b.mode;
+      bots.append(li);
+    }
+  }
+  for (const i of m.instruments ?? []) {
     const c = i.mode === 'FULL' ? 'ok-bg' : 'warn-bg';
     list.append(
       el(
@@ -218,10 +241,36 @@ function renderMode(m) {
 async function loadMode() {
   const r = await api('GET', '/v1/mode');
   if (r.ok) renderMode(r.data);
-  else
+  else {
+    renderMode(null);
     $('mode').replaceChildren(
-      el('span', 'note', r.status === 501 ? 'not tracked by this daemon' : errorOf(r)),
+      el(
+        'span',
+        r.status === 501 ? 'note' : 'badge bad-bg',
+        r.status === 501 ? 'not tracked by this daemon' : `UNKNOWN: ${errorOf(r)}`,
+      ),
     );
+  }
+}
+
+/** A served gate decision from `/v1/events`: a denial goes on top of the list, counts on the line above it. */
+function onGate(g) {
+  if (g.summary) {
+    $('gate-live').textContent =
+      `served gate, last ${Math.round(g.windowMs / 1000)} s: ${g.allowed} allowed, ${g.denied} denied` +
+      (g.suppressed > 0 ? ` (${g.suppressed} not listed)` : '');
+    return;
+  }
+  const list = $('decisions');
+  const li = el(
+    'li',
+    'gate-deny',
+    el('span', 'badge bad-bg', 'deny'),
+    el('span', 'grow', `gate ${g.layer} ${g.reason} ${g.side ?? ''} ${g.symbol ?? ''}`.trim()),
+    el('span', 'note', when(g.at)),
+  );
+  list.prepend(li);
+  while (list.children.length > 20) list.lastElementChild.remove();
 }
 
 async function loadBreakers() {
@@ -441,7 +490,8 @@ function onEvent(type, data) {
     void loadHeartbeats();
     void loadHalt();
   } else if (type === 'decision') void loadDecisions();
-  else if (type === 'mode') renderMode(data);
+  else if (type === 'mode') void loadMode();
+  else if (type === 'gate') onGate(data);
   else if (type === 'breaker') void loadBreakers();
   else if (type === 'alert' && data.outcome === 'failed')
     say(`alert on ${data.channel} failed: ${data.title}`, true);

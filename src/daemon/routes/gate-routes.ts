@@ -28,9 +28,13 @@ export const GATE_INTENT_SCHEMA = {
  * from a dependency breaker); with `?explain=true`, every layer's verdict and inputs as well.
  * **200 allow, 403 deny**, like `/v1/guard`, so `curl -f` fails closed. The decision counts as
  * one the bot acts on (the rate limit counts it, the decision log records it): a mutation, so it
- * needs the token. `onDecision` sees every decision (the daemon counts them by layer and reason).
+ * needs the token. `onDecision` sees every decision and its intent (the daemon counts them by layer
+ * and reason, and puts them on `/v1/events`).
  */
-export function gateRoutes(gate: GateSource, onDecision?: (d: GateDecision) => void): RouteGroup {
+export function gateRoutes(
+  gate: GateSource,
+  onDecision?: (d: GateDecision, intent: GateCheckIntent) => void,
+): RouteGroup {
   return (ctx) => {
     ctx.app.post<{ Body: GateCheckIntent; Querystring: { explain: boolean } }>(
       '/v1/gate',
@@ -57,7 +61,7 @@ export function gateRoutes(gate: GateSource, onDecision?: (d: GateDecision) => v
       },
       (req, reply: FastifyReply) => {
         const d = req.query.explain ? gate.explain(req.body) : gate.check(req.body);
-        onDecision?.(d);
+        onDecision?.(d, req.body);
         return reply.code(d.allow ? 200 : 403).send(d);
       },
     );

@@ -5,6 +5,7 @@ import type { Clock } from '../../util/clock.js';
 import { systemClock } from '../../util/clock.js';
 import type { RouteGroup } from '../http-api.js';
 import { ERROR_SCHEMA } from './route-context.js';
+import { readBotModes } from '../mode-board.js';
 
 /** What the mode route reads: a `DegradationManager`, and the per-instrument freshness when there is one. */
 export interface ModeSource {
@@ -50,29 +51,50 @@ export function modeView(src: ModeSource, now: number): ModeView {
   };
 }
 
+/** The bots' modes of `GET /v1/mode`: read from the store, each judged against its limit. */
+export interface StoredModesOptions {
+  /** The limit of a bot's record (ms): `modeMaxAgeFor(config.heartbeats)`. */
+  readonly maxAgeFor: (bot: string) => number;
+}
+
 /**
- * `GET /v1/mode`: the degradation mode, its reason and since when, and each instrument in
- * OBSERVATION of its own (a stale feed). Without a mode source (nothing pushes health signals to
- * this daemon) it answers 501 saying so.
+ * `GET /v1/mode`: every bot's degradation mode as recorded in the store (`bots`: mode, reason,
+ * since; UNKNOWN when the record is older than the bot's heartbeat limit, never FULL), and, when
+ * this process has a degradation manager of its own, its mode, reason and since and each instrument
+ * in OBSERVATION of its own (a stale feed) at the top level. A store that cannot be read is a 503:
+ * the modes are unknown. With neither source it answers 501 saying so.
  */
-export function modeRoutes(src: ModeSource | undefined, clock: Clock = systemClock): RouteGroup {
+export function modeRoutes(
+  src: ModeSource | undefined,
+  clock: Clock = systemClock,
+  stored?: StoredModesOptions,
+): RouteGroup {
   return (ctx) => {
     ctx.app.get(
       '/v1/mode',
       {
         schema: {
-          summary: 'The degradation mode (FULL / REDUCE_ONLY / OBSERVATION / SHUTDOWN), and per instrument',
+          summary:
+            "Every bot's degradation mode from the store (FULL / REDUCE_ONLY / OBSERVATION / SHUTDOWN, UNKNOWN when stale), and this process's own",
           tags: ['modes'],
-          response: { 501: ERROR_SCHEMA },
+          response: { 501: ERROR_SCHEMA, 503: ERROR_SCHEMA },
         },
       },
-      (_req, reply) => {
-        if (src === undefined)
+      async (_req, reply) => {
+        if (src === undefined && stored === undefined)
           return reply.code(501).send({
             error:
-              'this daemon has no degradation manager: nothing pushes health signals to it (the bot runs its own modes)',
+              'this daemon has no degradation manager and reads no bot modes: nothing pushes health signals to it (the bot runs its own modes)',
           });
-        return modeView(src, clock.now());
+        const local = src === undefined ? {} : modeView(src, clock.now());
+        if (stored === undefined) return local;
+        try {
+          return { ...local, bots: await readBotModes(ctx.store, stored.maxAgeFor) };
+        } catch (err) {
+          return reply.code(503).send({
+            error: `the bots' modes are unknown: the store cannot be read (${(err as Error).message})`,
+          });
+        }
       },
     );
   };

@@ -83,3 +83,17 @@ export const FLEET_LIST = `SELECT * FROM fleet_members ORDER BY host ${C}, role 
 export const FLEET_REMOVE = 'DELETE FROM fleet_members WHERE host = $1 AND pid = $2 AND role = $3';
 
 export const NOW = `SELECT ${SERVER_MS} AS t`;
+
+export const MODE_CLAIM = `INSERT INTO bot_modes AS m
+  (bot, mode, reason, detail, since, host, pid, epoch, seq, recorded_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, ${STATEMENT_MS})
+  ON CONFLICT (bot) DO UPDATE SET mode = excluded.mode, reason = excluded.reason, detail = excluded.detail,
+    since = excluded.since, host = excluded.host, pid = excluded.pid, epoch = m.epoch + 1,
+    seq = excluded.seq, recorded_at = excluded.recorded_at
+  RETURNING *`;
+export const MODE_RECORD = `UPDATE bot_modes SET mode = $2, reason = $3, detail = $4, since = $5, host = $6, pid = $7,
+    seq = $8, recorded_at = ${STATEMENT_MS}
+  WHERE bot = $1 AND epoch = $9 AND seq < $8
+  RETURNING *`;
+export const MODE_GET = 'SELECT * FROM bot_modes WHERE bot = $1';
+export const MODE_LIST = `SELECT * FROM bot_modes ORDER BY bot ${C}`;

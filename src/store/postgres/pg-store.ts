@@ -7,6 +7,7 @@ import type {
   IncidentRepo,
   KillSwitchRepo,
   KvRepo,
+  ModeRepo,
   Store,
 } from '../store.js';
 import type {
@@ -16,6 +17,7 @@ import type {
   Incident,
   KillSwitchCasResult,
   KillSwitchEvent,
+  ModeWrite,
   NewKillSwitchEvent,
 } from '../types.js';
 import type { DlqStore } from '../../orders/dlq-store.js';
@@ -27,7 +29,7 @@ import { PgConnection, type PgConnectionOptions } from './pg-connection.js';
 import { PgDlqStore } from './pg-dlq-store.js';
 import { PgOrderStore } from './pg-order-store.js';
 import * as Q from './pg-queries.js';
-import { toAlert, type AlertRow } from '../shared-rows.js';
+import { toAlert, toModeRecord, type AlertRow, type ModeRow } from '../shared-rows.js';
 
 /** Options of `PgStore.open`. */
 export interface PgStoreOptions extends PgConnectionOptions {
@@ -134,6 +136,7 @@ export class PgStore implements Store {
   readonly dlq: DlqStore;
   readonly decisionHeads: DecisionHeadRepo;
   readonly fleet: FleetRepo;
+  readonly modes: ModeRepo;
   readonly #conn: PgConnection;
   #closed: Promise<void> | null = null;
 
@@ -319,6 +322,29 @@ export class PgStore implements Store {
         ),
       list: async () => (await q<FleetRow>(Q.FLEET_LIST)).rows.map(toMember),
       remove: async (host, pid, role) => (await q(Q.FLEET_REMOVE, [host, pid, role])).rowCount === 1,
+    };
+
+    // Each stored write is announced (`modes`, the bot) in its own transaction: daemons re-read on it.
+    const modeValues = (w: ModeWrite) => [w.bot, w.mode, w.reason, w.detail, w.since, w.host, w.pid, w.seq];
+    this.modes = {
+      claim: (w) =>
+        tx(async (c) => {
+          const r = toModeRecord((await c.query<ModeRow>(Q.MODE_CLAIM, modeValues(w))).rows[0]!);
+          await conn.notify(c, 'modes', w.bot);
+          return r;
+        }),
+      record: (epoch, w) =>
+        tx(async (c) => {
+          const r = (await c.query<ModeRow>(Q.MODE_RECORD, [...modeValues(w), epoch])).rows[0];
+          if (r === undefined) return null;
+          await conn.notify(c, 'modes', w.bot);
+          return toModeRecord(r);
+        }),
+      get: async (bot) => {
+        const r = (await q<ModeRow>(Q.MODE_GET, [bot])).rows[0];
+        return r ? toModeRecord(r) : null;
+      },
+      list: async () => (await q<ModeRow>(Q.MODE_LIST)).rows.map(toModeRecord),
     };
 
     this.orders = new PgOrderStore(q);

@@ -62,3 +62,17 @@ export const FLEET_LIST = 'SELECT * FROM fleet_members ORDER BY host, role, pid'
 export const FLEET_REMOVE = 'DELETE FROM fleet_members WHERE host = ? AND pid = ? AND role = ?';
 
 export const SCHEMA_VERSION = 'SELECT max(version) AS v FROM schema_migrations';
+
+export const MODE_CLAIM = `INSERT INTO bot_modes
+  (bot, mode, reason, detail, since, host, pid, epoch, seq, recorded_at)
+  VALUES (@bot, @mode, @reason, @detail, @since, @host, @pid, 1, @seq, @recordedAt)
+  ON CONFLICT (bot) DO UPDATE SET mode = excluded.mode, reason = excluded.reason, detail = excluded.detail,
+    since = excluded.since, host = excluded.host, pid = excluded.pid, epoch = bot_modes.epoch + 1,
+    seq = excluded.seq, recorded_at = excluded.recorded_at
+  RETURNING *`;
+export const MODE_RECORD = `UPDATE bot_modes SET mode = @mode, reason = @reason, detail = @detail, since = @since,
+    host = @host, pid = @pid, seq = @seq, recorded_at = @recordedAt
+  WHERE bot = @bot AND epoch = @epoch AND seq < @seq
+  RETURNING *`;
+export const MODE_GET = 'SELECT * FROM bot_modes WHERE bot = ?';
+export const MODE_LIST = 'SELECT * FROM bot_modes ORDER BY bot';

@@ -10,6 +10,7 @@ import type {
   IncidentRepo,
   KillSwitchRepo,
   KvRepo,
+  ModeRepo,
   Store,
 } from '../store.js';
 import type { DlqStore } from '../../orders/dlq-store.js';
@@ -22,6 +23,7 @@ import type {
   Incident,
   KillSwitchCasResult,
   KillSwitchEvent,
+  ModeWrite,
   NewKillSwitchEvent,
   NewOutboxAlert,
   OutboxAlert,
@@ -31,7 +33,7 @@ import { StoreMissingError } from '../store-missing-error.js';
 import { systemClock, type Clock } from '../../util/clock.js';
 import { migrate } from './migrate.js';
 import * as Q from './queries.js';
-import { toAlert, type AlertRow } from '../shared-rows.js';
+import { toAlert, toModeRecord, type AlertRow, type ModeRow } from '../shared-rows.js';
 import { SqliteBatcher } from './sqlite-batcher.js';
 import { SqliteDlqStore } from './sqlite-dlq-store.js';
 import { SqliteOrderStore } from './sqlite-order-store.js';
@@ -173,6 +175,7 @@ export class SqliteStore implements Store {
   readonly dlq: DlqStore;
   readonly decisionHeads: DecisionHeadRepo;
   readonly fleet: FleetRepo;
+  readonly modes: ModeRepo;
   readonly #db: BetterSqlite3.Database;
   readonly #batcher: SqliteBatcher;
   #closed = false;
@@ -244,6 +247,10 @@ export class SqliteStore implements Store {
       fleetTouch: db.prepare<unknown[], FleetRow>(Q.FLEET_TOUCH),
       fleetList: db.prepare<[], FleetRow>(Q.FLEET_LIST),
       fleetRemove: db.prepare(Q.FLEET_REMOVE),
+      modeClaim: db.prepare<[Record<string, unknown>], ModeRow>(Q.MODE_CLAIM),
+      modeRecord: db.prepare<[Record<string, unknown>], ModeRow>(Q.MODE_RECORD),
+      modeGet: db.prepare<[string], ModeRow>(Q.MODE_GET),
+      modeList: db.prepare<[], ModeRow>(Q.MODE_LIST),
     };
 
     const insertKill = (e: NewKillSwitchEvent): KillSwitchEvent => {
@@ -379,6 +386,31 @@ export class SqliteStore implements Store {
         }),
       list: () => run(() => s.fleetList.all().map(toMember)),
       remove: (host, pid, role) => run(() => s.fleetRemove.run(host, pid, role).changes === 1),
+    };
+    const modeParams = (w: ModeWrite) => ({
+      bot: w.bot,
+      mode: w.mode,
+      reason: w.reason,
+      detail: w.detail,
+      since: w.since,
+      host: w.host,
+      pid: w.pid,
+      seq: w.seq,
+      recordedAt: clock.now(),
+    });
+    this.modes = {
+      claim: (w) => run(() => toModeRecord(s.modeClaim.get(modeParams(w))!)),
+      record: (epoch, w) =>
+        run(() => {
+          const r = s.modeRecord.get({ ...modeParams(w), epoch });
+          return r ? toModeRecord(r) : null;
+        }),
+      get: (bot) =>
+        run(() => {
+          const r = s.modeGet.get(bot);
+          return r ? toModeRecord(r) : null;
+        }),
+      list: () => run(() => s.modeList.all().map(toModeRecord)),
     };
     this.now = () => run(() => s.now.get()!.t);
     this.schemaVersion = () =>
