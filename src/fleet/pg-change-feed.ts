@@ -2,7 +2,8 @@ import type pg from 'pg';
 import { decorrelatedJitterBackoff, type Backoff } from '../resilience/retry/backoff.js';
 import type { Random } from '../util/random.js';
 import { EventSource, type Disposable } from '../util/event.js';
-import { changeChannel, openSession, pgTarget } from './pg-session.js';
+import { changeChannel } from '../store/postgres/schema-name.js';
+import { openSession, pgTarget } from './pg-session.js';
 
 /** Why listeners are woken: a notification, a (re)connection (anything may have been missed), or the poll. */
 export type WakeCause = 'notify' | 'connect' | 'poll';

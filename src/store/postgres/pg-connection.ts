@@ -1,9 +1,7 @@
 import { createRequire } from 'node:module';
 import type pg from 'pg';
 import { StoreError } from '../store-error.js';
-
-/** A schema name Warden accepts: a plain lower-case SQL identifier (it is spliced into `search_path` and channel names). */
-export const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+import { changeChannel, checkSchemaName } from './schema-name.js';
 
 /** Options of a PostgreSQL store's pool. */
 export interface PgConnectionOptions {
@@ -52,17 +50,14 @@ export class PgConnection {
 
   constructor(opts: PgConnectionOptions) {
     const schema = opts.schema ?? 'warden';
-    if (!SCHEMA_NAME.test(schema))
-      throw new RangeError(
-        `store.schema: expected a lower-case identifier (letters, digits, _), got ${JSON.stringify(schema)}`,
-      );
+    checkSchemaName(schema, 'store.schema');
     const poolSize = opts.poolSize ?? 4;
     if (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > 1000)
       throw new RangeError(`store.poolSize: expected an integer from 1 to 1000, got ${String(poolSize)}`);
     const timeoutMs = opts.timeoutMs ?? 10_000;
     if (!(timeoutMs > 0)) throw new RangeError(`timeoutMs: expected a positive number, got ${timeoutMs}`);
     this.schema = schema;
-    this.channel = `${schema}_changes`;
+    this.channel = changeChannel(schema);
     this.location = `${redactUrl(opts.url)}#${schema}`;
     const mod = createRequire(import.meta.url)('pg') as typeof pg;
     this.pool = new mod.Pool({

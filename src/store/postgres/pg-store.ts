@@ -10,7 +10,7 @@ import type {
   Store,
 } from '../store.js';
 import type {
-  DecisionHead,
+  StoredDecisionHead,
   FleetMember,
   HeartbeatRecord,
   Incident,
@@ -308,8 +308,8 @@ export class PgStore implements Store {
 
     this.decisionHeads = {
       record: async (h) => (await q(Q.HEAD_RECORD, [h.log, h.host, h.seq, h.hash, h.at])).rowCount === 1,
-      get: async (log, host) => (await q<DecisionHead>(Q.HEAD_GET, [log, host])).rows[0] ?? null,
-      list: async (log) => (await q<DecisionHead>(Q.HEAD_LIST, [log ?? null])).rows,
+      get: async (log, host) => (await q<StoredDecisionHead>(Q.HEAD_GET, [log, host])).rows[0] ?? null,
+      list: async (log) => (await q<StoredDecisionHead>(Q.HEAD_LIST, [log ?? null])).rows,
     };
 
     this.fleet = {
