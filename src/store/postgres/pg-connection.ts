@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import type pg from 'pg';
 import { StoreError } from '../store-error.js';
 import { changeChannel, checkSchemaName } from './schema-name.js';
+import { encodeChange, type KillSwitchNotice } from './change-payload.js';
 
 /** Options of a PostgreSQL store's pool. */
 export interface PgConnectionOptions {
@@ -123,9 +124,17 @@ export class PgConnection {
     }
   }
 
-  /** `pg_notify` of a change, inside the caller's transaction: listeners hear it only if it commits. */
-  async notify(c: pg.PoolClient, area: string, id: number | string | null): Promise<void> {
-    await c.query('SELECT pg_notify($1, $2)', [this.channel, JSON.stringify({ area, id })]);
+  /**
+   * `pg_notify` of a change, inside the caller's transaction: listeners hear it only if it commits.
+   * A kill-switch event also carries what it was (`change-payload.ts`), so a trip halts at once.
+   */
+  async notify(
+    c: pg.PoolClient,
+    area: string,
+    id: number | string | null,
+    ks?: KillSwitchNotice,
+  ): Promise<void> {
+    await c.query('SELECT pg_notify($1, $2)', [this.channel, encodeChange(this.schema, area, id, ks)]);
   }
 
   async end(): Promise<void> {

@@ -120,7 +120,8 @@ const toMember = (r: FleetRow): FleetMember => ({
  * The fleet store: every table in one PostgreSQL schema, shared by every bot and daemon on every
  * host. Every compare-and-set is one conditional statement or a transaction behind a row lock;
  * every kill-switch change (and DLQ, alert and incident change) is announced with
- * `pg_notify('<schema>_changes', {area, id})` in its own transaction.
+ * `pg_notify('<schema>_changes', {area, id, s})` in its own transaction (a kill-switch change also
+ * says what it was: `change-payload.ts`).
  */
 export class PgStore implements Store {
   readonly kind = 'postgres' as const;
@@ -193,7 +194,7 @@ export class PgStore implements Store {
         e.clears ?? null,
       ]);
       const event = toKill(r.rows[0]!);
-      await conn.notify(c, 'killswitch', event.id);
+      await conn.notify(c, 'killswitch', event.id, event);
       return event;
     };
     this.killSwitch = {
