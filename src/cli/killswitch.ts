@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { CliError } from './cli-error.js';
 import { configFor, out, printable } from './context.js';
 import { openRuntime, withRuntime, type Runtime } from './runtime.js';
+import { runGuarded } from './guard.js';
 import type { LoadedConfig } from '../config/index.js';
 import {
   ResumeConflictError,
@@ -295,28 +295,40 @@ async function resumeAction(opts: ResumeOptions, cmd: Command): Promise<void> {
   });
 }
 
-/** `warden guard -- CMD`: runs CMD only when trading is allowed; exit 2 when halted or unreadable. */
+/**
+ * `warden guard -- CMD`: runs CMD only while trading is allowed; exit 2 when halted or unreadable
+ * before the start, and exit 2 after stopping CMD when the kill switch engages while it runs.
+ */
 async function guardAction(argv: string[], _opts: unknown, cmd: Command): Promise<void> {
-  let state: HaltState;
   let dataDir: string | null = null;
+  let rt: Runtime;
   try {
-    dataDir = configFor(cmd).dataDir;
-    state = await withRuntime(cmd, async (rt) => (await rt.killSwitch('guard')).state());
+    const loaded = configFor(cmd);
+    dataDir = loaded.dataDir;
+    rt = await openRuntime(cmd, loaded);
   } catch (err) {
     if (dataDir !== null) mirrorUnreadable(dataDir, `store unreadable: ${(err as Error).message}`);
     throw new CliError(`halted: state unreadable (fail closed): ${printable((err as Error).message)}`, 2);
   }
-  if (state.halted) throw new CliError(describeHalt(state), 2);
-  const [bin, ...args] = argv as [string, ...string[]];
-  const code = await new Promise<number>((resolve) => {
-    const child = spawn(bin, args, { stdio: 'inherit' });
-    child.on('error', (err) => {
-      process.stderr.write(`warden: cannot run ${bin}: ${err.message}\n`);
-      resolve(127);
-    });
-    child.on('close', (c, sig) => resolve(c ?? (sig ? 128 + 15 : 1)));
-  });
-  process.exitCode = code;
+  // The feed's lost connections are retried; said once each on stderr, never the password.
+  const onError = (what: string, err: unknown): void =>
+    void process.stderr.write(`warden: guard: ${what}: ${printable((err as Error).message)}\n`);
+  let r;
+  try {
+    r = await runGuarded(rt, argv, onError);
+  } catch (err) {
+    throw new CliError(`halted: state unreadable (fail closed): ${printable((err as Error).message)}`, 2);
+  }
+  const o = r.outcome;
+  if (o.kind === 'halted') throw new CliError(describeHalt(o.state), 2);
+  if (o.kind === 'stopped') {
+    process.stderr.write(
+      `warden: ${describeHalt(o.state)}; stopped ${printable(argv[0] ?? '')} (${o.signal})\n`,
+    );
+    process.exitCode = 2;
+  } else process.exitCode = o.code;
+  // The store did not close (a silent server): do not wait for its sockets to time out.
+  if (!r.closedInTime) process.exit(process.exitCode);
 }
 
 /** `warden status`, `trip`, `resume`, `guard`. */

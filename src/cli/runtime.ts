@@ -29,12 +29,20 @@ export interface Runtime extends LoadedConfig {
   readonly store: Store;
   /** The alerter, with alerts the outbox cannot take sent straight from memory. */
   readonly alerts: AlertSink & { flush(): Promise<unknown>; close(): Promise<void> };
-  killSwitch(source: string): Promise<KillSwitch>;
+  /** Opens a kill switch (no poll by default: a one-shot read); a long-running command passes its poll and lease. */
+  killSwitch(source: string, watch?: KillSwitchWatch): Promise<KillSwitch>;
   /** Closes everything; `flush: false` leaves queued alerts in the outbox (when the command failed). */
   close(opts?: { flush?: boolean }): Promise<void>;
 }
 
 export { reserveFor } from '../store/space-reserve.js';
+
+/** How a long-running command's kill switch keeps itself fresh (`KillSwitchOptions`' fields of the same names). */
+export interface KillSwitchWatch {
+  readonly pollMs?: number;
+  readonly leaseMs?: number;
+  readonly leaseLost?: 'trip' | 'wait';
+}
 
 /** The data dir itself: the directory, circuit.json (running) and the space reserve. */
 function prepareDataDir(loaded: LoadedConfig): void {
@@ -111,12 +119,13 @@ export async function openRuntime(
     ...loaded,
     store,
     alerts,
-    async killSwitch(source: string) {
+    async killSwitch(source: string, watch: KillSwitchWatch = {}) {
       const ks = await KillSwitch.open({
         store,
         dataDir: loaded.dataDir,
         source,
         pollMs: 0,
+        ...watch,
         alerts,
         reserve,
         // The watchdog keeps the reserve filled; other commands only release it to record a trip.

@@ -5,6 +5,7 @@ import { freshnessSectionSchema, lossLimitSectionSchema, modesSectionSchema } fr
 import { commandsSectionSchema } from './commands-section.js';
 import { failureReactionsSchema } from './reactions-section.js';
 import { fleetSectionSchema } from './fleet-section.js';
+import { SCHEMA_NAME, SCHEMA_NAME_RULE } from '../store/postgres/schema-name.js';
 
 const durationSec = z.number().positive();
 
@@ -156,10 +157,7 @@ export const configSchema = z
             /** The env var holding the connection URL (keeps the password out of the config file). */
             urlEnv: z.string().min(1).optional(),
             /** The schema every table lives in: installations sharing a server each use their own. */
-            schema: z
-              .string()
-              .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lower-case identifier (letters, digits, _)')
-              .default('warden'),
+            schema: z.string().regex(SCHEMA_NAME, SCHEMA_NAME_RULE).default('warden'),
             /** Connections in each process's pool. */
             poolSize: z.number().int().min(1).max(1000).default(4),
           })

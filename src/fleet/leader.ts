@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import { EventSource, type Disposable } from '../util/event.js';
 import type { Random } from '../util/random.js';
-import { checkSchemaName, openSession, pgTarget } from './pg-session.js';
+import { checkSchemaName } from '../store/postgres/schema-name.js';
+import { openSession, pgTarget } from './pg-session.js';
 
 /** This process's place in the election. A tagged union. */
 export type LeaderRole =

@@ -2,7 +2,9 @@ import type pg from 'pg';
 import { decorrelatedJitterBackoff, type Backoff } from '../resilience/retry/backoff.js';
 import type { Random } from '../util/random.js';
 import { EventSource, type Disposable } from '../util/event.js';
-import { changeChannel, openSession, pgTarget } from './pg-session.js';
+import { changeChannel } from '../store/postgres/schema-name.js';
+import { decodeChange, type TripNotice } from '../store/postgres/change-payload.js';
+import { openSession, pgTarget } from './pg-session.js';
 
 /** Why listeners are woken: a notification, a (re)connection (anything may have been missed), or the poll. */
 export type WakeCause = 'notify' | 'connect' | 'poll';
@@ -14,6 +16,14 @@ export interface ChangeWake {
   readonly area: string | null;
   /** The changed row's id, when the notification carried one. */
   readonly id: string | number | null;
+  /**
+   * A kill-switch trip the notification told (well formed, of this schema): a listener may halt at
+   * once and must confirm by its re-read. Null for everything else (a resume is never applied from
+   * a payload: it takes effect only by the re-read).
+   */
+  readonly trip: TripNotice | null;
+  /** For a poll: when it was planned (ms); a listener reports its re-read's end with `pollAnswered`. */
+  readonly plannedAt: number | null;
 }
 
 /** The listener connection's state, for status and tests. */
@@ -42,15 +52,30 @@ export interface PgChangeFeedOptions {
   readonly onError?: (err: Error) => void;
 }
 
-const WAKE_POLL: ChangeWake = Object.freeze({ cause: 'poll', area: null, id: null });
-const WAKE_CONNECT: ChangeWake = Object.freeze({ cause: 'connect', area: null, id: null });
+const WAKE_CONNECT: ChangeWake = Object.freeze({
+  cause: 'connect',
+  area: null,
+  id: null,
+  trip: null,
+  plannedAt: null,
+});
+/** How many polls' answer times the cadence remembers. */
+const POLL_HISTORY = 8;
 
 /**
  * A wake-up feed of the store's changes. One dedicated `pg.Client` LISTENs on
  * `<schema>_changes`; it reconnects with jittered backoff and wakes everyone after every
  * (re)connection, since notifications sent while it was away are lost. A poll wakes everyone
  * too, so a gate is never more than one poll interval stale whatever happens to NOTIFY.
- * A notification carries no state: listeners re-read the store.
+ * A notification is a wake-up; a kill-switch trip's also says what it was (`wake.trip`), which a
+ * listener may apply at once (the fail-closed direction) before its re-read confirms it.
+ *
+ * The poll's cadence accounts for the read: listeners report when a poll's re-read answered
+ * (`pollAnswered`), and the next poll is planned `pollMs - d` after the previous one fired, d the
+ * slowest of the last 8 polls from plan to answer (timer lateness and read time together), at most
+ * `pollMs / 2`. So a change committed at T is answered by the first poll that fires after T, within
+ * `pollMs` of T, as long as that read is no slower than the slowest of the last 8; a slower one
+ * (a starved server) is caught by the lease.
  */
 export class PgChangeFeed {
   readonly #opts: Required<Omit<PgChangeFeedOptions, 'onError'>> & Pick<PgChangeFeedOptions, 'onError'>;
@@ -61,6 +86,9 @@ export class PgChangeFeed {
   #connection: FeedConnection = { state: 'connecting', attempt: 0, lastError: null };
   #retry: NodeJS.Timeout | undefined;
   #poll: NodeJS.Timeout | undefined;
+  /** The last polls' times from plan to answer (ms), a ring. */
+  #pollTook: number[] = [];
+  #pollNext = 0;
   #previousDelay = 0;
   #pinging = false;
   #everListened = false;
@@ -88,8 +116,9 @@ export class PgChangeFeed {
       onError: opts.onError,
     });
     if (pollMs > 0) {
-      this.#poll = setInterval(() => this.#onPoll(), pollMs);
-      this.#poll.unref();
+      // Before any poll has answered: assume a tenth of the interval.
+      this.#pollTook = new Array<number>(POLL_HISTORY).fill(pollMs / 10);
+      this.#planPoll(Date.now());
     }
     if (this.#opts.notifications) void this.#connect(0);
   }
@@ -183,23 +212,45 @@ export class PgChangeFeed {
 
   #onNotification(m: pg.Notification): void {
     if (m.channel !== this.#channel) return;
-    let area: string | null = null;
-    let id: string | number | null = null;
-    try {
-      const p = JSON.parse(m.payload ?? '') as { area?: unknown; id?: unknown };
-      if (typeof p.area === 'string') area = p.area;
-      if (typeof p.id === 'string' || typeof p.id === 'number') id = p.id;
-    } catch {
-      // an unreadable payload still wakes everyone: the re-read is what counts
-    }
-    this.#wakes.emit(
-      area === null ? { cause: 'notify', area: null, id: null } : { cause: 'notify', area, id },
-    );
+    // An unreadable payload, or one of another schema, still wakes everyone: the re-read is what counts.
+    const p = decodeChange(this.#opts.schema, m.payload);
+    this.#wakes.emit({
+      cause: 'notify',
+      area: p.area,
+      id: p.area === null ? null : p.id,
+      trip: p.trip,
+      plannedAt: null,
+    });
   }
 
-  #onPoll(): void {
+  /** The margin the next poll is planned ahead by: the slowest recent poll, at most half the interval. */
+  get pollMarginMs(): number {
+    return Math.min(this.#opts.pollMs / 2, Math.max(...this.#pollTook));
+  }
+
+  #planPoll(from: number): void {
     if (this.#closed) return;
-    this.#wakes.emit(WAKE_POLL);
+    const plannedAt = from + this.#opts.pollMs - this.pollMarginMs;
+    this.#poll = setTimeout(() => this.#onPoll(plannedAt), Math.max(0, plannedAt - Date.now()));
+    this.#poll.unref();
+  }
+
+  /**
+   * A listener's re-read for the poll planned at `plannedAt` has answered now: the time from plan to
+   * answer sets how far ahead the next polls are planned. Late reports of older polls count too.
+   */
+  pollAnswered(plannedAt: number): void {
+    const took = Date.now() - plannedAt;
+    if (!(took >= 0) || !Number.isFinite(took)) return;
+    this.#pollTook[this.#pollNext] = took;
+    this.#pollNext = (this.#pollNext + 1) % POLL_HISTORY;
+  }
+
+  #onPoll(plannedAt: number): void {
+    if (this.#closed) return;
+    const firedAt = Date.now();
+    this.#planPoll(firedAt);
+    this.#wakes.emit({ cause: 'poll', area: null, id: null, trip: null, plannedAt });
     // A listener connection that went silent (no RST, no FIN) is found by a query that times out.
     const c = this.#client;
     if (c === null || this.#pinging) return;
@@ -215,7 +266,7 @@ export class PgChangeFeed {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#poll) clearInterval(this.#poll);
+    if (this.#poll) clearTimeout(this.#poll);
     if (this.#retry) clearTimeout(this.#retry);
     const c = this.#client;
     this.#client = null;

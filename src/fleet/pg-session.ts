@@ -1,22 +1,8 @@
 import { createRequire } from 'node:module';
 import type pg from 'pg';
 
-/** A schema name Warden can put in SQL and in a channel name unquoted: lower case, digits, `_`. */
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,47}$/;
-
-/** Checks a schema name (the fleet's namespace on a shared server); a bad one is a `RangeError`. */
-export function checkSchemaName(schema: string): string {
-  if (typeof schema !== 'string' || !SCHEMA_NAME.test(schema))
-    throw new RangeError(
-      `schema: expected lower-case letters, digits and _ (at most 48, not starting with a digit), got ${JSON.stringify(schema)}`,
-    );
-  return schema;
-}
-
-/** The NOTIFY channel of a schema's changes (`pg_notify('<schema>_changes', '{"area":..,"id":..}')`). */
-export function changeChannel(schema: string): string {
-  return `${checkSchemaName(schema)}_changes`;
-}
+// The schema-name rule (and the channel it makes) is the store's: one rule, one place.
+export { checkSchemaName, changeChannel } from '../store/postgres/schema-name.js';
 
 /** The connection target without user or password, for messages: `postgres:host:port/db`. */
 export function pgTarget(connectionString: string): string {

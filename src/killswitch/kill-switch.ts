@@ -24,6 +24,7 @@ export type { KillSwitchOptions, ResumeRequest, TripRequest, TripResult } from '
 import { readHalt, type PendingTrip } from './read-halt.js';
 import { haltByFiles, mirrorCircuit } from './halt-by-files.js';
 import { StateLease, settleLostLease } from './state-lease.js';
+import { toNotice, tripNoticeState, type TripNotice } from './trip-notice.js';
 
 type Listener = (state: HaltState) => void;
 
@@ -57,6 +58,8 @@ export class KillSwitch {
   readonly #lease: StateLease | null;
   readonly #leaseLost: 'trip' | 'wait';
   #leaseTimer: NodeJS.Timeout | undefined;
+  /** When a trip was last applied from a notification: a "running" read begun before it is stale. */
+  #noticeAt = -Infinity;
 
   /** Creates a kill switch and reads its state once before returning (halted until read). */
   static async open(opts: KillSwitchOptions): Promise<KillSwitch> {
@@ -151,6 +154,12 @@ export class KillSwitch {
         this.#appliedSeq = seq;
         let state = r.state;
         const lease = this.#lease;
+        // "Running" from a read begun before a trip's notice arrived predates that trip (NOTIFY is
+        // delivered after the commit): it does not lift the halt; the read that follows decides.
+        if (!state.halted && startedAt < this.#noticeAt && this.#state.halted) {
+          lease?.record(startedAt, r.unconfirmed);
+          return this.#state;
+        }
         if (lease) {
           lease.record(startedAt, r.unconfirmed);
           if (lease.lost !== null && r.unconfirmed === undefined)
@@ -179,6 +188,19 @@ export class KillSwitch {
     return promise;
   }
 
+  /**
+   * A trip told by a notification (fleet mode's change feed): halts at once, the fail-closed
+   * direction needing no confirmation. The caller re-reads right after (`refresh()`); only a read
+   * that began after this notice can lift it (a forged or garbled notice is undone by that read,
+   * and no notice can ever resume). Ignored when already halted, or when a newer event was read.
+   */
+  applyTripNotice(t: TripNotice): void {
+    const s = this.#state;
+    if (this.#closed || s.halted || (s.eventId !== null && s.eventId >= t.eventId)) return;
+    this.#noticeAt = this.#clock.now();
+    this.#set(tripNoticeState(t, this.#noticeAt));
+  }
+
   /** The lease's timer: flips a running state to engaged when it has not been confirmed in time. */
   #startLease(): void {
     const lease = this.#lease;
@@ -199,6 +221,10 @@ export class KillSwitch {
       source: this.#source,
       pending: this.#pending,
       mirror: (v) => this.#mirror(v),
+      // A trip seen as the newest event halts now, before the rest of the read (history, mirror).
+      sawTrip: (e) => {
+        if (!this.#closed && !this.#state.halted) this.#set(tripNoticeState(toNotice(e), this.#clock.now()));
+      },
       alert: (a) => this.#alert(a),
       shout: this.#shout,
     });

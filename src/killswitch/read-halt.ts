@@ -18,6 +18,8 @@ export interface ReadContext {
   alert(input: AlertInput): Promise<void>;
   /** A loud line on stderr. */
   shout(line: string): void;
+  /** Told at once when the newest event is a trip, before the rest of the read; never throws. */
+  sawTrip?(latest: KillSwitchEvent): void;
 }
 
 /** The state read, and what became of the pending trip. */
@@ -86,6 +88,7 @@ export async function readHalt(ctx: ReadContext, depth = 0): Promise<ReadResult>
     return { state, pending, unconfirmed: why };
   }
 
+  if (latest?.action === 'trip' && !pending) ctx.sawTrip?.(latest);
   if (pending) {
     const r = await recordPending(ctx, pending);
     pending = r.pending;

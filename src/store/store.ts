@@ -1,7 +1,7 @@
 import type { DlqStore } from '../orders/dlq-store.js';
 import type { OrderStore } from '../orders/order-store.js';
 import type {
-  DecisionHead,
+  StoredDecisionHead,
   FleetMember,
   HeartbeatRecord,
   HeartbeatReport,
@@ -75,10 +75,10 @@ export interface DecisionHeadRepo {
    * Records `head` when it is newer (a higher seq) than the one stored for its log and host;
    * false when the stored head is as new or newer (it is never moved back).
    */
-  record(head: DecisionHead): Promise<boolean>;
-  get(log: string, host: string): Promise<DecisionHead | null>;
+  record(head: StoredDecisionHead): Promise<boolean>;
+  get(log: string, host: string): Promise<StoredDecisionHead | null>;
   /** Every head (of one log when given), by log then host. */
-  list(log?: string): Promise<DecisionHead[]>;
+  list(log?: string): Promise<StoredDecisionHead[]>;
 }
 
 /** Which processes use the store: host, pid, role, last seen. */

@@ -99,7 +99,7 @@ export interface NewOutboxAlert {
 }
 
 /** The head of one decision log on one host: the last line's seq and hash, and when it was written. */
-export interface DecisionHead {
+export interface StoredDecisionHead {
   /** Which log (its name or directory label). */
   readonly log: string;
   readonly host: string;

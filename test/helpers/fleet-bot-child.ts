@@ -18,7 +18,18 @@ const [url, schema, name, leaseMs, pollMs, notify] = process.argv.slice(2) as [
 ];
 const say = (v: unknown): void => void process.stdout.write(`${JSON.stringify(v)}\n`);
 const dataDir = mkdtempSync(join(tmpdir(), `warden-bot-${name}-`));
-const store = await openFleetStore(url, schema, { timeoutMs: 1000, poolSize: 1, mode: 'existing' });
+// 50 of these starting at once on 2 cores can take seconds to connect: retry the open (start-up is not measured).
+async function openStore(): Promise<Awaited<ReturnType<typeof openFleetStore>>> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await openFleetStore(url, schema, { timeoutMs: 5000, poolSize: 1, mode: 'existing' });
+    } catch (err) {
+      if (attempt >= 20) throw err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+const store = await openStore();
 const ks = await KillSwitch.open({ store, dataDir, pollMs: 0, leaseMs: Number(leaseMs), source: name });
 const feed = new PgChangeFeed({
   connectionString: url,

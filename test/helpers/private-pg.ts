@@ -42,7 +42,10 @@ function run(bin: string, args: string[]): void {
   execFileSync(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 120_000 });
 }
 
-export async function startPrivatePg(opts: { maxConnections?: number } = {}): Promise<PrivatePg> {
+/** `fsync: true` makes commits durable (a benchmark of durable writes); the tests run without it. */
+export async function startPrivatePg(
+  opts: { maxConnections?: number; fsync?: boolean } = {},
+): Promise<PrivatePg> {
   const bin = pgBin();
   const dir = mkdtempSync(join(tmpdir(), 'warden-pg-'));
   chmodSync(dir, 0o755);
@@ -55,7 +58,7 @@ export async function startPrivatePg(opts: { maxConnections?: number } = {}): Pr
     `-k ${dir}`,
     '-c listen_addresses=127.0.0.1',
     `-c max_connections=${opts.maxConnections ?? 100}`,
-    '-c fsync=off',
+    `-c fsync=${opts.fsync === true ? 'on' : 'off'}`,
     '-c shared_buffers=16MB',
   ].join(' ');
   const pg: PrivatePg = {

@@ -1,9 +1,8 @@
 import { createRequire } from 'node:module';
 import type pg from 'pg';
 import { StoreError } from '../store-error.js';
-
-/** A schema name Warden accepts: a plain lower-case SQL identifier (it is spliced into `search_path` and channel names). */
-export const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+import { changeChannel, checkSchemaName } from './schema-name.js';
+import { encodeChange, type KillSwitchNotice } from './change-payload.js';
 
 /** Options of a PostgreSQL store's pool. */
 export interface PgConnectionOptions {
@@ -52,17 +51,14 @@ export class PgConnection {
 
   constructor(opts: PgConnectionOptions) {
     const schema = opts.schema ?? 'warden';
-    if (!SCHEMA_NAME.test(schema))
-      throw new RangeError(
-        `store.schema: expected a lower-case identifier (letters, digits, _), got ${JSON.stringify(schema)}`,
-      );
+    checkSchemaName(schema, 'store.schema');
     const poolSize = opts.poolSize ?? 4;
     if (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > 1000)
       throw new RangeError(`store.poolSize: expected an integer from 1 to 1000, got ${String(poolSize)}`);
     const timeoutMs = opts.timeoutMs ?? 10_000;
     if (!(timeoutMs > 0)) throw new RangeError(`timeoutMs: expected a positive number, got ${timeoutMs}`);
     this.schema = schema;
-    this.channel = `${schema}_changes`;
+    this.channel = changeChannel(schema);
     this.location = `${redactUrl(opts.url)}#${schema}`;
     const mod = createRequire(import.meta.url)('pg') as typeof pg;
     this.pool = new mod.Pool({
@@ -128,9 +124,17 @@ export class PgConnection {
     }
   }
 
-  /** `pg_notify` of a change, inside the caller's transaction: listeners hear it only if it commits. */
-  async notify(c: pg.PoolClient, area: string, id: number | string | null): Promise<void> {
-    await c.query('SELECT pg_notify($1, $2)', [this.channel, JSON.stringify({ area, id })]);
+  /**
+   * `pg_notify` of a change, inside the caller's transaction: listeners hear it only if it commits.
+   * A kill-switch event also carries what it was (`change-payload.ts`), so a trip halts at once.
+   */
+  async notify(
+    c: pg.PoolClient,
+    area: string,
+    id: number | string | null,
+    ks?: KillSwitchNotice,
+  ): Promise<void> {
+    await c.query('SELECT pg_notify($1, $2)', [this.channel, encodeChange(this.schema, area, id, ks)]);
   }
 
   async end(): Promise<void> {

@@ -34,12 +34,33 @@ export const BEAT_RECORD = {
       last_ok_received_at = coalesce(excluded.last_ok_received_at, h.last_ok_received_at)
     RETURNING *`,
 } as const;
+/**
+ * Several heartbeats in one statement (one round trip, one commit): the beats queued while the
+ * previous heartbeat statement was in flight, one row per name, each already folded to what its
+ * beats leave behind ($5: the newest ok beat's time, or null; $9: whether any was ok).
+ */
+export const BEAT_RECORD_MANY = {
+  name: 'warden_beat_record_many',
+  text: `INSERT INTO heartbeats AS h
+    (name, at, kind, status, last_ok_at, started_at, exit_code, extra, received_at, last_ok_received_at)
+    SELECT b.name, b.at, b.kind, b.status, b.last_ok_at, b.started_at, b.exit_code, b.extra, ${STATEMENT_MS},
+      CASE WHEN b.ok THEN ${STATEMENT_MS} END
+    FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::integer[],
+      $8::jsonb[], $9::boolean[]) AS b(name, at, kind, status, last_ok_at, started_at, exit_code, extra, ok)
+    ON CONFLICT (name) DO UPDATE SET at = excluded.at, kind = excluded.kind, status = excluded.status,
+      last_ok_at = coalesce(excluded.last_ok_at, h.last_ok_at), started_at = excluded.started_at,
+      exit_code = excluded.exit_code, extra = excluded.extra, received_at = excluded.received_at,
+      last_ok_received_at = coalesce(excluded.last_ok_received_at, h.last_ok_received_at)
+    RETURNING *`,
+} as const;
 export const BEAT_GET = 'SELECT * FROM heartbeats WHERE name = $1';
 export const BEAT_LIST = `SELECT * FROM heartbeats ORDER BY name ${C}`;
 
 export const INCIDENT_OPEN = `INSERT INTO incidents (key, opened_at, kind, detail) VALUES ($1, $2, $3, $4)
   ON CONFLICT (key) DO NOTHING RETURNING key`;
-export const INCIDENT_CLOSE = 'DELETE FROM incidents WHERE key = $1 RETURNING *';
+/** Closes an incident and announces it in one statement (one round trip; nothing is sent when none was open). */
+export const INCIDENT_CLOSE = `WITH d AS (DELETE FROM incidents WHERE key = $1 RETURNING *)
+  SELECT d.*, pg_notify($2, $3) FROM d`;
 export const INCIDENT_LIST = `SELECT * FROM incidents ORDER BY opened_at, key ${C}`;
 
 export const ALERT_INSERT = `INSERT INTO alert_outbox

@@ -85,7 +85,7 @@ describe('PgStore', () => {
       await new Promise((r) => setTimeout(r, 100));
       assert.deepEqual(
         heard.map((p) => JSON.parse(p) as unknown),
-        [{ area: 'killswitch', id: e.id }],
+        [{ area: 'killswitch', id: e.id, s: schema, action: 'trip', at: 1, by: 'b', reason: 'r' }],
         'one notification for the append, none for the refused compare-and-set',
       );
     } finally {

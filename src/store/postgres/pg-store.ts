@@ -11,7 +11,7 @@ import type {
   Store,
 } from '../store.js';
 import type {
-  DecisionHead,
+  StoredDecisionHead,
   FleetMember,
   HeartbeatRecord,
   Incident,
@@ -30,6 +30,8 @@ import { PgDlqStore } from './pg-dlq-store.js';
 import { PgOrderStore } from './pg-order-store.js';
 import * as Q from './pg-queries.js';
 import { toAlert, toModeRecord, type AlertRow, type ModeRow } from '../shared-rows.js';
+import { PgBeatBatcher, type BeatRow } from './pg-beat-batcher.js';
+import { encodeChange } from './change-payload.js';
 
 /** Options of `PgStore.open`. */
 export interface PgStoreOptions extends PgConnectionOptions {
@@ -51,18 +53,6 @@ interface KillRow {
   pid: number;
   flatten: boolean;
   clears: number | null;
-}
-interface BeatRow {
-  name: string;
-  at: number;
-  kind: HeartbeatRecord['kind'];
-  status: string;
-  last_ok_at: number | null;
-  started_at: number | null;
-  exit_code: number | null;
-  extra: Record<string, unknown>;
-  received_at: number;
-  last_ok_received_at: number | null;
 }
 interface IncidentRow {
   key: string;
@@ -122,7 +112,8 @@ const toMember = (r: FleetRow): FleetMember => ({
  * The fleet store: every table in one PostgreSQL schema, shared by every bot and daemon on every
  * host. Every compare-and-set is one conditional statement or a transaction behind a row lock;
  * every kill-switch change (and DLQ, alert and incident change) is announced with
- * `pg_notify('<schema>_changes', {area, id})` in its own transaction.
+ * `pg_notify('<schema>_changes', {area, id, s})` in its own transaction (a kill-switch change also
+ * says what it was: `change-payload.ts`).
  */
 export class PgStore implements Store {
   readonly kind = 'postgres' as const;
@@ -196,7 +187,7 @@ export class PgStore implements Store {
         e.clears ?? null,
       ]);
       const event = toKill(r.rows[0]!);
-      await conn.notify(c, 'killswitch', event.id);
+      await conn.notify(c, 'killswitch', event.id, event);
       return event;
     };
     this.killSwitch = {
@@ -227,24 +218,10 @@ export class PgStore implements Store {
       history: async (limit = 100) => (await q<KillRow>(Q.KILL_HISTORY, [limit])).rows.map(toKill),
     };
 
+    // Beats that come faster than the server answers share a statement (group commit).
+    const beats = new PgBeatBatcher(q);
     this.heartbeats = {
-      record: async (r) => {
-        const ok = r.kind === 'beat' && r.status === 'ok';
-        const res = await q<BeatRow>({
-          ...Q.BEAT_RECORD,
-          values: [
-            r.name,
-            r.at,
-            r.kind,
-            r.status,
-            r.kind === 'start' ? r.at : null,
-            r.exitCode ?? null,
-            JSON.stringify(r.extra ?? {}),
-            ok,
-          ],
-        });
-        return toBeat(res.rows[0]!);
-      },
+      record: async (r) => toBeat(await beats.record(r)),
       get: async (name) => {
         const r = (await q<BeatRow>(Q.BEAT_GET, [name])).rows[0];
         return r ? toBeat(r) : null;
@@ -259,13 +236,17 @@ export class PgStore implements Store {
           if (r.rowCount === 1) await conn.notify(c, 'incidents', i.key);
           return r.rowCount === 1;
         }),
-      close: (key) =>
-        tx(async (c) => {
-          const r = (await c.query<IncidentRow>(Q.INCIDENT_CLOSE, [key])).rows[0];
-          if (r === undefined) return null;
-          await conn.notify(c, 'incidents', key);
-          return toIncident(r);
-        }),
+      // One statement (the watchdog closes every healthy heartbeat's incident on every pass).
+      close: async (key) => {
+        const r = (
+          await q<IncidentRow>(Q.INCIDENT_CLOSE, [
+            key,
+            conn.channel,
+            encodeChange(conn.schema, 'incidents', key),
+          ])
+        ).rows[0];
+        return r === undefined ? null : toIncident(r);
+      },
       list: async () => (await q<IncidentRow>(Q.INCIDENT_LIST)).rows.map(toIncident),
     };
 
@@ -311,8 +292,8 @@ export class PgStore implements Store {
 
     this.decisionHeads = {
       record: async (h) => (await q(Q.HEAD_RECORD, [h.log, h.host, h.seq, h.hash, h.at])).rowCount === 1,
-      get: async (log, host) => (await q<DecisionHead>(Q.HEAD_GET, [log, host])).rows[0] ?? null,
-      list: async (log) => (await q<DecisionHead>(Q.HEAD_LIST, [log ?? null])).rows,
+      get: async (log, host) => (await q<StoredDecisionHead>(Q.HEAD_GET, [log, host])).rows[0] ?? null,
+      list: async (log) => (await q<StoredDecisionHead>(Q.HEAD_LIST, [log ?? null])).rows,
     };
 
     this.fleet = {

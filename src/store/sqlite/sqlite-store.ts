@@ -16,7 +16,7 @@ import type {
 import type { DlqStore } from '../../orders/dlq-store.js';
 import type { OrderStore } from '../../orders/order-store.js';
 import type {
-  DecisionHead,
+  StoredDecisionHead,
   FleetMember,
   HeartbeatRecord,
   HeartbeatReport,
@@ -242,8 +242,8 @@ export class SqliteStore implements Store {
       kvSet: db.prepare(Q.KV_SET),
       now: db.prepare<[], { t: number }>(Q.NOW),
       headRecord: db.prepare(Q.HEAD_RECORD),
-      headGet: db.prepare<[string, string], DecisionHead>(Q.HEAD_GET),
-      headList: db.prepare<[string | null, string | null], DecisionHead>(Q.HEAD_LIST),
+      headGet: db.prepare<[string, string], StoredDecisionHead>(Q.HEAD_GET),
+      headList: db.prepare<[string | null, string | null], StoredDecisionHead>(Q.HEAD_LIST),
       fleetTouch: db.prepare<unknown[], FleetRow>(Q.FLEET_TOUCH),
       fleetList: db.prepare<[], FleetRow>(Q.FLEET_LIST),
       fleetRemove: db.prepare(Q.FLEET_REMOVE),

@@ -1,0 +1,80 @@
+// One bot process of the heartbeat benchmark: its own PostgreSQL connection (a pool of one),
+// beating its own name at `rate` beats/s (open loop: beats are due by the clock, not by the last
+// answer) for `ms` once the go file appears. Modes: `warden` (heartbeats.record, group commit),
+// `single` (Warden's named upsert, one statement per beat: the design before group commit),
+// `peer` (a plain INSERT … ON CONFLICT DO UPDATE per beat, unprepared, nothing carried over).
+// Prints `{ready}` then `{done, acked, sent, errors, p50, p99}` (ack latency, ms).
+import { existsSync } from 'node:fs';
+import { PgStore } from '../../src/store/postgres/pg-store.js';
+import { BEAT_RECORD } from '../../src/store/postgres/pg-queries.js';
+
+const [url, schema, name, mode, rateS, msS, goFile] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  'warden' | 'single' | 'peer',
+  string,
+  string,
+  string,
+];
+const rate = Number(rateS);
+const ms = Number(msS);
+const say = (v: unknown): void => void process.stdout.write(`${JSON.stringify(v)}\n`);
+
+let store: PgStore | undefined;
+for (let attempt = 1; store === undefined; attempt++) {
+  try {
+    store = await PgStore.open({ url, schema, mode: 'existing', poolSize: 1, timeoutMs: 30_000 });
+  } catch (err) {
+    if (attempt >= 30) throw err;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+const s = store;
+const pool = s.connection.pool;
+const PEER = `INSERT INTO heartbeats (name, at, kind, status, extra, received_at) VALUES ($1, $2, 'beat', 'ok', '{}', $3)
+  ON CONFLICT (name) DO UPDATE SET at = excluded.at, kind = excluded.kind, status = excluded.status, received_at = excluded.received_at`;
+const beat: (at: number) => Promise<unknown> =
+  mode === 'warden'
+    ? (at) => s.heartbeats.record({ name, at, kind: 'beat', status: 'ok' })
+    : mode === 'single'
+      ? (at) => pool.query({ ...BEAT_RECORD, values: [name, at, 'beat', 'ok', null, null, '{}', true] })
+      : (at) => pool.query(PEER, [name, at, at]);
+await beat(Date.now()); // connected, statement planned
+say({ name, ready: true });
+while (!existsSync(goFile)) await new Promise((r) => setTimeout(r, 20));
+
+const t0 = Date.now();
+const lat: number[] = [];
+let sent = 0;
+let acked = 0;
+let errors = 0;
+await new Promise<void>((resolve) => {
+  const tick = setInterval(() => {
+    const now = Date.now();
+    const due = Math.min(rate * ((Math.min(now, t0 + ms) - t0) / 1000), (rate * ms) / 1000);
+    while (sent < due) {
+      sent++;
+      const at = Date.now();
+      beat(at).then(
+        () => {
+          // Only answers within the measured window count towards the rate.
+          if (Date.now() <= t0 + ms) {
+            acked++;
+            lat.push(Date.now() - at);
+          }
+        },
+        () => void errors++,
+      );
+    }
+    if (now >= t0 + ms) {
+      clearInterval(tick);
+      resolve();
+    }
+  }, 5);
+});
+lat.sort((a, b) => a - b);
+const q = (p: number): number => lat[Math.min(lat.length - 1, Math.ceil(p * lat.length) - 1)] ?? NaN;
+say({ name, done: true, acked, sent, errors, p50: q(0.5), p99: q(0.99) });
+await s.close();
+process.exit(0);
