@@ -199,6 +199,8 @@ describe('Alerter', () => {
       dlq: store.dlq,
       decisionHeads: store.decisionHeads,
       fleet: store.fleet,
+      strategyState: store.strategyState,
+      sharedBreakers: store.sharedBreakers,
       now: () => store.now(),
       migrate: () => store.migrate(),
       schemaVersion: () => store.schemaVersion(),

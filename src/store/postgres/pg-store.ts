@@ -7,7 +7,9 @@ import type {
   IncidentRepo,
   KillSwitchRepo,
   KvRepo,
+  SharedBreakerRepo,
   Store,
+  StrategyStateRepo,
 } from '../store.js';
 import type {
   DecisionHead,
@@ -28,6 +30,7 @@ import { PgDlqStore } from './pg-dlq-store.js';
 import { PgOrderStore } from './pg-order-store.js';
 import * as Q from './pg-queries.js';
 import { toAlert, type AlertRow } from '../shared-rows.js';
+import { pgSharedBreakerRepo, pgStrategyStateRepo } from './pg-shared-state.js';
 
 /** Options of `PgStore.open`. */
 export interface PgStoreOptions extends PgConnectionOptions {
@@ -134,6 +137,8 @@ export class PgStore implements Store {
   readonly dlq: DlqStore;
   readonly decisionHeads: DecisionHeadRepo;
   readonly fleet: FleetRepo;
+  readonly strategyState: StrategyStateRepo;
+  readonly sharedBreakers: SharedBreakerRepo;
   readonly #conn: PgConnection;
   #closed: Promise<void> | null = null;
 
@@ -321,6 +326,9 @@ export class PgStore implements Store {
       remove: async (host, pid, role) => (await q(Q.FLEET_REMOVE, [host, pid, role])).rowCount === 1,
     };
 
+    const announce = (c: pg.PoolClient, area: string, id: string) => conn.notify(c, area, id);
+    this.strategyState = pgStrategyStateRepo(q, tx, announce);
+    this.sharedBreakers = pgSharedBreakerRepo(q, tx, announce);
     this.orders = new PgOrderStore(q);
     this.dlq = new PgDlqStore(q, tx, (c, id) => conn.notify(c, 'dlq', id));
   }

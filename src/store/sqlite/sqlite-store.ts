@@ -10,7 +10,9 @@ import type {
   IncidentRepo,
   KillSwitchRepo,
   KvRepo,
+  SharedBreakerRepo,
   Store,
+  StrategyStateRepo,
 } from '../store.js';
 import type { DlqStore } from '../../orders/dlq-store.js';
 import type { OrderStore } from '../../orders/order-store.js';
@@ -33,6 +35,7 @@ import { migrate } from './migrate.js';
 import * as Q from './queries.js';
 import { toAlert, type AlertRow } from '../shared-rows.js';
 import { SqliteBatcher } from './sqlite-batcher.js';
+import { sqliteSharedBreakerRepo, sqliteStrategyStateRepo } from './sqlite-shared-state.js';
 import { SqliteDlqStore } from './sqlite-dlq-store.js';
 import { SqliteOrderStore } from './sqlite-order-store.js';
 import { unwritableDetail } from '../../util/unwritable.js';
@@ -173,6 +176,8 @@ export class SqliteStore implements Store {
   readonly dlq: DlqStore;
   readonly decisionHeads: DecisionHeadRepo;
   readonly fleet: FleetRepo;
+  readonly strategyState: StrategyStateRepo;
+  readonly sharedBreakers: SharedBreakerRepo;
   readonly #db: BetterSqlite3.Database;
   readonly #batcher: SqliteBatcher;
   #closed = false;
@@ -380,6 +385,8 @@ export class SqliteStore implements Store {
       list: () => run(() => s.fleetList.all().map(toMember)),
       remove: (host, pid, role) => run(() => s.fleetRemove.run(host, pid, role).changes === 1),
     };
+    this.strategyState = sqliteStrategyStateRepo(db, run);
+    this.sharedBreakers = sqliteSharedBreakerRepo(db, run, clock);
     this.now = () => run(() => s.now.get()!.t);
     this.schemaVersion = () =>
       run(() => db.prepare<[], { v: number | null }>(Q.SCHEMA_VERSION).get()?.v ?? 0);
