@@ -13,7 +13,7 @@ export interface SharedBreakerOptions {
   readonly repo: SharedBreakerRepo;
   /** The exchange account every sharing process trades on (`fleet.sharedBreakers.account`). */
   readonly account: string;
-  /** This process, as the rows name it. Default `<hostname>:<pid>`. */
+  /** This process, as the rows name it. Default `<hostname>:<pid>:<n>` (n counts the SharedBreakers made in this process). */
   readonly owner?: string;
   /** A probe claim lasts this long (ms, by the store's clock); a dead prober is replaced after it. Default 10000. */
   readonly probeLeaseMs?: number;
@@ -24,6 +24,8 @@ export interface SharedBreakerOptions {
   /** Told about every failed read or write (never thrown). */
   readonly onError?: (err: unknown) => void;
 }
+
+let made = 0;
 
 /** A claim this process holds: the open row's version it probes under, and until when (local clock). */
 interface Claim {
@@ -72,7 +74,7 @@ export class SharedBreaker {
       breaker: opts.breaker,
       repo: opts.repo,
       account: opts.account,
-      owner: opts.owner ?? `${hostname()}:${process.pid}`,
+      owner: opts.owner ?? `${hostname()}:${process.pid}:${++made}`,
       probeLeaseMs,
       pollMs,
       feed: opts.feed,

@@ -32,6 +32,7 @@ import { SessionLossLimit, lossLimitOptionsFromConfig } from '../risk/index.js';
 import { openStore, type Store } from '../store/index.js';
 import { ShadowLedger } from '../strategy/index.js';
 import { strategyBreakerFor } from '../strategy/runtime/configured-breaker.js';
+import { shareBreakerFromConfig } from '../fleet/shared-breaker-from-config.js';
 import { systemClock } from '../util/clock.js';
 import { reserveFor } from '../store/space-reserve.js';
 import { Warden, type WardenCheckpoint, type WardenParts } from './warden.js';
@@ -207,6 +208,20 @@ export async function openWarden(options: OpenWardenOptions): Promise<Warden> {
         isFailure: isDependencyFailure,
         clock,
       });
+    // fleet.sharedBreakers: trips shared with every process on the account (off by default).
+    let lastShareWarning = 0;
+    const sharing = shareBreakerFromConfig(config, store, breaker, {
+      ...(options.env ? { env: options.env } : {}),
+      onError: (err) => {
+        if (Date.now() - lastShareWarning < 60_000) return;
+        lastShareWarning = Date.now();
+        process.emitWarning(
+          `warden: shared breaker: ${(err as Error).message}`,
+          'WardenSharedBreakerWarning',
+        );
+      },
+    });
+    if (sharing) closers.push(() => sharing.close());
     subscriptions.push(modes.followBreaker(breaker));
     subscriptions.push(
       watchExchangeBreakerFromConfig(config, breaker, {
