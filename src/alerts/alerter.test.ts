@@ -200,6 +200,8 @@ describe('Alerter', () => {
       decisionHeads: store.decisionHeads,
       fleet: store.fleet,
       modes: store.modes,
+      strategyState: store.strategyState,
+      sharedBreakers: store.sharedBreakers,
       now: () => store.now(),
       migrate: () => store.migrate(),
       schemaVersion: () => store.schemaVersion(),

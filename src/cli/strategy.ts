@@ -152,6 +152,69 @@ async function openAlerts(cmd: Command, loaded: LoadedConfig): Promise<Evaluatio
   };
 }
 
+/** `warden evaluate` in fleet mode: the verdicts go to the store's strategy state (as the daemon's run). */
+async function evaluateInFleet(
+  loaded: LoadedConfig,
+  params: Parameters<typeof import('../strategy/evaluate/evaluate.js').evaluateStrategies>[0],
+): Promise<EvaluationResult> {
+  const { openStore } = await import('../store/open-store.js');
+  const { evaluateIntoStore } = await import('../strategy/evaluate/evaluate-into-store.js');
+  const store = await openStore(loaded.config, loaded.dataDir);
+  try {
+    return await evaluateIntoStore(params, store.strategyState, { by: 'cli' });
+  } finally {
+    await store.close();
+  }
+}
+
+/**
+ * `warden strategy block|unblock` in fleet mode: the override goes to the store's strategy state,
+ * compare-and-set on the version just read; a concurrent change refuses it with what changed.
+ */
+async function overrideInStore(
+  loaded: LoadedConfig,
+  o: {
+    key: string;
+    action: 'block' | 'unblock';
+    reason: string;
+    by: string;
+    stateKey: string;
+    json?: boolean;
+  },
+): Promise<void> {
+  const { openStore } = await import('../store/open-store.js');
+  const { applyStoreOverride } = await import('../strategy/state/store-override.js');
+  const store = await openStore(loaded.config, loaded.dataDir);
+  try {
+    let r;
+    try {
+      r = await applyStoreOverride({ repo: store.strategyState, ...o, now: Date.now() });
+    } catch (err) {
+      throw userError(err) ?? err;
+    }
+    if (!r.ok) {
+      const what = r.since.map((e) => `${e.action}${e.key ? ` ${e.key}` : ''} by ${e.by}`).join('; ');
+      throw new CliError(
+        `the strategy state changed while this override was written (version ${r.expected} -> ${r.current}: ${what || 'unknown change'}); nothing was written: look at it and run the command again`,
+      );
+    }
+    process.stderr.write(
+      `warden: MANUAL OVERRIDE: ${o.key} ${r.previous ?? 'unknown'} -> ${r.entry.status} by ${o.by}: ${o.reason} (recorded in the store ${store.location}, version ${r.version}, with its audit row)\n`,
+    );
+    if (o.action === 'unblock')
+      process.stderr.write(
+        'warden: the next evaluation applies the rules again and may trip it back: trust the breaker\n',
+      );
+    if (r.stateStale)
+      process.stderr.write(
+        'warden: WARNING: the state is stale, so the runtime check fails open until the next evaluation\n',
+      );
+    if (o.json) out({ key: o.key, version: r.version, ...r.entry }, true);
+  } finally {
+    await store.close();
+  }
+}
+
 /** `warden evaluate`, `warden check`, `warden strategy block|unblock`, `warden tune`. */
 export function registerStrategyCommands(program: Command): void {
   program
@@ -187,9 +250,11 @@ export function registerStrategyCommands(program: Command): void {
       mkdirSync(loaded.dataDir, { recursive: true });
       let r: EvaluationResult;
       try {
-        r = await Promise.resolve(
-          evaluateStrategies({ ...base, options, statePath, tradesPath, full: f.full === true }),
-        );
+        const params = { ...base, options, statePath, tradesPath, full: f.full === true };
+        r =
+          loaded.config.store.kind === 'postgres' && f.state === undefined
+            ? await evaluateInFleet(loaded, params)
+            : evaluateStrategies(params);
         await alerts?.transitions(r);
       } catch (err) {
         await alerts?.failed(err);
@@ -287,13 +352,17 @@ export function registerStrategyCommands(program: Command): void {
       .option('--state-key <key>', 'top-level key of the state file')
       .option('--json', 'print the new entry as JSON')
       .action(
-        (
+        async (
           key: string,
           f: { reason: string; by: string; state?: string; stateKey?: string; json?: boolean },
           cmd: Command,
         ) => {
           const loaded = configFor(cmd);
           const s = loaded.config.strategy;
+          if (loaded.config.store.kind === 'postgres' && f.state === undefined) {
+            await overrideInStore(loaded, { ...f, key, action, stateKey: f.stateKey ?? s.stateKey });
+            return;
+          }
           mkdirSync(loaded.dataDir, { recursive: true });
           const statePath = f.state !== undefined ? resolve(f.state) : pathsOf(loaded).state;
           let r;

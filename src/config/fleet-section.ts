@@ -13,6 +13,25 @@ export const fleetSectionSchema = z
     notifications: z.boolean().default(true),
     /** A standby daemon tries for the leadership this often; the leader checks its lock session as often (ms). */
     leaderRetryMs: z.number().int().min(100).max(60_000).default(2000),
+    /**
+     * Share the exchange breaker's trips with every process on the same exchange account (opt-in;
+     * docs/resilience.md, "Shared breakers"): a trip anywhere opens it everywhere, one process probes.
+     */
+    sharedBreakers: z
+      .object({
+        enabled: z.boolean().default(false),
+        /** The exchange account the processes share (any label: the same string on every host). */
+        account: z.string().min(1).max(200).nullable().default(null),
+        /** A prober's claim lasts this long; a dead prober is replaced after it (ms). */
+        probeLeaseMs: z.number().int().min(100).max(600_000).default(10_000),
+      })
+      .strict()
+      .refine((b) => !b.enabled || b.account !== null, {
+        message:
+          'fleet.sharedBreakers.account is required when enabled (the exchange account the processes share)',
+        path: ['account'],
+      })
+      .default({}),
   })
   .strict()
   .refine((f) => f.pollMs < f.leaseMs, {

@@ -20,7 +20,9 @@ import { existsSync } from 'node:fs';
 import { startFleet, type FleetRuntime } from '../fleet/index.js';
 import { resolve as resolvePath } from 'node:path';
 import type { DecisionLog, HeadAnchor } from '../decisions/index.js';
-import { StrategyBreaker } from '../strategy/index.js';
+import type { StrategyBreaker } from '../strategy/index.js';
+import { strategyBreakerFor, strategyStateIn } from '../strategy/runtime/configured-breaker.js';
+import { evaluateIntoStore } from '../strategy/evaluate/evaluate-into-store.js';
 import { DeadLetterQueue } from '../orders/index.js';
 import type { WardenLogger } from './logger.js';
 import { readToken } from './token-source.js';
@@ -314,10 +316,13 @@ export class Daemon {
     const ks = this.#ks!;
     const alerter = this.#alerter!;
     const paths = strategyPaths(config.strategy, dataDir);
-    this.#breaker = new StrategyBreaker({
-      statePath: paths.state,
-      stateKey: config.strategy.stateKey,
-      staleAfterMs: config.strategy.staleAfterHours * 3_600_000,
+    this.#breaker = strategyBreakerFor(config, dataDir, store, {
+      onError: (err) => this.#logger?.warn({ err }, 'strategy state read failed'),
+    });
+    const breaker = this.#breaker;
+    this.#fleet?.wake({
+      strategy: breaker,
+      onError: (err) => this.#logger?.warn({ err }, 'strategy state re-read failed'),
     });
     const decisions = openDaemonDecisions(config, dataDir, this.#logger!, store.kv);
     this.#decisions = decisions.log;
@@ -372,7 +377,8 @@ export class Daemon {
     const { config, dataDir } = this.#opts.loaded;
     const s = config.strategy;
     const paths = strategyPaths(s, dataDir);
-    if (!existsSync(paths.trades) && !existsSync(paths.state)) {
+    const inStore = strategyStateIn(this.#opts.store) === 'store';
+    if (!existsSync(paths.trades) && (inStore || !existsSync(paths.state))) {
       log(`strategy evaluation off: no trade log at ${paths.trades} and no state at ${paths.state}`);
       return null;
     }
@@ -388,7 +394,11 @@ export class Daemon {
       evaluate: async () => {
         const t0 = Date.now();
         try {
-          const r = await evaluateStrategies(evaluateParamsFromConfig(s, dataDir, Date.now()));
+          const params = evaluateParamsFromConfig(s, dataDir, Date.now());
+          // Fleet mode: the verdicts go to the store (compare-and-set, audited, notified).
+          const r = inStore
+            ? await evaluateIntoStore(params, this.#opts.store.strategyState, { by: 'daemon' })
+            : evaluateStrategies(params);
           metrics.evaluation(Date.now() - t0, true, Date.now());
           return r;
         } catch (err) {
@@ -396,7 +406,7 @@ export class Daemon {
           throw err;
         }
       },
-      lastSuccessAt: () => lastEvaluationAt(paths.state),
+      lastSuccessAt: () => (inStore ? (this.#breaker?.asOfMs ?? null) : lastEvaluationAt(paths.state)),
       onTrip: (t) => {
         metrics.strategyTransition('blocked');
         raise(wording.trip(t));

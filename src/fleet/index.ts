@@ -4,3 +4,4 @@ export * from './wake-on-changes.js';
 export * from './leader.js';
 export * from './presence.js';
 export * from './fleet-runtime.js';
+export * from './shared-breaker.js';

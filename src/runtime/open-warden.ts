@@ -30,7 +30,9 @@ import { FailureReactions } from '../reactions/failure-reactions.js';
 import { CircuitBreaker, ConsecutiveRule, isDependencyFailure } from '../resilience/index.js';
 import { SessionLossLimit, lossLimitOptionsFromConfig } from '../risk/index.js';
 import { openStore, type Store } from '../store/index.js';
-import { ShadowLedger, StrategyBreaker } from '../strategy/index.js';
+import { ShadowLedger } from '../strategy/index.js';
+import { strategyBreakerFor } from '../strategy/runtime/configured-breaker.js';
+import { shareBreakerFromConfig } from '../fleet/shared-breaker-from-config.js';
 import { systemClock } from '../util/clock.js';
 import { reserveFor } from '../store/space-reserve.js';
 import { Warden, type WardenCheckpoint, type WardenParts } from './warden.js';
@@ -150,13 +152,10 @@ export async function openWarden(options: OpenWardenOptions): Promise<Warden> {
       clock,
     });
 
-    const strategy = new StrategyBreaker({
-      statePath: resolve(dataDir, config.strategy.state),
-      stateKey: config.strategy.stateKey,
-      staleAfterMs: config.strategy.staleAfterHours * 3_600_000,
-      clock,
-    });
+    // One host: the state file; fleet mode: the store's strategy state (polled, leased).
+    const strategy = strategyBreakerFor(config, dataDir, store, { clock });
     closers.push(() => strategy.close());
+    await strategy.ready();
 
     const checkpoints = CheckpointStore.open(resolve(dataDir, options.checkpoints?.dir ?? 'checkpoints'), {
       ...(options.checkpoints?.keep !== undefined ? { keep: options.checkpoints.keep } : {}),
@@ -219,6 +218,20 @@ export async function openWarden(options: OpenWardenOptions): Promise<Warden> {
         isFailure: isDependencyFailure,
         clock,
       });
+    // fleet.sharedBreakers: trips shared with every process on the account (off by default).
+    let lastShareWarning = 0;
+    const sharing = shareBreakerFromConfig(config, store, breaker, {
+      ...(options.env ? { env: options.env } : {}),
+      onError: (err) => {
+        if (Date.now() - lastShareWarning < 60_000) return;
+        lastShareWarning = Date.now();
+        process.emitWarning(
+          `warden: shared breaker: ${(err as Error).message}`,
+          'WardenSharedBreakerWarning',
+        );
+      },
+    });
+    if (sharing) closers.push(() => sharing.close());
     subscriptions.push(modes.followBreaker(breaker));
     subscriptions.push(
       watchExchangeBreakerFromConfig(config, breaker, {

@@ -14,6 +14,14 @@ import type {
   NewOutboxAlert,
   OutboxAlert,
 } from './types.js';
+import type {
+  NewStrategyStateEvent,
+  SharedBreakerClaim,
+  SharedBreakerRecord,
+  StoredStrategyState,
+  StrategyStateCasResult,
+  StrategyStateEvent,
+} from './shared-state-types.js';
 
 /** The kill switch's durable history; the current state is the last event. */
 export interface KillSwitchRepo {
@@ -96,6 +104,55 @@ export interface FleetRepo {
   remove(host: string, pid: number, role: string): Promise<boolean>;
 }
 
+/** The strategy breaker's state in the store (fleet mode): one versioned document per state key, audited. */
+export interface StrategyStateRepo {
+  /** The stored state, or null when none was ever written. */
+  get(name: string): Promise<StoredStrategyState | null>;
+  /**
+   * Compare-and-set: writes `doc` (and its audit rows, and the `strategy` notification, in one
+   * transaction) only when the stored version is still `expectedVersion` (0 = nothing stored yet);
+   * otherwise writes nothing and returns the current state and the audit rows since.
+   */
+  put(
+    name: string,
+    expectedVersion: number,
+    doc: Record<string, unknown>,
+    events: readonly NewStrategyStateEvent[],
+    by: string,
+  ): Promise<StrategyStateCasResult>;
+  /** Audit rows, oldest first: those that wrote a version above `afterVersion` (default 0), at most `limit`. */
+  history(name: string, opts?: { afterVersion?: number; limit?: number }): Promise<StrategyStateEvent[]>;
+}
+
+/** Dependency breakers shared per exchange account (opt-in): open / closed, and who probes. */
+export interface SharedBreakerRepo {
+  get(account: string, breaker: string): Promise<SharedBreakerRecord | null>;
+  /**
+   * Records a trip: opens a closed (or absent) row, or extends an open one to a later `until`, and
+   * clears the probe claim; otherwise changes nothing. `changed` says which; announced (`breakers`).
+   */
+  open(
+    account: string,
+    breaker: string,
+    change: { readonly until: number; readonly by: string; readonly at: number },
+  ): Promise<{ readonly changed: boolean; readonly record: SharedBreakerRecord }>;
+  /**
+   * Compare-and-set close after a good probe: only while the row is open at `expectedVersion`, so
+   * a close never overwrites a trip it did not see. Announced (`breakers`).
+   */
+  close(
+    account: string,
+    breaker: string,
+    expectedVersion: number,
+    change: { readonly by: string; readonly at: number },
+  ): Promise<{ readonly ok: boolean; readonly record: SharedBreakerRecord | null }>;
+  /**
+   * Claims the half-open probes for `leaseMs` (by the store's clock): granted while the row is
+   * open and nobody else holds a live claim (a renewal by the holder is granted too).
+   */
+  claimProbe(account: string, breaker: string, owner: string, leaseMs: number): Promise<SharedBreakerClaim>;
+}
+
 /**
  * Each bot's degradation mode, written by the bot's `ModeRecorder` on every transition and on a
  * refresh. Last writer wins by a per-bot version (epoch, seq): `claim` starts a new incarnation
@@ -133,6 +190,10 @@ export interface Store {
   readonly fleet: FleetRepo;
   /** Each bot's degradation mode. */
   readonly modes: ModeRepo;
+  /** The strategy breaker's state (read by the breaker in fleet mode; the SQLite default keeps the file). */
+  readonly strategyState: StrategyStateRepo;
+  /** Shared dependency-breaker state per exchange account (`fleet.sharedBreakers`). */
+  readonly sharedBreakers: SharedBreakerRepo;
   /**
    * The store's own clock (ms). The watchdog uses it only to see that the store answers: on
    * one host it is this host's clock, so it is no reference for clock drift.

@@ -33,7 +33,11 @@ export type TransitionReason =
   | 'released'
   | 'forced-closed'
   | 'disabled'
-  | 'reset';
+  | 'reset'
+  /** Opened because another process on the same account tripped (shared breakers). */
+  | 'peer-opened'
+  /** Closed because another process's probe succeeded (shared breakers). */
+  | 'peer-closed';
 
 /** Emitted on every state change. */
 export interface StateChangeEvent {

@@ -70,6 +70,8 @@ export class CircuitBreaker implements Policy, Isolatable, Fusable {
   #lastOpenMs = 0;
   readonly #probes: HalfOpenProbes;
   readonly #holds = new ForcedHolds();
+  /** Shared breakers: may this process send a half-open probe now? Null: yes (asked only off the closed path). */
+  #probeGate: (() => boolean) | null = null;
   #successes = 0;
   #failures = 0;
   #slowCalls = 0;
@@ -231,6 +233,7 @@ export class CircuitBreaker implements Policy, Isolatable, Fusable {
       case 'forced-open':
         return this.#rejection(s.state, now);
       case 'half-open': {
+        if (this.#probeGate !== null && !this.#probeGate()) return this.#rejection('half-open', now);
         const slot = this.#probes.admit(now);
         return slot < 0 ? this.#rejection('half-open', now) : this.#run(fn, ctx, now, slot);
       }
@@ -410,7 +413,44 @@ export class CircuitBreaker implements Policy, Isolatable, Fusable {
     const now = this.#clock.now();
     this.#refresh(now);
     const at = this.#retryAfter(now);
-    return at !== null && at <= now;
+    if (at === null || at > now) return false;
+    return this.#state.state !== 'half-open' || this.#probeGate === null || this.#probeGate();
+  }
+
+  /**
+   * The shared-state hook (`SharedBreaker`, fleet mode): `gate` is asked before each half-open
+   * probe is let in, and a false refuses the call as a full half-open does, so that one process
+   * of the fleet probes. It is never asked while the breaker is closed: the hot path is unchanged.
+   */
+  setProbeGate(gate: (() => boolean) | null): void {
+    this.#probeGate = gate;
+  }
+
+  /**
+   * Applies a trip made by another process (pushed by `SharedBreaker`): open until `until`
+   * (epoch ms) from closed or half-open, or an open that ends earlier. Forced states and
+   * `disabled` are left alone, and an `until` already past does nothing. True when it opened.
+   */
+  openFromPeer(until: number): boolean {
+    const now = this.#clock.now();
+    if (!(until > now)) return false;
+    this.#refresh(now);
+    const s = this.#state;
+    if (s.state !== 'closed' && s.state !== 'half-open' && !(s.state === 'open' && s.until < until))
+      return false;
+    this.#rule.reset();
+    this.#enter({ state: 'open', since: now, until, trips: this.#trips }, 'peer-opened');
+    return true;
+  }
+
+  /** Applies a close made by another process after its probe succeeded: open or half-open → closed. */
+  closeFromPeer(): boolean {
+    const now = this.#clock.now();
+    this.#refresh(now);
+    const s = this.#state.state;
+    if (s !== 'open' && s !== 'half-open') return false;
+    this.#close(now, 'peer-closed');
+    return true;
   }
 
   /**

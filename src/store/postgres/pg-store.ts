@@ -8,7 +8,9 @@ import type {
   KillSwitchRepo,
   KvRepo,
   ModeRepo,
+  SharedBreakerRepo,
   Store,
+  StrategyStateRepo,
 } from '../store.js';
 import type {
   StoredDecisionHead,
@@ -32,6 +34,7 @@ import * as Q from './pg-queries.js';
 import { toAlert, toModeRecord, type AlertRow, type ModeRow } from '../shared-rows.js';
 import { PgBeatBatcher, type BeatRow } from './pg-beat-batcher.js';
 import { encodeChange } from './change-payload.js';
+import { pgSharedBreakerRepo, pgStrategyStateRepo } from './pg-shared-state.js';
 
 /** Options of `PgStore.open`. */
 export interface PgStoreOptions extends PgConnectionOptions {
@@ -128,6 +131,8 @@ export class PgStore implements Store {
   readonly decisionHeads: DecisionHeadRepo;
   readonly fleet: FleetRepo;
   readonly modes: ModeRepo;
+  readonly strategyState: StrategyStateRepo;
+  readonly sharedBreakers: SharedBreakerRepo;
   readonly #conn: PgConnection;
   #closed: Promise<void> | null = null;
 
@@ -328,6 +333,9 @@ export class PgStore implements Store {
       list: async () => (await q<ModeRow>(Q.MODE_LIST)).rows.map(toModeRecord),
     };
 
+    const announce = (c: pg.PoolClient, area: string, id: string) => conn.notify(c, area, id);
+    this.strategyState = pgStrategyStateRepo(q, tx, announce);
+    this.sharedBreakers = pgSharedBreakerRepo(q, tx, announce);
     this.orders = new PgOrderStore(q);
     this.dlq = new PgDlqStore(q, tx, (c, id) => conn.notify(c, 'dlq', id));
   }

@@ -11,7 +11,9 @@ import type {
   KillSwitchRepo,
   KvRepo,
   ModeRepo,
+  SharedBreakerRepo,
   Store,
+  StrategyStateRepo,
 } from '../store.js';
 import type { DlqStore } from '../../orders/dlq-store.js';
 import type { OrderStore } from '../../orders/order-store.js';
@@ -35,6 +37,7 @@ import { migrate } from './migrate.js';
 import * as Q from './queries.js';
 import { toAlert, toModeRecord, type AlertRow, type ModeRow } from '../shared-rows.js';
 import { SqliteBatcher } from './sqlite-batcher.js';
+import { sqliteSharedBreakerRepo, sqliteStrategyStateRepo } from './sqlite-shared-state.js';
 import { SqliteDlqStore } from './sqlite-dlq-store.js';
 import { SqliteOrderStore } from './sqlite-order-store.js';
 import { unwritableDetail } from '../../util/unwritable.js';
@@ -176,6 +179,8 @@ export class SqliteStore implements Store {
   readonly decisionHeads: DecisionHeadRepo;
   readonly fleet: FleetRepo;
   readonly modes: ModeRepo;
+  readonly strategyState: StrategyStateRepo;
+  readonly sharedBreakers: SharedBreakerRepo;
   readonly #db: BetterSqlite3.Database;
   readonly #batcher: SqliteBatcher;
   #closed = false;
@@ -412,6 +417,8 @@ export class SqliteStore implements Store {
         }),
       list: () => run(() => s.modeList.all().map(toModeRecord)),
     };
+    this.strategyState = sqliteStrategyStateRepo(db, run);
+    this.sharedBreakers = sqliteSharedBreakerRepo(db, run, clock);
     this.now = () => run(() => s.now.get()!.t);
     this.schemaVersion = () =>
       run(() => db.prepare<[], { v: number | null }>(Q.SCHEMA_VERSION).get()?.v ?? 0);

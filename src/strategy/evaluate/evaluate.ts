@@ -30,6 +30,12 @@ export interface EvaluateParams {
   /** Write the state file (default true). */
   readonly write?: boolean;
   /**
+   * The previous state from the store (fleet mode, `evaluateIntoStore`): given, the state file is
+   * neither read nor written, no state lock is taken and no override log is applied (the store's
+   * overrides are in this state, and its compare-and-set catches one made during the run).
+   */
+  readonly previous?: StateFile | null;
+  /**
    * The log of manual overrides (`warden strategy block|unblock`), applied by this writer under
    * the state lock. Default: `strategy-overrides.jsonl` beside the state file; null: none.
    */
@@ -121,6 +127,7 @@ function readInputs(
   p: EvaluateParams,
   overridesPath: string | null,
 ): { prev: StateFile | null; seen: number } {
+  if (p.previous !== undefined) return { prev: p.previous, seen: 0 };
   const release = p.write !== false ? lockState(p.statePath, p.lockWaitMs) : null;
   try {
     return { prev: readStateFile(p.statePath), seen: overrideLogSize(overridesPath) };
@@ -157,7 +164,7 @@ function writeState(
   seen: number,
   sum: IssueSummary,
 ): { state: StateFile; transitions: Transition[] } {
-  const writing = p.write !== false;
+  const writing = p.write !== false && p.previous === undefined;
   const release = writing ? lockState(p.statePath, p.lockWaitMs) : null;
   try {
     const late = applyOverrideLog(decided.entries, lastOverrides(overridesPath, p.statePath), seen);
@@ -188,9 +195,11 @@ function evaluate(p: EvaluateParams, noCursorReason: string | undefined): Evalua
   const tradesPath = log.path;
   const format = formatOf(tradesPath, options);
   const overridesPath =
-    p.overridesPath === undefined
-      ? join(dirname(resolve(p.statePath)), 'strategy-overrides.jsonl')
-      : p.overridesPath;
+    p.previous !== undefined
+      ? null
+      : p.overridesPath === undefined
+        ? join(dirname(resolve(p.statePath)), 'strategy-overrides.jsonl')
+        : p.overridesPath;
   const { prev: prevState, seen } = readInputs(p, overridesPath);
   const prev = entriesOf(prevState, options.stateKey);
 

@@ -15,6 +15,8 @@ export const STATE_MISSING = result(true, 'state_missing_fail_open');
 export const STATE_STALE = result(true, 'state_stale_fail_open');
 export const UNKNOWN = result(true, 'unknown_fail_open');
 export const EXCEPTION = result(true, 'exception_fail_open');
+/** Fleet mode: the store has not confirmed the state within the lease (unreachable, or every read failing). */
+export const STORE_UNCONFIRMED = result(true, 'store_unconfirmed_fail_open');
 export const BLOCKED = result(false, 'circuit_breaker_blocked');
 
 /** Default staleness: 30 h, as the seed (the evaluation runs daily, with slack). */
@@ -41,6 +43,11 @@ export function parseStateText(text: string, stateKey: string): LoadedState | nu
   } catch {
     return null;
   }
+  return parseStateObject(v, stateKey);
+}
+
+/** The same as `parseStateText` for a state already parsed (the store's document). */
+export function parseStateObject(v: unknown, stateKey: string): LoadedState | null {
   if (v === null || typeof v !== 'object' || Array.isArray(v) || Object.keys(v).length === 0) return null;
   const o = v as Record<string, unknown>;
   const asOf = typeof o['as_of_unix'] === 'number' ? o['as_of_unix'] * 1000 : 0;

@@ -1,22 +1,39 @@
 import { readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
+import type { StrategyStateRepo } from '../../store/store.js';
 import { systemClock, type Clock } from '../../util/clock.js';
 import {
   DEFAULT_STALE_AFTER_MS,
   EXCEPTION,
   STATE_MISSING,
   STATE_STALE,
+  STORE_UNCONFIRMED,
   UNKNOWN,
   decideCheck,
+  parseStateObject,
   parseStateText,
   type CheckResult,
   type LoadedState,
 } from './check-decision.js';
 
+/** Where the state lives in fleet mode: the store's strategy state (see `StrategyStateRepo`). */
+export interface StrategyStateSource {
+  readonly repo: Pick<StrategyStateRepo, 'get'>;
+  /** Fail open (`store_unconfirmed_fail_open`, listeners told) when no read succeeded for this long (ms). Default 5000. */
+  readonly leaseMs?: number;
+  /** Told about every failed read (never thrown). */
+  readonly onError?: (err: unknown) => void;
+}
+
 /** Options of the runtime check. */
 export interface StrategyBreakerOptions {
-  /** The state file written by the evaluator. */
+  /** The state file written by the evaluator (unused when `source` is given). */
   readonly statePath: string;
+  /**
+   * Fleet mode: read the state from the store instead of the file, on every `reload()` (the change
+   * feed's wake-ups) and on the poll (`reloadIntervalMs`, default then 1000 ms). No file is watched.
+   */
+  readonly source?: StrategyStateSource;
   /** Top-level key of the state file. Default `strategies`. */
   readonly stateKey?: string;
   /** Fail open when the state is older than this. Default 30 h. */
@@ -50,19 +67,44 @@ export class StrategyBreaker {
   #watcher: FSWatcher | undefined;
   #closed = false;
   readonly #listeners = new Set<(r: CheckResult) => void>();
+  readonly #source: StrategyStateSource | undefined;
+  readonly #leaseMs: number;
+  #leaseTimer: NodeJS.Timeout | undefined;
+  #reading = false;
+  #readAgain = false;
+  /** The store version applied (fleet mode); -1 before the first read, 0 when nothing is stored. */
+  #version = -1;
+  #firstRead: Promise<void> = Promise.resolve();
+  #firstReadDone: (() => void) | undefined;
 
   constructor(opts: StrategyBreakerOptions) {
-    if (typeof opts.statePath !== 'string' || opts.statePath === '')
+    this.#source = opts.source;
+    if (opts.source === undefined && (typeof opts.statePath !== 'string' || opts.statePath === ''))
       throw new RangeError(`statePath must be a file path (got ${JSON.stringify(opts.statePath)})`);
     const stale = opts.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
     if (!(stale > 0)) throw new RangeError(`staleAfterMs must be > 0 (got ${stale})`);
-    const every = opts.reloadIntervalMs ?? 5000;
+    const lease = opts.source?.leaseMs ?? 5000;
+    if (!(lease > 0) || !Number.isFinite(lease))
+      throw new RangeError(`source.leaseMs must be > 0 (got ${lease})`);
+    this.#leaseMs = lease;
+    const every = opts.reloadIntervalMs ?? (opts.source ? 1000 : 5000);
     if (!(every >= 0) || !Number.isFinite(every))
       throw new RangeError(`reloadIntervalMs must be >= 0 (got ${every})`);
     this.#path = opts.statePath;
     this.#key = opts.stateKey ?? 'strategies';
     this.#staleAfterMs = stale;
     this.#clock = opts.clock === undefined || opts.clock === systemClock ? null : opts.clock;
+    if (this.#source !== undefined) {
+      // Nothing confirmed yet: missing (fail open) until the first read, which starts the lease.
+      this.#firstRead = new Promise((r) => (this.#firstReadDone = r));
+      this.#armLease();
+      this.reload();
+      if (every > 0) {
+        this.#timer = setInterval(() => this.reload(), every);
+        this.#timer.unref();
+      }
+      return;
+    }
     this.reload();
     if (every > 0) {
       this.#timer = setInterval(() => this.#poll(), every);
@@ -86,6 +128,7 @@ export class StrategyBreaker {
   /** Allow or deny trading `key`. Never throws, allocates nothing, makes no system call. */
   check(key: string): CheckResult {
     try {
+      if (this.#fixed === STORE_UNCONFIRMED) return STORE_UNCONFIRMED;
       if (this.#clock !== null) return decideCheck(this.#state, key, this.#clock.now(), this.#staleAfterMs);
       if (this.#fixed !== null) return this.#fixed;
       return this.#answers.get(key) ?? UNKNOWN;
@@ -140,9 +183,75 @@ export class StrategyBreaker {
     }
   }
 
-  /** Rereads the state file now (also called by the watch and the poll). */
+  /** Resolves once the first read of the store settled (at once when reading a file): await it before the first check. */
+  ready(): Promise<void> {
+    return this.#firstRead;
+  }
+
+  /** The `as_of` of the state in use (ms), or null without one: when the last evaluation ran. */
+  get asOfMs(): number | null {
+    return this.#state === null || this.#state.asOfMs === 0 ? null : this.#state.asOfMs;
+  }
+
+  /** Fleet mode: the store version in use (0: nothing stored; null before the first read, or reading a file). */
+  get version(): number | null {
+    return this.#version < 0 ? null : this.#version;
+  }
+
+  /** The lease: no confirmed read for `leaseMs` → every key allows with `store_unconfirmed_fail_open`. */
+  #armLease(): void {
+    if (this.#leaseTimer !== undefined) clearTimeout(this.#leaseTimer);
+    this.#leaseTimer = setTimeout(() => {
+      if (!this.#closed) this.#setFixed(STORE_UNCONFIRMED);
+    }, this.#leaseMs);
+    this.#leaseTimer.unref();
+  }
+
+  /** One read of the store (single flight: a wake during a read reads once more after it). */
+  #readStore(src: StrategyStateSource): void {
+    if (this.#reading) {
+      this.#readAgain = true;
+      return;
+    }
+    this.#reading = true;
+    src.repo
+      .get(this.#key)
+      .then(
+        (stored) => {
+          if (this.#closed) return;
+          this.#armLease();
+          const version = stored?.version ?? 0;
+          if (version === this.#version && this.#fixed !== STORE_UNCONFIRMED) return;
+          if (version < this.#version && this.#fixed !== STORE_UNCONFIRMED) return; // never moved back
+          this.#version = version;
+          this.#apply(stored === null ? null : parseStateObject(stored.doc, this.#key));
+        },
+        (err: unknown) => {
+          try {
+            src.onError?.(err);
+          } catch {
+            // a reporter's failure must not stop the reads
+          }
+        },
+      )
+      .finally(() => {
+        this.#reading = false;
+        this.#firstReadDone?.();
+        this.#firstReadDone = undefined;
+        if (this.#readAgain && !this.#closed) {
+          this.#readAgain = false;
+          this.#readStore(src);
+        }
+      });
+  }
+
+  /** Rereads the state now: the file (also called by the watch and the poll), or in fleet mode the store, in the background. */
   reload(): void {
     if (this.#closed) return;
+    if (this.#source !== undefined) {
+      this.#readStore(this.#source);
+      return;
+    }
     try {
       const st = statSync(this.#path, { throwIfNoEntry: false });
       if (st === undefined) {
@@ -173,7 +282,9 @@ export class StrategyBreaker {
     this.#closed = true;
     if (this.#timer !== undefined) clearInterval(this.#timer);
     if (this.#staleTimer !== undefined) clearTimeout(this.#staleTimer);
+    if (this.#leaseTimer !== undefined) clearTimeout(this.#leaseTimer);
     this.#staleTimer = undefined;
+    this.#leaseTimer = undefined;
     this.#watcher?.close();
     this.#timer = undefined;
     this.#watcher = undefined;

@@ -1,0 +1,189 @@
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseConfig } from '../src/config/index.js';
+import { Daemon } from '../src/daemon/daemon.js';
+import { evaluateIntoStore } from '../src/strategy/evaluate/evaluate-into-store.js';
+import { applyStoreOverride } from '../src/strategy/state/store-override.js';
+import { createTestSchema, openFleetStore, type TestSchema } from './helpers/pg-test-schema.js';
+import { spawnJsonChild, type JsonChild } from './helpers/json-lines-child.js';
+
+/** 40 resolved trades of `key` at -15 % ROI in the last hour: the evaluation trips it. */
+function losingLog(dir: string, key: string): string {
+  const path = join(dir, 'trades.jsonl');
+  const lines: string[] = [];
+  for (let i = 0; i < 40; i++) {
+    const ts = new Date(Date.now() - 3_600_000 + i * 1000).toISOString();
+    lines.push(
+      JSON.stringify({ ts, sport: key, resolved: true, pnl_c: -1500, size: 1, entry_price_c: 10000 }),
+    );
+  }
+  writeFileSync(path, `${lines.join('\n')}\n`);
+  return path;
+}
+
+async function checker(db: TestSchema, pollMs: number, notify: 'on' | 'off'): Promise<JsonChild> {
+  const k = spawnJsonChild('strategy-check-child.ts', [db.url, db.schema, 'nba', String(pollMs), notify]);
+  await k.waitFor('ready', (l) => l['ready'] === true, 90_000);
+  return k;
+}
+
+describe('strategy breaker state in the store, across processes (shared server, own schema)', () => {
+  let db: TestSchema;
+  const dirs: string[] = [];
+  const dir = (): string => {
+    const d = mkdtempSync(join(tmpdir(), 'warden-strategy-fleet-'));
+    dirs.push(d);
+    return d;
+  };
+  before(async () => {
+    db = await createTestSchema();
+    const s = await openFleetStore(db.url, db.schema);
+    await s.close();
+  });
+  after(async () => {
+    await db.drop();
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  });
+
+  it('a trip written by the evaluator in one process is seen by check() in another within the poll (NOTIFY off)', async () => {
+    const store = await openFleetStore(db.url, db.schema);
+    const kid = await checker(db, 1000, 'off');
+    try {
+      const d = dir();
+      const at = Date.now();
+      const r = await evaluateIntoStore(
+        {
+          tradesPath: losingLog(d, 'nba'),
+          statePath: join(d, 'unused.json'),
+          now: Date.now(),
+          cursorPath: null,
+        },
+        store.strategyState,
+      );
+      assert.equal(r.entries['nba']?.status, 'blocked');
+      const seen = await kid.waitFor('the deny', (l) => l['allow'] === false, 5000);
+      assert.equal(seen['reason'], 'circuit_breaker_blocked');
+      const lag = (seen['at'] as number) - at;
+      assert.ok(lag <= 1000 + 500, `seen ${lag} ms after the write; the poll is 1000 ms`);
+      const audit = await store.strategyState.history('strategies');
+      assert.deepEqual(
+        audit.map((e) => [e.action, e.key]),
+        [
+          ['evaluate', null],
+          ['evaluate', 'nba'],
+        ],
+      );
+    } finally {
+      await kid.kill();
+      await store.close();
+    }
+  });
+
+  it('with NOTIFY, a manual block reaches check() in another process long before its 10 s poll', async () => {
+    const store = await openFleetStore(db.url, db.schema);
+    const kid = await checker(db, 10_000, 'on');
+    try {
+      const unblock = await applyStoreOverride({
+        repo: store.strategyState,
+        stateKey: 'strategies',
+        key: 'nba',
+        action: 'unblock',
+        reason: 'checked by hand',
+        by: 'alice',
+        now: Date.now(),
+      });
+      assert.ok(unblock.ok);
+      await kid.waitFor('the allow', (l) => l['allow'] === true && l['reason'] === 'active', 3000);
+      const at = Date.now();
+      const block = await applyStoreOverride({
+        repo: store.strategyState,
+        stateKey: 'strategies',
+        key: 'nba',
+        action: 'block',
+        reason: 'news',
+        by: 'bob',
+        now: Date.now(),
+      });
+      assert.ok(block.ok);
+      const seen = await kid.waitFor(
+        'the deny',
+        (l) => l['allow'] === false && l['version'] === block.version,
+        3000,
+      );
+      const lag = (seen['at'] as number) - at;
+      assert.ok(lag < 1000, `seen ${lag} ms after the block; the poll alone would take up to 10 s`);
+    } finally {
+      await kid.kill();
+      await store.close();
+    }
+  });
+
+  it('two overrides racing on one version: one is written, the other is refused with what changed', async () => {
+    const a = await openFleetStore(db.url, db.schema);
+    const b = await openFleetStore(db.url, db.schema);
+    try {
+      const v = (await a.strategyState.get('strategies'))!.version;
+      const common = { stateKey: 'strategies', key: 'nba', now: Date.now(), expectedVersion: v };
+      const [ra, rb] = await Promise.all([
+        applyStoreOverride({ ...common, repo: a.strategyState, action: 'unblock', reason: 'a', by: 'alice' }),
+        applyStoreOverride({ ...common, repo: b.strategyState, action: 'block', reason: 'b', by: 'bob' }),
+      ]);
+      assert.equal([ra, rb].filter((r) => r.ok).length, 1, 'exactly one wins');
+      const lost = ra.ok ? rb : ra;
+      assert.ok(!lost.ok);
+      assert.equal(lost.expected, v);
+      assert.equal(lost.current, v + 1);
+      assert.equal(lost.since.length, 1);
+      const winner = ra.ok ? 'alice' : 'bob';
+      assert.equal(lost.since[0]?.by, winner);
+      const now = await a.strategyState.get('strategies');
+      const entry = (now!.doc['strategies'] as Record<string, { status: string }>)['nba'];
+      assert.equal(entry?.status, winner === 'alice' ? 'active' : 'blocked', 'the state is the winner’s');
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('the daemon’s scheduled evaluation writes its verdicts to the store in fleet mode, audited as the daemon’s', async () => {
+    const schema = await createTestSchema();
+    const d = dir();
+    const config = parseConfig({
+      store: { kind: 'postgres', url: schema.url, schema: schema.schema },
+      fleet: { leaderRetryMs: 300, pollMs: 200 },
+      strategy: { trades: losingLog(d, 'nhl'), cron: '*/2 * * * * *', incremental: false },
+    });
+    const store = await openFleetStore(schema.url, schema.schema);
+    const logs: string[] = [];
+    const daemon = new Daemon({
+      loaded: { config, path: null, dataDir: d },
+      store,
+      port: 0,
+      log: (l) => logs.push(l),
+    });
+    try {
+      await daemon.start();
+      const end = Date.now() + 20_000;
+      let stored = await store.strategyState.get('strategies');
+      while (stored === null && Date.now() < end) {
+        await new Promise((r) => setTimeout(r, 100));
+        stored = await store.strategyState.get('strategies');
+      }
+      assert.ok(stored, `no state in the store; daemon log: ${logs.join(' | ')}`);
+      const nhl = (stored.doc['strategies'] as Record<string, { status: string }>)['nhl'];
+      assert.equal(nhl?.status, 'blocked');
+      const audit = await store.strategyState.history('strategies');
+      assert.ok(
+        audit.some((e) => e.by === 'daemon' && e.key === 'nhl'),
+        'audited as the daemon’s',
+      );
+    } finally {
+      await daemon.close();
+      await store.close();
+      await schema.drop();
+    }
+  });
+});
