@@ -2,7 +2,8 @@
 // data dir, the scripted scenario narrated as it happens, then the summary table.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { BOT, DemoRun, sleep } from './run.js';
+import { DemoRun, sleep } from './run.js';
+import { demoBotPath } from './processes.js';
 import { STEPS, type StepContext } from './scenario.js';
 import { formatSummary } from './summary.js';
 
@@ -43,7 +44,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const t0 = Date.now();
   let n = 0;
   const failures: string[] = [];
-  preflight();
+  await preflight();
   const run = await DemoRun.create({ dataDir: opts.dataDir, write });
   const aborted = new Promise<void>((resolve) => {
     if (opts.signal?.aborted) resolve();
@@ -125,9 +126,10 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
 }
 
 /** What the demo needs before it starts anything: the bot's file and ccxt (the bot's real client). */
-function preflight(): void {
-  if (!existsSync(BOT))
-    throw new RangeError(`demo: the demo bot ${BOT} is missing (in a checkout: npm run build)`);
+async function preflight(): Promise<void> {
+  const bot = await demoBotPath();
+  if (!existsSync(bot))
+    throw new RangeError(`demo: the demo bot ${bot} is missing (in a checkout: npm run build)`);
   try {
     import.meta.resolve('ccxt');
   } catch {

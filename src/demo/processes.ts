@@ -3,18 +3,45 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 /** The checkout (or package) root. */
 export const ROOT = join(here, '..', '..');
 /**
- * Run from the TypeScript sources (a checkout, through tsx): the children are the sources too. Run
- * compiled (dist/, an installed package, which has no tsx): the children are the compiled files.
+ * `warden` itself, as a user runs it: bin/warden.js runs dist/ when `npm run build` made it from the
+ * sources as they are (`npm install` does, in a fresh clone), else the sources through tsx.
  */
-export const FROM_SOURCES = import.meta.url.endsWith('.ts');
-/** `warden` itself: src/cli/main.ts or dist/cli/main.js. */
-export const CLI = FROM_SOURCES ? join(ROOT, 'src', 'cli', 'main.ts') : join(ROOT, 'dist', 'cli', 'main.js');
+export const CLI = join(ROOT, 'bin', 'warden.js');
+
+/**
+ * The demo bot: examples/demo-bot.ts (through tsx), or its compiled copy dist/examples/demo-bot.js
+ * (scripts/compile-demo-bot.mjs) when that is the bot as it is now: in an installed package (which
+ * has no examples/), or in a checkout whose dist/ is fresh (bin/warden.js's rule) and was built
+ * after the bot's last edit. A compiled child starts several times faster than one through tsx.
+ */
+export async function demoBotPath(): Promise<string> {
+  const source = join(ROOT, 'examples', 'demo-bot.ts');
+  const compiled = join(ROOT, 'dist', 'examples', 'demo-bot.js');
+  if (!existsSync(source)) return compiled;
+  if (!existsSync(compiled) || statSync(compiled).mtimeMs < statSync(source).mtimeMs) return source;
+  return (await distIsFresh()) ? compiled : source;
+}
+
+async function distIsFresh(): Promise<boolean> {
+  try {
+    const built = JSON.parse(readFileSync(join(ROOT, 'dist', '.source-stamp.json'), 'utf8')) as unknown;
+    const stamps = (await import(pathToFileURL(join(ROOT, 'bin', 'source-stamp.js')).href)) as {
+      sourceStamp(dir: string): unknown;
+      sameStamp(a: unknown, b: unknown): boolean;
+    };
+    return stamps.sameStamp(built, stamps.sourceStamp(join(ROOT, 'src')));
+  } catch {
+    return false; // no stamp (not built by `npm run build`): the sources
+  }
+}
+
 /** The node arguments that run `script` (TypeScript through tsx). */
 export const nodeArgs = (script: string): string[] => (script.endsWith('.ts') ? ['--import', 'tsx'] : []);
 

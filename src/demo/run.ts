@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FaultConfig } from '../exchange/simulator/index.js';
 import { checkInvariants, haltIntervals, type InvariantReport, type ReconcileCheck } from './invariants.js';
-import { CLI, FROM_SOURCES, ProcessGroup, ROOT, Supervisor, nodeArgs, type Child } from './processes.js';
+import { CLI, ProcessGroup, ROOT, Supervisor, demoBotPath, nodeArgs, type Child } from './processes.js';
 import { countUnfinished, readRunRecords } from './records.js';
 import { SqliteStore } from '../store/index.js';
 import { startVenue, type DemoVenue } from './venue.js';
@@ -29,11 +29,6 @@ export interface RunOptions {
   /** Print every line of the children (the soak prints only counts). Default true. */
   readonly echo?: boolean;
 }
-
-/** The demo bot: examples/demo-bot.ts, or its compiled copy in the package (scripts/compile-demo-bot.mjs). */
-export const BOT = FROM_SOURCES
-  ? join(ROOT, 'examples', 'demo-bot.ts')
-  : join(ROOT, 'dist', 'examples', 'demo-bot.js');
 
 /** The demo's config: a compressed clock (sub-second heartbeats, second-long windows). */
 export function demoConfig(dataDir: string, venueUrl: string): Record<string, unknown> {
@@ -83,7 +78,11 @@ export class DemoRun {
   /** Bot deaths the run caused on purpose (SIGKILL); any other death is narrated as a crash. */
   expectedDeaths = 0;
 
-  private constructor(opts: RunOptions, venue: DemoVenue, dataDir: string) {
+  /** The bot's script (`demoBotPath()`). */
+  readonly botPath: string;
+
+  private constructor(opts: RunOptions, venue: DemoVenue, dataDir: string, botPath: string) {
+    this.botPath = botPath;
     this.#write = opts.write;
     this.#echo = opts.echo ?? true;
     this.venue = venue;
@@ -92,7 +91,7 @@ export class DemoRun {
     writeFileSync(this.configPath, `${JSON.stringify(demoConfig(dataDir, venue.url), null, 2)}\n`);
     this.bot = new Supervisor({
       group: this.group,
-      args: [BOT, this.configPath],
+      args: [botPath, this.configPath],
       onLine: (l, s) => this.#botLine(l, s),
       onStart: (pid, n) => {
         this.#botStartedAt = Date.now();
@@ -111,7 +110,7 @@ export class DemoRun {
   static async create(opts: RunOptions): Promise<DemoRun> {
     const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'warden-demo-'));
     const venue = await startVenue({ seed: opts.seed, faults: opts.faults });
-    const run = new DemoRun(opts, venue, dataDir);
+    const run = new DemoRun(opts, venue, dataDir, await demoBotPath());
     // the store exists before any process starts, so none of them races on the first migration
     await SqliteStore.open(join(dataDir, 'warden.db')).close();
     return run;
