@@ -180,16 +180,17 @@ console.log(`medians of ${rounds} interleaved rounds (load average now ${loadavg
 for (const [i, [name]] of chosen.entries()) {
   const rs = byTarget[i]!;
   const us = (x: number) => (x >= 10_000 ? `${(x / 1000).toFixed(1)} ms` : `${x.toFixed(0)} µs`);
+  const rps = median(rs.map((r) => r.rps)).toFixed(0);
+  const p50 = us(median(rs.map((r) => r.p50Us)));
+  const p99 = us(median(rs.map((r) => r.p99Us)));
+  const errors = rs.reduce((a, r) => a + r.errors, 0);
+  const cpu = median(rs.map((r) => r.cpuUs!));
+  const perRound = rs.map((r) => r.rps.toFixed(0)).join(' ');
   console.log(
-    `${name.padEnd(30)} ${median(rs.map((r) => r.rps))
-      .toFixed(0)
-      .padStart(7)} req/s  p50 ${us(median(rs.map((r) => r.p50Us))).padStart(8)}  p99 ${us(
-      median(rs.map((r) => r.p99Us)),
-    ).padStart(
-      8,
-    )}  errors=${rs.reduce((a, r) => a + r.errors, 0)}  this/anchor ${median(ratios[i]!).toFixed(2)}  rounds: ${rs
-      .map((r) => r.rps.toFixed(0))
-      .join(' ')}`,
+    `${name.padEnd(30)} ${rps.padStart(7)} req/s  p50 ${p50.padStart(8)}  p99 ${p99.padStart(8)}  errors=${errors}` +
+      `  this/anchor ${median(ratios[i]!).toFixed(2)}  server CPU ${cpu.toFixed(0)} µs/req` +
+      ` (one idle core: ≈${(1e6 / cpu).toFixed(0)} req/s; by CPU anchor/this ${median(cpuRatios[i]!).toFixed(2)})` +
+      `  rounds: ${perRound}`,
   );
 }
 

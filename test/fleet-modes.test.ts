@@ -84,6 +84,7 @@ describe("fleet: every bot's mode reaches every daemon", () => {
       store,
       killSwitch: ks,
       dataDir: dDir,
+      token: undefined,
       metrics: metrics.registry,
       routes: parts.routes,
     });

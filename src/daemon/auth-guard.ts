@@ -71,6 +71,14 @@ export class AuthGuard {
     }
   }
 
+  /**
+   * True when `req` may pass: its address is not rate-limited and it presents the right token.
+   * Counts nothing (a failure is counted by `require`); the fast path of the token hooks.
+   */
+  passes(req: FastifyRequest): boolean {
+    return this.retryAfter(req.ip) === 0 && digestMatches(bearer(req.headers.authorization), this.#digest);
+  }
+
   /** A Fastify preHandler / onRequest hook: answers 401 or 429 and ends the request, or lets it pass. */
   readonly require = async (req: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const address = req.ip;

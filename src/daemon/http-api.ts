@@ -104,6 +104,7 @@ export function buildHttpApi(opts: HttpApiOptions): FastifyInstance {
     req: Parameters<AuthGuard['require']>[0],
     reply: Parameters<AuthGuard['require']>[1],
   ) => {
+    if (guard.passes(req)) return; // the right token: no inner hook, no second promise
     await guard.require(req, reply);
     if (reply.sent) return reply;
   };
