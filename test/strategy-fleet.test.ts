@@ -226,6 +226,17 @@ describe('warden strategy block / warden evaluate in fleet mode (real CLI proces
         await store.close();
       }
       assert.equal(existsSync(join(ws.dataDir, 'strategy_state.json')), false, 'no state file in fleet mode');
+      const denied = await warden([...ws.args, 'check', 'mlb']);
+      assert.equal(denied.code, 3, denied.stderr);
+      assert.deepEqual(JSON.parse(denied.stdout), { allow: false, reason: 'circuit_breaker_blocked' });
+      const down = workspace(
+        { store: { kind: 'postgres', url: 'postgres://nobody@127.0.0.1:1/test', schema: db.schema } },
+        { init: false },
+      );
+      const open = await warden([...down.args, 'check', 'mlb']);
+      assert.equal(open.code, 0, 'the strategy breaker fails open when its store is away');
+      assert.deepEqual(JSON.parse(open.stdout), { allow: true, reason: 'store_unconfirmed_fail_open' });
+      assert.match(open.stderr, /strategy state unreadable, failing open/);
     } finally {
       await db.drop();
     }
