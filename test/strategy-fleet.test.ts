@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../src/config/index.js';
@@ -9,6 +9,7 @@ import { evaluateIntoStore } from '../src/strategy/evaluate/evaluate-into-store.
 import { applyStoreOverride } from '../src/strategy/state/store-override.js';
 import { createTestSchema, openFleetStore, type TestSchema } from './helpers/pg-test-schema.js';
 import { spawnJsonChild, type JsonChild } from './helpers/json-lines-child.js';
+import { warden, workspace } from './helpers/cli.js';
 
 /** 40 resolved trades of `key` at -15 % ROI in the last hour: the evaluation trips it. */
 function losingLog(dir: string, key: string): string {
@@ -184,6 +185,60 @@ describe('strategy breaker state in the store, across processes (shared server, 
       await daemon.close();
       await store.close();
       await schema.drop();
+    }
+  });
+});
+
+describe('warden strategy block / warden evaluate in fleet mode (real CLI processes)', () => {
+  it('writes the block and the evaluation to the store, audited, and no state file', async () => {
+    const db = await createTestSchema();
+    try {
+      const s = await openFleetStore(db.url, db.schema);
+      await s.close();
+      const ws = workspace({ store: { kind: 'postgres', url: db.url, schema: db.schema } }, { init: false });
+      const trades = losingLog(ws.dir, 'nfl');
+      const b = await warden([...ws.args, 'strategy', 'block', 'mlb', '--reason', 'news', '--by', 'alice']);
+      assert.equal(b.code, 0, b.stderr);
+      assert.match(
+        b.stderr,
+        /MANUAL OVERRIDE: mlb unknown -> blocked by alice: news \(recorded in the store .*version 1/,
+      );
+      assert.doesNotMatch(b.stderr, /password/);
+      const e = await warden([...ws.args, 'evaluate', '--trades', trades, '--json']);
+      assert.equal(e.code, 0, e.stderr);
+      const store = await openFleetStore(db.url, db.schema);
+      try {
+        const st = await store.strategyState.get('strategies');
+        const entries = st!.doc['strategies'] as Record<string, { status: string; reason: string }>;
+        assert.equal(entries['nfl']?.status, 'blocked');
+        assert.equal(entries['mlb']?.reason, 'manual_block', 'the evaluation kept the manual block');
+        assert.equal(st!.version, 2);
+        const audit = await store.strategyState.history('strategies');
+        assert.deepEqual(
+          audit.map((x) => [x.version, x.action, x.key, x.by]),
+          [
+            [1, 'block', 'mlb', 'alice'],
+            [2, 'evaluate', null, 'cli'],
+            [2, 'evaluate', 'nfl', 'cli'],
+          ],
+        );
+      } finally {
+        await store.close();
+      }
+      assert.equal(existsSync(join(ws.dataDir, 'strategy_state.json')), false, 'no state file in fleet mode');
+      const denied = await warden([...ws.args, 'check', 'mlb']);
+      assert.equal(denied.code, 3, denied.stderr);
+      assert.deepEqual(JSON.parse(denied.stdout), { allow: false, reason: 'circuit_breaker_blocked' });
+      const down = workspace(
+        { store: { kind: 'postgres', url: 'postgres://nobody@127.0.0.1:1/test', schema: db.schema } },
+        { init: false },
+      );
+      const open = await warden([...down.args, 'check', 'mlb']);
+      assert.equal(open.code, 0, 'the strategy breaker fails open when its store is away');
+      assert.deepEqual(JSON.parse(open.stdout), { allow: true, reason: 'store_unconfirmed_fail_open' });
+      assert.match(open.stderr, /strategy state unreadable, failing open/);
+    } finally {
+      await db.drop();
     }
   });
 });

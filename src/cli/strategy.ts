@@ -152,6 +152,37 @@ async function openAlerts(cmd: Command, loaded: LoadedConfig): Promise<Evaluatio
   };
 }
 
+/**
+ * `warden check` in fleet mode: one read of the store's strategy state. A store that cannot be
+ * read fails open, as the runtime check does past its lease (`store_unconfirmed_fail_open`),
+ * with the reason on stderr.
+ */
+async function checkInStore(
+  loaded: LoadedConfig,
+  key: string,
+  stateKey: string,
+): Promise<{ allow: boolean; reason: string }> {
+  const { openStore } = await import('../store/open-store.js');
+  const { decideCheck, parseStateObject, STORE_UNCONFIRMED } =
+    await import('../strategy/runtime/check-decision.js');
+  let store;
+  try {
+    store = await openStore(loaded.config, loaded.dataDir);
+    const stored = await store.strategyState.get(stateKey);
+    return decideCheck(
+      stored === null ? null : parseStateObject(stored.doc, stateKey),
+      key,
+      Date.now(),
+      loaded.config.strategy.staleAfterHours * 3_600_000,
+    );
+  } catch (err) {
+    process.stderr.write(`warden: strategy state unreadable, failing open: ${(err as Error).message}\n`);
+    return STORE_UNCONFIRMED;
+  } finally {
+    await store?.close();
+  }
+}
+
 /** `warden evaluate` in fleet mode: the verdicts go to the store's strategy state (as the daemon's run). */
 async function evaluateInFleet(
   loaded: LoadedConfig,
@@ -327,9 +358,15 @@ export function registerStrategyCommands(program: Command): void {
     .description('runtime check of one strategy: prints {"allow":…,"reason":…}; exit 0 allow, 3 deny')
     .option('--state <file>', 'state file')
     .option('--state-key <key>', 'top-level key of the state file')
-    .action((key: string, f: { state?: string; stateKey?: string }, cmd: Command) => {
+    .action(async (key: string, f: { state?: string; stateKey?: string }, cmd: Command) => {
       const loaded = configFor(cmd);
       const s = loaded.config.strategy;
+      if (loaded.config.store.kind === 'postgres' && f.state === undefined) {
+        const r = await checkInStore(loaded, key, f.stateKey ?? s.stateKey);
+        out({ allow: r.allow, reason: r.reason }, true);
+        if (!r.allow) process.exitCode = 3;
+        return;
+      }
       const statePath = f.state !== undefined ? resolve(f.state) : pathsOf(loaded).state;
       const r = checkOnce(statePath, key, {
         stateKey: f.stateKey ?? s.stateKey,

@@ -40,3 +40,6 @@ export * from './state/state-lock.js';
 export * from './state/state-lock-error.js';
 export * from './state/state-key.js';
 export { MAX_LINE_BYTES, type OversizedHandler } from './trade-log/line-reader.js';
+export * from './state/store-override.js';
+export * from './evaluate/evaluate-into-store.js';
+export * from './runtime/configured-breaker.js';
