@@ -53,6 +53,24 @@ describe('the decision head is anchored in the store by every writer', () => {
     }
   });
 
+  it('warden log append with no store to anchor in: the decision is kept, the head printed, exit 1 saying so', async () => {
+    const ws = workspace({}, { init: false });
+    try {
+      const r = await warden(['log', 'append', 'bot', '--data', '{"x":1}', ...ws.args]);
+      assert.equal(r.code, 1);
+      assert.match(r.stdout, /^1 [0-9a-f]{64}\n$/, 'the head of the recorded decision');
+      assert.match(
+        r.stderr,
+        /the decision is recorded \(seq 1; do not append it again\) but its head is not in the store/,
+      );
+      const v = await warden(['log', 'verify', ...ws.args]);
+      assert.equal(v.code, 0, v.stderr);
+      assert.match(v.stdout, /ok: 1 lines/);
+    } finally {
+      rmSync(ws.dir, { recursive: true, force: true });
+    }
+  });
+
   it('the daemon: POST /v1/decisions and /api/decisions anchor while it runs and on close', async () => {
     const ws = workspace();
     const store = SqliteStore.open(join(ws.dataDir, 'warden.db'));

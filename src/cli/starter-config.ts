@@ -73,7 +73,7 @@ export const STARTER_CONFIG = {
     incremental: true,
   },
   modes: {
-    '//': 'Degradation modes (docs/modes.md): SHUTDOWN below minBalance or past maxDrawdown from the peak; OBSERVATION when the feed, the account or the clock is stale; REDUCE_ONLY when the exchange breaker has been out of closed breakerGraceMs.',
+    '//': "Degradation modes (docs/modes.md): SHUTDOWN below minBalance or past maxDrawdown from the peak; OBSERVATION when the feed, the account or the clock is stale; REDUCE_ONLY when the exchange breaker has been out of closed breakerGraceMs. clockSyncMs: openWarden reads the venue's server time this often for the clock drift (0: never).",
     minBalance: 10,
     maxDrawdown: 0.2,
     feedMaxAgeMs: 60000,
@@ -81,6 +81,7 @@ export const STARTER_CONFIG = {
     accountMaxAgeMs: 300000,
     breakerGraceMs: 0,
     intervalMs: 1000,
+    clockSyncMs: 60000,
   },
   freshness: {
     '//': 'Per instrument: a price older than maxAgeMs is stale (no new risk); a tick further than jumpBand from the last good price is bad data. symbols: per-symbol overrides, e.g. {"BTC/USDT": {"maxAgeMs": 5000}}.',

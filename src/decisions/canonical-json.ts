@@ -85,8 +85,12 @@ interface Shape {
 }
 
 const MAX_SHAPES = 1024;
-/** Shapes by their first own key; a program reuses a handful per first key. */
-const shapes = new Map<string, Shape[]>();
+/** Shapes a first key may hold before the rest of its shapes are found by their joined keys. */
+const BUCKET = 4;
+/** The first shapes of each first key: a program reuses a handful per first key. */
+const byFirst = new Map<string, Shape[]>();
+/** Shapes beyond a full bucket, by their keys joined. */
+const byJoined = new Map<string, Shape>();
 let shapeCount = 0;
 
 function sameKeys(a: readonly string[], b: readonly string[]): boolean {
@@ -95,20 +99,39 @@ function sameKeys(a: readonly string[], b: readonly string[]): boolean {
   return true;
 }
 
+function makeShape(keys: string[]): Shape {
+  const sorted = sortedKeys(Object.fromEntries(keys.map((k) => [k, 0])));
+  return { own: keys, keys: sorted, quoted: sorted.map((k) => `${JSON.stringify(k)}:`) };
+}
+
 /**
  * The canonical key order of an object with these keys, cached for the shapes a program reuses.
- * Looked up by the first key, then compared key by key (property names are interned strings, so
- * mostly pointer compares): no joined string is built per object.
+ * The first few shapes of each first key are compared key by key (property names are interned
+ * strings, so mostly pointer compares: no string is built per object); a first key with more
+ * shapes than that finds the rest by the keys joined into one string.
  */
 function shapeOf(keys: string[]): Shape {
-  const bucket = shapes.get(keys[0]!);
-  if (bucket !== undefined)
+  const first = keys[0]!;
+  const bucket = byFirst.get(first);
+  if (bucket !== undefined) {
     for (let i = 0; i < bucket.length; i++) if (sameKeys(bucket[i]!.own, keys)) return bucket[i]!;
-  const sorted = sortedKeys(Object.fromEntries(keys.map((k) => [k, 0])));
-  const shape: Shape = { own: keys, keys: sorted, quoted: sorted.map((k) => `${JSON.stringify(k)}:`) };
+    if (bucket.length >= BUCKET) {
+      const id = keys.join('\u0000');
+      let shape = byJoined.get(id);
+      if (shape === undefined) {
+        shape = makeShape(keys);
+        if (shapeCount < MAX_SHAPES) {
+          shapeCount++;
+          byJoined.set(id, shape);
+        }
+      }
+      return shape;
+    }
+  }
+  const shape = makeShape(keys);
   if (shapeCount < MAX_SHAPES) {
     shapeCount++;
-    if (bucket === undefined) shapes.set(keys[0]!, [shape]);
+    if (bucket === undefined) byFirst.set(first, [shape]);
     else bucket.push(shape);
   }
   return shape;

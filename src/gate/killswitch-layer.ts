@@ -48,6 +48,11 @@ export class KillSwitchLayer implements GateLayer {
       return effect === 'new_risk' ? this.#failClosed : this.#failPass;
     }
     if (d === this.#lastAnswer) return this.#lastVerdict;
+    return this.#answer(d, effect);
+  }
+
+  /** A new answer object: checked, mapped to its verdict, and kept when frozen (off the hot path, so `check` stays small enough to inline). */
+  #answer(d: { readonly allow: boolean; readonly reason: string }, effect: OrderEffect): LayerVerdict {
     if (typeof d !== 'object' || d === null || typeof d.reason !== 'string' || typeof d.allow !== 'boolean')
       return effect === 'new_risk' ? this.#failClosed : this.#failPass;
     const key = d.allow ? d.reason : `!${d.reason}`;

@@ -75,21 +75,32 @@ export class RateLimitLayer implements GateLayer {
     const key = intent.strategy;
     if (typeof key === 'string' && key !== '') {
       // the last key's ring is kept: a bot trading one strategy looks nothing up (rings are never removed)
-      let ring = key === this.#lastKey ? this.#lastRing : this.#rings.get(key);
-      if (ring === undefined || ring === null) {
-        if (this.#perStrategy !== undefined) {
-          if (this.#rings.size >= this.#maxStrategies) return this.#full;
-          ring = this.#ringOf(key)!;
-        }
-      } else if (!ring.hasRoom(now)) return this.#denyStrategy;
-      if (ring !== undefined && ring !== null) {
-        this.#lastKey = key;
-        this.#lastRing = ring;
-        ring.admit(now);
+      const ring = key === this.#lastKey ? this.#lastRing! : this.#findRing(key);
+      if (ring === this.#full) return this.#full;
+      if (ring !== null) {
+        if (!(ring as RateRing).hasRoom(now)) return this.#denyStrategy;
+        (ring as RateRing).admit(now);
       }
     }
     overall?.admit(now);
     return this.#allow;
+  }
+
+  /**
+   * The ring of a key not checked last: found (and kept as the last), created when a per-strategy
+   * limit applies and the table has room, the table-full verdict when it has none, or null (no
+   * per-strategy limit for this key).
+   */
+  #findRing(key: string): RateRing | LayerVerdict | null {
+    let ring = this.#rings.get(key);
+    if (ring === undefined) {
+      if (this.#perStrategy === undefined) return null;
+      if (this.#rings.size >= this.#maxStrategies) return this.#full;
+      ring = this.#ringOf(key)!;
+    }
+    this.#lastKey = key;
+    this.#lastRing = ring;
+    return ring;
   }
 
   /** The verdict `check` would give now, counting nothing (for the decision log of a denied intent). */

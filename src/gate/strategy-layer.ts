@@ -45,6 +45,11 @@ export class StrategyLayer implements GateLayer {
       return this.#exception;
     }
     if (r === this.#lastAnswer) return this.#lastVerdict;
+    return this.#answer(r);
+  }
+
+  /** A new answer object: checked, mapped to its verdict, and kept when frozen (off the hot path, so `check` stays small enough to inline). */
+  #answer(r: { readonly allow: boolean; readonly reason: string }): LayerVerdict {
     if (typeof r !== 'object' || r === null || typeof r.reason !== 'string') return this.#exception;
     // one verdict per distinct answer: the breaker's answers are themselves preallocated
     const k = r.allow === true ? r.reason : `!${r.reason}`;
