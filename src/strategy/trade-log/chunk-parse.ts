@@ -73,8 +73,14 @@ const EXACT_FIRST = 20;
 
 /** The growing record array of a piece's trades in the window. */
 class Trades {
-  a = new Float64Array(RECORD * 4096);
+  a: Float64Array;
   count = 0;
+
+  /** Room for about as many trades as `bytes` of seed-format lines hold (it grows if need be). */
+  constructor(bytes: number) {
+    const n = Number.isFinite(bytes) ? Math.ceil(bytes / 64) : 4096;
+    this.a = new Float64Array(RECORD * Math.min(Math.max(n, 1024), 1 << 20));
+  }
 
   push(gid: number, ts: number, pnl: number, cost: number): void {
     let a = this.a;
@@ -111,7 +117,7 @@ export function parseChunk(job: ChunkJob): ChunkResult {
   const issues = new IssueReport();
   const sum = issues.summary;
   const cutoff = job.cutoff;
-  const trades = new Trades();
+  const trades = new Trades(job.end - job.start);
   let lastGroup = '';
   let lastId = -1;
   let beforeWindow = 0;

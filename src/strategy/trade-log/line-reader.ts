@@ -35,6 +35,8 @@ export interface ReadLinesResult {
 }
 
 const CHUNK = 1 << 20; // 1 MiB: memory stays flat whatever the file's size
+/** The last read's 1 MiB buffer, reused by the next read on this thread (reads are synchronous). */
+let spare: Buffer | undefined;
 /** Longest line handed over (16 MiB); a longer one is reported to `onOversized` and skipped. */
 export const MAX_LINE_BYTES = 1 << 24;
 
@@ -100,7 +102,9 @@ export function readLineBlocks(
   const fd = openSync(path, 'r');
   try {
     const size = Math.min(fstatSync(fd).size, end);
-    let buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(maxLine, 1)));
+    const first = Math.min(CHUNK, Math.max(maxLine, 1));
+    let buf = spare !== undefined && spare.length === first ? spare : Buffer.allocUnsafe(first);
+    spare = undefined;
     let carry = 0; // bytes in buf[0, carry) not handed over yet; buf[0] is at file offset `base`
     let base = start;
     let pos = start;
@@ -159,6 +163,7 @@ export function readLineBlocks(
       beforeTail?.(endOffset, endLine);
       onBlock(buf, carry, base, lineNo, true);
     }
+    if (buf.length === CHUNK) spare = buf;
     return { endOffset, endLine, tailBytes: pos - endOffset, bytesRead: pos - start };
   } finally {
     closeSync(fd);
