@@ -7,7 +7,7 @@
 // Run: npm run build && npx tsx bench/strategy.bench.ts [--quick]   (--quick: 1M lines only)
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,11 @@ const NOW = Date.parse('2026-05-05T03:49:00Z');
 const self = fileURLToPath(import.meta.url);
 
 const quick = process.argv.includes('--quick');
+console.log(
+  `start ${new Date().toISOString()}, load average ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+);
 const dir = mkdtempSync(join(tmpdir(), 'warden-bench-strategy-'));
 const rows: string[][] = [];
 const row = (...c: (string | number)[]): void => {
@@ -49,21 +54,28 @@ try {
   if (!fresh) console.log('note: dist/ is not fresh (run npm run build): warden runs through tsx');
   const nowIso = new Date(NOW).toISOString();
   const data = join(dir, 'data');
-  const timed = (cmd: string, args: string[]): { ms: number; rssMb: number; out: string } => {
+  // Wall time, peak RSS and CPU time (user + system, which holds still on a loaded machine).
+  const timed = (cmd: string, args: string[]): { ms: number; rssMb: number; cpuMs: number; out: string } => {
     const t = performance.now();
-    const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], {
+    const r = spawnSync('/usr/bin/time', ['-f', '%M %U %S', cmd, ...args], {
       encoding: 'utf8',
       cwd: ROOT,
       maxBuffer: 1 << 26,
     });
     const ms = performance.now() - t;
     if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
-    const rssKb = Number(r.stderr.trim().split('\n').pop());
-    return { ms, rssMb: rssKb / 1024, out: r.stdout };
+    const [rssKb, user, sys] = (r.stderr.trim().split('\n').pop() ?? '').split(' ').map(Number);
+    return {
+      ms,
+      rssMb: (rssKb as number) / 1024,
+      cpuMs: ((user as number) + (sys as number)) * 1000,
+      out: r.stdout,
+    };
   };
   interface WardenRun {
     ms: number;
     rssMb: number;
+    cpuMs: number;
     inProcessMs: number;
     mode: string;
     phases: { cursor: number; scan: number; write: number };
@@ -88,7 +100,13 @@ try {
   };
   const duck = (
     log: string,
-  ): { ms: number; rssMb: number; queryMs: number; groups: { g: string; n: number; roi: number }[] } => {
+  ): {
+    ms: number;
+    rssMb: number;
+    cpuMs: number;
+    queryMs: number;
+    groups: { g: string; n: number; roi: number }[];
+  } => {
     const r = timed(process.execPath, [join(ROOT, 'bench', 'helpers', 'duckdb-roi.mjs'), log, nowIso, '30']);
     return {
       ...r,
@@ -134,19 +152,19 @@ try {
       `warden evaluate --full, ${n / 1e6}M lines (${mb.toFixed(0)} MB), CLI start-up included`,
       `${wMs.toFixed(0)} ms`,
       `peak RSS ${median(w.map((r) => r.rssMb)).toFixed(0)} MB`,
-      `in-process ${median(w.map((r) => r.inProcessMs)).toFixed(0)} ms; median of ${rounds}`,
+      `in-process ${median(w.map((r) => r.inProcessMs)).toFixed(0)} ms; CPU ${median(w.map((r) => r.cpuMs)).toFixed(0)} ms; median of ${rounds}`,
     );
     row(
       `DuckDB read_json, same ROI per group (own process)`,
       `${dMs.toFixed(0)} ms`,
       `peak RSS ${median(d.map((r) => r.rssMb)).toFixed(0)} MB`,
-      `query alone ${dQuery.toFixed(0)} ms; results agree (${theirs.length} groups)`,
+      `query alone ${dQuery.toFixed(0)} ms; CPU ${median(d.map((r) => r.cpuMs)).toFixed(0)} ms; results agree (${theirs.length} groups)`,
     );
     row(
       `ratio DuckDB / Warden, ${n / 1e6}M lines`,
       `${(dMs / wMs).toFixed(2)}x (process)`,
       `${(dQuery / wMs).toFixed(2)}x (DuckDB's query alone vs Warden's whole command)`,
-      '> 1: Warden is faster',
+      `CPU ${(median(d.map((r) => r.cpuMs)) / median(w.map((r) => r.cpuMs))).toFixed(2)}x; > 1: Warden is faster`,
     );
     if (n !== 1_000_000) rmSync(log);
   }
@@ -171,7 +189,7 @@ try {
   row(
     'incremental after +1% (10k lines), CLI',
     `${median(incs.map((r) => r.ms)).toFixed(0)} ms`,
-    `${((median(incs.map((r) => r.ms)) / median(fulls.map((r) => r.ms))) * 100).toFixed(1)}% of a full CLI run (${median(fulls.map((r) => r.ms)).toFixed(0)} ms)`,
+    `${((median(incs.map((r) => r.ms)) / median(fulls.map((r) => r.ms))) * 100).toFixed(1)}% of a full CLI run (${median(fulls.map((r) => r.ms)).toFixed(0)} ms); CPU ${median(incs.map((r) => r.cpuMs)).toFixed(0)} ms = ${((median(incs.map((r) => r.cpuMs)) / median(fulls.map((r) => r.cpuMs))) * 100).toFixed(1)}% of a full run's ${median(fulls.map((r) => r.cpuMs)).toFixed(0)} ms`,
     `evaluation alone ${incIn.toFixed(1)} ms = ${((incIn / fullIn) * 100).toFixed(1)}% of a full one (${fullIn.toFixed(0)} ms); ${ph(incs[incs.length - 1] as WardenRun)}`,
   );
 
@@ -314,5 +332,10 @@ print(json.dumps({"ms": (time.perf_counter()-t0)*1000, "n": int(g["n"].sum())}))
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
+console.log(
+  `end ${new Date().toISOString()}, load average ${loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')}`,
+);
 console.log('\n| benchmark | time | figure | note |\n|---|---|---|---|');
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);

@@ -81,11 +81,18 @@ export class CursorRun {
     this.startLine = startLine;
     this.csvHeader = csvHeader;
     this.issues = issues;
+    let lastGroup = '';
+    let lastId = -1;
     this.sink =
       raw === null
         ? undefined
         : (g, ts, pnl, cost) => {
-            if (this.#snapshot === null) raw.append(Math.floor(ts / DAY_MS), this.#idOf(g), ts, pnl, cost);
+            if (this.#snapshot !== null) return;
+            if (g !== lastGroup || lastId < 0) {
+              lastId = this.#idOf(g);
+              lastGroup = g;
+            }
+            raw.append(Math.floor(ts / DAY_MS), lastId, ts, pnl, cost);
           };
   }
 

@@ -16,9 +16,12 @@ const RECORD = 4; // group id, ts, pnl × size, entry × size
 const BUF_RECORDS = 4096;
 
 interface Writer {
+  readonly day: number;
   fd: number;
   buf: Float64Array;
   len: number;
+  /** Records appended to the day's file by this writer, not yet added to the counts. */
+  added: number;
 }
 
 /**
@@ -31,6 +34,8 @@ export class DayRecordFiles {
   readonly #dir: string;
   readonly #writers = new Map<number, Writer>();
   readonly #counts = new Map<number, number>();
+  /** The writer of the last append (trades come in time order: mostly the same day). */
+  #last: Writer | undefined;
 
   constructor(dir: string) {
     this.#dir = dir;
@@ -70,6 +75,7 @@ export class DayRecordFiles {
 
   /** Records per day, for the cursor. */
   counts(): Record<string, number> {
+    this.#settle();
     return Object.fromEntries([...this.#counts].map(([d, n]) => [String(d), n]));
   }
 
@@ -92,6 +98,7 @@ export class DayRecordFiles {
       if (w !== undefined) {
         closeSync(w.fd);
         this.#writers.delete(d);
+        if (this.#last === w) this.#last = undefined;
       }
       unlinkSync(join(this.#dir, `${d}.bin`));
       this.#counts.delete(d);
@@ -114,15 +121,21 @@ export class DayRecordFiles {
 
   /** Appends one record (buffered). */
   append(day: number, gid: number, ts: number, pnl: number, cost: number): void {
-    let w = this.#writers.get(day);
-    if (w === undefined) {
-      mkdirSync(this.#dir, { recursive: true });
-      w = {
-        fd: openSync(join(this.#dir, `${day}.bin`), 'a'),
-        buf: new Float64Array(BUF_RECORDS * RECORD),
-        len: 0,
-      };
-      this.#writers.set(day, w);
+    let w = this.#last;
+    if (w === undefined || w.day !== day) {
+      w = this.#writers.get(day);
+      if (w === undefined) {
+        mkdirSync(this.#dir, { recursive: true });
+        w = {
+          day,
+          fd: openSync(join(this.#dir, `${day}.bin`), 'a'),
+          buf: new Float64Array(BUF_RECORDS * RECORD),
+          len: 0,
+          added: 0,
+        };
+        this.#writers.set(day, w);
+      }
+      this.#last = w;
     }
     const at = w.len;
     w.buf[at] = gid;
@@ -130,8 +143,17 @@ export class DayRecordFiles {
     w.buf[at + 2] = pnl;
     w.buf[at + 3] = cost;
     w.len = at + RECORD;
-    this.#counts.set(day, (this.#counts.get(day) ?? 0) + 1);
+    w.added++;
     if (w.len === w.buf.length) this.#flush(w);
+  }
+
+  /** Adds the writers' appended records to the counts. */
+  #settle(): void {
+    for (const w of this.#writers.values()) {
+      if (w.added === 0) continue;
+      this.#counts.set(w.day, (this.#counts.get(w.day) ?? 0) + w.added);
+      w.added = 0;
+    }
   }
 
   #flush(w: Writer): void {
@@ -142,6 +164,8 @@ export class DayRecordFiles {
 
   /** Flushes and closes every open file. */
   close(): void {
+    this.#settle();
+    this.#last = undefined;
     for (const w of this.#writers.values()) {
       this.#flush(w);
       closeSync(w.fd);

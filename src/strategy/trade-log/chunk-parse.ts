@@ -1,6 +1,8 @@
 import type { TradeFields } from '../evaluate/evaluation-options.js';
 import { IssueReport, type IssueSummary } from './issue-report.js';
-import { readLines } from './line-reader.js';
+import { isAscii } from 'node:buffer';
+import { ByteLine, ByteLineParser, UNSURE } from './byte-line-parser.js';
+import { readLineBlocks, readLines } from './line-reader.js';
 import { LineResult, TradeLineParser } from './trade-line-parser.js';
 import { TradeLogError } from './trade-log-error.js';
 
@@ -21,6 +23,11 @@ export interface ChunkJob {
   /** Trades before this (ms) are only counted, not kept. */
   readonly cutoff: number;
   readonly maxLineBytes?: number;
+  /**
+   * `text`: decode JSON lines and parse each with `TradeLineParser` alone, as before the byte
+   * parser (tests compare the two). Default `bytes`.
+   */
+  readonly readAs?: 'bytes' | 'text';
 }
 
 /** A point in a piece where a cursor may stop: the counts of the lines before it. */
@@ -56,104 +63,187 @@ export interface ChunkResult {
   readonly csvHeader?: string;
   readonly missingFields: string[];
   readonly foundFields: string[];
+  /** Lines decoded and read by the exact parser (the rest the byte parser read). */
+  readonly exactLines: number;
 }
 
 const RECORD = 4;
+/** Lines of a piece that go to the exact parser first (it collects the field names they have). */
+const EXACT_FIRST = 20;
+
+/** The growing record array of a piece's trades in the window. */
+class Trades {
+  a: Float64Array;
+  count = 0;
+
+  /** Room for about as many trades as `bytes` of seed-format lines hold (it grows if need be). */
+  constructor(bytes: number) {
+    const n = Number.isFinite(bytes) ? Math.ceil(bytes / 64) : 4096;
+    this.a = new Float64Array(RECORD * Math.min(Math.max(n, 1024), 1 << 20));
+  }
+
+  push(gid: number, ts: number, pnl: number, cost: number): void {
+    let a = this.a;
+    const k = this.count * RECORD;
+    if (k === a.length) {
+      const bigger = new Float64Array(a.length * 2);
+      bigger.set(a);
+      this.a = a = bigger;
+    }
+    a[k] = gid;
+    a[k + 1] = ts;
+    a[k + 2] = pnl;
+    a[k + 3] = cost;
+    this.count++;
+  }
+}
 
 /**
  * Parses the lines of one piece of a trade log into trades, counts and bad lines, without
  * touching any shared state: the pieces of one log can be parsed on several threads and replayed
- * in file order (see `trade-log-scanner.ts`), which gives what one pass would.
+ * in file order (see `trade-log-scanner.ts`), which gives what one pass would. JSON lines are
+ * read as bytes by `ByteLineParser`; a line it is not sure of (and the first lines of the piece,
+ * whose field names are collected) is decoded and parsed by `TradeLineParser`, so the figures,
+ * counts and bad-line reports are those of `TradeLineParser` alone. CSV is decoded a block at a
+ * time and parsed by `TradeLineParser`.
  */
 export function parseChunk(job: ChunkJob): ChunkResult {
   const parser = new TradeLineParser(job.fields, job.groupBy, job.format);
   parser.maxTs = job.maxTs;
+  const fast = new ByteLineParser(job.fields, job.groupBy);
+  fast.maxTs = job.maxTs;
   let csvHeader = job.csvHeader;
   if (csvHeader !== undefined) parser.header(csvHeader, 0, csvHeader.length);
   const issues = new IssueReport();
   const sum = issues.summary;
   const cutoff = job.cutoff;
-  let trades = new Float64Array(RECORD * 4096);
-  let count = 0;
-  const groups: string[] = [];
-  const ids = new Map<string, number>();
+  const trades = new Trades(job.end - job.start);
   let lastGroup = '';
   let lastId = -1;
   let beforeWindow = 0;
   let future: ChunkMark | undefined;
   let tail: ChunkMark | undefined;
   const mark = (offset: number, line: number): ChunkMark => ({
-    at: count,
+    at: trades.count,
     offset,
     line,
     issues: structuredClone(sum),
     beforeWindow,
   });
-  const res = readLines(
-    job.path,
-    job.start,
-    0,
-    (s, a, b, lineNo, offsetOf) => {
-      if (!parser.ready) {
-        if (s.slice(a, b).trim() === '') return;
-        const missing = parser.header(s, a, b);
-        csvHeader = s.slice(a, b);
-        if (missing.length > 0)
-          throw new TradeLogError(
-            `${job.path}:${lineNo}: the CSV header lacks column(s) ${missing.join(', ')}; it has ${parser.foundFields().join(', ')} (set strategy.fields / strategy.groupBy in the config, or --group-by)`,
-          );
-        return;
+  /** One line through the exact parser; `offset` is where it starts in the file. */
+  const exact = (s: string, a: number, b: number, lineNo: number, offset: () => number): LineResult => {
+    const r = parser.parse(s, a, b);
+    if (r === LineResult.Trade) {
+      sum.resolved++;
+      const ts = parser.ts;
+      if (!(ts >= cutoff)) {
+        beforeWindow++;
+        return r;
       }
-      const r = parser.parse(s, a, b);
-      if (r === LineResult.Trade) {
-        sum.resolved++;
-        const ts = parser.ts;
-        if (!(ts >= cutoff)) {
-          beforeWindow++;
+      const g = parser.group;
+      if (g !== lastGroup || lastId < 0) {
+        lastId = fast.idOf(g);
+        lastGroup = g;
+      }
+      const size = parser.size;
+      trades.push(lastId, ts, parser.pnl * size, parser.entry * size);
+    } else if (r === LineResult.Unresolved) sum.unresolved++;
+    else if (r === LineResult.Blank) sum.blank++;
+    else {
+      if (future === undefined && parser.issue === 'future_timestamp') future = mark(offset(), lineNo - 1);
+      issues.add(parser.issue, parser.issueField, lineNo, s, a, b);
+    }
+    return r;
+  };
+  const onTail = (offset: number, line: number): void => {
+    tail = mark(offset, line);
+  };
+  const onOversized = (lineNo: number, bytes: number): void => issues.addOversized(lineNo, bytes);
+  let res;
+  let exactLines = 0;
+  if (job.format === 'jsonl' && job.readAs !== 'text') {
+    let exactLeft = EXACT_FIRST;
+    const slow = (buf: Buffer, a: number, e: number, lineNo: number, offset: number): void => {
+      exactLines++;
+      const s = buf.toString('utf8', a, e);
+      if (exact(s, 0, s.length, lineNo, () => offset) !== LineResult.Blank) exactLeft--;
+    };
+    res = readLineBlocks(
+      job.path,
+      job.start,
+      0,
+      (buf, len, base, lineNo, isTail) => {
+        if (isTail) {
+          slow(buf, 0, len, lineNo + 1, base);
+          return lineNo + 1;
+        }
+        // Whether the block is all ASCII, and where its next backslash is: native searches, so
+        // the byte parser need not look at every byte of a line.
+        const block = buf.subarray(0, len);
+        const ascii = isAscii(block);
+        let bs = block.indexOf(92);
+        if (bs < 0) bs = len;
+        let a = 0;
+        while (a < len) {
+          lineNo++;
+          let e = exactLeft > 0 ? UNSURE : fast.scan(block, a);
+          if (e !== UNSURE) {
+            if (bs < a) {
+              bs = block.indexOf(92, a);
+              if (bs < 0) bs = len;
+            }
+            if (bs < e || (!ascii && !isAscii(block.subarray(a, e)))) e = UNSURE;
+          }
+          if (e === UNSURE) {
+            e = block.indexOf(10, a);
+            slow(buf, a, e, lineNo, base + a);
+          } else if (fast.kind === ByteLine.Trade) {
+            sum.resolved++;
+            const ts = fast.ts;
+            if (ts >= cutoff) {
+              const size = fast.size;
+              trades.push(fast.groupId(block), ts, fast.pnl * size, fast.entry * size);
+            } else beforeWindow++;
+          } else if (fast.kind === ByteLine.Unresolved) sum.unresolved++;
+          else sum.blank++;
+          a = e + 1;
+        }
+        return lineNo;
+      },
+      onTail,
+      onOversized,
+      job.maxLineBytes,
+      job.end,
+    );
+  } else {
+    res = readLines(
+      job.path,
+      job.start,
+      0,
+      (s, a, b, lineNo, offsetOf) => {
+        if (!parser.ready) {
+          if (s.slice(a, b).trim() === '') return;
+          const missing = parser.header(s, a, b);
+          csvHeader = s.slice(a, b);
+          if (missing.length > 0)
+            throw new TradeLogError(
+              `${job.path}:${lineNo}: the CSV header lacks column(s) ${missing.join(', ')}; it has ${parser.foundFields().join(', ')} (set strategy.fields / strategy.groupBy in the config, or --group-by)`,
+            );
           return;
         }
-        const g = parser.group;
-        if (g !== lastGroup || lastId < 0) {
-          let id = ids.get(g);
-          if (id === undefined) {
-            id = groups.length;
-            groups.push(g);
-            ids.set(g, id);
-          }
-          lastGroup = g;
-          lastId = id;
-        }
-        if (count * RECORD === trades.length) {
-          const bigger = new Float64Array(trades.length * 2);
-          bigger.set(trades);
-          trades = bigger;
-        }
-        const k = count * RECORD;
-        const size = parser.size;
-        trades[k] = lastId;
-        trades[k + 1] = ts;
-        trades[k + 2] = parser.pnl * size;
-        trades[k + 3] = parser.entry * size;
-        count++;
-      } else if (r === LineResult.Unresolved) sum.unresolved++;
-      else if (r === LineResult.Blank) sum.blank++;
-      else {
-        if (future === undefined && parser.issue === 'future_timestamp')
-          future = mark(offsetOf(a), lineNo - 1);
-        issues.add(parser.issue, parser.issueField, lineNo, s, a, b);
-      }
-    },
-    (offset, line) => {
-      tail = mark(offset, line);
-    },
-    (lineNo, bytes) => issues.addOversized(lineNo, bytes),
-    job.maxLineBytes,
-    job.end,
-  );
+        exactLines++;
+        exact(s, a, b, lineNo, () => offsetOf(a));
+      },
+      onTail,
+      onOversized,
+      job.maxLineBytes,
+      job.end,
+    );
+  }
   return {
-    trades,
-    count,
-    groups,
+    trades: trades.a,
+    count: trades.count,
+    groups: fast.groups,
     issues: sum,
     beforeWindow,
     endOffset: res.endOffset,
@@ -163,7 +253,8 @@ export function parseChunk(job: ChunkJob): ChunkResult {
     ...(future !== undefined ? { future } : {}),
     ...(tail !== undefined ? { tail } : {}),
     ...(csvHeader !== undefined ? { csvHeader } : {}),
-    missingFields: parser.missingFields(),
+    missingFields: parser.missingFields(fast.seenMask),
     foundFields: parser.foundFields(),
+    exactLines,
   };
 }

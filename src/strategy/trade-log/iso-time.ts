@@ -101,3 +101,83 @@ export function parseIsoMs(s: string, start = 0, end = s.length): number {
   if (oh < 0 || oh > 23 || om < 0 || om > 59) return NaN;
   return ms - sign * (oh * 3_600_000 + om * 60_000);
 }
+
+/** The last valid date (`YYYY-MM-DD`, as bytes) `parseIsoBytes` read, and its ms. */
+const lastDateBytes = new Uint8Array(10);
+let lastDateBytesMs = NaN;
+
+function digitsAt(b: Uint8Array, at: number, n: number): number {
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const c = (b[at + i] as number) - 48;
+    if (!(c >= 0 && c <= 9)) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+/**
+ * `parseIsoMs` over the bytes `b[start, end)` of an ASCII timestamp (the byte-level parser's):
+ * the same formats, the same result to the millisecond, without decoding a string.
+ */
+export function parseIsoBytes(b: Uint8Array, start: number, end: number): number {
+  if (end - start < 10) return NaN;
+  let ms: number;
+  let same = lastDateBytesMs === lastDateBytesMs;
+  for (let k = 0; same && k < 10; k++) same = b[start + k] === lastDateBytes[k];
+  if (same) ms = lastDateBytesMs;
+  else {
+    const y = digitsAt(b, start, 4);
+    if (y < 0 || b[start + 4] !== 45 || b[start + 7] !== 45) return NaN;
+    const mo = digitsAt(b, start + 5, 2);
+    const d = digitsAt(b, start + 8, 2);
+    if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo)) return NaN;
+    ms = daysFromCivil(y, mo, d) * 86_400_000;
+    for (let k = 0; k < 10; k++) lastDateBytes[k] = b[start + k] as number;
+    lastDateBytesMs = ms;
+  }
+  let i = start + 10;
+  if (i === end) return ms;
+  const sep = b[i];
+  if (sep !== 84 && sep !== 32 && sep !== 116) return NaN; // T, space, t
+  i++;
+  if (end - i < 5) return NaN;
+  const h = digitsAt(b, i, 2);
+  const mi = digitsAt(b, i + 3, 2);
+  if (h < 0 || h > 23 || b[i + 2] !== 58 || mi < 0 || mi > 59) return NaN;
+  ms += h * 3_600_000 + mi * 60_000;
+  i += 5;
+  if (i < end && b[i] === 58) {
+    if (i + 3 > end) return NaN;
+    const sec = digitsAt(b, i + 1, 2);
+    if (sec < 0 || sec > 59) return NaN;
+    ms += sec * 1000;
+    i += 3;
+    if (i < end && (b[i] === 46 || b[i] === 44)) {
+      i++;
+      let frac = 0;
+      let n = 0;
+      while (i < end) {
+        const c = (b[i] as number) - 48;
+        if (c < 0 || c > 9) break;
+        if (n < 3) frac = frac * 10 + c;
+        n++;
+        i++;
+      }
+      if (n === 0) return NaN;
+      for (let k = n; k < 3; k++) frac *= 10;
+      ms += frac;
+    }
+  }
+  if (i === end) return ms;
+  const z = b[i];
+  if ((z === 90 || z === 122) && i + 1 === end) return ms; // Z
+  if (z !== 43 && z !== 45) return NaN;
+  const sign = z === 43 ? 1 : -1;
+  const rest = end - i - 1;
+  if (rest !== 2 && rest !== 4 && !(rest === 5 && b[i + 3] === 58)) return NaN;
+  const oh = digitsAt(b, i + 1, 2);
+  const om = rest === 2 ? 0 : digitsAt(b, rest === 4 ? i + 3 : i + 4, 2);
+  if (oh < 0 || oh > 23 || om < 0 || om > 59) return NaN;
+  return ms - sign * (oh * 3_600_000 + om * 60_000);
+}

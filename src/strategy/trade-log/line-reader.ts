@@ -15,6 +15,14 @@ export type LineHandler = (
 /** Called for a line longer than the limit, which is skipped unread. */
 export type OversizedHandler = (lineNo: number, bytes: number) => void;
 
+/**
+ * Called with complete lines in `buf[0, len)` (the last byte is a newline, or, for an
+ * unterminated last line, `tail` is true and there is none); `base` is the file offset of
+ * `buf[0]` and `lineNo` the number of the line before the first. Returns the number of the last
+ * line handed over.
+ */
+export type BlockHandler = (buf: Buffer, len: number, base: number, lineNo: number, tail: boolean) => number;
+
 /** Where a read stopped. */
 export interface ReadLinesResult {
   /** Byte offset just past the last newline read. */
@@ -27,6 +35,8 @@ export interface ReadLinesResult {
 }
 
 const CHUNK = 1 << 20; // 1 MiB: memory stays flat whatever the file's size
+/** The last read's 1 MiB buffer, reused by the next read on this thread (reads are synchronous). */
+let spare: Buffer | undefined;
 /** Longest line handed over (16 MiB); a longer one is reported to `onOversized` and skipped. */
 export const MAX_LINE_BYTES = 1 << 24;
 
@@ -49,33 +59,63 @@ export function readLines(
   maxLine = MAX_LINE_BYTES,
   end = Infinity,
 ): ReadLinesResult {
+  let cur = ''; // the decoded block being handed over; it starts at file offset `curBase`
+  let curBase = 0;
+  const offsetOf = (a: number): number => curBase + Buffer.byteLength(cur.slice(0, a), 'utf8');
+  const onBlock: BlockHandler = (buf, len, base, lineNo, tail) => {
+    const s = buf.toString('utf8', 0, len);
+    cur = s;
+    curBase = base;
+    if (tail) {
+      onLine(s, 0, s.length, lineNo + 1, offsetOf);
+      return lineNo + 1;
+    }
+    let a = 0;
+    const n = s.length;
+    while (a < n) {
+      const b = s.indexOf('\n', a);
+      lineNo++;
+      onLine(s, a, b, lineNo, offsetOf);
+      a = b + 1;
+    }
+    return lineNo;
+  };
+  return readLineBlocks(path, start, startLine, onBlock, beforeTail, onOversized, maxLine, end);
+}
+
+/**
+ * The reading under `readLines`, without decoding: hands over blocks of whole lines as bytes
+ * (the evaluator's byte-level parser reads them as they are), with the same limits, oversized
+ * lines and unterminated last line.
+ */
+export function readLineBlocks(
+  path: string,
+  start: number,
+  startLine: number,
+  onBlock: BlockHandler,
+  beforeTail?: (endOffset: number, endLine: number) => void,
+  onOversized?: OversizedHandler,
+  maxLine = MAX_LINE_BYTES,
+  end = Infinity,
+): ReadLinesResult {
   if (!(maxLine >= 1)) throw new RangeError(`maxLine must be >= 1 (got ${maxLine})`);
   const fd = openSync(path, 'r');
   try {
     const size = Math.min(fstatSync(fd).size, end);
-    let buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(maxLine, 1)));
+    const first = Math.min(CHUNK, Math.max(maxLine, 1));
+    let buf = spare !== undefined && spare.length === first ? spare : Buffer.allocUnsafe(first);
+    spare = undefined;
     let carry = 0; // bytes in buf[0, carry) not handed over yet; buf[0] is at file offset `base`
     let base = start;
     let pos = start;
     let lineNo = startLine;
     let skipping = false; // inside an oversized line, whose first byte is at `longStart`
     let longStart = 0;
-    let cur = ''; // the decoded chunk being handed over; it starts at file offset `base`
-    const offsetOf = (a: number): number => base + Buffer.byteLength(cur.slice(0, a), 'utf8');
     const handOver = (filled: number): number => {
       if (filled === 0) return 0; // (lastIndexOf from -1 would search the whole buffer's stale bytes)
       const nl = buf.lastIndexOf(10, filled - 1);
       if (nl < 0) return filled;
-      const s = buf.toString('utf8', 0, nl + 1);
-      cur = s;
-      let a = 0;
-      const len = s.length;
-      while (a < len) {
-        const b = s.indexOf('\n', a);
-        lineNo++;
-        onLine(s, a, b, lineNo, offsetOf);
-        a = b + 1;
-      }
+      lineNo = onBlock(buf, nl + 1, base, lineNo, false);
       base += nl + 1;
       const rest = filled - (nl + 1);
       if (rest > 0) buf.copy(buf, 0, nl + 1, filled);
@@ -121,10 +161,9 @@ export function readLines(
       onOversized?.(lineNo + 1, pos - longStart);
     } else if (carry > 0) {
       beforeTail?.(endOffset, endLine);
-      const s = buf.toString('utf8', 0, carry);
-      cur = s;
-      onLine(s, 0, s.length, lineNo + 1, offsetOf);
+      onBlock(buf, carry, base, lineNo, true);
     }
+    if (buf.length === CHUNK) spare = buf;
     return { endOffset, endLine, tailBytes: pos - endOffset, bytesRead: pos - start };
   } finally {
     closeSync(fd);

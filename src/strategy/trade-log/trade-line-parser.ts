@@ -92,9 +92,14 @@ export class TradeLineParser {
     return !this.#csv || this.#csvColumns > 0;
   }
 
-  /** The configured field names (ts, group, resolved, pnl, size, entry price) no line has had so far. */
-  missingFields(): string[] {
-    return this.#names.slice(0, REQUIRED).filter((_, k) => (this.#seenMask & (1 << k)) === 0);
+  /**
+   * The configured field names (ts, group, resolved, pnl, size, entry price) no line has had so
+   * far; `alsoSeen` adds the fields another reader of the same lines saw (a bit per field, in
+   * that order).
+   */
+  missingFields(alsoSeen = 0): string[] {
+    const seen = this.#seenMask | alsoSeen;
+    return this.#names.slice(0, REQUIRED).filter((_, k) => (seen & (1 << k)) === 0);
   }
 
   /** The field names found in the first lines (for an error about field names). */

@@ -133,13 +133,8 @@ export function scanTradeLog(input: ScanInput): ScanResult {
     const before = structuredClone(issues.summary);
     let i = 0;
     const replayTo = (upto: number): void => {
-      for (; i < upto; i++) {
-        const j = i * 4;
-        const g = names[t[j] as number] as string;
-        const ts = t[j + 1] as number;
-        if (aggregate.add(g, ts, t[j + 2] as number, t[j + 3] as number) && sink !== undefined)
-          sink(g, ts, t[j + 2] as number, t[j + 3] as number);
-      }
+      if (upto > i) aggregate.addRecords(t, i, upto, names, sink);
+      i = Math.max(i, upto);
     };
     const at = (m: ChunkMark): void => {
       replayTo(m.at);
