@@ -1,11 +1,13 @@
 // `npm run build` (and `prepare`, so an install from a clone, a path or a git URL is usable at
-// once): compiles src/ to dist/, copies the SQL migrations, and writes dist/.source-stamp.json,
+// once): compiles src/ to dist/, copies the SQL migrations, bundles the command's hot path
+// (scripts/bundle-cli.mjs: dist/cli/bundle/), and writes dist/.source-stamp.json,
 // the stamp of src/ taken *before* compiling, so an edit made during the build leaves dist/ stale.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { sourceStamp } from '../bin/source-stamp.js';
+import { BUNDLE_DIR, bundleCli } from './bundle-cli.mjs';
 
 const stamp = sourceStamp('src');
 rmSync(join('dist', '.source-stamp.json'), { force: true });
@@ -14,5 +16,10 @@ const r = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { stdi
 if (r.status !== 0) process.exit(r.status ?? 1);
 const copy = spawnSync(process.execPath, [join('scripts', 'copy-assets.mjs')], { stdio: 'inherit' });
 if (copy.status !== 0) process.exit(copy.status ?? 1);
+rmSync(BUNDLE_DIR, { recursive: true, force: true });
+if (!(await bundleCli()))
+  process.stderr.write(
+    'build: esbuild is not installed: no CLI bundle (bin/warden.js runs dist/cli/main.js)\n',
+  );
 mkdirSync('dist', { recursive: true });
 writeFileSync(join('dist', '.source-stamp.json'), `${JSON.stringify(stamp)}\n`);
