@@ -214,7 +214,9 @@ describe('the packed package, installed into a new project', () => {
       const loaded = readFileSync(log, 'utf8')
         .split('\n')
         .filter((u) => u.startsWith('file:'));
-      const fromWarden = loaded.filter((u) => u.includes('/node_modules/warden/'));
+      const fromWarden = loaded.filter(
+        (u) => u.includes('/node_modules/warden/') && !u.endsWith('/node_modules/warden/bin/warden.js'),
+      );
       if (code === 1) {
         // An argument error: commander (from dist/cli/program.js) says what is wrong.
         assert.match(r.out, /error: missing required argument 'name'/);
@@ -224,6 +226,7 @@ describe('the packed package, installed into a new project', () => {
         );
         continue;
       }
+      assert.ok(fromWarden.length > 0, 'the hook saw the command load');
       assert.ok(
         fromWarden.every((u) => u.includes('/dist/cli/bundle/')),
         `${args.join(' ')} loaded Warden modules outside the bundle: ${fromWarden.join(' ')}`,
