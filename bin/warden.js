@@ -17,7 +17,9 @@ if (
   resolve(process.cwd()) === resolve(root)
 )
   process.chdir(process.env.INIT_CWD);
-const compiled = join(root, 'dist', 'cli', 'main.js');
+// The bundle of the command's hot path (scripts/bundle-cli.mjs) when the build made one.
+const bundled = join(root, 'dist', 'cli', 'bundle', 'main.js');
+const compiled = existsSync(bundled) ? bundled : join(root, 'dist', 'cli', 'main.js');
 const source = join(root, 'src', 'cli', 'main.ts');
 
 async function distIsFresh() {

@@ -1,11 +1,13 @@
 // `npm run build` (and `prepare`, so an install from a clone, a path or a git URL is usable at
-// once): compiles src/ to dist/, copies the SQL migrations, and writes dist/.source-stamp.json,
+// once): compiles src/ to dist/, copies the SQL migrations, bundles the command's hot path
+// (scripts/bundle-cli.mjs: dist/cli/bundle/), and writes dist/.source-stamp.json,
 // the stamp of src/ taken *before* compiling, so an edit made during the build leaves dist/ stale.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { sourceStamp } from '../bin/source-stamp.js';
+import { BUNDLE_DIR, bundleCli } from './bundle-cli.mjs';
 
 const stamp = sourceStamp('src');
 rmSync(join('dist', '.source-stamp.json'), { force: true });
@@ -16,5 +18,10 @@ const copy = spawnSync(process.execPath, [join('scripts', 'copy-assets.mjs')], {
 if (copy.status !== 0) process.exit(copy.status ?? 1);
 const bot = spawnSync(process.execPath, [join('scripts', 'compile-demo-bot.mjs')], { stdio: 'inherit' });
 if (bot.status !== 0) process.exit(bot.status ?? 1);
+rmSync(BUNDLE_DIR, { recursive: true, force: true });
+if (!(await bundleCli()))
+  process.stderr.write(
+    'build: esbuild is not installed: no CLI bundle (bin/warden.js runs dist/cli/main.js)\n',
+  );
 mkdirSync('dist', { recursive: true });
 writeFileSync(join('dist', '.source-stamp.json'), `${JSON.stringify(stamp)}\n`);

@@ -67,6 +67,20 @@ describe('bin/warden.js: compiled code when fresh, the sources otherwise', () =>
     assert.equal(ran(dir), 'source', 'an unreadable stamp');
   });
 
+  it('runs the hot-path bundle (dist/cli/bundle/main.js) when the build made one, under the same stamp', () => {
+    const dir = layout();
+    mkdirSync(join(dir, 'dist', 'cli', 'bundle'), { recursive: true });
+    writeFileSync(join(dir, 'dist', 'cli', 'bundle', 'main.js'), "console.log('bundle');\n");
+    assert.equal(ran(dir), 'source', 'no stamp');
+    stamp(dir);
+    assert.equal(ran(dir), 'bundle');
+    appendFileSync(join(dir, 'src', 'store', 'a.ts'), 'export const c = 3;\n');
+    assert.equal(ran(dir), 'source', 'an edited file');
+    rmSync(join(dir, 'src', 'cli', 'main.ts'));
+    rmSync(join(dir, 'node_modules'));
+    assert.equal(ran(dir), 'bundle', 'an installed package');
+  });
+
   it('an installed package (no TypeScript sources) runs dist/ without any check', () => {
     const dir = layout();
     rmSync(join(dir, 'src', 'cli', 'main.ts'));

@@ -49,8 +49,13 @@ function loads(args: string[]): { code: number | null; modules: string[]; out: s
   };
 }
 
-/** What must never load on the hot path: the daemon, ccxt, the tuner, the evaluator, the simulator, pg. */
+/**
+ * What must never load on the hot path: the daemon, ccxt, the tuner, the evaluator, the simulator,
+ * pg, and commander (the hot path parses with node:util; commander answers help and errors only).
+ */
 const HEAVY = [
+  /node_modules\/commander\//,
+  /^src\/cli\/program\.ts$/,
   /node_modules\/fastify\//,
   /node_modules\/ccxt\//,
   /node_modules\/pg\//,
@@ -63,7 +68,7 @@ const HEAVY = [
 ];
 
 describe('warden CLI: lazy loading of the hot-path commands', () => {
-  it('guard, check, heartbeat and status --json load nothing of the daemon, ccxt, the tuner or the simulator', () => {
+  it('guard, check, heartbeat and status --json load nothing of the daemon, ccxt, the tuner, the simulator or commander', () => {
     const w = workspace({ heartbeats: [{ name: 'bot', periodSec: 60, graceSec: 60 }] });
     const runs: [string[], number][] = [
       [[...w.args, 'guard', '--', 'true'], 0],
@@ -81,6 +86,47 @@ describe('warden CLI: lazy loading of the hot-path commands', () => {
       const heavy = r.modules.filter((m) => HEAVY.some((re) => re.test(m)));
       assert.deepEqual(heavy, [], `warden ${args.slice(4).join(' ')} loaded`);
     }
+  });
+
+  it('reads global options before or after the hot-path command, and leaves every argument error to commander', () => {
+    const w = workspace({ heartbeats: [{ name: 'bot', periodSec: 60, graceSec: 60 }] });
+    const [, config, , dataDir] = w.args as [string, string, string, string];
+    for (const args of [
+      ['status', '--json', '--config', config, '--data-dir', dataDir],
+      [`--config=${config}`, 'status', `--data-dir=${dataDir}`, '--json'],
+      ['heartbeat', '--data-dir', dataDir, 'bot', '--config', config, '--status', 'degraded'],
+    ]) {
+      const r = loads(args);
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.out}`);
+      assert.ok(
+        !r.modules.some((m) => /node_modules\/commander\//.test(m)),
+        `${args.join(' ')} loaded commander`,
+      );
+    }
+    const beat = loads(['status', '--json', ...w.args]);
+    const hb = (JSON.parse(beat.out) as { heartbeats: { name: string; status: string }[] }).heartbeats;
+    assert.deepEqual(
+      hb.map((b) => [b.name, b.status]),
+      [['bot', 'degraded']],
+      'the beat went to the --data-dir given after the command',
+    );
+    const errors: [string[], RegExp][] = [
+      [['heartbeat', ...w.args], /error: missing required argument 'name'/],
+      [['status', '--bogus', ...w.args], /error: unknown option '--bogus'/],
+      [['guard', ...w.args], /error: missing required argument 'cmd'/],
+      [['heartbeat', 'bot', ...w.args, '--status'], /error: option '--status <status>' argument missing/],
+      [['check', 'NBA', 'NHL', ...w.args], /error: too many arguments for 'check'/],
+    ];
+    for (const [args, message] of errors) {
+      const r = loads(args);
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.out}`);
+      assert.match(r.out, message);
+      assert.match(r.out, /Usage: warden /, "commander's usage line follows its error");
+    }
+    const help = loads(['check', '--help']);
+    assert.equal(help.code, 0, help.out);
+    assert.match(help.out, /Usage: warden check \[options\] <key>/);
+    assert.match(help.out, /--data-dir <dir>/);
   });
 
   it('still loads every group for --help and an unknown command; serve loads the daemon only to run it', () => {

@@ -210,6 +210,59 @@ describe('the packed package, installed into a new project', () => {
     }
   });
 
+  it('runs the hot-path commands from the bundle, loading neither commander nor the daemon, ccxt or pg', () => {
+    const pkg = join(PROJECT, 'node_modules', 'warden');
+    assert.ok(existsSync(join(pkg, 'dist', 'cli', 'bundle', 'main.js')), 'the package ships the CLI bundle');
+    const dir = mkdtempSync(join(SCRATCH, 'hot-'));
+    const bin = join(PROJECT, 'node_modules', '.bin', 'warden');
+    ok(bin, ['init'], { cwd: dir });
+    writeFileSync(
+      join(dir, 'hooks.mjs'),
+      "import { appendFileSync } from 'node:fs';\nexport async function load(url, ctx, next) { appendFileSync(process.env.WARDEN_LOAD_LOG, url + '\\n'); return next(url, ctx); }\n",
+    );
+    writeFileSync(
+      join(dir, 'register.mjs'),
+      "import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n",
+    );
+    for (const [args, code] of [
+      [['guard', '--', 'true'], 0],
+      [['check', 'NBA'], 0],
+      [['heartbeat', 'bot'], 0],
+      [['status', '--json'], 0],
+      [['heartbeat'], 1],
+    ] as [string[], number][]) {
+      const log = join(dir, `loads-${args.join('-')}.txt`);
+      writeFileSync(log, '');
+      const r = run(process.execPath, ['--import', join(dir, 'register.mjs'), bin, ...args], {
+        cwd: dir,
+        env: { ...process.env, WARDEN_LOAD_LOG: log },
+      });
+      assert.equal(r.code, code, `${args.join(' ')}: ${r.out}`);
+      const loaded = readFileSync(log, 'utf8')
+        .split('\n')
+        .filter((u) => u.startsWith('file:'));
+      const fromWarden = loaded.filter(
+        (u) => u.includes('/node_modules/warden/') && !u.endsWith('/node_modules/warden/bin/warden.js'),
+      );
+      if (code === 1) {
+        // An argument error: commander (from dist/cli/program.js) says what is wrong.
+        assert.match(r.out, /error: missing required argument 'name'/);
+        assert.ok(
+          loaded.some((u) => u.includes('/node_modules/commander/')),
+          'commander answers errors',
+        );
+        continue;
+      }
+      assert.ok(fromWarden.length > 0, 'the hook saw the command load');
+      assert.ok(
+        fromWarden.every((u) => u.includes('/dist/cli/bundle/')),
+        `${args.join(' ')} loaded Warden modules outside the bundle: ${fromWarden.join(' ')}`,
+      );
+      const heavy = loaded.filter((u) => /\/node_modules\/(commander|fastify|ccxt|pg|pino)\//.test(u));
+      assert.deepEqual(heavy, [], `${args.join(' ')} loaded`);
+    }
+  });
+
   it('exports exactly the checked-in public surface, and every entry point resolves through the export map', () => {
     const listing = ok(process.execPath, [
       join(ROOT, 'scripts', 'public-surface.mjs'),

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { commandWord } from './command-word.js';
 
 /** One command group registers its commands on the root program. One file per group. */
 export type RegisterCommands = (program: Command) => void;
@@ -39,19 +40,7 @@ export const commandGroups: readonly CommandGroup[] = [
   { commands: ['migrate'], load: async () => (await import('./migrate.js')).registerMigrate },
 ];
 
-/** Global options that take a value (declared in main.ts), so their value is not the command. */
-const VALUE_OPTIONS = new Set(['--config', '--data-dir']);
-
-/** The command word of `argv` (user arguments): the first one that is not an option or its value. */
-export function commandWord(argv: readonly string[]): string | undefined {
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--') return undefined;
-    if (VALUE_OPTIONS.has(a)) i++;
-    else if (!a.startsWith('-')) return a;
-  }
-  return undefined;
-}
+export { commandWord } from './command-word.js';
 
 /** The groups a run of `argv` needs: the one owning its command, none for `--version`, or all. */
 export function groupsFor(argv: readonly string[]): readonly CommandGroup[] {

@@ -1,4 +1,4 @@
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { CliError } from './cli-error.js';
 import { out } from './context.js';
 import { withRuntime, type Runtime } from './runtime.js';
@@ -156,7 +156,7 @@ export function registerHeartbeat(program: Command): void {
     .option('--only <name>', 'check only this heartbeat')
     .option('--interval-sec <sec>', 'seconds between checks (default: watchdog.intervalSec)')
     // The old spelling, still accepted: one spelling per concept, with the unit in the name.
-    .addOption(new Option('--interval <sec>').hideHelp())
+    .addOption(program.createOption('--interval <sec>').hideHelp())
     .option('--json', 'one JSON report per check')
     .action(
       async (

@@ -246,8 +246,8 @@ async function overrideInStore(
   }
 }
 
-/** `warden evaluate`, `warden check`, `warden strategy block|unblock`, `warden tune`. */
-export function registerStrategyCommands(program: Command): void {
+/** `warden evaluate`: one evaluation of the trade log, its alerts, the state file written. */
+function registerEvaluate(program: Command): void {
   program
     .command('evaluate')
     .description('evaluate the trade log and write the strategy breaker state')
@@ -352,6 +352,11 @@ export function registerStrategyCommands(program: Command): void {
       );
       out(lines.join('\n'), false);
     });
+}
+
+/** `warden evaluate`, `warden check`, `warden strategy block|unblock|shadow`, `warden tune`. */
+export function registerStrategyCommands(program: Command): void {
+  registerEvaluate(program);
 
   program
     .command('check <key>')
@@ -376,6 +381,12 @@ export function registerStrategyCommands(program: Command): void {
       if (!r.allow) process.exitCode = 3;
     });
 
+  registerOverrides(program);
+  registerTune(program);
+}
+
+/** `warden strategy block|unblock` (manual overrides) and `warden strategy shadow record|resolve`. */
+function registerOverrides(program: Command): void {
   const group = program
     .command('strategy')
     .description('manual override of the strategy breaker (logged loudly)');
@@ -463,7 +474,10 @@ export function registerStrategyCommands(program: Command): void {
       mkdirSync(loaded.dataDir, { recursive: true });
       new ShadowLedger(pathsOf(loaded).shadow).resolve(id, num('--pnl', f.pnl) as number);
     });
+}
 
+/** `warden tune`: the walk-forward grid search (its module loaded only when it runs). */
+function registerTune(program: Command): void {
   program
     .command('tune')
     .description('walk forward over a trade log and score a grid of breaker parameters')

@@ -46,6 +46,32 @@ describe('KillSwitch', () => {
     await again.close();
   });
 
+  it('halts and tells every listener even when one listener throws (the shared EventSource)', async () => {
+    const ks = await open();
+    const seen: boolean[] = [];
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w.message);
+    process.on('warning', onWarning);
+    ks.onChange(() => {
+      throw new Error('listener bug');
+    });
+    const second = ks.onChange((s) => seen.push(s.halted));
+    const r = await ks.trip({ reason: 'listener test', by: 'test' });
+    assert.ok(r.recorded, 'the trip is recorded whatever a listener does');
+    assert.equal(ks.isHalted(), true);
+    assert.deepEqual(seen, [true]);
+    second.dispose();
+    await ks.resume({ reason: 'checked', by: 'test' });
+    assert.deepEqual(seen, [true], 'a disposed listener hears nothing more');
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off('warning', onWarning);
+    assert.ok(
+      warnings.some((w) => w.includes('listener bug')),
+      warnings.join('; '),
+    );
+    await ks.close();
+  });
+
   it('never resumes by itself, and refuses a resume without a reason or a name', async () => {
     const ks = await open();
     await ks.trip({ reason: 'x' });

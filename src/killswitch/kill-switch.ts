@@ -4,6 +4,7 @@ import type { Store, KillSwitchEvent, SpaceReserve } from '../store/index.js';
 import { isNoSpaceError } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
+import { EventSource, type Disposable } from '../util/event.js';
 import { nullAlertSink, type AlertInput, type AlertSink } from '../util/alert-sink.js';
 import {
   ALLOW_CANCEL,
@@ -48,7 +49,7 @@ export class KillSwitch {
   #pending: PendingTrip | null = null;
   #timer: NodeJS.Timeout | undefined;
   #watcher: FSWatcher | undefined;
-  #listeners: Listener[] = [];
+  readonly #changes = new EventSource<HaltState>();
   #refreshing: Promise<HaltState> | null = null;
   #refreshStartedAt = 0;
   #refreshAgain = false;
@@ -119,13 +120,8 @@ export class KillSwitch {
   }
 
   /** Called whenever the state changes (halted ↔ running, or the halt's source). */
-  onChange(listener: Listener): { dispose(): void } {
-    this.#listeners.push(listener);
-    return {
-      dispose: () => {
-        this.#listeners = this.#listeners.filter((l) => l !== listener);
-      },
-    };
+  onChange(listener: Listener): Disposable {
+    return this.#changes.subscribe(listener);
   }
 
   /**
@@ -254,7 +250,7 @@ export class KillSwitch {
     const changed =
       prev.halted !== s.halted ||
       (prev.halted && s.halted && (prev.source !== s.source || prev.reason !== s.reason));
-    if (changed) for (const l of this.#listeners) l(s);
+    if (changed && this.#changes.size > 0) this.#changes.emit(s);
   }
 
   /**

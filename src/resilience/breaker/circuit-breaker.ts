@@ -9,17 +9,15 @@ import type {
   BreakerState,
   BreakerStateName,
   BreakerStats,
-  FailureEvent,
-  RejectEvent,
   StateChangeEvent,
   SuccessEvent,
+  FailureEvent,
+  RejectEvent,
   TransitionReason,
 } from './breaker-types.js';
 import type { RejectingState } from '../errors/circuit-open-error.js';
-import { ForcedHolds } from './forced-holds.js';
-import { HalfOpenProbes } from './half-open-probes.js';
 import { OpenRejections } from './open-rejections.js';
-import { EventSource, type Subscribe } from '../../util/event.js';
+import type { Subscribe } from '../../util/event.js';
 import { applyFallback, contextOf, type FallbackOptions } from '../fallback.js';
 import { fusedCall, fusedFailure, fusedSuccess, type Fusable } from '../fused-call.js';
 import type { Isolatable, Isolation } from './isolation.js';
@@ -33,7 +31,9 @@ import {
 } from '../policy.js';
 import type { TripRule } from './trip-rule.js';
 import { restoreBreaker } from './breaker-restore.js';
-import { buildStats, zeroTimeInState } from './breaker-stats.js';
+import { buildStats } from './breaker-stats.js';
+import { BreakerEvents } from './breaker-events.js';
+import { BreakerStateMachine } from './breaker-state-machine.js';
 
 /** Options of `CircuitBreaker.execute`: the context, and optionally a fallback. */
 export interface BreakerExecuteOptions<T> extends ExecuteOptions, FallbackOptions<T> {}
@@ -44,7 +44,8 @@ function observerThrew(err: unknown): void {
 
 /**
  * A circuit breaker: closed, open, half-open, plus manual forced-open / forced-closed / disabled.
- * The rule decides when to trip; this class is only the state machine. Transitions out of open
+ * The rule decides when to trip, `BreakerStateMachine` holds the states and their transitions,
+ * `BreakerEvents` the listeners; this class runs and counts the calls. Transitions out of open
  * happen lazily when a call or a reader looks, so no timer runs and tests drive the clock.
  */
 export class CircuitBreaker implements Policy, Isolatable, Fusable {
@@ -52,7 +53,7 @@ export class CircuitBreaker implements Policy, Isolatable, Fusable {
   readonly #o: ResolvedBreakerOptions;
   readonly #rule: TripRule;
   readonly #clock: Clock;
-  #state: BreakerState;
+  readonly #m: BreakerStateMachine;
   /** Hot-path flags: state is 'closed'; and no clock reading is needed around calls. */
   #closed = true;
   #fast = true;
@@ -63,61 +64,53 @@ export class CircuitBreaker implements Policy, Isolatable, Fusable {
   #timed: boolean;
   /** The rule reads the clock when a call is recorded (time window). */
   #ruleTime = false;
-  /** Bumped on every transition; a probe that settles under another generation is ignored. */
-  #generation = 0;
-  #trips = 0;
-  #totalTrips = 0;
-  #lastOpenMs = 0;
-  readonly #probes: HalfOpenProbes;
-  readonly #holds = new ForcedHolds();
   /** Shared breakers: may this process send a half-open probe now? Null: yes (asked only off the closed path). */
   #probeGate: (() => boolean) | null = null;
   #successes = 0;
   #failures = 0;
   #slowCalls = 0;
   #rejected = 0;
-  readonly #timeIn = zeroTimeInState();
-  readonly #stateChange = new EventSource<StateChangeEvent>();
-  readonly #success = new EventSource<SuccessEvent>(() => this.#retime());
-  readonly #failure = new EventSource<FailureEvent>(() => this.#retime());
-  readonly #reject = new EventSource<RejectEvent>();
+  readonly #events = new BreakerEvents(() => this.#retime());
 
   /** Listens to state changes. */
-  readonly onStateChange: Subscribe<StateChangeEvent> = this.#stateChange.subscribe;
+  readonly onStateChange: Subscribe<StateChangeEvent> = this.#events.stateChange.subscribe;
   /** Listens to calls that did not count as failures (with their duration). */
-  readonly onSuccess: Subscribe<SuccessEvent> = this.#success.subscribe;
+  readonly onSuccess: Subscribe<SuccessEvent> = this.#events.success.subscribe;
   /** Listens to calls that counted as failures (with their duration). */
-  readonly onFailure: Subscribe<FailureEvent> = this.#failure.subscribe;
+  readonly onFailure: Subscribe<FailureEvent> = this.#events.failure.subscribe;
   /** Listens to refused calls. */
-  readonly onReject: Subscribe<RejectEvent> = this.#reject.subscribe;
+  readonly onReject: Subscribe<RejectEvent> = this.#events.reject.subscribe;
 
   constructor(options: CircuitBreakerOptions = {}) {
     this.#o = resolveBreakerOptions(options);
     this.name = this.#o.name;
     this.#rule = this.#o.rule;
     this.#clock = this.#o.clock;
-    this.#probes = new HalfOpenProbes(this.#o.halfOpenProbes);
     this.#rejections = new OpenRejections(this.name, this.#o.captureStack);
-    this.#state = { state: 'closed', since: this.#clock.now() };
+    this.#m = new BreakerStateMachine(this.#o, this.#entered);
     this.#timed = false;
     this.#retime();
     if (options.initialState === undefined) return;
+    const m = this.#m;
     restoreBreaker(options.initialState, this.#clock.now(), {
-      setTrips: (trips, lastOpenMs) => {
-        this.#trips = trips;
-        this.#lastOpenMs = lastOpenMs;
-      },
+      setTrips: (trips, lastOpenMs) => m.setTrips(trips, lastOpenMs),
       restoreRule: (state) => this.#rule.restore(state),
-      enter: (state, reason) => this.#enter(state, reason),
-      refresh: (now) => this.#refresh(now),
-      hold: (until, reason) => {
-        this.#holds.add(until); // no handle: only reset() or forceClosed() clears it
-        this.#forceOpenState(this.#clock.now(), reason);
-      },
-      forceClosed: () => this.forceClosed(),
-      disable: () => this.disable(),
+      enter: (state, reason) => m.enter(state, reason),
+      refresh: (now) => m.refresh(now),
+      hold: (until, reason) => m.hold(until, reason),
+      forceClosed: () => m.forceClosed(),
+      disable: () => m.disable(),
     });
   }
+
+  /** After every transition: the shared rejection is stale, the hot-path flags follow, listeners hear. */
+  readonly #entered = (prev: BreakerState, next: BreakerState, reason: TransitionReason): void => {
+    this.#rejections.clear();
+    this.#closed = next.state === 'closed';
+    this.#fast = this.#closed && !this.#timed;
+    const ev = this.#events.stateChange;
+    if (ev.size > 0) ev.emit({ breaker: this.name, from: prev.state, to: next, reason });
+  };
 
   /**
    * Runs `fn` through the breaker; rejects with a CircuitOpenError (nothing sent) when it is open.
@@ -193,7 +186,7 @@ export class CircuitBreaker implements Policy, Isolatable, Fusable {
     else {
       this.#successes++;
       if (this.#rule.record(false, false, this.#ruleTime ? this.#clock.now() : 0))
-        this.#trip(this.#clock.now(), 'tripped');
+        this.#m.trip(this.#clock.now(), 'tripped');
     }
     return value;
   };
@@ -206,7 +199,7 @@ export class CircuitBreaker implements Policy, Isolatable, Fusable {
       if (!this.#plain || !this.#closed) return this.#settle(false, result, NaN, -1, 0);
       this.#successes++;
       if (this.#rule.record(false, false, this.#ruleTime ? this.#clock.now() : 0))
-        this.#trip(this.#clock.now(), 'tripped');
+        this.#m.trip(this.#clock.now(), 'tripped');
     } catch (err) {
       observerThrew(err); // a custom rule that throws must not become an unhandled rejection
     }
@@ -221,8 +214,9 @@ export class CircuitBreaker implements Policy, Isolatable, Fusable {
 
   #executeSlow<T>(fn: Protected<T>, ctx: ExecuteContext): Promise<T> {
     const now = this.#clock.now();
-    this.#refresh(now);
-    const s = this.#state;
+    const m = this.#m;
+    m.refresh(now);
+    const s = m.state;
     switch (s.state) {
       case 'closed':
       case 'forced-closed':
@@ -234,7 +228,7 @@ export class CircuitBreaker implements Policy, Isolatable, Fusable {
         return this.#rejection(s.state, now);
       case 'half-open': {
         if (this.#probeGate !== null && !this.#probeGate()) return this.#rejection('half-open', now);
-        const slot = this.#probes.admit(now);
+        const slot = m.admitProbe(now);
         return slot < 0 ? this.#rejection('half-open', now) : this.#run(fn, ctx, now, slot);
       }
       default:
@@ -247,7 +241,7 @@ export class CircuitBreaker implements Policy, Isolatable, Fusable {
   }
 
   async #run<T>(fn: Protected<T>, ctx: ExecuteContext, start: number, slot: number): Promise<T> {
-    const generation = this.#generation;
+    const generation = this.#m.generation;
     let result: T;
     try {
       result = await fn(ctx);
@@ -269,106 +263,39 @@ export class CircuitBreaker implements Policy, Isolatable, Fusable {
       : this.#o.isResultFailure !== undefined && this.#o.isResultFailure(value);
     const slow = durationMs >= this.#o.slowCallMs;
     if (slow) this.#slowCalls++;
+    const ev = this.#events;
     if (failed) {
       this.#failures++;
-      if (this.#failure.size > 0)
-        this.#failure.emit({ breaker: this.name, durationMs, slow, kind: threw ? 'error' : 'result', value });
+      if (ev.failure.size > 0)
+        ev.failure.emit({ breaker: this.name, durationMs, slow, kind: threw ? 'error' : 'result', value });
     } else {
       this.#successes++;
-      if (this.#success.size > 0) this.#success.emit({ breaker: this.name, durationMs, slow });
+      if (ev.success.size > 0) ev.success.emit({ breaker: this.name, durationMs, slow });
     }
-    if (slot >= 0) {
-      if (generation !== this.#generation) return; // a probe from an earlier half-open: too late to count
-      const succeeded = this.#probes.finish(slot, !failed && !slow);
-      if (failed || slow) this.#trip(now, 'probe-failed');
-      else if (succeeded >= this.#o.halfOpenProbes) this.#close(now, 'probe-succeeded');
-      return;
-    }
-    const tag = this.#state.state;
+    if (slot >= 0) return this.#m.settleProbe(slot, generation, !failed && !slow, now);
+    const tag = this.#m.state.state;
     if (tag === 'closed') {
       if (this.#rule.record(failed, slow, now))
-        this.#trip(timed || this.#ruleTime ? now : this.#clock.now(), 'tripped');
+        this.#m.trip(timed || this.#ruleTime ? now : this.#clock.now(), 'tripped');
     } else if (tag === 'forced-closed') this.#rule.record(failed, slow, now);
   }
 
   /** A refusal; see OpenRejections for why it costs no Error per call. */
   #rejection<T>(state: RejectingState, now: number): Promise<T> {
     this.#rejected++;
-    const retryAfter = this.#retryAfter(now);
-    if (this.#reject.size > 0) this.#reject.emit({ breaker: this.name, state, retryAfter });
+    const retryAfter = this.#m.retryAfter(now);
+    const ev = this.#events.reject;
+    if (ev.size > 0) ev.emit({ breaker: this.name, state, retryAfter });
     return this.#rejections.get(state, retryAfter);
   }
 
-  /** Applies the transitions that time alone causes: open period over, forced period over, hung probe. */
-  #refresh(now: number): void {
-    const s = this.#state;
-    if (s.state === 'open') {
-      if (now >= s.until) this.#enter({ state: 'half-open', since: now, trips: this.#trips }, 'open-elapsed');
-    } else if (s.state === 'forced-open') {
-      if (now >= this.#holds.until()) {
-        this.#holds.clear();
-        this.#enter({ state: 'half-open', since: now, trips: this.#trips }, 'released');
-      }
-    } else if (s.state === 'half-open' && this.#probes.hung(now, this.#o.probeTimeoutMs)) {
-      this.#trip(now, 'probe-hung');
-    }
-  }
-
-  #trip(now: number, reason: TransitionReason): void {
-    const openMs = this.#o.openMs;
-    const ms =
-      typeof openMs === 'number' ? openMs : openMs.delay(this.#trips, this.#lastOpenMs, this.#o.random);
-    this.#lastOpenMs = ms;
-    this.#trips++;
-    this.#totalTrips++;
-    this.#rule.reset();
-    this.#enter({ state: 'open', since: now, until: now + ms, trips: this.#trips }, reason);
-  }
-
-  #close(now: number, reason: TransitionReason): void {
-    this.#trips = 0;
-    this.#lastOpenMs = 0;
-    this.#rule.reset();
-    this.#enter({ state: 'closed', since: now }, reason);
-  }
-
-  #enter(next: BreakerState, reason: TransitionReason): void {
-    const prev = this.#state;
-    this.#timeIn[prev.state] += Math.max(0, next.since - prev.since);
-    this.#state = next;
-    this.#rejections.clear();
-    this.#closed = next.state === 'closed';
-    this.#fast = this.#closed && !this.#timed;
-    this.#generation++;
-    this.#probes.reset();
-    if (this.#stateChange.size > 0)
-      this.#stateChange.emit({ breaker: this.name, from: prev.state, to: next, reason });
-  }
-
   #retime(): void {
-    this.#timed = Number.isFinite(this.#o.slowCallMs) || this.#success.size + this.#failure.size > 0;
+    const ev = this.#events;
+    this.#timed = Number.isFinite(this.#o.slowCallMs) || ev.success.size + ev.failure.size > 0;
     this.#ruleTime = this.#rule.usesTime;
-    this.#plain = this.#o.isResultFailure === undefined && this.#success.size === 0;
-    this.#closed = this.#state?.state === 'closed';
+    this.#plain = this.#o.isResultFailure === undefined && ev.success.size === 0;
+    this.#closed = this.#m.state.state === 'closed';
     this.#fast = this.#closed && !this.#timed;
-  }
-
-  #retryAfter(now: number): number | null {
-    const s = this.#state;
-    switch (s.state) {
-      case 'open':
-        return s.until;
-      case 'forced-open':
-        return s.until;
-      case 'half-open':
-        return this.#probes.nextSlotAt(now, this.#o.probeTimeoutMs);
-      case 'closed':
-      case 'forced-closed':
-      case 'disabled':
-        return now;
-      default:
-        return s satisfies never;
-    }
   }
 
   /** The current state's name. */
@@ -396,25 +323,26 @@ export class CircuitBreaker implements Policy, Isolatable, Fusable {
 
   /** The current state with its details. */
   get detail(): BreakerState {
-    this.#refresh(this.#clock.now());
-    return this.#state;
+    this.#m.refresh(this.#clock.now());
+    return this.#m.state;
   }
 
   /** When (epoch ms) the breaker will admit a call: now if it does, null when forced open until released. */
   get retryAfter(): number | null {
     const now = this.#clock.now();
-    this.#refresh(now);
-    return this.#retryAfter(now);
+    this.#m.refresh(now);
+    return this.#m.retryAfter(now);
   }
 
   /** Whether a call made now would be let through, as a value (for a gate's check); reserves no probe. */
   allows(): boolean {
     if (this.#closed) return true;
     const now = this.#clock.now();
-    this.#refresh(now);
-    const at = this.#retryAfter(now);
+    const m = this.#m;
+    m.refresh(now);
+    const at = m.retryAfter(now);
     if (at === null || at > now) return false;
-    return this.#state.state !== 'half-open' || this.#probeGate === null || this.#probeGate();
+    return m.state.state !== 'half-open' || this.#probeGate === null || this.#probeGate();
   }
 
   /**
@@ -434,22 +362,24 @@ export class CircuitBreaker implements Policy, Isolatable, Fusable {
   openFromPeer(until: number): boolean {
     const now = this.#clock.now();
     if (!(until > now)) return false;
-    this.#refresh(now);
-    const s = this.#state;
+    const m = this.#m;
+    m.refresh(now);
+    const s = m.state;
     if (s.state !== 'closed' && s.state !== 'half-open' && !(s.state === 'open' && s.until < until))
       return false;
     this.#rule.reset();
-    this.#enter({ state: 'open', since: now, until, trips: this.#trips }, 'peer-opened');
+    m.enter({ state: 'open', since: now, until, trips: m.trips }, 'peer-opened');
     return true;
   }
 
   /** Applies a close made by another process after its probe succeeded: open or half-open → closed. */
   closeFromPeer(): boolean {
     const now = this.#clock.now();
-    this.#refresh(now);
-    const s = this.#state.state;
+    const m = this.#m;
+    m.refresh(now);
+    const s = m.state.state;
     if (s !== 'open' && s !== 'half-open') return false;
-    this.#close(now, 'peer-closed');
+    m.close(now, 'peer-closed');
     return true;
   }
 
@@ -461,59 +391,38 @@ export class CircuitBreaker implements Policy, Isolatable, Fusable {
     const until = options.until ?? Infinity;
     if (Number.isNaN(until))
       throw new RangeError(`CircuitBreaker forceOpen until must be a number, got ${until}`);
-    const now = this.#clock.now();
-    const token = this.#holds.add(until);
-    this.#forceOpenState(now, options.reason ?? 'forced open');
-    const release = (): void => {
-      if (!this.#holds.delete(token)) return;
-      if (this.#state.state !== 'forced-open') return;
-      const t = this.#clock.now();
-      if (this.#holds.size > 0) this.#forceOpenState(t, this.#state.reason);
-      else this.#refresh(t);
-    };
-    return { release, [Symbol.dispose]: release };
-  }
-
-  #forceOpenState(now: number, reason: string): void {
-    const forcedUntil = this.#holds.until();
-    if (now >= forcedUntil) return this.#refresh(now);
-    const until = forcedUntil === Infinity ? null : forcedUntil;
-    const s = this.#state;
-    if (s.state === 'forced-open') this.#state = { ...s, until, reason };
-    else this.#enter({ state: 'forced-open', since: now, until, reason }, 'forced-open');
+    return this.#m.forceOpen(until, options.reason ?? 'forced open');
   }
 
   /** Forces the breaker closed: every call goes through and is counted, nothing trips, until `reset()`. */
   forceClosed(): void {
-    this.#holds.clear();
-    this.#enter({ state: 'forced-closed', since: this.#clock.now() }, 'forced-closed');
+    this.#m.forceClosed();
   }
 
   /** Takes the breaker out of the path: calls go straight through, uncounted, until `reset()`. */
   disable(): void {
-    this.#holds.clear();
-    this.#enter({ state: 'disabled', since: this.#clock.now() }, 'disabled');
+    this.#m.disable();
   }
 
   /** Back to closed with an empty window; releases every hold and forgets the trip backoff. */
   reset(): void {
-    this.#holds.clear();
-    this.#close(this.#clock.now(), 'reset');
+    this.#m.reset();
   }
 
   /** Counts, rates and time in state, as a plain object. */
   stats(): BreakerStats {
     const now = this.#clock.now();
-    this.#refresh(now);
-    return buildStats(this.name, this.#state, now, {
-      retryAfter: this.#retryAfter(now),
+    const m = this.#m;
+    m.refresh(now);
+    return buildStats(this.name, m.state, now, {
+      retryAfter: m.retryAfter(now),
       successes: this.#successes,
       failures: this.#failures,
       slowCalls: this.#slowCalls,
       rejections: this.#rejected,
-      trips: this.#totalTrips,
+      trips: m.totalTrips,
       window: this.#rule.snapshot(now),
-      timeIn: this.#timeIn,
+      timeIn: m.timeIn,
     });
   }
 
@@ -523,8 +432,8 @@ export class CircuitBreaker implements Policy, Isolatable, Fusable {
       v: 1,
       name: this.name,
       state: this.detail,
-      trips: this.#trips,
-      lastOpenMs: this.#lastOpenMs,
+      trips: this.#m.trips,
+      lastOpenMs: this.#m.lastOpenMs,
       rule: this.#rule.toJSON(),
     };
   }

@@ -2,6 +2,7 @@ import { readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { StrategyStateRepo } from '../../store/store.js';
 import { systemClock, type Clock } from '../../util/clock.js';
+import { EventSource, type Disposable } from '../../util/event.js';
 import {
   DEFAULT_STALE_AFTER_MS,
   EXCEPTION,
@@ -66,7 +67,6 @@ export class StrategyBreaker {
   #timer: NodeJS.Timeout | undefined;
   #watcher: FSWatcher | undefined;
   #closed = false;
-  readonly #listeners = new Set<(r: CheckResult) => void>();
   readonly #source: StrategyStateSource | undefined;
   readonly #leaseMs: number;
   #leaseTimer: NodeJS.Timeout | undefined;
@@ -76,6 +76,7 @@ export class StrategyBreaker {
   #version = -1;
   #firstRead: Promise<void> = Promise.resolve();
   #firstReadDone: (() => void) | undefined;
+  readonly #failOpen = new EventSource<CheckResult>();
 
   constructor(opts: StrategyBreakerOptions) {
     this.#source = opts.source;
@@ -141,22 +142,15 @@ export class StrategyBreaker {
    * Calls `listener` when the breaker starts failing open because its state went missing or
    * stale (once per change, not per check), e.g. to alert that the evaluation stopped.
    */
-  onFailOpen(listener: (r: CheckResult) => void): { dispose(): void } {
-    this.#listeners.add(listener);
-    return { dispose: () => this.#listeners.delete(listener) };
+  onFailOpen(listener: (r: CheckResult) => void): Disposable {
+    return this.#failOpen.subscribe(listener);
   }
 
   #setFixed(v: CheckResult | null): void {
     const was = this.#fixed;
     this.#fixed = v;
-    if (v === null || v === was || this.#listeners.size === 0) return;
-    for (const l of this.#listeners) {
-      try {
-        l(v);
-      } catch {
-        // a listener's failure must not break the check
-      }
-    }
+    if (v === null || v === was || this.#failOpen.size === 0) return;
+    this.#failOpen.emit(v); // a listener that throws becomes a process warning, never breaks the check
   }
 
   /** Applies a newly loaded state: answers per key, and a timer that flips to stale on time. */

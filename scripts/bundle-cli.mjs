@@ -1,0 +1,85 @@
+// Bundles the `warden` command's entry for start-up time (run by scripts/build.mjs after tsc):
+// src/cli/main.ts and what the hot-path commands (guard, check, heartbeat, status) import become
+// dist/cli/bundle/main.js plus a few chunks (esbuild, ESM, split at each dynamic import), so a
+// hot-path command loads a handful of files instead of ~100 modules. Kept out of the bundle and
+// loaded from the tsc output in dist/ instead: the commander program (src/cli/program.ts: help,
+// errors, every other command) and the packages that are native, optional or heavy. Every
+// `import.meta.url` in a bundled file is rewritten to the URL of that file's own dist/ build, so
+// a module that finds files beside itself (the SQL migrations) finds them there.
+// Returns false (and bin/warden.js runs dist/cli/main.js) when esbuild is not installed.
+import { readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+
+export const BUNDLE_DIR = join('dist', 'cli', 'bundle');
+
+/** Source files loaded from dist/ at run time rather than bundled. */
+const KEEP_OUT = new Set([resolve('src', 'cli', 'program.ts')]);
+
+/** Packages left to Node's resolver: native (better-sqlite3), optional (ccxt), or off the hot path. */
+const EXTERNAL = [
+  'better-sqlite3',
+  'pg',
+  'fastify',
+  '@fastify/*',
+  'ccxt',
+  'pino',
+  'prom-client',
+  'tsx',
+  'tsx/*',
+];
+
+const SRC = resolve('src');
+const OUT = resolve(BUNDLE_DIR);
+
+/** `src/a/b.ts` → the import path of `dist/a/b.js` from the bundle's directory. */
+function distPathOf(source) {
+  const js = join(resolve('dist'), relative(SRC, source)).replace(/\.ts$/, '.js');
+  const rel = relative(OUT, js).split(sep).join('/');
+  return rel.startsWith('.') ? rel : `./${rel}`;
+}
+
+const distPaths = {
+  name: 'warden-dist-paths',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.?\// }, (args) => {
+      const source = resolve(dirname(args.importer), args.path).replace(/\.js$/, '.ts');
+      return KEEP_OUT.has(source) ? { path: distPathOf(source), external: true } : undefined;
+    });
+    build.onLoad({ filter: /\.ts$/ }, (args) => {
+      if (!args.path.startsWith(SRC + sep)) return undefined;
+      const text = readFileSync(args.path, 'utf8');
+      if (!text.includes('import.meta.url')) return { contents: text, loader: 'ts' };
+      const own = `new URL(${JSON.stringify(distPathOf(args.path))}, import.meta.url).href`;
+      return { contents: text.replaceAll('import.meta.url', own), loader: 'ts' };
+    });
+  },
+};
+
+/** Builds the bundle; false when esbuild is missing (an install without devDependencies). */
+export async function bundleCli() {
+  let esbuild;
+  try {
+    esbuild = await import('esbuild');
+  } catch {
+    return false;
+  }
+  await esbuild.build({
+    entryPoints: { main: 'src/cli/main.ts' },
+    outdir: BUNDLE_DIR,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    external: EXTERNAL,
+    plugins: [distPaths],
+    chunkNames: 'chunk-[hash]',
+    // Bundled CommonJS code calls require(); ESM has none, so each file gets its own.
+    banner: {
+      js: "import { createRequire as __wardenCreateRequire } from 'node:module'; const require = __wardenCreateRequire(import.meta.url);",
+    },
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  return true;
+}
