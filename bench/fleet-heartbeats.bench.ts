@@ -60,6 +60,8 @@ async function round(mode: (typeof MODES)[number]) {
   const t0 = Date.now();
   // The watchdog's loop: a pass, then the rest of the second (a pass longer than 1 s is lag).
   const timed = (async () => {
+    // From 2 s in: the bots' warm-up beats (made while the others started) are long stale at go.
+    await new Promise((res) => setTimeout(res, 2000));
     while (Date.now() < t0 + MS) {
       const s = Date.now();
       const r = await wd.check();

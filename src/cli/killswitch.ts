@@ -320,7 +320,11 @@ async function guardAction(argv: string[], _opts: unknown, cmd: Command): Promis
     throw new CliError(`halted: state unreadable (fail closed): ${printable((err as Error).message)}`, 2);
   }
   const o = r.outcome;
-  if (o.kind === 'halted') throw new CliError(describeHalt(o.state), 2);
+  if (o.kind === 'halted') {
+    if (r.closedInTime) throw new CliError(describeHalt(o.state), 2);
+    process.stderr.write(`warden: ${describeHalt(o.state)}\n`);
+    process.exit(2);
+  }
   if (o.kind === 'stopped') {
     process.stderr.write(
       `warden: ${describeHalt(o.state)}; stopped ${printable(argv[0] ?? '')} (${o.signal})\n`,

@@ -177,6 +177,12 @@ export class PgChangeFeed {
       c.on('error', (err) => this.#lost(c, err));
       c.on('end', () => this.#lost(c, new Error('connection ended')));
       await c.query(`LISTEN ${this.#channel}`);
+      // Closed while LISTEN was in flight: this connection would outlive the feed (and keep the process up).
+      if (this.#closed) {
+        c.removeAllListeners('notification');
+        await c.end().catch(() => undefined);
+        return;
+      }
       this.#client = c;
       if (this.#everListened) this.reconnects++;
       this.#everListened = true;

@@ -69,6 +69,8 @@ export class Watchdog {
   readonly #dataDir: string;
   /** Incidents the store could not record (full disk), so each trips once, not once per check. */
   readonly #unrecorded = new Set<string>();
+  /** When each heartbeat was first expected: written once to the store, then kept here (no read per pass). */
+  readonly #since = new Map<string, number>();
 
   constructor(opts: WatchdogOptions) {
     const names = new Set<string>();
@@ -105,6 +107,8 @@ export class Watchdog {
   async check(): Promise<WatchReport> {
     const now = this.#clock.now();
     const records = new Map((await this.#store.heartbeats.list()).map((r) => [r.name, r]));
+    // One read of the open incidents per pass: a healthy heartbeat costs no statement of its own.
+    const open = new Set((await this.#store.incidents.list()).map((i) => i.key));
     const results: WatchReport['results'][number][] = [];
     let tripped = false;
     for (const exp of this.#exps) {
@@ -115,7 +119,7 @@ export class Watchdog {
       const key = `heartbeat:${exp.name}`;
       if (verdict.ok) {
         this.#unrecorded.delete(key);
-        const closed = await this.#store.incidents.close(key);
+        const closed = open.has(key) ? await this.#store.incidents.close(key) : null;
         if (closed) {
           await this.#alerts.alert({
             key: `${key}:recovered:${closed.openedAt}`,
@@ -225,10 +229,16 @@ export class Watchdog {
   }
 
   async #expectedSince(name: string, now: number): Promise<number> {
+    const known = this.#since.get(name);
+    if (known !== undefined) return known;
     const key = FIRST_SEEN + name;
     const v = await this.#store.kv.get(key);
-    if (v !== null && Number.isFinite(Number(v))) return Number(v);
+    if (v !== null && Number.isFinite(Number(v))) {
+      this.#since.set(name, Number(v));
+      return Number(v);
+    }
     await this.#store.kv.set(key, String(now));
+    this.#since.set(name, now);
     return now;
   }
 

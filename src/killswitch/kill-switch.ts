@@ -152,7 +152,8 @@ export class KillSwitch {
         const lease = this.#lease;
         // "Running" from a read begun before a trip's notice arrived predates that trip (NOTIFY is
         // delivered after the commit): it does not lift the halt; the read that follows decides.
-        if (!state.halted && startedAt < this.#noticeAt && this.#state.halted) {
+        // Likewise while a trip held in memory (made during this read) is still pending.
+        if (!state.halted && (startedAt < this.#noticeAt || this.#pending !== null) && this.#state.halted) {
           lease?.record(startedAt, r.unconfirmed);
           return this.#state;
         }
@@ -210,12 +211,13 @@ export class KillSwitch {
   }
 
   async #read(): Promise<{ state: HaltState; unconfirmed?: string }> {
+    const before = this.#pending;
     const r = await readHalt({
       store: this.#store,
       dataDir: this.#dataDir,
       now: this.#clock.now(),
       source: this.#source,
-      pending: this.#pending,
+      pending: before,
       mirror: (v) => this.#mirror(v),
       // A trip seen as the newest event halts now, before the rest of the read (history, mirror).
       sawTrip: (e) => {
@@ -224,7 +226,8 @@ export class KillSwitch {
       alert: (a) => this.#alert(a),
       shout: this.#shout,
     });
-    this.#pending = r.pending;
+    // A trip held in memory, or a resume, that came while this read ran is newer than what it read.
+    if (this.#pending === before) this.#pending = r.pending;
     if (this.#fillReserve && this.#pending === null) this.#reserve?.ensure();
     return r;
   }
