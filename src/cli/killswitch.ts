@@ -16,7 +16,7 @@ import {
 import { readCircuitFile } from '../killswitch/files.js';
 import { freeBytes } from '../store/index.js';
 import type { FleetMember } from '../store/types.js';
-import { modeMaxAgeFor, readBotModes, type BotModeView } from '../daemon/mode-board.js';
+import { modeMaxAgeFor, readBotModes, type BotModeView } from '../modes/mode-view.js';
 
 function describeHalt(s: HaltState): string {
   if (!s.halted) return 'RUNNING: trading allowed';
