@@ -46,7 +46,8 @@ export function registerStrategyRoutes(ctx: RouteContext, s: StrategyRoutesOptio
     '/v1/strategies',
     {
       schema: {
-        summary: "The strategy breaker's state (file, or store in fleet mode): every key's status, ROI and sample size",
+        summary:
+          "The strategy breaker's state (file, or store in fleet mode): every key's status, ROI and sample size",
         tags: ['strategy'],
       },
     },

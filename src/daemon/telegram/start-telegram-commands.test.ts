@@ -66,7 +66,11 @@ describe('commands.telegram config', () => {
       killSwitch: ks,
       alerts: { alert: (a) => (alerts.push(a), Promise.resolve()) },
       logger: createLogger({ out, errors: out, pretty: false }),
-      strategy: new StrategyBreaker({ statePath: join(dir, 'strategy_state.json'), watch: false, reloadIntervalMs: 0 }),
+      strategy: new StrategyBreaker({
+        statePath: join(dir, 'strategy_state.json'),
+        watch: false,
+        reloadIntervalMs: 0,
+      }),
     });
     assert.ok(duty);
     const running = duty.start();

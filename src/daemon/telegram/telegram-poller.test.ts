@@ -102,7 +102,11 @@ async function rig(
           { name: 'bot', periodSec: 60, graceSec: 30, timezone: 'UTC', tripOnFailure: true, flatten: false },
         ],
         strategy: {
-          breaker: new StrategyBreaker({ statePath: join(dir, 'strategy_state.json'), watch: false, reloadIntervalMs: 0 }),
+          breaker: new StrategyBreaker({
+            statePath: join(dir, 'strategy_state.json'),
+            watch: false,
+            reloadIntervalMs: 0,
+          }),
           stateKey: 'strategies',
         },
         dlq: new DeadLetterQueue(orders.dlq),
