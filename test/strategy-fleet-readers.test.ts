@@ -112,7 +112,7 @@ describe('fleet mode: the strategy readers follow the store (real PostgreSQL)', 
     }
   });
 
-  it("a bot's breaker from openWarden is woken by the change feed: a block from another process reaches check() in < 2 s with a 30 s poll", async () => {
+  it("a bot's breaker from openWarden is woken by the change feed: a block from another process reaches check() in < 2 s with a 30 s poll", async (t) => {
     const db = await schema();
     const world = await createBotWorld({
       store: { kind: 'postgres', url: db.url, schema: db.schema },
@@ -142,6 +142,7 @@ describe('fleet mode: the strategy readers follow the store (real PostgreSQL)', 
       const wrote = audit.find((e) => e.action === 'block' && e.key === 'nba');
       assert.ok(wrote && seenAt !== null);
       const lag = seenAt - wrote.at;
+      t.diagnostic(`block seen by the bot ${lag} ms after it was written`);
       assert.ok(lag < 2000, `seen ${lag} ms after the block was written; the bot's poll is 30 s`);
     } finally {
       await world.destroy();
