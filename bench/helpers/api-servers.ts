@@ -41,7 +41,7 @@ const api = buildHttpApi({
   killSwitch: ks,
   dataDir: dir,
   token: 'bench-token',
-  strategy: { breaker, statePath, stateKey: 'strategies' },
+  strategy: { breaker, stateKey: 'strategies' },
 });
 await api.listen({ host: '127.0.0.1', port: 0 });
 

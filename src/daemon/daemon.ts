@@ -187,6 +187,7 @@ export class Daemon {
       dlq: dlqRoutesFor(store, undefined, ks, this.#alerter).dlq,
       decisions: this.#decisions,
       registry: metrics.registry,
+      strategy: this.#breaker!,
     });
     if (telegram) this.#duties.push(telegram);
     const gateApi = daemonGateRoutes(this.#opts, {
@@ -221,7 +222,6 @@ export class Daemon {
       heartbeatFiles: heartbeatFilePolicyFromConfig(config, dataDir),
       strategy: {
         breaker: this.#breaker!,
-        statePath: strategyPaths(config.strategy, dataDir).state,
         stateKey: config.strategy.stateKey,
       },
       dlq: dlqRoutesFor(this.#opts.store, this.#opts.exchange, this.#ks, this.#alerter),
@@ -315,7 +315,6 @@ export class Daemon {
     const { config, dataDir } = loaded;
     const ks = this.#ks!;
     const alerter = this.#alerter!;
-    const paths = strategyPaths(config.strategy, dataDir);
     this.#breaker = strategyBreakerFor(config, dataDir, store, {
       onError: (err) => this.#logger?.warn({ err }, 'strategy state read failed'),
     });
@@ -332,7 +331,7 @@ export class Daemon {
       killSwitch: ks,
       store,
       heartbeats: config.heartbeats,
-      strategy: { statePath: paths.state, stateKey: config.strategy.stateKey },
+      strategy: { breaker, stateKey: config.strategy.stateKey },
       dlq: new DeadLetterQueue(store.dlq),
       decisions: this.#decisions,
       channels: alerter.channels.map((c) => c.name),

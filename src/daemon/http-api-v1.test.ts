@@ -60,7 +60,7 @@ describe('HTTP API /v1', () => {
       dataDir: dir,
       token: TOKEN,
       clock,
-      strategy: { breaker, statePath, stateKey: 'strategies' },
+      strategy: { breaker, stateKey: 'strategies' },
       dlq: { dlq: new DeadLetterQueue(stores.dlq) },
       decisions: { log },
     });

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { KillSwitch } from '../killswitch/index.js';
 import type { Store } from '../store/index.js';
@@ -6,7 +5,7 @@ import type { HeartbeatExpectation } from '../config/index.js';
 import type { DeadLetterQueue } from '../orders/index.js';
 import { DLQ_STATUSES } from '../orders/index.js';
 import type { DecisionLog } from '../decisions/index.js';
-import { isSection, sectionKeyOf } from '../strategy/index.js';
+import { isSection, sectionKeyOf, type StrategyBreaker } from '../strategy/index.js';
 import { systemClock, type Clock } from '../util/clock.js';
 
 /** `fn`, shared by the callers that ask while one call is in flight (one read per scrape). */
@@ -29,7 +28,8 @@ export interface DaemonMetricsOptions {
   readonly store: Store;
   /** Configured heartbeats: their names are the only `name` label values. */
   readonly heartbeats: readonly HeartbeatExpectation[];
-  readonly strategy?: { readonly statePath: string; readonly stateKey: string };
+  /** The strategy breaker's state (its `document()`: the file, or the store in fleet mode). */
+  readonly strategy?: { readonly breaker: Pick<StrategyBreaker, 'document'>; readonly stateKey: string };
   readonly dlq?: DeadLetterQueue;
   readonly decisions?: DecisionLog;
   /** Alert channel names: the only `channel` label values. */
@@ -104,12 +104,9 @@ export class DaemonMetrics {
       const s = o.strategy;
       // Every strategy gauge is collected concurrently in one scrape: they share one read of the file.
       const entries = shared(async () => {
-        let state: unknown;
-        try {
-          state = JSON.parse(await readFile(s.statePath, 'utf8'));
-        } catch {
-          return { total: 0, entries: [] as [string, Record<string, unknown>][] };
-        }
+        const d = await s.breaker.document().catch(() => null);
+        if (d?.status !== 'ok') return { total: 0, entries: [] as [string, Record<string, unknown>][] };
+        const state = d.doc;
         const section = isSection(state) ? state[sectionKeyOf(state, s.stateKey)] : null;
         if (!isSection(section)) return { total: 0, entries: [] as [string, Record<string, unknown>][] };
         const all = Object.keys(section).sort();
@@ -227,12 +224,9 @@ export class DaemonMetrics {
       async collect() {
         let ms = lastSuccess();
         if (ms === null && o.strategy) {
-          try {
-            const v = JSON.parse(await readFile(o.strategy.statePath, 'utf8')) as { as_of_unix?: unknown };
-            if (typeof v.as_of_unix === 'number') ms = v.as_of_unix * 1000;
-          } catch {
-            // no state: no success to report
-          }
+          const d = await o.strategy.breaker.document().catch(() => null);
+          const v = d?.status === 'ok' ? d.doc['as_of_unix'] : undefined; // no state: no success to report
+          if (typeof v === 'number') ms = v * 1000;
         }
         if (ms !== null) this.set(ms / 1000);
       },

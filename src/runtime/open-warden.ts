@@ -33,6 +33,9 @@ import { openStore, type Store } from '../store/index.js';
 import { ShadowLedger } from '../strategy/index.js';
 import { strategyBreakerFor } from '../strategy/runtime/configured-breaker.js';
 import { shareBreakerFromConfig } from '../fleet/shared-breaker-from-config.js';
+import { PgChangeFeed } from '../fleet/pg-change-feed.js';
+import { wakeOnChanges } from '../fleet/wake-on-changes.js';
+import { postgresUrl } from '../store/postgres-url.js';
 import { systemClock } from '../util/clock.js';
 import { reserveFor } from '../store/space-reserve.js';
 import { Warden, type WardenCheckpoint, type WardenParts } from './warden.js';
@@ -155,6 +158,28 @@ export async function openWarden(options: OpenWardenOptions): Promise<Warden> {
     // One host: the state file; fleet mode: the store's strategy state (polled, leased).
     const strategy = strategyBreakerFor(config, dataDir, store, { clock });
     closers.push(() => strategy.close());
+    // Fleet mode: the change feed (area `strategy`, and every reconnect) wakes the breaker as in
+    // the daemon, so a block reaches this bot at NOTIFY speed; its own poll stays the floor.
+    const sc = config.store;
+    if (sc.kind === 'postgres' && store.kind === 'postgres' && config.fleet.notifications) {
+      let lastFeedWarning = 0;
+      const feed = new PgChangeFeed({
+        connectionString: postgresUrl(sc, options.env),
+        schema: sc.schema,
+        pollMs: 0,
+        applicationName: 'warden-strategy',
+        onError: (err) => {
+          if (Date.now() - lastFeedWarning < 60_000) return;
+          lastFeedWarning = Date.now();
+          process.emitWarning(
+            `warden: strategy change feed: ${err.message} (the breaker's own poll goes on)`,
+            'WardenStrategyFeedWarning',
+          );
+        },
+      });
+      closers.push(() => feed.close());
+      subscriptions.push(wakeOnChanges(feed, { strategy }));
+    }
     await strategy.ready();
 
     const checkpoints = CheckpointStore.open(resolve(dataDir, options.checkpoints?.dir ?? 'checkpoints'), {

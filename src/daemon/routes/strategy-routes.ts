@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { StrategyBreaker } from '../../strategy/index.js';
 import { isSection, sectionKeyOf } from '../../strategy/index.js';
 import type { OrderEffect } from '../../killswitch/index.js';
@@ -6,9 +5,11 @@ import { ERROR_SCHEMA, type RouteContext } from './route-context.js';
 
 /** The strategy breaker as the daemon holds it. */
 export interface StrategyRoutesOptions {
-  /** The runtime check, kept current by its file watch: `GET /v1/check/:key` only reads memory. */
-  readonly breaker: StrategyBreaker;
-  readonly statePath: string;
+  /**
+   * The runtime check, kept current by its file watch (fleet mode: the change feed and its poll):
+   * `GET /v1/check/:key` only reads memory; `GET /v1/strategies` shows its `document()`.
+   */
+  readonly breaker: Pick<StrategyBreaker, 'check' | 'document'>;
   readonly stateKey: string;
 }
 
@@ -20,7 +21,8 @@ const VERDICT = {
 
 /**
  * `GET /v1/check/:key` (the strategy breaker, as `warden check KEY`) and `GET /v1/strategies`
- * (the state file's entries). Allow answers 200, deny 403, both with `{allow, reason}`, so
+ * (the entries of the state the breaker answers from: the state file, or in fleet mode the
+ * store's strategy state). Allow answers 200, deny 403, both with `{allow, reason}`, so
  * `curl -f` fails on a deny.
  */
 export function registerStrategyRoutes(ctx: RouteContext, s: StrategyRoutesOptions): void {
@@ -44,24 +46,15 @@ export function registerStrategyRoutes(ctx: RouteContext, s: StrategyRoutesOptio
     '/v1/strategies',
     {
       schema: {
-        summary: "The strategy breaker's state file: every key's status, ROI and sample size",
+        summary:
+          "The strategy breaker's state (file, or store in fleet mode): every key's status, ROI and sample size",
         tags: ['strategy'],
       },
     },
     async (_req, reply) => {
-      let state: Record<string, unknown>;
-      try {
-        const parsed: unknown = JSON.parse(await readFile(s.statePath, 'utf8'));
-        if (!isSection(parsed)) throw new Error('not a JSON object');
-        state = parsed;
-      } catch (err) {
-        const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
-        return reply.code(missing ? 404 : 503).send({
-          error: missing
-            ? `no strategy state at ${s.statePath} (the runtime check fails open: state_missing_fail_open)`
-            : `strategy state ${s.statePath} is unreadable: ${(err as Error).message}`,
-        });
-      }
+      const d = await s.breaker.document();
+      if (d.status !== 'ok') return reply.code(d.status === 'missing' ? 404 : 503).send({ error: d.error });
+      const state = d.doc;
       const key = sectionKeyOf(state, s.stateKey);
       return {
         as_of: state['as_of'] ?? null,

@@ -7,6 +7,7 @@ import { Writable } from 'node:stream';
 import { ConfigError, parseConfig } from '../../config/index.js';
 import { SqliteStore } from '../../store/index.js';
 import { KillSwitch } from '../../killswitch/index.js';
+import { StrategyBreaker } from '../../strategy/index.js';
 import type { AlertInput } from '../../util/alert-sink.js';
 import { createLogger } from '../logger.js';
 import { telegramCommandsEndpoint } from './from-config.js';
@@ -65,6 +66,11 @@ describe('commands.telegram config', () => {
       killSwitch: ks,
       alerts: { alert: (a) => (alerts.push(a), Promise.resolve()) },
       logger: createLogger({ out, errors: out, pretty: false }),
+      strategy: new StrategyBreaker({
+        statePath: join(dir, 'strategy_state.json'),
+        watch: false,
+        reloadIntervalMs: 0,
+      }),
     });
     assert.ok(duty);
     const running = duty.start();

@@ -7,7 +7,7 @@ import type { AlertSink } from '../../util/alert-sink.js';
 import type { DeadLetterQueue } from '../../orders/index.js';
 import type { DecisionLog } from '../../decisions/index.js';
 import { Redactor, type Env } from '../../alerts/index.js';
-import { strategyPaths } from '../../strategy/index.js';
+import type { StrategyBreaker } from '../../strategy/index.js';
 import type { WardenLogger } from '../logger.js';
 import type { LeaderDuty } from '../leadership.js';
 import { AllowList } from './allow-list.js';
@@ -27,6 +27,8 @@ export interface TelegramCommandsDeps {
   readonly logger: WardenLogger;
   readonly dlq?: DeadLetterQueue;
   readonly decisions?: DecisionLog;
+  /** The daemon's strategy breaker: `/strategies` shows the state it answers from (file or store). */
+  readonly strategy: Pick<StrategyBreaker, 'document'>;
   /** The daemon's metrics registry: the commands' counters are registered there. */
   readonly registry?: Registry;
 }
@@ -37,7 +39,7 @@ export interface TelegramCommandsDeps {
  * logs it and raises one critical alert each time it starts.
  */
 export function telegramCommandsDuty(d: TelegramCommandsDeps): LeaderDuty | null {
-  const { config, dataDir } = d.loaded;
+  const { config } = d.loaded;
   const c = config.commands.telegram;
   const endpoint = telegramCommandsEndpoint(config, d.env);
   if (c === undefined || endpoint === null) return null;
@@ -62,7 +64,6 @@ export function telegramCommandsDuty(d: TelegramCommandsDeps): LeaderDuty | null
       },
     };
   const redactor = new Redactor(telegramCommandsSecrets(config, d.env));
-  const paths = strategyPaths(config.strategy, dataDir);
   return {
     name,
     start() {
@@ -73,7 +74,7 @@ export function telegramCommandsDuty(d: TelegramCommandsDeps): LeaderDuty | null
           killSwitch: d.killSwitch,
           store: d.store,
           heartbeats: config.heartbeats,
-          strategy: { statePath: paths.state, stateKey: config.strategy.stateKey },
+          strategy: { breaker: d.strategy, stateKey: config.strategy.stateKey },
           dlq: d.dlq,
           decisions: d.decisions,
           resumeMaxAgeMs: c.resumeMaxAgeSec * 1000,

@@ -4,7 +4,7 @@ import type { Store } from '../../store/index.js';
 import type { HeartbeatExpectation } from '../../config/index.js';
 import type { DeadLetterQueue } from '../../orders/index.js';
 import type { DecisionLog } from '../../decisions/index.js';
-import { entriesOf, readStateFile } from '../../strategy/index.js';
+import { entriesOf, type StateFile, type StrategyBreaker } from '../../strategy/index.js';
 import { systemClock, type Clock } from '../../util/clock.js';
 import { parseResumeArgs, type ParsedCommand } from './command-parser.js';
 import { ago, changesText, dlqText, haltLines, helpText, statusText, strategiesText } from './answer-text.js';
@@ -29,7 +29,8 @@ export interface TelegramCommandsOptions {
   readonly killSwitch: KillSwitch;
   readonly store: Store;
   readonly heartbeats: readonly HeartbeatExpectation[];
-  readonly strategy: { readonly statePath: string; readonly stateKey: string };
+  /** The strategy breaker's state (its `document()`: the file, or the store in fleet mode). */
+  readonly strategy: { readonly breaker: Pick<StrategyBreaker, 'document'>; readonly stateKey: string };
   /** The dead-letter queue, when the store has one. */
   readonly dlq?: DeadLetterQueue;
   /** The daemon's decision log, when it writes one: every trip and resume from a chat is appended. */
@@ -71,7 +72,7 @@ export class TelegramCommands {
         case 'resume':
           return await this.#resume(cmd.args, caller);
         case 'strategies':
-          return this.#strategies();
+          return await this.#strategies();
         case 'dlq':
           return await this.#dlq();
         case 'help':
@@ -203,15 +204,17 @@ export class TelegramCommands {
     }
   }
 
-  #strategies(): CommandOutcome {
-    const { statePath, stateKey } = this.#o.strategy;
-    const state = readStateFile(statePath);
-    if (state === null)
+  async #strategies(): Promise<CommandOutcome> {
+    const { breaker, stateKey } = this.#o.strategy;
+    const d = await breaker.document();
+    if (d.status !== 'ok') {
+      if (d.status === 'unreadable') throw new Error(d.error); // an `error` outcome, as a damaged file always was
       return {
         outcome: 'done',
-        text: `No strategy state at ${statePath}: the strategy breaker is not in use (its check fails open).`,
+        text: `No strategy state ${d.where === 'the store' ? 'in' : 'at'} ${d.where}: the strategy breaker is not in use (its check fails open).`,
       };
-    return { outcome: 'done', text: strategiesText(entriesOf(state, stateKey), state['as_of']) };
+    }
+    return { outcome: 'done', text: strategiesText(entriesOf(d.doc as StateFile, stateKey), d.doc['as_of']) };
   }
 
   async #dlq(): Promise<CommandOutcome> {

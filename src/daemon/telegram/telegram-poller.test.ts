@@ -20,6 +20,7 @@ import { BotApi } from './bot-api.js';
 import { TelegramCommands } from './telegram-commands.js';
 import { TelegramPoller, offsetKey, type TelegramCounters } from './telegram-poller.js';
 import { FakeBotApi } from './test-bot-api.js';
+import { StrategyBreaker } from '../../strategy/index.js';
 
 const TOKEN = '7000001:AAH-secret-token-for-tests_x9';
 const ALICE = { id: 111, username: 'alice' };
@@ -100,7 +101,14 @@ async function rig(
         heartbeats: [
           { name: 'bot', periodSec: 60, graceSec: 30, timezone: 'UTC', tripOnFailure: true, flatten: false },
         ],
-        strategy: { statePath: join(dir, 'strategy_state.json'), stateKey: 'strategies' },
+        strategy: {
+          breaker: new StrategyBreaker({
+            statePath: join(dir, 'strategy_state.json'),
+            watch: false,
+            reloadIntervalMs: 0,
+          }),
+          stateKey: 'strategies',
+        },
         dlq: new DeadLetterQueue(orders.dlq),
         decisions,
         resumeMaxAgeMs: o.resumeMaxAgeMs ?? 300_000,

@@ -36,12 +36,17 @@ describe('StrategyBreaker reading the store (fleet mode)', () => {
       await b.ready();
       assert.equal(b.check('nba').reason, 'state_missing_fail_open');
       assert.equal(b.version, 0);
+      assert.equal((await b.document()).status, 'missing');
       const w = await block(store);
       assert.ok(w.ok);
       b.reload();
       await wait(50);
       assert.deepEqual({ ...b.check('nba') }, { allow: false, reason: 'circuit_breaker_blocked' });
       assert.equal(b.version, w.version);
+      const d = await b.document();
+      assert.equal(d.status, 'ok');
+      assert.equal(d.status === 'ok' && d.where, `the store (version ${w.version})`);
+      assert.deepEqual(d.status === 'ok' && d.doc, (await store.strategyState.get('strategies'))?.doc);
       await block(store, 'unblock');
       b.reload();
       await wait(50);
@@ -71,6 +76,9 @@ describe('StrategyBreaker reading the store (fleet mode)', () => {
       assert.equal(b.check('nba').allow, false, 'still inside the lease: the last confirmed answer');
       await wait(400);
       assert.deepEqual({ ...b.check('nba') }, { allow: true, reason: 'store_unconfirmed_fail_open' });
+      const d = await b.document();
+      assert.equal(d.status, 'unreadable', 'the readers do not show a state the store no longer confirms');
+      assert.match(d.status === 'unreadable' ? d.error : '', /store_unconfirmed_fail_open/);
       assert.deepEqual(
         told.map((r) => r.reason),
         ['store_unconfirmed_fail_open'],

@@ -1,4 +1,5 @@
 import { readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { StrategyStateRepo } from '../../store/store.js';
 import { systemClock, type Clock } from '../../util/clock.js';
@@ -25,6 +26,21 @@ export interface StrategyStateSource {
   /** Told about every failed read (never thrown). */
   readonly onError?: (err: unknown) => void;
 }
+
+/**
+ * The state document the breaker answers from, for the readers beside the check (the daemon's
+ * `GET /v1/strategies`, its strategy metrics, Telegram's `/strategies`): one source for all.
+ * `missing`: nothing written yet (the check fails open `state_missing_fail_open`); `unreadable`:
+ * a damaged file, or a store that did not confirm the state within the lease.
+ */
+export type StrategyStateDocument =
+  | {
+      readonly status: 'ok';
+      readonly doc: Record<string, unknown>;
+      /** The file's path, or `the store (version N)`. */
+      readonly where: string;
+    }
+  | { readonly status: 'missing' | 'unreadable'; readonly where: string; readonly error: string };
 
 /** Options of the runtime check. */
 export interface StrategyBreakerOptions {
@@ -74,6 +90,8 @@ export class StrategyBreaker {
   #readAgain = false;
   /** The store version applied (fleet mode); -1 before the first read, 0 when nothing is stored. */
   #version = -1;
+  /** Fleet mode: the stored document of `#version` (null when nothing is stored). */
+  #doc: Record<string, unknown> | null = null;
   #firstRead: Promise<void> = Promise.resolve();
   #firstReadDone: (() => void) | undefined;
   readonly #failOpen = new EventSource<CheckResult>();
@@ -192,6 +210,49 @@ export class StrategyBreaker {
     return this.#version < 0 ? null : this.#version;
   }
 
+  /**
+   * The state document behind the check. Fleet mode: the last one the store confirmed (no I/O;
+   * the same read the check follows, so the readers never disagree with it); `unreadable` while
+   * the lease has run out. One host: the state file, read now.
+   */
+  async document(): Promise<StrategyStateDocument> {
+    if (this.#source !== undefined) {
+      await this.#firstRead;
+      if (this.#fixed === STORE_UNCONFIRMED || this.#version < 0)
+        return {
+          status: 'unreadable',
+          where: 'the store',
+          error: `the store has not confirmed the strategy state within ${this.#leaseMs} ms (the runtime check fails open: store_unconfirmed_fail_open)`,
+        };
+      if (this.#doc === null)
+        return {
+          status: 'missing',
+          where: 'the store',
+          error: 'no strategy state in the store (the runtime check fails open: state_missing_fail_open)',
+        };
+      return { status: 'ok', doc: this.#doc, where: `the store (version ${this.#version})` };
+    }
+    const where = this.#path;
+    try {
+      const parsed: unknown = JSON.parse(await readFile(where, 'utf8'));
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+        throw new Error('not a JSON object');
+      return { status: 'ok', doc: parsed as Record<string, unknown>, where };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        return {
+          status: 'missing',
+          where,
+          error: `no strategy state at ${where} (the runtime check fails open: state_missing_fail_open)`,
+        };
+      return {
+        status: 'unreadable',
+        where,
+        error: `strategy state ${where} is unreadable: ${(err as Error).message}`,
+      };
+    }
+  }
+
   /** The lease: no confirmed read for `leaseMs` → every key allows with `store_unconfirmed_fail_open`. */
   #armLease(): void {
     if (this.#leaseTimer !== undefined) clearTimeout(this.#leaseTimer);
@@ -218,6 +279,7 @@ export class StrategyBreaker {
           if (version === this.#version && this.#fixed !== STORE_UNCONFIRMED) return;
           if (version < this.#version && this.#fixed !== STORE_UNCONFIRMED) return; // never moved back
           this.#version = version;
+          this.#doc = stored === null ? null : stored.doc;
           this.#apply(stored === null ? null : parseStateObject(stored.doc, this.#key));
         },
         (err: unknown) => {
