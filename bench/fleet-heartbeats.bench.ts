@@ -112,9 +112,10 @@ async function round(mode: (typeof MODES)[number]) {
     late,
     failed,
     firstPass,
-    passP50: pct(passes, 50),
-    passP99: pct(passes, 99),
-    passMax: Math.max(...passes),
+    // After the first pass (which writes each name's first-expected time once per process).
+    passP50: pct(passes.slice(1), 50),
+    passP99: pct(passes.slice(1), 99),
+    passMax: Math.max(...passes.slice(1)),
     ageP50: pct(ages, 50),
     ageMax: Math.max(...ages),
     loopP99: Math.round(loop.percentile(99) / 1e6),
@@ -130,7 +131,7 @@ try {
     `${BOTS} bot processes x ${RATE} beats/s offered (${BOTS * RATE}/s), ${MS} ms; fsync on; watchdog pass every 1 s`,
   );
   console.log(
-    '| write | acked beats/s | vs warden | errors | median bot p99 ack ms | passes asked / run / skipped / >100 ms late / failed | first pass ms | pass p50 / p99 / max ms | newest beat age p50 / max ms | bench event-loop delay p99 / max ms | not-ok verdicts |',
+    '| write | acked beats/s | vs warden | errors | median bot p99 ack ms | passes asked / run / skipped / >100 ms late / failed | first pass ms | later passes p50 / p99 / max ms | newest beat age p50 / max ms | bench event-loop delay p99 / max ms | not-ok verdicts |',
   );
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   const base = rows[0]!.rate;
