@@ -50,6 +50,37 @@ export interface WatchReport {
   readonly tripped: boolean;
   /** Heartbeats in the store that no expectation watches. */
   readonly unwatched: readonly string[];
+  /** The newest received time among the heartbeats this pass read (null: none); its age is the watchdog's lag. */
+  readonly newestReceivedAt: number | null;
+  /** Set by `run()`: the slot this pass was due at, how late it started, and how many slots it skipped. */
+  readonly schedule?: PassSchedule;
+}
+
+/** Where a pass of `run()` sat on its cadence. */
+export interface PassSchedule {
+  /** When this pass was due: the run's start plus a whole number of intervals. */
+  readonly dueAt: number;
+  /** How much later than `dueAt` it started (ms, >= 0). */
+  readonly lateMs: number;
+  /** Slots before this one that were skipped because the previous pass overran them. */
+  readonly missed: number;
+}
+
+/**
+ * The next slot of a cadence that does not drift: slots fall at `startedAt + k * intervalMs`.
+ * After a pass that ended at `now`, the next pass is the first slot after `prevDue`; when the pass
+ * overran one or more slots, the latest slot already due runs at once (late) and those before it
+ * are skipped (counted in `missed`), so a slow pass never causes a burst of catch-up passes.
+ */
+export function nextSlot(
+  startedAt: number,
+  intervalMs: number,
+  prevDue: number,
+  now: number,
+): { dueAt: number; missed: number } {
+  const prevK = Math.round((prevDue - startedAt) / intervalMs);
+  const dueK = Math.max(prevK + 1, Math.floor((now - startedAt) / intervalMs));
+  return { dueAt: startedAt + dueK * intervalMs, missed: dueK - prevK - 1 };
 }
 
 const FIRST_SEEN = 'watchdog:expected_since:';
@@ -106,13 +137,22 @@ export class Watchdog {
   /** One pass over every heartbeat. */
   async check(): Promise<WatchReport> {
     const now = this.#clock.now();
-    const records = new Map((await this.#store.heartbeats.list()).map((r) => [r.name, r]));
-    // One read of the open incidents per pass: a healthy heartbeat costs no statement of its own.
-    const open = new Set((await this.#store.incidents.list()).map((i) => i.key));
+    // The pass's two reads go together (two connections of a pool: one round trip of wait, not two),
+    // and so do the first-expected times on a first pass: a healthy heartbeat costs no statement.
+    const [beats, incidents, sinceOf] = await Promise.all([
+      this.#store.heartbeats.list(),
+      this.#store.incidents.list(),
+      Promise.all(this.#exps.map((e) => this.#expectedSince(e.name, now))),
+    ]);
+    const records = new Map(beats.map((r) => [r.name, r]));
+    let newestReceivedAt: number | null = null;
+    for (const r of beats)
+      if (newestReceivedAt === null || r.receivedAt > newestReceivedAt) newestReceivedAt = r.receivedAt;
+    const open = new Set(incidents.map((i) => i.key));
     const results: WatchReport['results'][number][] = [];
     let tripped = false;
-    for (const exp of this.#exps) {
-      const since = await this.#expectedSince(exp.name, now);
+    for (const [i, exp] of this.#exps.entries()) {
+      const since = sinceOf[i]!;
       const verdict = exp.config.file
         ? await this.#judgeFile(exp, exp.config.file, now, since)
         : exp.judge(records.get(exp.name) ?? null, now, since);
@@ -175,7 +215,7 @@ export class Watchdog {
         clockDriftMs = c.driftMs;
     const watched = new Set(this.names);
     const unwatched = [...records.keys()].filter((n) => !watched.has(n));
-    return { at: now, results, clockDriftMs, clocks, tripped, unwatched };
+    return { at: now, results, clockDriftMs, clocks, tripped, unwatched, newestReceivedAt };
   }
 
   /**
@@ -242,21 +282,37 @@ export class Watchdog {
     return now;
   }
 
-  /** Checks every `intervalMs` until the signal aborts; a failed check is reported, never fatal. */
+  /**
+   * Checks every `intervalMs` until the signal aborts; a failed check is reported, never fatal.
+   * Passes keep a cadence from the start (they do not drift by their own duration); a pass that
+   * overruns makes the next one start at once, late, and skips the slots it overran (each report's
+   * `schedule` says so), never a burst of catch-up passes.
+   */
   async run(
     intervalMs: number,
     signal: AbortSignal,
     onReport?: (r: WatchReport | Error) => void,
   ): Promise<void> {
     if (!(intervalMs > 0)) throw new RangeError(`intervalMs: expected a positive number, got ${intervalMs}`);
+    const startedAt = this.#clock.now();
+    let slot = { dueAt: startedAt, missed: 0 };
     while (!signal.aborted) {
+      const began = this.#clock.now();
+      const schedule: PassSchedule = {
+        dueAt: slot.dueAt,
+        lateMs: Math.max(0, began - slot.dueAt),
+        missed: slot.missed,
+      };
       try {
-        onReport?.(await this.check());
+        onReport?.({ ...(await this.check()), schedule });
       } catch (err) {
         onReport?.(err instanceof Error ? err : new Error(String(err)));
       }
+      slot = nextSlot(startedAt, intervalMs, slot.dueAt, this.#clock.now());
+      const wait = slot.dueAt - this.#clock.now();
+      if (wait <= 0 || signal.aborted) continue;
       await new Promise<void>((resolve) => {
-        const t = setTimeout(done, intervalMs);
+        const t = setTimeout(done, wait);
         function done() {
           clearTimeout(t);
           signal.removeEventListener('abort', done);
