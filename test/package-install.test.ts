@@ -273,6 +273,15 @@ describe('the packed package, installed into a new project', () => {
       const heavy = loaded.filter((u) => /\/node_modules\/(commander|fastify|ccxt|pg|pino)\//.test(u));
       assert.deepEqual(heavy, [], `${args.join(' ')} loaded`);
     }
+    // A corrupt code cache is rejected: the installed command still answers, and rewrites it.
+    const cache = join(pkg, 'dist', 'cli', 'bundle', 'main.cjs.cache');
+    const good = readFileSync(cache);
+    const head = good.subarray(0, good.indexOf(10) + 1);
+    const corrupt = Buffer.concat([head, Buffer.alloc(good.length - head.length, 0x5a)]);
+    writeFileSync(cache, corrupt);
+    const status = JSON.parse(ok(bin, ['status', '--json'], { cwd: dir })) as { halted: boolean };
+    assert.equal(status.halted, false);
+    assert.notDeepEqual(readFileSync(cache), corrupt, 'the rejected cache was rewritten');
   });
 
   it('exports exactly the checked-in public surface, and every entry point resolves through the export map', () => {
