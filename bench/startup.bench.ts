@@ -26,18 +26,29 @@ const bin = installed();
 const work = mkdtempSync(join(scratch, 'work-'));
 mustRun(bin, ['init'], { cwd: work }); // its config expects the heartbeat "bot"
 
-const contenders: [string, string, string[], number][] = [
+// The ES module bundle (WARDEN_CODE_CACHE=0) is the "before" of the V8 code cache, in the same run.
+const ESM = { WARDEN_CODE_CACHE: '0' };
+const contenders: [string, string, string[], number, Record<string, string>?][] = [
   ['node -e 0', 'node', ['-e', '0'], 0],
   ['warden guard -- true', bin, ['guard', '--', 'true'], 0],
   ['warden check NBA', bin, ['check', 'NBA'], 0],
   ['warden heartbeat bot', bin, ['heartbeat', 'bot'], 0],
   ['warden status --json', bin, ['status', '--json'], 0],
+  ['warden guard -- true (ES module bundle)', bin, ['guard', '--', 'true'], 0, ESM],
+  ['warden check NBA (ES module bundle)', bin, ['check', 'NBA'], 0, ESM],
+  ['warden heartbeat bot (ES module bundle)', bin, ['heartbeat', 'bot'], 0, ESM],
+  ['warden status --json (ES module bundle)', bin, ['status', '--json'], 0, ESM],
   ['checkout bin/warden.js status --json', process.execPath, [WARDEN, 'status', '--json'], 0],
 ];
 
-function spawnMs(cmd: string, args: string[], code: number): number {
+function spawnMs(cmd: string, args: string[], code: number, env: Record<string, string> = {}): number {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { cwd: work, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const r = spawnSync(cmd, args, {
+    cwd: work,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== code) throw new Error(`${cmd} ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
   return ms;
@@ -45,8 +56,8 @@ function spawnMs(cmd: string, args: string[], code: number): number {
 
 const times = contenders.map(() => [] as number[]);
 for (let round = -1; round < ROUNDS; round++)
-  contenders.forEach(([, cmd, args, code], i) => {
-    const ms = spawnMs(cmd, args, code);
+  contenders.forEach(([, cmd, args, code, env], i) => {
+    const ms = spawnMs(cmd, args, code, env);
     if (round >= 0) times[i]!.push(ms);
   });
 

@@ -7,7 +7,7 @@
 // `import.meta.url` in a bundled file is rewritten to the URL of that file's own dist/ build, so
 // a module that finds files beside itself (the SQL migrations) finds them there.
 // Returns false (and bin/warden.js runs dist/cli/main.js) when esbuild is not installed.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
 export const BUNDLE_DIR = join('dist', 'cli', 'bundle');
@@ -38,7 +38,13 @@ function distPathOf(source) {
   return rel.startsWith('.') ? rel : `./${rel}`;
 }
 
-const distPaths = {
+/**
+ * Keeps program.ts out and points `import.meta.url` at the dist/ build of each file. In the
+ * CommonJS bundle (main.cjs, which has no `import.meta`) the base URL is the bundle file's own
+ * (`__wardenBundleUrl`, set by its banner), and `import.meta.resolve`, which only the evaluator's
+ * worker pool calls (never one of the four hot-path commands), throws a clear error.
+ */
+const distPaths = (format) => ({
   name: 'warden-dist-paths',
   setup(build) {
     build.onResolve({ filter: /^\.\.?\// }, (args) => {
@@ -48,12 +54,18 @@ const distPaths = {
     build.onLoad({ filter: /\.ts$/ }, (args) => {
       if (!args.path.startsWith(SRC + sep)) return undefined;
       const text = readFileSync(args.path, 'utf8');
-      if (!text.includes('import.meta.url')) return { contents: text, loader: 'ts' };
-      const own = `new URL(${JSON.stringify(distPathOf(args.path))}, import.meta.url).href`;
-      return { contents: text.replaceAll('import.meta.url', own), loader: 'ts' };
+      if (!text.includes('import.meta')) return { contents: text, loader: 'ts' };
+      const base = format === 'cjs' ? '__wardenBundleUrl' : 'import.meta.url';
+      const own = `new URL(${JSON.stringify(distPathOf(args.path))}, ${base}).href`;
+      let contents = text.replaceAll('import.meta.url', own);
+      if (format === 'cjs') contents = contents.replaceAll('import.meta.resolve(', '__wardenNoResolve(');
+      return { contents, loader: 'ts' };
     });
   },
-};
+});
+
+/** The single-file CommonJS bundle bin/warden.js compiles with a V8 code cache (bin/code-cache.js). */
+export const CJS_BUNDLE = join(BUNDLE_DIR, 'main.cjs');
 
 /** Builds the bundle; false when esbuild is missing (an install without devDependencies). */
 export async function bundleCli() {
@@ -72,7 +84,7 @@ export async function bundleCli() {
     platform: 'node',
     target: 'node20',
     external: EXTERNAL,
-    plugins: [distPaths],
+    plugins: [distPaths('esm')],
     chunkNames: 'chunk-[hash]',
     // Bundled CommonJS code calls require(); ESM has none, so each file gets its own.
     banner: {
@@ -81,5 +93,28 @@ export async function bundleCli() {
     legalComments: 'none',
     logLevel: 'warning',
   });
+  // The same entry as one CommonJS file: a script, so bin/warden.js can compile it through
+  // `vm.Script` with a V8 code cache (Node 20 has no compile cache for ES modules). The packages
+  // kept out are loaded with require(); program.ts stays an ES module, loaded with import().
+  await esbuild.build({
+    entryPoints: ['src/cli/main.ts'],
+    outfile: CJS_BUNDLE,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    external: EXTERNAL,
+    plugins: [distPaths('cjs')],
+    banner: {
+      js: "const __wardenBundleUrl = require('node:url').pathToFileURL(__filename).href; const __wardenNoResolve = (s) => { throw new Error(`import.meta.resolve(${s}) is not available in the CommonJS bundle`); };",
+    },
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  // A script run by `vm.Script` cannot call import() on Node 20 without an experimental flag, so
+  // each import() of a package or file kept out (program.js, ccxt) calls the loader's
+  // __wardenImport instead (bin/code-cache.js passes it in).
+  const cjs = readFileSync(CJS_BUNDLE, 'utf8');
+  writeFileSync(CJS_BUNDLE, cjs.replace(/(?<![\w$.])import\((?=")/g, '__wardenImport('));
   return true;
 }

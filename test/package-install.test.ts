@@ -222,7 +222,9 @@ describe('the packed package, installed into a new project', () => {
     );
     writeFileSync(
       join(dir, 'register.mjs'),
-      "import { register } from 'node:module';\nregister('./hooks.mjs', import.meta.url);\n",
+      // ES modules through the hook; CommonJS ones (the code-cached bundle's require()s) from
+      // require.cache at exit.
+      "import { register, createRequire } from 'node:module';\nimport { appendFileSync } from 'node:fs';\nimport { pathToFileURL } from 'node:url';\nregister('./hooks.mjs', import.meta.url);\nconst cache = createRequire(import.meta.url).cache;\nprocess.on('exit', () => appendFileSync(process.env.WARDEN_LOAD_LOG, Object.keys(cache).map((f) => pathToFileURL(f).href + '\\n').join('')));\n",
     );
     for (const [args, code] of [
       [['guard', '--', 'true'], 0],
@@ -242,7 +244,10 @@ describe('the packed package, installed into a new project', () => {
         .split('\n')
         .filter((u) => u.startsWith('file:'));
       const fromWarden = loaded.filter(
-        (u) => u.includes('/node_modules/warden/') && !u.endsWith('/node_modules/warden/bin/warden.js'),
+        (u) =>
+          u.includes('/node_modules/warden/') &&
+          !u.endsWith('/node_modules/warden/bin/warden.js') &&
+          !u.endsWith('/node_modules/warden/bin/code-cache.js'),
       );
       if (code === 1) {
         // An argument error: commander (from dist/cli/program.js) says what is wrong.
@@ -253,7 +258,14 @@ describe('the packed package, installed into a new project', () => {
         );
         continue;
       }
-      assert.ok(fromWarden.length > 0, 'the hook saw the command load');
+      assert.ok(
+        loaded.some((u) => u.endsWith('/node_modules/warden/bin/code-cache.js')),
+        'the command ran the code-cached bundle',
+      );
+      assert.ok(
+        existsSync(join(pkg, 'dist', 'cli', 'bundle', 'main.cjs.cache')),
+        'the first run wrote its code cache',
+      );
       assert.ok(
         fromWarden.every((u) => u.includes('/dist/cli/bundle/')),
         `${args.join(' ')} loaded Warden modules outside the bundle: ${fromWarden.join(' ')}`,
@@ -261,6 +273,15 @@ describe('the packed package, installed into a new project', () => {
       const heavy = loaded.filter((u) => /\/node_modules\/(commander|fastify|ccxt|pg|pino)\//.test(u));
       assert.deepEqual(heavy, [], `${args.join(' ')} loaded`);
     }
+    // A corrupt code cache is rejected: the installed command still answers, and rewrites it.
+    const cache = join(pkg, 'dist', 'cli', 'bundle', 'main.cjs.cache');
+    const good = readFileSync(cache);
+    const head = good.subarray(0, good.indexOf(10) + 1);
+    const corrupt = Buffer.concat([head, Buffer.alloc(good.length - head.length, 0x5a)]);
+    writeFileSync(cache, corrupt);
+    const status = JSON.parse(ok(bin, ['status', '--json'], { cwd: dir })) as { halted: boolean };
+    assert.equal(status.halted, false);
+    assert.notDeepEqual(readFileSync(cache), corrupt, 'the rejected cache was rewritten');
   });
 
   it('exports exactly the checked-in public surface, and every entry point resolves through the export map', () => {
