@@ -136,7 +136,9 @@ export class PidLock {
           continue;
         }
         fsyncDir(dirname(path));
-        return new PidLock(path, owner, statSync(path).ino);
+        // The inode from the temp name (the same file): the lock's own name can be moved aside for
+        // a moment by a racer that judged the previous, stale lock and puts it back.
+        return new PidLock(path, owner, statSync(tmp).ino);
       }
     } finally {
       unlinkSync(tmp);
