@@ -1,5 +1,6 @@
 import type { IntentRecord, IntentState } from '../orders/types.js';
 import type { ModeRecord, OutboxAlert } from './types.js';
+import type { SharedBreakerRecord, StoredStrategyState } from './shared-state-types.js';
 
 // The rows both backends return alike (snake_case columns, times in ms) and their mapping.
 
@@ -96,4 +97,44 @@ export const toModeRecord = (r: ModeRow): ModeRecord => ({
   epoch: r.epoch,
   seq: r.seq,
   recordedAt: r.recorded_at,
+});
+
+/** A `strategy_state` row as both backends return it. */
+export interface StrategyRow {
+  name: string;
+  version: number;
+  doc: string;
+  updated_at: number;
+  updated_by: string;
+}
+/** A `shared_breakers` row as both backends return it. */
+export interface BreakerRow {
+  account: string;
+  breaker: string;
+  version: number;
+  state: 'open' | 'closed';
+  until: number;
+  by: string;
+  at: number;
+  prober: string | null;
+  probe_until: number;
+}
+
+export const toState = (r: StrategyRow): StoredStrategyState => ({
+  name: r.name,
+  version: r.version,
+  doc: JSON.parse(r.doc) as Record<string, unknown>,
+  updatedAt: r.updated_at,
+  updatedBy: r.updated_by,
+});
+export const toBreaker = (r: BreakerRow): SharedBreakerRecord => ({
+  account: r.account,
+  breaker: r.breaker,
+  version: r.version,
+  state: r.state,
+  until: r.until,
+  by: r.by,
+  at: r.at,
+  prober: r.prober,
+  probeUntil: r.probe_until,
 });

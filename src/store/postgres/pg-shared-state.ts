@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { SharedBreakerRepo, StrategyStateRepo } from '../store.js';
-import type { SharedBreakerRecord, StoredStrategyState, StrategyStateEvent } from '../shared-state-types.js';
+import type { StrategyStateEvent } from '../shared-state-types.js';
+import { toBreaker, toState, type BreakerRow, type StrategyRow } from '../shared-rows.js';
 import type { PgQuery, PgTx } from './pg-connection.js';
 
 const SERVER_MS = '(extract(epoch FROM clock_timestamp()) * 1000)::bigint';
@@ -36,44 +37,6 @@ export const BREAKER_CLAIM = `UPDATE shared_breakers SET prober = $3, probe_unti
   WHERE account = $1 AND breaker = $2 AND state = 'open'
     AND (prober IS NULL OR prober = $3 OR probe_until <= ${SERVER_MS})
   RETURNING ${BREAKER_COLS}`;
-
-interface StrategyRow {
-  name: string;
-  version: number;
-  doc: string;
-  updated_at: number;
-  updated_by: string;
-}
-interface BreakerRow {
-  account: string;
-  breaker: string;
-  version: number;
-  state: 'open' | 'closed';
-  until: number;
-  by: string;
-  at: number;
-  prober: string | null;
-  probe_until: number;
-}
-
-const toState = (r: StrategyRow): StoredStrategyState => ({
-  name: r.name,
-  version: r.version,
-  doc: JSON.parse(r.doc) as Record<string, unknown>,
-  updatedAt: r.updated_at,
-  updatedBy: r.updated_by,
-});
-const toBreaker = (r: BreakerRow): SharedBreakerRecord => ({
-  account: r.account,
-  breaker: r.breaker,
-  version: r.version,
-  state: r.state,
-  until: r.until,
-  by: r.by,
-  at: r.at,
-  prober: r.prober,
-  probeUntil: r.probe_until,
-});
 
 type Notify = (c: pg.PoolClient, area: string, id: string) => Promise<void>;
 type Run = <R extends pg.QueryResultRow>(text: string, values: unknown[]) => Promise<pg.QueryResult<R>>;

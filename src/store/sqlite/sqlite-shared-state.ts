@@ -1,6 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { SharedBreakerRepo, StrategyStateRepo } from '../store.js';
-import type { SharedBreakerRecord, StoredStrategyState, StrategyStateEvent } from '../shared-state-types.js';
+import type { StrategyStateEvent } from '../shared-state-types.js';
+import { toBreaker, toState, type BreakerRow, type StrategyRow } from '../shared-rows.js';
 import type { Clock } from '../../util/clock.js';
 
 /** The strategy state's statements (one constant each). */
@@ -32,44 +33,6 @@ export const BREAKER_CLOSE = `UPDATE shared_breakers SET version = version + 1, 
 export const BREAKER_CLAIM = `UPDATE shared_breakers SET prober = ?, probe_until = ?
   WHERE account = ? AND breaker = ? AND state = 'open' AND (prober IS NULL OR prober = ? OR probe_until <= ?)
   RETURNING ${BREAKER_COLS}`;
-
-interface StrategyRow {
-  name: string;
-  version: number;
-  doc: string;
-  updated_at: number;
-  updated_by: string;
-}
-interface BreakerRow {
-  account: string;
-  breaker: string;
-  version: number;
-  state: 'open' | 'closed';
-  until: number;
-  by: string;
-  at: number;
-  prober: string | null;
-  probe_until: number;
-}
-
-const toState = (r: StrategyRow): StoredStrategyState => ({
-  name: r.name,
-  version: r.version,
-  doc: JSON.parse(r.doc) as Record<string, unknown>,
-  updatedAt: r.updated_at,
-  updatedBy: r.updated_by,
-});
-const toBreaker = (r: BreakerRow): SharedBreakerRecord => ({
-  account: r.account,
-  breaker: r.breaker,
-  version: r.version,
-  state: r.state,
-  until: r.until,
-  by: r.by,
-  at: r.at,
-  prober: r.prober,
-  probeUntil: r.probe_until,
-});
 
 type Run = <T>(fn: () => T) => Promise<T>;
 
