@@ -309,17 +309,19 @@ export class Watchdog {
         onReport?.(err instanceof Error ? err : new Error(String(err)));
       }
       slot = nextSlot(startedAt, intervalMs, slot.dueAt, this.#clock.now());
-      const wait = slot.dueAt - this.#clock.now();
-      if (wait <= 0 || signal.aborted) continue;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(done, wait);
-        function done() {
-          clearTimeout(t);
-          signal.removeEventListener('abort', done);
-          resolve();
-        }
-        signal.addEventListener('abort', done, { once: true });
-      });
+      // A timer may fire a millisecond before its time by the clock: wait again until the slot is due.
+      for (let wait = slot.dueAt - this.#clock.now(); wait > 0 && !signal.aborted;) {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(done, wait);
+          function done() {
+            clearTimeout(t);
+            signal.removeEventListener('abort', done);
+            resolve();
+          }
+          signal.addEventListener('abort', done, { once: true });
+        });
+        wait = slot.dueAt - this.#clock.now();
+      }
     }
   }
 }
