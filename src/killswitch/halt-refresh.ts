@@ -75,6 +75,7 @@ export class HaltRefresh {
     // "Running" from a read begun before a trip's notice arrived predates that trip (NOTIFY is
     // delivered after the commit): it does not lift the halt; the read that follows decides.
     // Likewise while a trip held in memory (made during this read) is still pending.
+    // test/killswitch-stale-read.test.ts forces that interleaving on SQLite and PostgreSQL.
     if (!state.halted && (startedAt < this.#noticeAt || ctx.pending !== null) && ctx.state().halted) {
       lease?.record(startedAt, r.unconfirmed);
       return ctx.state();
