@@ -1,5 +1,12 @@
 import type { IntentRecord, IntentState } from '../orders/types.js';
-import type { ModeRecord, OutboxAlert } from './types.js';
+import type {
+  FleetMember,
+  HeartbeatRecord,
+  Incident,
+  KillSwitchEvent,
+  ModeRecord,
+  OutboxAlert,
+} from './types.js';
 import type { SharedBreakerRecord, StoredStrategyState } from './shared-state-types.js';
 
 // The rows both backends return alike (snake_case columns, times in ms) and their mapping.
@@ -138,3 +145,109 @@ export const toBreaker = (r: BreakerRow): SharedBreakerRecord => ({
   prober: r.prober,
   probeUntil: r.probe_until,
 });
+
+/**
+ * The columns the backends type differently: a flag (SQLite 0/1, PostgreSQL boolean) and a JSON
+ * object (SQLite text, PostgreSQL jsonb, decoded by the driver). Each backend names its own.
+ */
+export interface ColumnTypes {
+  readonly flag: unknown;
+  readonly json: unknown;
+}
+
+/** A backend's decode step: its column values as the records' types. */
+export interface ColumnDecode<C extends ColumnTypes> {
+  flag(v: C['flag']): boolean;
+  json(v: C['json']): Record<string, unknown>;
+}
+
+/** A `kill_switch` row. */
+export interface KillRow<C extends ColumnTypes> {
+  id: number;
+  action: 'trip' | 'resume';
+  at: number;
+  reason: string;
+  by: string;
+  source: string;
+  host: string;
+  pid: number;
+  flatten: C['flag'];
+  clears: number | null;
+}
+
+/** A `heartbeats` row (`received_at` null: a row older than that column, read as its `at`). */
+export interface BeatRow<C extends ColumnTypes> {
+  name: string;
+  at: number;
+  kind: HeartbeatRecord['kind'];
+  status: string;
+  last_ok_at: number | null;
+  started_at: number | null;
+  exit_code: number | null;
+  extra: C['json'];
+  received_at: number | null;
+  last_ok_received_at: number | null;
+}
+
+/** A `fleet` row. */
+export interface FleetRow<C extends ColumnTypes> {
+  host: string;
+  pid: number;
+  role: string;
+  info: C['json'];
+  first_seen_at: number;
+  last_seen_at: number;
+}
+
+/** An `incidents` row (the same on both backends). */
+export interface IncidentRow {
+  key: string;
+  opened_at: number;
+  kind: string;
+  detail: string;
+}
+
+export const toIncident = (r: IncidentRow): Incident => ({
+  key: r.key,
+  openedAt: r.opened_at,
+  kind: r.kind,
+  detail: r.detail,
+});
+
+/** The kill switch, heartbeat and fleet rows' mappers over one backend's decode step. */
+export function coreRowMappers<C extends ColumnTypes>(d: ColumnDecode<C>) {
+  return {
+    toKill: (r: KillRow<C>): KillSwitchEvent => ({
+      id: r.id,
+      action: r.action,
+      at: r.at,
+      reason: r.reason,
+      by: r.by,
+      source: r.source,
+      host: r.host,
+      pid: r.pid,
+      flatten: d.flag(r.flatten),
+      clears: r.clears,
+    }),
+    toBeat: (r: BeatRow<C>): HeartbeatRecord => ({
+      name: r.name,
+      at: r.at,
+      kind: r.kind,
+      status: r.status,
+      lastOkAt: r.last_ok_at,
+      startedAt: r.started_at,
+      exitCode: r.exit_code,
+      extra: d.json(r.extra),
+      receivedAt: r.received_at ?? r.at,
+      lastOkReceivedAt: r.last_ok_received_at,
+    }),
+    toMember: (r: FleetRow<C>): FleetMember => ({
+      host: r.host,
+      pid: r.pid,
+      role: r.role,
+      info: d.json(r.info),
+      firstSeenAt: r.first_seen_at,
+      lastSeenAt: r.last_seen_at,
+    }),
+  };
+}

@@ -1,20 +1,10 @@
-import type { HeartbeatRecord, HeartbeatReport } from '../types.js';
+import type { HeartbeatReport } from '../types.js';
 import type { PgQuery } from './pg-connection.js';
 import * as Q from './pg-queries.js';
+import type { BeatRow as SharedBeatRow } from '../shared-rows.js';
 
-/** A heartbeat row as PostgreSQL returns it. */
-export interface BeatRow {
-  name: string;
-  at: number;
-  kind: HeartbeatRecord['kind'];
-  status: string;
-  last_ok_at: number | null;
-  started_at: number | null;
-  exit_code: number | null;
-  extra: Record<string, unknown>;
-  received_at: number;
-  last_ok_received_at: number | null;
-}
+/** A heartbeat row as PostgreSQL returns it (`extra` decoded from jsonb). */
+export type BeatRow = SharedBeatRow<{ flag: boolean; json: Record<string, unknown> }>;
 
 interface Waiter {
   readonly name: string;

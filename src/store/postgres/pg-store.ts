@@ -14,9 +14,6 @@ import type {
 } from '../store.js';
 import type {
   StoredDecisionHead,
-  FleetMember,
-  HeartbeatRecord,
-  Incident,
   KillSwitchCasResult,
   KillSwitchEvent,
   ModeWrite,
@@ -31,7 +28,17 @@ import { PgConnection, type PgConnectionOptions } from './pg-connection.js';
 import { PgDlqStore } from './pg-dlq-store.js';
 import { PgOrderStore } from './pg-order-store.js';
 import * as Q from './pg-queries.js';
-import { toAlert, toModeRecord, type AlertRow, type ModeRow } from '../shared-rows.js';
+import {
+  coreRowMappers,
+  toAlert,
+  toIncident,
+  toModeRecord,
+  type AlertRow,
+  type FleetRow as SharedFleetRow,
+  type IncidentRow,
+  type KillRow as SharedKillRow,
+  type ModeRow,
+} from '../shared-rows.js';
 import { PgBeatBatcher, type BeatRow } from './pg-beat-batcher.js';
 import { encodeChange } from './change-payload.js';
 import { pgSharedBreakerRepo, pgStrategyStateRepo } from './pg-shared-state.js';
@@ -45,71 +52,11 @@ export interface PgStoreOptions extends PgConnectionOptions {
   readonly mode?: 'existing' | 'create';
 }
 
-interface KillRow {
-  id: number;
-  action: 'trip' | 'resume';
-  at: number;
-  reason: string;
-  by: string;
-  source: string;
-  host: string;
-  pid: number;
-  flatten: boolean;
-  clears: number | null;
-}
-interface IncidentRow {
-  key: string;
-  opened_at: number;
-  kind: string;
-  detail: string;
-}
-interface FleetRow {
-  host: string;
-  pid: number;
-  role: string;
-  info: Record<string, unknown>;
-  first_seen_at: number;
-  last_seen_at: number;
-}
-
-const toKill = (r: KillRow): KillSwitchEvent => ({
-  id: r.id,
-  action: r.action,
-  at: r.at,
-  reason: r.reason,
-  by: r.by,
-  source: r.source,
-  host: r.host,
-  pid: r.pid,
-  flatten: r.flatten,
-  clears: r.clears,
-});
-const toBeat = (r: BeatRow): HeartbeatRecord => ({
-  name: r.name,
-  at: r.at,
-  kind: r.kind,
-  status: r.status,
-  lastOkAt: r.last_ok_at,
-  startedAt: r.started_at,
-  exitCode: r.exit_code,
-  extra: r.extra,
-  receivedAt: r.received_at,
-  lastOkReceivedAt: r.last_ok_received_at,
-});
-const toIncident = (r: IncidentRow): Incident => ({
-  key: r.key,
-  openedAt: r.opened_at,
-  kind: r.kind,
-  detail: r.detail,
-});
-const toMember = (r: FleetRow): FleetMember => ({
-  host: r.host,
-  pid: r.pid,
-  role: r.role,
-  info: r.info,
-  firstSeenAt: r.first_seen_at,
-  lastSeenAt: r.last_seen_at,
-});
+/** PostgreSQL's column types: booleans, and jsonb the driver decodes. */
+type Columns = { flag: boolean; json: Record<string, unknown> };
+type KillRow = SharedKillRow<Columns>;
+type FleetRow = SharedFleetRow<Columns>;
+const { toKill, toBeat, toMember } = coreRowMappers<Columns>({ flag: (v) => v, json: (v) => v });
 
 /**
  * The fleet store: every table in one PostgreSQL schema, shared by every bot and daemon on every

@@ -15,7 +15,6 @@ import type {
 } from '../store.js';
 import type {
   StoredDecisionHead,
-  FleetMember,
   HeartbeatRecord,
   HeartbeatReport,
   Incident,
@@ -28,76 +27,30 @@ import type {
 } from '../types.js';
 import type { Clock } from '../../util/clock.js';
 import * as Q from './queries.js';
-import { toAlert, toModeRecord, type AlertRow, type ModeRow } from '../shared-rows.js';
+import {
+  coreRowMappers,
+  toAlert,
+  toIncident,
+  toModeRecord,
+  type AlertRow,
+  type BeatRow as SharedBeatRow,
+  type FleetRow as SharedFleetRow,
+  type IncidentRow,
+  type KillRow as SharedKillRow,
+  type ModeRow,
+} from '../shared-rows.js';
 
 /** Runs one repo call: a closed store or a SQLite error becomes a rejected StoreError. */
 export type Run = <T>(fn: () => T) => Promise<T>;
 
-interface KillRow {
-  id: number;
-  action: 'trip' | 'resume';
-  at: number;
-  reason: string;
-  by: string;
-  source: string;
-  host: string;
-  pid: number;
-  flatten: number;
-  clears: number | null;
-}
-interface BeatRow {
-  name: string;
-  at: number;
-  kind: HeartbeatRecord['kind'];
-  status: string;
-  last_ok_at: number | null;
-  started_at: number | null;
-  exit_code: number | null;
-  extra: string;
-  received_at: number | null;
-  last_ok_received_at: number | null;
-}
-interface FleetRow {
-  host: string;
-  pid: number;
-  role: string;
-  info: string;
-  first_seen_at: number;
-  last_seen_at: number;
-}
-interface IncidentRow {
-  key: string;
-  opened_at: number;
-  kind: string;
-  detail: string;
-}
-
-const toKill = (r: KillRow): KillSwitchEvent => ({ ...r, flatten: r.flatten === 1 });
-const toBeat = (r: BeatRow): HeartbeatRecord => ({
-  name: r.name,
-  at: r.at,
-  kind: r.kind,
-  status: r.status,
-  lastOkAt: r.last_ok_at,
-  startedAt: r.started_at,
-  exitCode: r.exit_code,
-  extra: JSON.parse(r.extra) as Record<string, unknown>,
-  receivedAt: r.received_at ?? r.at,
-  lastOkReceivedAt: r.last_ok_received_at,
-});
-const toMember = (r: FleetRow): FleetMember => ({
-  host: r.host,
-  pid: r.pid,
-  role: r.role,
-  info: JSON.parse(r.info) as Record<string, unknown>,
-  firstSeenAt: r.first_seen_at,
-  lastSeenAt: r.last_seen_at,
-});
-const toIncident = (r: IncidentRow): Incident => ({
-  key: r.key,
-  openedAt: r.opened_at,
-  kind: r.kind,
-  detail: r.detail,
+/** SQLite's column types: flags as 0/1, JSON as text. */
+type Columns = { flag: number; json: string };
+type KillRow = SharedKillRow<Columns>;
+type BeatRow = SharedBeatRow<Columns>;
+type FleetRow = SharedFleetRow<Columns>;
+const { toKill, toBeat, toMember } = coreRowMappers<Columns>({
+  flag: (v) => v === 1,
+  json: (v) => JSON.parse(v) as Record<string, unknown>,
 });
 
 /** The kill switch's append-only history, with the compare-and-set a resume uses. */
