@@ -1,66 +1,12 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { KillSwitch } from '../src/killswitch/index.js';
-import type { HaltState } from '../src/killswitch/index.js';
-import type { PgStore } from '../src/store/postgres/pg-store.js';
-import { PgChangeFeed, wakeOnChanges, type FeedConnection } from '../src/fleet/index.js';
-import { constantBackoff } from '../src/resilience/retry/backoff.js';
-import { createTestSchema, openFleetStore, type TestSchema } from './helpers/pg-test-schema.js';
-
-async function until(what: string, ok: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import type { FeedConnection } from '../src/fleet/index.js';
+import { feedHosts, type FeedHostOptions } from './helpers/feed-hosts.js';
+import { until } from './helpers/until.js';
 
 describe('PgChangeFeed', () => {
-  let db: TestSchema;
-  const dirs: string[] = [];
-  const closers: (() => Promise<void>)[] = [];
-  before(async () => {
-    db = await createTestSchema();
-  });
-  after(async () => {
-    for (const c of closers.reverse()) await c().catch(() => undefined);
-    await db.drop();
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  });
-
-  /** A "host": its own data dir, store pool, feed and kill switch; the kill switch has no poll of its own. */
-  async function host(
-    name: string,
-    feedOpts: { pollMs?: number; notifications?: boolean; reconnectMs?: number } = {},
-  ): Promise<{ ks: KillSwitch; feed: PgChangeFeed; store: PgStore; states: HaltState[] }> {
-    const dataDir = mkdtempSync(join(tmpdir(), `warden-fleet-${name}-`));
-    dirs.push(dataDir);
-    const store = await openFleetStore(db.url, db.schema, { poolSize: 1 });
-    const ks = await KillSwitch.open({ store, dataDir, pollMs: 0, source: name });
-    const feed = new PgChangeFeed({
-      connectionString: db.url,
-      schema: db.schema,
-      pollMs: feedOpts.pollMs ?? 0,
-      notifications: feedOpts.notifications,
-      applicationName: `warden-test-feed-${name}`,
-      backoff: feedOpts.reconnectMs !== undefined ? constantBackoff(feedOpts.reconnectMs) : undefined,
-    });
-    const states: HaltState[] = [];
-    ks.onChange((s) => states.push(s));
-    const sub = wakeOnChanges(feed, { killSwitch: ks });
-    closers.push(async () => {
-      sub.dispose();
-      await feed.close();
-      await ks.close();
-      await store.close();
-    });
-    if (feedOpts.notifications !== false)
-      await until(`${name} listening`, () => feed.connection.state === 'listening');
-    return { ks, feed, store, states };
-  }
+  const hosts = feedHosts();
+  const host = (name: string, opts?: FeedHostOptions) => hosts.host(name, opts);
 
   it('wakes a kill switch on NOTIFY alone (no poll anywhere): a trip on one host halts another', async () => {
     const a = await host('a1');
@@ -90,7 +36,7 @@ describe('PgChangeFeed', () => {
     const before = b.feed.connection as FeedConnection & { state: 'listening' };
     const seen: FeedConnection['state'][] = [];
     b.feed.onConnection((c) => seen.push(c.state));
-    const [killed] = await db.sql<{ ok: boolean }>('SELECT pg_terminate_backend($1) AS ok', [
+    const [killed] = await hosts.db.sql<{ ok: boolean }>('SELECT pg_terminate_backend($1) AS ok', [
       before.backendPid,
     ]);
     assert.equal(killed?.ok, true);
@@ -113,7 +59,7 @@ describe('PgChangeFeed', () => {
     // b's pool has one connection: the backend it reads through.
     const storePid = async (): Promise<number> =>
       (await b.store.connection.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
-    const [killed] = await db.sql<{ ok: boolean }>('SELECT pg_terminate_backend($1) AS ok', [
+    const [killed] = await hosts.db.sql<{ ok: boolean }>('SELECT pg_terminate_backend($1) AS ok', [
       await storePid(),
     ]);
     assert.equal(killed?.ok, true);
@@ -124,7 +70,7 @@ describe('PgChangeFeed', () => {
     });
     const from = b.states.length;
     // While halted by the trip, b never shows running, whatever its connection did.
-    await db.sql('SELECT pg_terminate_backend($1)', [await storePid()]);
+    await hosts.db.sql('SELECT pg_terminate_backend($1)', [await storePid()]);
     await new Promise((r) => setTimeout(r, 500));
     assert.ok(
       b.states.slice(from).every((s) => s.halted),

@@ -2,62 +2,20 @@
 // re-read (seen by a reason longer than a payload holds: first the cut one, then the whole one);
 // a forged or garbled payload cannot resume anything; a payload naming another schema is ignored;
 // a forged trip is undone by the re-read that follows it.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { KillSwitch, type HaltState } from '../src/killswitch/index.js';
-import type { PgStore } from '../src/store/postgres/pg-store.js';
-import { PgChangeFeed, wakeOnChanges, type ChangeWake } from '../src/fleet/index.js';
 import { PAYLOAD_REASON_MAX } from '../src/store/postgres/change-payload.js';
-import { createTestSchema, openFleetStore, type TestSchema } from './helpers/pg-test-schema.js';
-
-async function until(what: string, ok: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { feedHosts } from './helpers/feed-hosts.js';
+import { until } from './helpers/until.js';
 
 describe('the kill switch from NOTIFY payloads', () => {
-  let db: TestSchema;
-  const dirs: string[] = [];
-  const closers: (() => Promise<void>)[] = [];
-  before(async () => {
-    db = await createTestSchema();
-  });
-  after(async () => {
-    for (const c of closers.reverse()) await c().catch(() => undefined);
-    await db.drop();
-    for (const d of dirs) rmSync(d, { recursive: true, force: true });
-  });
-
+  const hosts = feedHosts();
   /** A host with no poll anywhere: only notifications (and the re-reads they cause) move it. */
-  async function host(name: string) {
-    const dataDir = mkdtempSync(join(tmpdir(), `warden-notice-${name}-`));
-    dirs.push(dataDir);
-    const store: PgStore = await openFleetStore(db.url, db.schema, { poolSize: 1 });
-    const ks = await KillSwitch.open({ store, dataDir, pollMs: 0, source: name });
-    const feed = new PgChangeFeed({ connectionString: db.url, schema: db.schema, pollMs: 0 });
-    const states: HaltState[] = [];
-    const wakes: ChangeWake[] = [];
-    ks.onChange((s) => states.push(s));
-    feed.onWake((w) => wakes.push(w));
-    const sub = wakeOnChanges(feed, { killSwitch: ks });
-    closers.push(async () => {
-      sub.dispose();
-      await feed.close();
-      await ks.close();
-      await store.close();
-    });
-    await until(`${name} listening`, () => feed.connection.state === 'listening');
-    return { ks, feed, store, states, wakes };
-  }
+  const host = (name: string) => hosts.host(name);
 
   /** Sends `payload` on the schema's channel, as anyone with access to the database could. */
-  const forge = (payload: string) => db.sql('SELECT pg_notify($1, $2)', [`${db.schema}_changes`, payload]);
+  const forge = (payload: string) =>
+    hosts.db.sql('SELECT pg_notify($1, $2)', [`${hosts.db.schema}_changes`, payload]);
 
   it('halts from the payload at once, then the re-read brings the whole record', async () => {
     const a = await host('a1');
@@ -83,7 +41,7 @@ describe('the kill switch from NOTIFY payloads', () => {
     await until('b halted', () => b.ks.isHalted());
     const from = b.states.length;
     const wakesBefore = b.wakes.length;
-    const schema = db.schema;
+    const schema = hosts.db.schema;
     const payloads = [
       JSON.stringify({
         area: 'killswitch',
@@ -162,7 +120,7 @@ describe('the kill switch from NOTIFY payloads', () => {
       JSON.stringify({
         area: 'killswitch',
         id: 1e9,
-        s: db.schema,
+        s: hosts.db.schema,
         action: 'trip',
         at: Date.now(),
         by: 'forger',
