@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createTestSchema, openFleetStore, type TestSchema } from './helpers/pg-test-schema.js';
+import { createMigratedSchema, type TestSchema } from './helpers/pg-test-schema.js';
 import { spawnJsonChild, type JsonChild } from './helpers/json-lines-child.js';
 
 type Answer = 'ok' | 'fail' | 'hang';
@@ -41,9 +41,7 @@ async function exchange(): Promise<{
 describe('dependency breakers shared per exchange account (real processes, shared server, own schema)', () => {
   let db: TestSchema;
   before(async () => {
-    db = await createTestSchema();
-    const s = await openFleetStore(db.url, db.schema);
-    await s.close();
+    db = await createMigratedSchema();
   });
   after(async () => {
     await db.drop();

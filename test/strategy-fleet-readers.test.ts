@@ -11,8 +11,8 @@ import { parseConfig } from '../src/config/index.js';
 import { Daemon } from '../src/daemon/daemon.js';
 import { FakeBotApi } from '../src/daemon/telegram/test-bot-api.js';
 import { createBotWorld } from '../src/runtime/runtime-test-rig.js';
-import { applyStoreOverride } from '../src/strategy/state/store-override.js';
-import { createTestSchema, openFleetStore, type TestSchema } from './helpers/pg-test-schema.js';
+import { createMigratedSchema, openFleetStore, type TestSchema } from './helpers/pg-test-schema.js';
+import { overrideNow } from './helpers/strategy-override.js';
 import { warden, workspace } from './helpers/cli.js';
 
 const TOKEN = '7000001:AAH-readers-test-token_R2';
@@ -27,9 +27,8 @@ after(async () => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 async function schema(): Promise<TestSchema> {
-  const s = await createTestSchema();
+  const s = await createMigratedSchema();
   schemas.push(s);
-  await (await openFleetStore(s.url, s.schema)).close(); // migrated
   return s;
 }
 
@@ -73,15 +72,7 @@ describe('fleet mode: the strategy readers follow the store (real PostgreSQL)', 
       assert.match(await api.reply(CHAT, 1), /^No strategy state in the store/);
       assert.doesNotMatch(await (await get('/metrics')).text(), /warden_strategy_status\{key="nba"/);
 
-      const block = await applyStoreOverride({
-        repo: store.strategyState,
-        stateKey: 'strategies',
-        key: 'nba',
-        action: 'block',
-        reason: 'news',
-        by: 'bob',
-        now: Date.now(),
-      });
+      const block = await overrideNow(store.strategyState, 'nba', 'block', 'news', 'bob');
       assert.ok(block.ok);
 
       let body: { strategies: Record<string, { status: string }> } | null = null;

@@ -7,7 +7,13 @@ import { parseConfig } from '../src/config/index.js';
 import { Daemon } from '../src/daemon/daemon.js';
 import { evaluateIntoStore } from '../src/strategy/evaluate/evaluate-into-store.js';
 import { applyStoreOverride } from '../src/strategy/state/store-override.js';
-import { createTestSchema, openFleetStore, type TestSchema } from './helpers/pg-test-schema.js';
+import {
+  createMigratedSchema,
+  createTestSchema,
+  openFleetStore,
+  type TestSchema,
+} from './helpers/pg-test-schema.js';
+import { overrideNow } from './helpers/strategy-override.js';
 import { spawnJsonChild, type JsonChild } from './helpers/json-lines-child.js';
 import { warden, workspace } from './helpers/cli.js';
 
@@ -40,9 +46,7 @@ describe('strategy breaker state in the store, across processes (shared server, 
     return d;
   };
   before(async () => {
-    db = await createTestSchema();
-    const s = await openFleetStore(db.url, db.schema);
-    await s.close();
+    db = await createMigratedSchema();
   });
   after(async () => {
     await db.drop();
@@ -87,27 +91,11 @@ describe('strategy breaker state in the store, across processes (shared server, 
     const store = await openFleetStore(db.url, db.schema);
     const kid = await checker(db, 10_000, 'on');
     try {
-      const unblock = await applyStoreOverride({
-        repo: store.strategyState,
-        stateKey: 'strategies',
-        key: 'nba',
-        action: 'unblock',
-        reason: 'checked by hand',
-        by: 'alice',
-        now: Date.now(),
-      });
+      const unblock = await overrideNow(store.strategyState, 'nba', 'unblock', 'checked by hand', 'alice');
       assert.ok(unblock.ok);
       await kid.waitFor('the allow', (l) => l['allow'] === true && l['reason'] === 'active', 3000);
       const at = Date.now();
-      const block = await applyStoreOverride({
-        repo: store.strategyState,
-        stateKey: 'strategies',
-        key: 'nba',
-        action: 'block',
-        reason: 'news',
-        by: 'bob',
-        now: Date.now(),
-      });
+      const block = await overrideNow(store.strategyState, 'nba', 'block', 'news', 'bob');
       assert.ok(block.ok);
       const seen = await kid.waitFor(
         'the deny',
@@ -191,10 +179,8 @@ describe('strategy breaker state in the store, across processes (shared server, 
 
 describe('warden strategy block / warden evaluate in fleet mode (real CLI processes)', () => {
   it('writes the block and the evaluation to the store, audited, and no state file', async () => {
-    const db = await createTestSchema();
+    const db = await createMigratedSchema();
     try {
-      const s = await openFleetStore(db.url, db.schema);
-      await s.close();
       const ws = workspace({ store: { kind: 'postgres', url: db.url, schema: db.schema } }, { init: false });
       const trades = losingLog(ws.dir, 'nfl');
       const b = await warden([...ws.args, 'strategy', 'block', 'mlb', '--reason', 'news', '--by', 'alice']);

@@ -52,3 +52,10 @@ export function openFleetStore(
     timeoutMs: opts.timeoutMs ?? 2000,
   });
 }
+
+/** A fresh schema with every migration applied (as `warden migrate` leaves it); `drop()` drops it. */
+export async function createMigratedSchema(): Promise<TestSchema> {
+  const db = await createTestSchema();
+  await (await openFleetStore(db.url, db.schema)).close();
+  return db;
+}
