@@ -5,6 +5,7 @@ import type {
   Incident,
   KillSwitchEvent,
   ModeRecord,
+  NewKillSwitchEvent,
   OutboxAlert,
 } from './types.js';
 import type { SharedBreakerRecord, StoredStrategyState } from './shared-state-types.js';
@@ -155,10 +156,12 @@ export interface ColumnTypes {
   readonly json: unknown;
 }
 
-/** A backend's decode step: its column values as the records' types. */
+/** A backend's decode step (its column values as the records' types) and its flag's encoding. */
 export interface ColumnDecode<C extends ColumnTypes> {
   flag(v: C['flag']): boolean;
   json(v: C['json']): Record<string, unknown>;
+  /** A boolean as the backend stores it. */
+  storeFlag(b: boolean): C['flag'];
 }
 
 /** A `kill_switch` row. */
@@ -214,9 +217,23 @@ export const toIncident = (r: IncidentRow): Incident => ({
   detail: r.detail,
 });
 
-/** The kill switch, heartbeat and fleet rows' mappers over one backend's decode step. */
+/**
+ * The kill switch, heartbeat and fleet rows' mappers over one backend's decode step, and the
+ * kill-switch insert's parameters in its statement's order.
+ */
 export function coreRowMappers<C extends ColumnTypes>(d: ColumnDecode<C>) {
   return {
+    killParams: (e: NewKillSwitchEvent): unknown[] => [
+      e.action,
+      e.at,
+      e.reason,
+      e.by,
+      e.source,
+      e.host,
+      e.pid,
+      d.storeFlag(e.flatten),
+      e.clears ?? null,
+    ],
     toKill: (r: KillRow<C>): KillSwitchEvent => ({
       id: r.id,
       action: r.action,

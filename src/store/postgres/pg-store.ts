@@ -56,7 +56,11 @@ export interface PgStoreOptions extends PgConnectionOptions {
 type Columns = { flag: boolean; json: Record<string, unknown> };
 type KillRow = SharedKillRow<Columns>;
 type FleetRow = SharedFleetRow<Columns>;
-const { toKill, toBeat, toMember } = coreRowMappers<Columns>({ flag: (v) => v, json: (v) => v });
+const { killParams, toKill, toBeat, toMember } = coreRowMappers<Columns>({
+  flag: (v) => v,
+  json: (v) => v,
+  storeFlag: (b) => b,
+});
 
 /**
  * The fleet store: every table in one PostgreSQL schema, shared by every bot and daemon on every
@@ -127,17 +131,7 @@ export class PgStore implements Store {
     };
 
     const insertKill = async (c: pg.PoolClient, e: NewKillSwitchEvent): Promise<KillSwitchEvent> => {
-      const r = await c.query<KillRow>(Q.KILL_INSERT, [
-        e.action,
-        e.at,
-        e.reason,
-        e.by,
-        e.source,
-        e.host,
-        e.pid,
-        e.flatten,
-        e.clears ?? null,
-      ]);
+      const r = await c.query<KillRow>(Q.KILL_INSERT, killParams(e));
       const event = toKill(r.rows[0]!);
       await conn.notify(c, 'killswitch', event.id, event);
       return event;

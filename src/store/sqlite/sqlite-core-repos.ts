@@ -48,8 +48,9 @@ type Columns = { flag: number; json: string };
 type KillRow = SharedKillRow<Columns>;
 type BeatRow = SharedBeatRow<Columns>;
 type FleetRow = SharedFleetRow<Columns>;
-const { toKill, toBeat, toMember } = coreRowMappers<Columns>({
+const { killParams, toKill, toBeat, toMember } = coreRowMappers<Columns>({
   flag: (v) => v === 1,
+  storeFlag: (b) => (b ? 1 : 0),
   json: (v) => JSON.parse(v) as Record<string, unknown>,
 });
 
@@ -64,17 +65,7 @@ export function killSwitchRepo(db: BetterSqlite3.Database, run: Run): KillSwitch
     killProbe: db.prepare(Q.KILL_PROBE),
   };
   const insertKill = (e: NewKillSwitchEvent): KillSwitchEvent => {
-    const info = s.killInsert.run(
-      e.action,
-      e.at,
-      e.reason,
-      e.by,
-      e.source,
-      e.host,
-      e.pid,
-      e.flatten ? 1 : 0,
-      e.clears ?? null,
-    );
+    const info = s.killInsert.run(...killParams(e));
     return toKill(s.killById.get(Number(info.lastInsertRowid))!);
   };
   const casKill = db.transaction((expected: number | null, e: NewKillSwitchEvent): KillSwitchCasResult => {
