@@ -317,6 +317,7 @@ export class Daemon {
     const alerter = this.#alerter!;
     this.#breaker = strategyBreakerFor(config, dataDir, store, {
       onError: (err) => this.#logger?.warn({ err }, 'strategy state read failed'),
+      polledByFeed: this.#fleet !== null,
     });
     const breaker = this.#breaker;
     this.#fleet?.wake({
