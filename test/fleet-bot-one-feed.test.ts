@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { createTestSchema, openFleetStore, type TestSchema } from './helpers/pg-test-schema.js';
 import { spawnJsonChild, type JsonChild } from './helpers/json-lines-child.js';
+import { startFreezeProxy, type FreezeProxy } from './helpers/freeze-proxy.js';
 import { warden, workspace } from './helpers/cli.js';
 
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -59,8 +60,10 @@ describe('fleet mode: one change feed per bot process (real PostgreSQL, real pro
   const schemas: TestSchema[] = [];
   const dirs: string[] = [];
   const bots: JsonChild[] = [];
+  const proxies: FreezeProxy[] = [];
   after(async () => {
-    for (const b of bots.splice(0)) await b.kill();
+    for (const b of bots.splice(0)) await b.kill('SIGKILL');
+    for (const p of proxies.splice(0)) await p.close();
     for (const s of schemas.splice(0)) await s.drop();
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
@@ -142,5 +145,38 @@ describe('fleet mode: one change feed per bot process (real PostgreSQL, real pro
     // Still one feed session after both (no second connection opened on the way).
     const later = (await backendsOf(db, pid)).filter((b) => b.application_name !== 'warden');
     assert.equal(later.length, 1, JSON.stringify(later));
+  });
+
+  it("holds the fleet lease: a store that goes silent halts the bot's kill switch within lease + poll", async (t) => {
+    const db = await createTestSchema();
+    schemas.push(db);
+    await (await openFleetStore(db.url, db.schema)).close();
+    const u = new URL(db.url);
+    const proxy = await startFreezeProxy(Number(u.port || 5432), u.hostname);
+    proxies.push(proxy);
+    const via = new URL(db.url);
+    via.port = String(proxy.port);
+    const bot = spawnJsonChild('warden-bot-child.ts', [
+      JSON.stringify({
+        store: { kind: 'postgres', url: via.toString(), schema: db.schema },
+        fleet: { pollMs: 300, leaseMs: 1500, leaseLost: 'wait' },
+        killSwitch: { reserveBytes: 0, pollMs: 30_000 },
+      }),
+      'nba',
+    ]);
+    bots.push(bot);
+    const ready = await bot.waitFor('the bot open', (l) => l['ready'] === true, 90_000);
+    assert.equal(ready['ks'], true);
+    proxy.freeze();
+    const frozenAt = Date.now();
+    const halted = await bot.waitFor(
+      'the lease to run out',
+      (l) => l['what'] === 'killswitch' && l['allow'] === false,
+      15_000,
+    );
+    t.diagnostic(
+      `kill switch denied ${(halted['at'] as number) - frozenAt} ms after the freeze: ${String(halted['reason'])}`,
+    );
+    proxy.thaw();
   });
 });
