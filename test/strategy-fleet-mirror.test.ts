@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createTestSchema, type TestSchema } from './helpers/pg-test-schema.js';
+import { createTestSchema, openFleetStore, type TestSchema } from './helpers/pg-test-schema.js';
 import { startFreezeProxy, type FreezeProxy } from './helpers/freeze-proxy.js';
 import { startServe, type Serving } from './helpers/serve.js';
 import { ROOT, warden, workspace } from './helpers/cli.js';
@@ -45,9 +45,11 @@ describe("fleet mode: the host's strategy state file follows the store (real war
   const dirs: string[] = [];
   let proxy: FreezeProxy | undefined;
   let serving: Serving | undefined;
+  let standby: Serving | undefined;
   after(async () => {
-    serving?.child.kill('SIGTERM');
+    for (const s of [serving, standby]) s?.child.kill('SIGTERM');
     await serving?.exited;
+    await standby?.exited;
     proxy?.thaw();
     await proxy?.close();
     for (const s of schemas.splice(0)) await s.drop();
@@ -70,9 +72,17 @@ describe("fleet mode: the host's strategy state file follows the store (real war
       strategy,
     });
     const other = workspace({ store: { kind: 'postgres', url: db.url, schema: db.schema }, fleet, strategy });
-    dirs.push(host.dir, other.dir);
+    // A second host's daemon, started after the first: the standby (it never leads here).
+    const second = workspace({
+      store: { kind: 'postgres', url: db.url, schema: db.schema },
+      fleet,
+      strategy,
+    });
+    dirs.push(host.dir, other.dir, second.dir);
     const file = join(host.dataDir, 'strategy_state.json');
     serving = await startServe(host.args, ['--port', '0']);
+    standby = await startServe(second.args, ['--port', '0']);
+    const standbyFile = join(second.dataDir, 'strategy_state.json');
 
     // At start: nothing in the store, so a document every reader fails open on.
     await seedAnswers(file, [true, 'state_stale_fail_open'], 20_000);
@@ -84,6 +94,13 @@ describe("fleet mode: the host's strategy state file follows the store (real war
     const b = await warden([...other.args, 'strategy', 'block', 'nba', '--reason', 'news', '--by', 'alice']);
     assert.equal(b.code, 0, b.stderr);
     const blockLag = await seedAnswers(file, [false, 'circuit_breaker_blocked'], 20_000);
+    await seedAnswers(standbyFile, [false, 'circuit_breaker_blocked'], 20_000);
+    // Two daemons in the fleet, one leading: both hosts' files followed the store.
+    const reader = await openFleetStore(db.url, db.schema, { mode: 'existing' });
+    const daemons = (await reader.fleet.list().finally(() => reader.close())).filter(
+      (m) => m.role === 'daemon',
+    );
+    assert.deepEqual(daemons.map((m) => m.info['leader']).sort(), [false, true], JSON.stringify(daemons));
     t.diagnostic(`the seed reader saw the block ${blockLag} ms after the CLI returned`);
     const mirrored = JSON.parse(readFileSync(file, 'utf8')) as {
       sports: Record<string, { status: string }>;
