@@ -14,6 +14,9 @@ import type { Exchange } from '../exchange/index.js';
 import type { KillSwitch } from '../killswitch/index.js';
 import { DeadLetterQueue, Executor, alwaysReady } from '../orders/index.js';
 import type { Store } from '../store/index.js';
+import { strategyPaths, type StrategyBreaker } from '../strategy/index.js';
+import { startStateMirror } from '../strategy/state/state-mirror.js';
+import type { AlertSink } from '../util/alert-sink.js';
 import { createLogger, type WardenLogger } from './logger.js';
 import type { DlqRoutesOptions } from './routes/dlq-routes.js';
 import type { DecisionsSource } from './routes/decision-routes.js';
@@ -115,4 +118,37 @@ export function openDaemonDecisions(
     logger.warn({ err }, `decisions API off: ${why}`);
     return { source: { unavailable: why } };
   }
+}
+
+/**
+ * Fleet mode: the host's seed-format strategy state file follows the store (every daemon, leader
+ * or not), for seed bots that read it (docs/fleet.md, "The strategy state file on a fleet host").
+ * A write that fails or is refused (a symlink or FIFO at the path) is logged and alerted once.
+ */
+export function strategyMirrorFor(
+  config: WardenConfig,
+  dataDir: string,
+  breaker: StrategyBreaker,
+  logger: WardenLogger,
+  alerts: AlertSink,
+): { close(): void } {
+  const path = strategyPaths(config.strategy, dataDir).state;
+  const mirror = startStateMirror({
+    path,
+    stateKey: config.strategy.stateKey,
+    source: breaker,
+    onWritten: (status) => logger.info({ path, status }, `strategy state mirror written (${status})`),
+    onError: (err) => {
+      logger.error({ err, path }, `strategy state mirror: ${err.message}`);
+      alerts
+        .alert({
+          key: `strategy:mirror:${path}`,
+          severity: 'warning',
+          title: 'Strategy state file not updated',
+          body: `${err.message}. Bots that read ${path} do not see the store's strategy state; Warden's own checks read the store.`,
+        })
+        .catch((e: unknown) => logger.error({ err: e }, 'alert failed'));
+    },
+  });
+  return mirror;
 }

@@ -34,7 +34,7 @@ import { Leadership, type LeaderDuty, type LeaderLock } from './leadership.js';
 import { DataDirLeaderLock } from './data-dir-leader-lock.js';
 import { leaderGauge } from './leader-gauge.js';
 import { telegramCommandsDuty } from './telegram/index.js';
-import { daemonLogger, dlqRoutesFor, openDaemonDecisions } from './daemon-wiring.js';
+import { daemonLogger, dlqRoutesFor, openDaemonDecisions, strategyMirrorFor } from './daemon-wiring.js';
 import { daemonGateRoutes, type DaemonGateOptions } from './daemon-gate.js';
 import { dashboardRouteGroups } from './dashboard-api.js';
 import {
@@ -317,12 +317,14 @@ export class Daemon {
     const alerter = this.#alerter!;
     this.#breaker = strategyBreakerFor(config, dataDir, store, {
       onError: (err) => this.#logger?.warn({ err }, 'strategy state read failed'),
+      polledByFeed: this.#fleet !== null,
     });
     const breaker = this.#breaker;
     this.#fleet?.wake({
       strategy: breaker,
       onError: (err) => this.#logger?.warn({ err }, 'strategy state re-read failed'),
     });
+    if (this.#fleet) this.#closers.push(strategyMirrorFor(config, dataDir, breaker, this.#logger!, alerter));
     const decisions = openDaemonDecisions(config, dataDir, this.#logger!, store.kv);
     this.#decisions = decisions.log;
     this.#decisionsAnchor = decisions.anchor;

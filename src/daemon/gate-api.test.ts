@@ -367,9 +367,63 @@ describe('gate, mode and breaker routes (inject)', () => {
       assert.equal((await a.inject({ url: '/v1/strategies/history?days=0' })).statusCode, 400);
     });
 
-    it('answers 404 when there is no trade log', async () => {
+    it('answers 404 when there is no trade log and the store recorded no change', async () => {
       const a = build([strategyHistoryRoutes(parseConfig({}).strategy, join(dir, 'none.jsonl'))]);
       assert.equal((await a.inject({ url: '/v1/strategies/history' })).statusCode, 404);
+    });
+
+    it("shows the store's recorded changes (who, when, why, version), with or without a trade log here", async () => {
+      const s = parseConfig({}).strategy;
+      const doc = { as_of: '2026-12-01T00:00:00.000Z', as_of_unix: 1_796_083_200, strategies: {} };
+      const ev = {
+        action: 'evaluate' as const,
+        key: null,
+        reason: 'evaluation: 2 key(s)',
+        by: 'daemon',
+        at: 1000,
+      };
+      assert.ok((await store.strategyState.put('strategies', 0, doc, [ev], 'daemon')).ok);
+      const block = { action: 'block' as const, key: 'NHL', reason: 'news', by: 'alice', at: 2000 };
+      assert.ok((await store.strategyState.put('strategies', 1, doc, [block], 'alice')).ok);
+      type Body = {
+        strategies: unknown[];
+        tradeLog: { status: string; error?: string };
+        changes: { status: string; name: string; events: Record<string, unknown>[] };
+      };
+      // No trade log on this host: still 200, with the changes and why there is no chart.
+      const none = build([strategyHistoryRoutes(s, join(dir, 'none.jsonl'))]);
+      const r = await none.inject({ url: '/v1/strategies/history' });
+      assert.equal(r.statusCode, 200, r.body);
+      const b = r.json<Body>();
+      assert.deepEqual(b.strategies, []);
+      assert.equal(b.tradeLog.status, 'missing');
+      assert.equal(b.changes.name, 'strategies');
+      assert.deepEqual(
+        b.changes.events.map((e) => [e['version'], e['action'], e['key'], e['by'], e['reason'], e['time']]),
+        [
+          [1, 'evaluate', null, 'daemon', 'evaluation: 2 key(s)', '1970-01-01T00:00:01.000Z'],
+          [2, 'block', 'NHL', 'alice', 'news', '1970-01-01T00:00:02.000Z'],
+        ],
+      );
+      const one = (await none.inject({ url: '/v1/strategies/history?changes=1' })).json<Body>();
+      assert.deepEqual(
+        one.changes.events.map((e) => e['version']),
+        [2],
+        'the newest',
+      );
+      await app?.close();
+      // With a trade log: the old fields, and the changes beside them.
+      const trades = join(dir, 'trades.jsonl');
+      const ts = new Date().toISOString();
+      writeFileSync(
+        trades,
+        `{"ts":"${ts}","sport":"NBA","resolved":"YES","pnl_c":50,"size":1,"entry_price_c":50}\n`,
+      );
+      const withLog = build([strategyHistoryRoutes(s, trades)]);
+      const w = (await withLog.inject({ url: '/v1/strategies/history' })).json<Body & { days: number }>();
+      assert.equal(w.tradeLog.status, 'ok');
+      assert.equal(w.strategies.length, 1);
+      assert.equal(w.changes.events.length, 2);
     });
   });
 });

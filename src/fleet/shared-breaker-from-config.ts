@@ -7,20 +7,25 @@ import { SharedBreaker } from './shared-breaker.js';
 
 /**
  * `fleet.sharedBreakers`: shares `breaker` with every process on the account, through the store
- * (PostgreSQL: pushed by a change feed of its own plus the poll; SQLite, several bots on one host:
- * the poll alone). Null when off (the default). Failed reads and writes are told to `onError`.
+ * (PostgreSQL: pushed by the process's change feed `feed` when given, which stays the caller's,
+ * else by one of its own, plus the poll; SQLite, several bots on one host: the poll alone). Null
+ * when off (the default). Failed reads and writes are told to `onError`.
  */
 export function shareBreakerFromConfig(
   config: WardenConfig,
   store: Pick<Store, 'sharedBreakers'>,
   breaker: CircuitBreaker,
-  opts: { readonly env?: NodeJS.ProcessEnv; readonly onError?: (err: unknown) => void } = {},
+  opts: {
+    readonly env?: NodeJS.ProcessEnv;
+    readonly onError?: (err: unknown) => void;
+    readonly feed?: PgChangeFeed;
+  } = {},
 ): { readonly shared: SharedBreaker; close(): Promise<void> } | null {
   const sb = config.fleet.sharedBreakers;
   if (!sb.enabled || sb.account === null) return null;
   const s = config.store;
-  const feed =
-    s.kind === 'postgres' && config.fleet.notifications
+  const own =
+    opts.feed === undefined && s.kind === 'postgres' && config.fleet.notifications
       ? new PgChangeFeed({
           connectionString: postgresUrl(s, opts.env),
           schema: s.schema,
@@ -29,6 +34,7 @@ export function shareBreakerFromConfig(
           ...(opts.onError ? { onError: opts.onError } : {}),
         })
       : null;
+  const feed = opts.feed ?? own;
   const shared = new SharedBreaker({
     breaker,
     repo: store.sharedBreakers,
@@ -42,7 +48,7 @@ export function shareBreakerFromConfig(
     shared,
     close: async () => {
       await shared.close();
-      await feed?.close();
+      await own?.close();
     },
   };
 }

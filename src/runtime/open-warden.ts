@@ -33,9 +33,7 @@ import { openStore, type Store } from '../store/index.js';
 import { ShadowLedger } from '../strategy/index.js';
 import { strategyBreakerFor } from '../strategy/runtime/configured-breaker.js';
 import { shareBreakerFromConfig } from '../fleet/shared-breaker-from-config.js';
-import { PgChangeFeed } from '../fleet/pg-change-feed.js';
-import { wakeOnChanges } from '../fleet/wake-on-changes.js';
-import { postgresUrl } from '../store/postgres-url.js';
+import { startFleet } from '../fleet/fleet-runtime.js';
 import { systemClock } from '../util/clock.js';
 import { reserveFor } from '../store/space-reserve.js';
 import { Warden, type WardenCheckpoint, type WardenParts } from './warden.js';
@@ -134,11 +132,29 @@ export async function openWarden(options: OpenWardenOptions): Promise<Warden> {
     const l = log;
     alerts = alertsWithDecisionHead(alerts, () => l?.head ?? null);
 
+    // Fleet mode: this process's one change feed (one LISTEN connection) and its poll wake the kill
+    // switch, the strategy breaker and a shared exchange breaker; the kill switch holds the lease.
+    let lastFeedWarning = 0;
+    const fleet = startFleet(config, store, {
+      role: 'bot',
+      ...(options.env ? { env: options.env } : {}),
+      onError: (what, err) => {
+        if (Date.now() - lastFeedWarning < 60_000) return;
+        lastFeedWarning = Date.now();
+        process.emitWarning(
+          `warden: ${what}: ${(err as Error).message} (the feed's poll and the lease go on)`,
+          'WardenFleetFeedWarning',
+        );
+      },
+    });
+    if (fleet !== null) closers.push(() => fleet.close());
+
     const killSwitch = await KillSwitch.open({
       store,
       dataDir,
       source: options.source ?? 'bot',
       pollMs: config.killSwitch.pollMs,
+      ...fleet?.killSwitchOptions,
       alerts,
       clock,
       reserve: reserveFor(cfg),
@@ -155,31 +171,10 @@ export async function openWarden(options: OpenWardenOptions): Promise<Warden> {
       clock,
     });
 
-    // One host: the state file; fleet mode: the store's strategy state (polled, leased).
-    const strategy = strategyBreakerFor(config, dataDir, store, { clock });
+    // One host: the state file; fleet mode: the store's strategy state (leased), read on the feed's wake-ups.
+    const strategy = strategyBreakerFor(config, dataDir, store, { clock, polledByFeed: fleet !== null });
     closers.push(() => strategy.close());
-    // Fleet mode: the change feed (area `strategy`, and every reconnect) wakes the breaker as in
-    // the daemon, so a block reaches this bot at NOTIFY speed; its own poll stays the floor.
-    const sc = config.store;
-    if (sc.kind === 'postgres' && store.kind === 'postgres' && config.fleet.notifications) {
-      let lastFeedWarning = 0;
-      const feed = new PgChangeFeed({
-        connectionString: postgresUrl(sc, options.env),
-        schema: sc.schema,
-        pollMs: 0,
-        applicationName: 'warden-strategy',
-        onError: (err) => {
-          if (Date.now() - lastFeedWarning < 60_000) return;
-          lastFeedWarning = Date.now();
-          process.emitWarning(
-            `warden: strategy change feed: ${err.message} (the breaker's own poll goes on)`,
-            'WardenStrategyFeedWarning',
-          );
-        },
-      });
-      closers.push(() => feed.close());
-      subscriptions.push(wakeOnChanges(feed, { strategy }));
-    }
+    if (fleet !== null) subscriptions.push(fleet.wake({ killSwitch, strategy }));
     await strategy.ready();
 
     const checkpoints = CheckpointStore.open(resolve(dataDir, options.checkpoints?.dir ?? 'checkpoints'), {
@@ -247,6 +242,7 @@ export async function openWarden(options: OpenWardenOptions): Promise<Warden> {
     let lastShareWarning = 0;
     const sharing = shareBreakerFromConfig(config, store, breaker, {
       ...(options.env ? { env: options.env } : {}),
+      ...(fleet !== null ? { feed: fleet.feed } : {}),
       onError: (err) => {
         if (Date.now() - lastShareWarning < 60_000) return;
         lastShareWarning = Date.now();

@@ -82,6 +82,26 @@ export function sharedStateContract(name: string, fresh: () => Promise<Store>): 
       assert.deepEqual(await store.strategyState.history('sports'), [], 'states are kept apart by name');
     });
 
+    it('gives the newest audit rows, oldest first, of one state only', async () => {
+      let v = 0;
+      for (const by of ['a', 'b', 'c', 'd']) {
+        const r = await store.strategyState.put('strategies', v, doc('active'), [{ ...block, by }], by);
+        assert.ok(r.ok);
+        v = r.state.version;
+      }
+      await store.strategyState.put('sports', 0, doc('active'), [{ ...block, by: 'other' }], 'other');
+      const last = await store.strategyState.recent('strategies', 2);
+      assert.deepEqual(
+        last.map((e) => [e.version, e.by, e.key]),
+        [
+          [3, 'c', 'nba'],
+          [4, 'd', 'nba'],
+        ],
+      );
+      assert.equal((await store.strategyState.recent('strategies', 100)).length, 4);
+      assert.deepEqual(await store.strategyState.recent('none', 5), []);
+    });
+
     it('opens a shared breaker once per trip, extends it only to a later until, and closes it compare-and-set', async () => {
       const sb = store.sharedBreakers;
       assert.equal(await sb.get('acct', 'exchange:sim'), null);

@@ -122,6 +122,8 @@ export interface StrategyStateRepo {
   ): Promise<StrategyStateCasResult>;
   /** Audit rows, oldest first: those that wrote a version above `afterVersion` (default 0), at most `limit`. */
   history(name: string, opts?: { afterVersion?: number; limit?: number }): Promise<StrategyStateEvent[]>;
+  /** The newest `limit` audit rows (by id), oldest first: what the dashboard's history shows. */
+  recent(name: string, limit: number): Promise<StrategyStateEvent[]>;
 }
 
 /** Dependency breakers shared per exchange account (opt-in): open / closed, and who probes. */

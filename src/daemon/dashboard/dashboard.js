@@ -334,6 +334,18 @@ function spark(h) {
   return s;
 }
 
+/** The store's recorded changes of one key (newest first, at most 3): who, what, why, when. */
+function recordedChanges(events) {
+  const ul = el('ul', 'changes');
+  for (const e of events.slice(-3).reverse()) {
+    const what = e.action === 'evaluate' ? 'evaluation' : e.action;
+    const li = el('li', 'note', `v${e.version} ${what} by ${e.by}: ${e.reason} · ${when(e.at)}`);
+    li.dataset.change = e.action;
+    ul.append(li);
+  }
+  return ul;
+}
+
 async function loadStrategies() {
   const [st, hist] = await Promise.all([
     api('GET', '/v1/strategies'),
@@ -341,11 +353,20 @@ async function loadStrategies() {
   ]);
   const box = $('strategies');
   box.replaceChildren();
+  const charts =
+    hist.ok && hist.data.strategies.length > 0
+      ? ` · charts: cumulative P&L from ${hist.data.from}, red = trip, green = recovery (replayed with the configured rules)`
+      : '';
   $('strategies-note').textContent = st.ok
-    ? `state as of ${st.data.as_of ?? 'unknown'}${hist.ok ? ` · charts: cumulative P&L from ${hist.data.from}, red = trip, green = recovery (replayed with the configured rules)` : ''}`
+    ? `state as of ${st.data.as_of ?? 'unknown'}${charts}`
     : errorOf(st);
   if (!st.ok) return;
   const histories = new Map(hist.ok ? hist.data.strategies.map((h) => [h.key, h]) : []);
+  // The store's audit rows (fleet mode: every host's evaluations, blocks and unblocks), per key.
+  const changes = new Map();
+  const recorded =
+    hist.ok && hist.data.changes && hist.data.changes.status === 'ok' ? hist.data.changes.events : [];
+  for (const e of recorded) if (e.key !== null) changes.set(e.key, [...(changes.get(e.key) ?? []), e]);
   for (const [key, e] of Object.entries(st.data.strategies)) {
     const cls = e.status === 'active' ? 'ok-bg' : e.status === 'blocked' ? 'bad-bg' : 'warn-bg';
     const roi = el('span', `roi ${e.roi_30d < 0 ? 'neg' : 'pos'}`, pct(e.roi_30d));
@@ -359,6 +380,8 @@ async function loadStrategies() {
     const h = histories.get(key);
     if (h) card.append(spark(h));
     if (e.reason) card.append(el('div', 'note', e.reason));
+    const c = changes.get(key);
+    if (c) card.append(recordedChanges(c));
     box.append(card);
   }
 }

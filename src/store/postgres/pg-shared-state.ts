@@ -19,6 +19,8 @@ export const STRATEGY_EVENT_INSERT = `INSERT INTO strategy_state_events (name, v
   VALUES ($1, $2, $3, $4, $5, $6, $7)`;
 export const STRATEGY_EVENTS_AFTER = `SELECT id, name, version, action, key, reason, "by", at FROM strategy_state_events
   WHERE name = $1 AND version > $2 ORDER BY id LIMIT $3`;
+export const STRATEGY_EVENTS_RECENT = `SELECT * FROM (SELECT id, name, version, action, key, reason, "by", at
+  FROM strategy_state_events WHERE name = $1 ORDER BY id DESC LIMIT $2) newest ORDER BY id`;
 
 /** The shared breakers' statements. */
 const BREAKER_COLS = 'account, breaker, version, state, "until", "by", at, prober, probe_until';
@@ -51,16 +53,10 @@ const on =
  * `pg_notify` in the same transaction, so a listener hears of a change only once it is durable.
  */
 export function pgStrategyStateRepo(q: PgQuery, tx: PgTx, notify: Notify): StrategyStateRepo {
-  const history = async (
-    run: Run,
-    name: string,
-    after: number,
-    limit: number,
-  ): Promise<StrategyStateEvent[]> =>
-    (await run<StrategyStateEvent>(STRATEGY_EVENTS_AFTER, [name, after, limit])).rows.map((r) => ({
-      ...r,
-      key: r.key ?? null,
-    }));
+  const events = async (run: Run, text: string, values: unknown[]): Promise<StrategyStateEvent[]> =>
+    (await run<StrategyStateEvent>(text, values)).rows.map((r) => ({ ...r, key: r.key ?? null }));
+  const history = (run: Run, name: string, after: number, limit: number) =>
+    events(run, STRATEGY_EVENTS_AFTER, [name, after, limit]);
   return {
     get: async (name) => {
       const r = (await q<StrategyRow>(STRATEGY_GET, [name])).rows[0];
@@ -88,6 +84,7 @@ export function pgStrategyStateRepo(q: PgQuery, tx: PgTx, notify: Notify): Strat
         return { ok: true, state: toState(r) };
       }),
     history: (name, opts = {}) => history(q, name, opts.afterVersion ?? 0, opts.limit ?? 1000),
+    recent: (name, limit) => events(q, STRATEGY_EVENTS_RECENT, [name, limit]),
   };
 }
 

@@ -17,6 +17,8 @@ export const STRATEGY_EVENT_INSERT = `INSERT INTO strategy_state_events (name, v
   VALUES (?, ?, ?, ?, ?, ?, ?)`;
 export const STRATEGY_EVENTS_AFTER = `SELECT id, name, version, action, key, reason, by, at FROM strategy_state_events
   WHERE name = ? AND version > ? ORDER BY id LIMIT ?`;
+export const STRATEGY_EVENTS_RECENT = `SELECT * FROM (SELECT id, name, version, action, key, reason, by, at
+  FROM strategy_state_events WHERE name = ? ORDER BY id DESC LIMIT ?) ORDER BY id`;
 
 const BREAKER_COLS = 'account, breaker, version, state, until, by, at, prober, probe_until';
 export const BREAKER_GET = `SELECT ${BREAKER_COLS} FROM shared_breakers WHERE account = ? AND breaker = ?`;
@@ -47,6 +49,7 @@ export function sqliteStrategyStateRepo(db: BetterSqlite3.Database, run: Run): S
     update: db.prepare<unknown[], StrategyRow>(STRATEGY_UPDATE),
     event: db.prepare(STRATEGY_EVENT_INSERT),
     after: db.prepare<[string, number, number], StrategyStateEvent>(STRATEGY_EVENTS_AFTER),
+    recent: db.prepare<[string, number], StrategyStateEvent>(STRATEGY_EVENTS_RECENT),
   };
   const put = db.transaction(
     (
@@ -80,6 +83,7 @@ export function sqliteStrategyStateRepo(db: BetterSqlite3.Database, run: Run): S
     put: (name, expected, doc, events, by) =>
       run(() => put.immediate(name, expected, JSON.stringify(doc), events, by)),
     history: (name, opts = {}) => run(() => s.after.all(name, opts.afterVersion ?? 0, opts.limit ?? 1000)),
+    recent: (name, limit) => run(() => s.recent.all(name, limit)),
   };
 }
 

@@ -14,12 +14,18 @@ export function strategyStateIn(store: Pick<Store, 'kind'>): 'store' | 'file' {
  * fleet mode (PostgreSQL) it reads the store's strategy state, on its own 1 s poll
  * (`fleet.pollMs`) and on every wake of the change feed (`reload()`), with the fleet's lease
  * (`fleet.leaseMs`) after which it fails open as its policy says (`store_unconfirmed_fail_open`).
+ * `polledByFeed`: the process's change feed polls (`startFleet`'s, which wakes every area on
+ * its poll), so the breaker keeps no poll of its own: one poll per process, not one per cache.
  */
 export function strategyBreakerFor(
   config: WardenConfig,
   dataDir: string,
   store: Pick<Store, 'kind' | 'strategyState'>,
-  opts: { readonly clock?: Clock; readonly onError?: (err: unknown) => void } = {},
+  opts: {
+    readonly clock?: Clock;
+    readonly onError?: (err: unknown) => void;
+    readonly polledByFeed?: boolean;
+  } = {},
 ): StrategyBreaker {
   const s = config.strategy;
   const common = {
@@ -31,7 +37,7 @@ export function strategyBreakerFor(
   if (strategyStateIn(store) === 'file') return new StrategyBreaker(common);
   return new StrategyBreaker({
     ...common,
-    reloadIntervalMs: config.fleet.pollMs,
+    reloadIntervalMs: opts.polledByFeed === true ? 0 : config.fleet.pollMs,
     source: {
       repo: store.strategyState,
       leaseMs: config.fleet.leaseMs,

@@ -95,6 +95,7 @@ export class StrategyBreaker {
   #firstRead: Promise<void> = Promise.resolve();
   #firstReadDone: (() => void) | undefined;
   readonly #failOpen = new EventSource<CheckResult>();
+  readonly #stored = new EventSource<void>();
 
   constructor(opts: StrategyBreakerOptions) {
     this.#source = opts.source;
@@ -162,6 +163,15 @@ export class StrategyBreaker {
    */
   onFailOpen(listener: (r: CheckResult) => void): Disposable {
     return this.#failOpen.subscribe(listener);
+  }
+
+  /**
+   * Fleet mode: calls `listener` after the breaker took a new state from the store (a new version,
+   * or the first read after the lease ran out) and when the lease runs out: `document()` then
+   * says what the check now answers from (the state file's mirror follows it).
+   */
+  onStoreState(listener: () => void): Disposable {
+    return this.#stored.subscribe(listener);
   }
 
   #setFixed(v: CheckResult | null): void {
@@ -257,7 +267,9 @@ export class StrategyBreaker {
   #armLease(): void {
     if (this.#leaseTimer !== undefined) clearTimeout(this.#leaseTimer);
     this.#leaseTimer = setTimeout(() => {
-      if (!this.#closed) this.#setFixed(STORE_UNCONFIRMED);
+      if (this.#closed) return;
+      this.#setFixed(STORE_UNCONFIRMED);
+      this.#stored.emit();
     }, this.#leaseMs);
     this.#leaseTimer.unref();
   }
@@ -281,6 +293,7 @@ export class StrategyBreaker {
           this.#version = version;
           this.#doc = stored === null ? null : stored.doc;
           this.#apply(stored === null ? null : parseStateObject(stored.doc, this.#key));
+          this.#stored.emit();
         },
         (err: unknown) => {
           try {
