@@ -112,8 +112,8 @@ describe('warden install and audit export (process level)', () => {
     assert.match(readFileSync(join(out, 'warden-bot.service'), 'utf8'), /^WatchdogSec=20$/m);
   });
 
-  it('refuses a cron that is not a daily time with one line and exit 1', () => {
-    writeFileSync(join(root, 'bad.json'), JSON.stringify({ strategy: { cron: '*/10 * * * *' } }));
+  it('refuses a cron no timer can run exactly with one line naming warden serve, and exit 1', () => {
+    writeFileSync(join(root, 'bad.json'), JSON.stringify({ strategy: { cron: '0 9 1 * 1' } }));
     const r = warden(
       work,
       '--config',
@@ -127,7 +127,10 @@ describe('warden install and audit export (process level)', () => {
       '--timers',
     );
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /^warden: install: strategy\.cron: .*\n$/);
+    assert.match(
+      r.stderr,
+      /^warden: install: strategy\.cron: "0 9 1 \* 1" cannot be translated exactly: .*; or leave out --timers: `warden serve`, the default, runs any cron in any zone\n$/,
+    );
   });
 
   it('exports what an auditor asks for, with a manifest whose hashes match', () => {
