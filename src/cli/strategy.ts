@@ -142,51 +142,65 @@ function registerOverrides(program: Command): void {
       .option('--state <file>', 'state file')
       .option('--state-key <key>', 'top-level key of the state file')
       .option('--json', 'print the new entry as JSON')
-      .action(
-        async (
-          key: string,
-          f: { reason: string; by: string; state?: string; stateKey?: string; json?: boolean },
-          cmd: Command,
-        ) => {
-          const loaded = configFor(cmd);
-          const s = loaded.config.strategy;
-          if (loaded.config.store.kind === 'postgres' && f.state === undefined) {
-            await overrideInStore(loaded, { ...f, key, action, stateKey: f.stateKey ?? s.stateKey });
-            return;
-          }
-          mkdirSync(loaded.dataDir, { recursive: true });
-          const statePath = f.state !== undefined ? resolve(f.state) : pathsOf(loaded).state;
-          let r;
-          try {
-            r = applyOverride({
-              statePath,
-              stateKey: f.stateKey ?? s.stateKey,
-              auditPath: pathsOf(loaded).overrides,
-              key,
-              action,
-              reason: f.reason,
-              by: f.by,
-              now: Date.now(),
-            });
-          } catch (err) {
-            throw userError(err) ?? err;
-          }
-          process.stderr.write(
-            `warden: MANUAL OVERRIDE: ${key} ${r.previous ?? 'unknown'} -> ${r.entry.status} by ${f.by}: ${f.reason} (recorded in ${statePath} and the audit log)\n`,
-          );
-          if (action === 'unblock')
-            process.stderr.write(
-              'warden: the next evaluation applies the rules again and may trip it back: trust the breaker\n',
-            );
-          if (r.stateStale)
-            process.stderr.write(
-              'warden: WARNING: the state is stale, so the runtime check fails open until the next evaluation\n',
-            );
-          if (f.json) out({ key, ...r.entry }, true);
-        },
-      );
+      .action(async (key: string, f: OverrideFlags, cmd: Command) => override(key, action, f, cmd));
   }
+  registerShadow(group);
+}
 
+interface OverrideFlags {
+  reason: string;
+  by: string;
+  state?: string;
+  stateKey?: string;
+  json?: boolean;
+}
+
+/** One block or unblock: in the store in fleet mode (unless `--state` names a file), else in the state file and its audit log. */
+async function override(
+  key: string,
+  action: 'block' | 'unblock',
+  f: OverrideFlags,
+  cmd: Command,
+): Promise<void> {
+  const loaded = configFor(cmd);
+  const s = loaded.config.strategy;
+  if (loaded.config.store.kind === 'postgres' && f.state === undefined) {
+    await overrideInStore(loaded, { ...f, key, action, stateKey: f.stateKey ?? s.stateKey });
+    return;
+  }
+  mkdirSync(loaded.dataDir, { recursive: true });
+  const statePath = f.state !== undefined ? resolve(f.state) : pathsOf(loaded).state;
+  let r;
+  try {
+    r = applyOverride({
+      statePath,
+      stateKey: f.stateKey ?? s.stateKey,
+      auditPath: pathsOf(loaded).overrides,
+      key,
+      action,
+      reason: f.reason,
+      by: f.by,
+      now: Date.now(),
+    });
+  } catch (err) {
+    throw userError(err) ?? err;
+  }
+  process.stderr.write(
+    `warden: MANUAL OVERRIDE: ${key} ${r.previous ?? 'unknown'} -> ${r.entry.status} by ${f.by}: ${f.reason} (recorded in ${statePath} and the audit log)\n`,
+  );
+  if (action === 'unblock')
+    process.stderr.write(
+      'warden: the next evaluation applies the rules again and may trip it back: trust the breaker\n',
+    );
+  if (r.stateStale)
+    process.stderr.write(
+      'warden: WARNING: the state is stale, so the runtime check fails open until the next evaluation\n',
+    );
+  if (f.json) out({ key, ...r.entry }, true);
+}
+
+/** `warden strategy shadow record|resolve`: rejected signals and their would-be outcomes. */
+function registerShadow(group: Command): void {
   const shadow = group
     .command('shadow')
     .description('shadow trades: rejected signals and their would-be outcomes');
