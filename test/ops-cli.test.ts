@@ -131,6 +131,7 @@ describe('warden install and audit export (process level)', () => {
       r.stderr,
       /^warden: install: strategy\.cron: "0 9 1 \* 1" cannot be translated exactly: .*; or leave out --timers: `warden serve`, the default, runs any cron in any zone\n$/,
     );
+    assert.equal(existsSync(join(root, 'pl')), false, 'no file written');
   });
 
   it('exports what an auditor asks for, with a manifest whose hashes match', () => {
