@@ -10,7 +10,7 @@ import { AuditExportError } from './audit-export-error.js';
 import { exportTradingRecords, type DecisionLogAudit } from './audit-trading.js';
 import { launchdPlists } from './launchd.js';
 import { redactSecrets } from './redact.js';
-import { packageRoot, unitContext, type UnitOptions } from './unit-context.js';
+import { packageRoot, unitContext, type UnitContext, type UnitOptions } from './unit-context.js';
 import { systemdUnits } from './units.js';
 
 /** Files copied as they are from the data dir when they exist (the seed's formats). */
@@ -233,16 +233,31 @@ function exportConfig(loaded: LoadedConfig, out: ExportFolder): void {
   }
 }
 
-/** The unit files and plists `warden install` would write now; a refusal is a note, not a failure. */
+/**
+ * The unit files and plists `warden install` would write now. A refusal is a note, not a failure,
+ * and one generator's refusal (launchd's, for a schedule in another zone than this host's) leaves
+ * the other's files in.
+ */
 function exportUnits(loaded: LoadedConfig, units: UnitOptions, out: ExportFolder): void {
+  let ctx: UnitContext;
   try {
-    const ctx = unitContext(loaded, units);
-    for (const gen of [systemdUnits(ctx), launchdPlists(ctx)]) {
-      for (const f of gen.files) out.put(`units/${gen.kind}/${f.name}`, f.content);
-      for (const w of gen.warnings) out.notes.push(`units/${gen.kind}: ${w}`);
-    }
+    ctx = unitContext(loaded, units);
   } catch (err) {
     out.notes.push(`units: not generated: ${(err as Error).message}`);
+    return;
+  }
+  const generators = [
+    ['systemd', () => systemdUnits(ctx)],
+    ['launchd', () => launchdPlists(ctx)],
+  ] as const;
+  for (const [kind, generate] of generators) {
+    try {
+      const gen = generate();
+      for (const f of gen.files) out.put(`units/${gen.kind}/${f.name}`, f.content);
+      for (const w of gen.warnings) out.notes.push(`units/${gen.kind}: ${w}`);
+    } catch (err) {
+      out.notes.push(`units/${kind}: not generated: ${(err as Error).message}`);
+    }
   }
 }
 
