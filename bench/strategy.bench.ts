@@ -3,7 +3,7 @@
 // each in its own process, on 1M and 10M seed-format lines (results compared, wall time and peak
 // RSS, medians); the incremental rerun after a 1% append against a full run, both from the
 // command line; the same in one warm process; the runtime check beside a stat-per-call reader;
-// seed 000's pandas evaluator (when python3-pandas is there); tuning a year of 10 strategies.
+// seed 000's pandas evaluator (by the first python3 that has pandas); tuning a year of 10 strategies.
 // Run: npm run build && npx tsx bench/strategy.bench.ts [--quick]   (--quick: 1M lines only)
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -19,6 +19,7 @@ import {
   type StrategyBreakerOptions,
   DEFAULT_TUNE_GRID,
 } from '../src/strategy/index.js';
+import { agreesWith, findPandasPython, runSeedPandas } from './helpers/seed-pandas.js';
 
 const NOW = Date.parse('2026-05-05T03:49:00Z');
 const self = fileURLToPath(import.meta.url);
@@ -268,45 +269,22 @@ try {
   );
   if (allow === 0) console.log('');
 
-  // 4. Seed 000's pandas evaluator on the 1M log.
-  const py = spawnSync('/usr/bin/python3', ['-c', 'import pandas'], { encoding: 'utf8' });
-  if (py.status === 0) {
-    const src = `
-import json, time, sys
-import pandas as pd
-from datetime import datetime, timezone, timedelta
-t0 = time.perf_counter()
-rows = []
-with open(sys.argv[1]) as f:
-    for line in f:
-        try: rows.append(json.loads(line))
-        except json.JSONDecodeError: continue
-df = pd.DataFrame(rows)
-df["ts"] = pd.to_datetime(df["ts"], utc=True, errors="coerce")
-df = df[df["resolved"].notna()]
-cutoff = datetime(2026,5,5,3,49,tzinfo=timezone.utc) - timedelta(days=30)
-df = df[df["ts"] >= cutoff]
-df["dollar_pnl"] = df["pnl_c"] * df["size"] / 100
-df["dollar_size"] = df["entry_price_c"] * df["size"] / 100
-g = df.groupby("sport").agg(pnl=("dollar_pnl","sum"), cost=("dollar_size","sum"), n=("dollar_pnl","count"))
-g["roi_30d"] = g["pnl"] / g["cost"]
-print(json.dumps({"ms": (time.perf_counter()-t0)*1000, "n": int(g["n"].sum())}))
-`;
-    const r = spawnSync('/usr/bin/time', ['-f', '%M', '/usr/bin/python3', '-c', src, log], {
-      encoding: 'utf8',
-    });
-    if (r.status === 0) {
-      const p = JSON.parse(r.stdout) as { ms: number; n: number };
-      const rss = Number(r.stderr.trim().split('\n').pop()) / 1024;
-      const ours = warden(log, true);
-      row(
-        'seed pandas evaluator (1.01M lines)',
-        `${p.ms.toFixed(0)} ms`,
-        `peak RSS ${rss.toFixed(0)} MB`,
-        `Warden's whole command ${(p.ms / ours.ms).toFixed(1)}x faster, ${(rss / ours.rssMb).toFixed(1)}x less memory`,
-      );
-    } else console.log('pandas run failed:', r.stderr.slice(0, 200));
-  } else console.log('python3-pandas not available: skipped the seed comparison');
+  // 4. Seed 000's pandas evaluator on the 1M log, by whichever python3 has pandas.
+  const py = findPandasPython();
+  if (py.found !== null) {
+    console.log(`pandas ${py.found.pandas} from ${py.found.python}`);
+    const ours = warden(log, true);
+    const p = runSeedPandas(py.found.python, log);
+    row(
+      `seed pandas evaluator (${py.found.python}, pandas ${py.found.pandas}), 1.03M lines`,
+      `${p.wallMs.toFixed(0)} ms (its own timer ${p.scriptMs.toFixed(0)} ms)`,
+      `peak RSS ${p.rssMb.toFixed(0)} MB`,
+      `Warden's command in the same run ${ours.ms.toFixed(0)} ms, ${ours.rssMb.toFixed(0)} MB: ${(p.wallMs / ours.ms).toFixed(1)}x faster, ${(p.rssMb / ours.rssMb).toFixed(1)}x less memory; CPU ${p.cpuMs.toFixed(0)} vs ${ours.cpuMs.toFixed(0)} ms; ${agreesWith(p, ours.sports)}`,
+    );
+  } else
+    console.log(
+      `SKIPPED the seed pandas row: no python3 with pandas (tried ${py.tried.join(', ')}); apt-get install python3-pandas, or set WARDEN_BENCH_PYTHON`,
+    );
 
   // 5. Tuning: a year, 10 strategies, 5x5x3x3 grid.
   const year = join(dir, 'year.jsonl');

@@ -12,6 +12,8 @@ const BIN = join(import.meta.dirname, '..', 'bin', 'warden.js');
 
 const env = { ...process.env };
 delete env['WARDEN_DATA_DIR'];
+// launchd has no time zone: its plists are generated only for schedules in the host's zone (UTC here).
+env['TZ'] = 'UTC';
 
 function warden(cwd: string, ...args: string[]) {
   const r = spawnSync(process.execPath, [BIN, ...args], {
@@ -112,8 +114,8 @@ describe('warden install and audit export (process level)', () => {
     assert.match(readFileSync(join(out, 'warden-bot.service'), 'utf8'), /^WatchdogSec=20$/m);
   });
 
-  it('refuses a cron that is not a daily time with one line and exit 1', () => {
-    writeFileSync(join(root, 'bad.json'), JSON.stringify({ strategy: { cron: '*/10 * * * *' } }));
+  it('refuses a cron no timer can run exactly with one line naming warden serve, and exit 1', () => {
+    writeFileSync(join(root, 'bad.json'), JSON.stringify({ strategy: { cron: '0 9 1 * 1' } }));
     const r = warden(
       work,
       '--config',
@@ -127,7 +129,47 @@ describe('warden install and audit export (process level)', () => {
       '--timers',
     );
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /^warden: install: strategy\.cron: .*\n$/);
+    assert.match(
+      r.stderr,
+      /^warden: install: strategy\.cron: "0 9 1 \* 1" cannot be translated exactly: .*; or leave out --timers: `warden serve`, the default, runs any cron in any zone\n$/,
+    );
+    assert.equal(existsSync(join(root, 'pl')), false, 'no file written');
+  });
+
+  it('exports the systemd units when launchd refuses a schedule in another zone, noting why', () => {
+    writeFileSync(
+      join(root, 'ny.json'),
+      JSON.stringify({ strategy: { cron: '49 3 * * *', timezone: 'America/New_York' } }),
+    );
+    const dir = join(root, 'audit-ny');
+    const r = warden(
+      work,
+      '--config',
+      join(root, 'ny.json'),
+      '--data-dir',
+      data,
+      'audit',
+      'export',
+      dir,
+      '--timers',
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const m = JSON.parse(readFileSync(join(dir, 'MANIFEST.json'), 'utf8')) as AuditManifest;
+    const paths = m.files.map((f) => f.path);
+    assert.ok(paths.includes('units/systemd/warden-evaluate.timer'), paths.join(' '));
+    assert.ok(!paths.some((p) => p.startsWith('units/launchd/')), paths.join(' '));
+    assert.ok(
+      m.notes.some((n) =>
+        /^units\/launchd: not generated: strategy\.cron: .*launchd has no time zone: the schedule is in America\/New_York, this host in UTC/.test(
+          n,
+        ),
+      ),
+      m.notes.join('\n'),
+    );
+    assert.match(
+      readFileSync(join(dir, 'units', 'systemd', 'warden-evaluate.timer'), 'utf8'),
+      /^OnCalendar=\*-\*-\* 03:49:00 America\/New_York$/m,
+    );
   });
 
   it('exports what an auditor asks for, with a manifest whose hashes match', () => {

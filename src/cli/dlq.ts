@@ -50,7 +50,14 @@ function line(e: DlqEntry): string {
 /** `warden dlq list | show ID | replay ID | resolve ID --note T`. */
 export function registerDlq(program: Command): void {
   const dlq = program.command('dlq').description('the order dead-letter queue: what failed for good');
+  registerList(dlq);
+  registerShow(dlq);
+  registerReplay(dlq);
+  registerResolve(dlq);
+}
 
+/** `warden dlq list`: entries, newest first. */
+function registerList(dlq: Command): void {
   dlq
     .command('list')
     .description('entries, newest first')
@@ -72,7 +79,10 @@ export function registerDlq(program: Command): void {
         else for (const e of entries) out(line(e), false);
       });
     });
+}
 
+/** `warden dlq show ID`: one entry with its payload and every error. */
+function registerShow(dlq: Command): void {
   dlq
     .command('show')
     .description('one entry with its payload and every error')
@@ -94,7 +104,10 @@ export function registerDlq(program: Command): void {
           );
       });
     });
+}
 
+/** `warden dlq replay ID`: the entry sent again through the executor under its idempotency key. */
+function registerReplay(dlq: Command): void {
   dlq
     .command('replay')
     .description(
@@ -148,7 +161,10 @@ export function registerDlq(program: Command): void {
         if (result.status !== 'placed') process.exitCode = 1;
       });
     });
+}
 
+/** `warden dlq resolve ID --note T`: closed by hand. */
+function registerResolve(dlq: Command): void {
   dlq
     .command('resolve')
     .description('close an entry by hand, with a note saying what was done')

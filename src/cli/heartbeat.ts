@@ -103,6 +103,13 @@ async function watch(
 
 /** `warden heartbeat`, `watch`, `remind`. */
 export function registerHeartbeat(program: Command): void {
+  registerBeat(program);
+  registerWatch(program);
+  registerRemind(program);
+}
+
+/** `warden heartbeat NAME`: report that NAME is alive (or a job started / failed). */
+function registerBeat(program: Command): void {
   program
     .command('heartbeat')
     .description('report that NAME is alive (or a job started / failed)')
@@ -143,7 +150,10 @@ export function registerHeartbeat(program: Command): void {
         });
       },
     );
+}
 
+/** `warden watch`: the independent watchdog. */
+function registerWatch(program: Command): void {
   program
     .command('watch')
     .description(
@@ -192,9 +202,13 @@ export function registerHeartbeat(program: Command): void {
         });
       },
     );
+}
+
+/** `warden remind`: a reminder when trading is halted. */
+function registerRemind(program: Command): void {
   program
     .command('remind')
-    .description('send a reminder when trading is halted (run daily from a timer)')
+    .description('send a reminder when trading is halted (run from a timer on killSwitch.reminderCron)')
     .action(async (_opts: unknown, cmd: Command) => {
       await withRuntime(cmd, async (rt) => {
         const ks = await rt.killSwitch('reminder');

@@ -68,7 +68,13 @@ function parseData(text: string): unknown {
 /** `warden log verify`, `warden log append`. */
 export function registerLog(program: Command): void {
   const log = program.command('log').description('the append-only, hash-chained decision log');
+  registerVerify(log);
+  registerAppend(log);
+  registerHead(log);
+}
 
+/** `warden log verify [PATH]`: the hash chain checked, against a head given or anchored in the store. */
+function registerVerify(log: Command): void {
   log
     .command('verify')
     .description('check the hash chain; exit 0 when intact, 1 naming the first bad line (FILE:LINE)')
@@ -111,7 +117,10 @@ export function registerLog(program: Command): void {
         );
       },
     );
+}
 
+/** `warden log append KIND`: one decision, durable, its head anchored in the store. */
+function registerAppend(log: Command): void {
   log
     .command('append')
     .description('append one decision and wait until it is on disk; prints its {seq, hash}')
@@ -156,7 +165,10 @@ export function registerLog(program: Command): void {
           { cause: anchorError },
         );
     });
+}
 
+/** `warden log head`: the head to record off the host. */
+function registerHead(log: Command): void {
   log
     .command('head')
     .description('print the head {seq, hash} of the log (to record it off the host)')

@@ -82,7 +82,39 @@ export function checkInvariants(input: InvariantInput): InvariantReport {
     list.push(o);
     byCid.set(o.clientOrderId, list);
   }
-  // 1. no client order id twice at the venue
+  const cidToKey = new Map(input.intents.map((i) => [i.clientOrderId, i.key]));
+  const duplicates = checkVenueOrders(byCid, cidToKey, violations);
+  const { neverClaimed, deniedByLayer } = checkIntents(input, byCid, violations);
+  const { acceptedWhileHalted, reduceOnlyWhileHalted } = checkHalts(input, cidToKey, violations);
+  checkReconciliations(input, violations);
+  // 5. the decision log verifies
+  if (input.decisionLogProblem !== null) violations.push(`decision log: ${input.decisionLogProblem}`);
+  return {
+    counts: {
+      intents: new Set(input.botIntents).size,
+      venueOrders: input.journal.length,
+      filled: input.journal.filter((o) => o.status === 'closed').length,
+      placed: input.intents.filter((i) => i.state === 'placed').length,
+      denied: input.intents.filter((i) => i.state === 'denied').length,
+      deniedByLayer,
+      inDlq: input.dlq.filter((d) => d.status === 'open').length,
+      retried: input.intents.filter((i) => i.attempts > 1).length,
+      neverClaimed,
+      duplicates,
+      acceptedWhileHalted,
+      reduceOnlyWhileHalted,
+      reconciliations: input.reconciliations.length,
+    },
+    violations,
+  };
+}
+
+/** 1. No client order id twice at the venue, and none that belongs to no intent; returns the duplicates. */
+function checkVenueOrders(
+  byCid: ReadonlyMap<string, readonly AcceptedOrder[]>,
+  cidToKey: ReadonlyMap<string, string>,
+  violations: string[],
+): number {
   let duplicates = 0;
   for (const [cid, list] of byCid) {
     if (list.length > 1) {
@@ -90,12 +122,19 @@ export function checkInvariants(input: InvariantInput): InvariantReport {
       violations.push(`duplicate: client order id ${cid} accepted ${list.length} times by the venue`);
     }
   }
-  const intents = new Map(input.intents.map((i) => [i.key, i]));
-  const cidToKey = new Map(input.intents.map((i) => [i.clientOrderId, i.key]));
   for (const cid of byCid.keys()) {
     if (!cidToKey.has(cid)) violations.push(`orphan: venue order ${cid} belongs to no recorded intent`);
   }
-  // 2. every intent is exactly one of placed, in the DLQ, denied with a logged reason
+  return duplicates;
+}
+
+/** 2. Every intent is exactly one of placed, in the DLQ, denied with a logged reason. */
+function checkIntents(
+  input: InvariantInput,
+  byCid: ReadonlyMap<string, readonly AcceptedOrder[]>,
+  violations: string[],
+): { neverClaimed: number; deniedByLayer: Record<string, number> } {
+  const intents = new Map(input.intents.map((i) => [i.key, i]));
   const dlq = new Set(input.dlq.map((d) => d.key));
   const deniedByGate = new Set(input.gate.filter((g) => !g.allow).map((g) => g.key));
   let neverClaimed = 0;
@@ -130,7 +169,15 @@ export function checkInvariants(input: InvariantInput): InvariantReport {
         violations.push(`unresolved: intent ${key} is still ${rec.state}`);
     }
   }
-  // 3. nothing but reduce-only accepted while the kill switch was engaged (unless decided before the trip)
+  return { neverClaimed, deniedByLayer };
+}
+
+/** 3. Nothing but reduce-only accepted while the kill switch was engaged (unless decided before the trip). */
+function checkHalts(
+  input: InvariantInput,
+  cidToKey: ReadonlyMap<string, string>,
+  violations: string[],
+): { acceptedWhileHalted: number; reduceOnlyWhileHalted: number } {
   const allowedAt = new Map<string, number>();
   for (const g of input.gate) if (g.allow) allowedAt.set(g.key, g.ts);
   let acceptedWhileHalted = 0;
@@ -150,7 +197,11 @@ export function checkInvariants(input: InvariantInput): InvariantReport {
       `halted: venue accepted ${o.side} ${o.amount} (${o.clientOrderId}) at ${new Date(o.acceptedAt).toISOString()} while the kill switch was engaged`,
     );
   }
-  // 4. after every restart the reconciled state equals the venue's
+  return { acceptedWhileHalted, reduceOnlyWhileHalted };
+}
+
+/** 4. After every restart the reconciled state equals the venue's. */
+function checkReconciliations(input: InvariantInput, violations: string[]): void {
   for (const r of input.reconciliations) {
     if (!r.ok)
       violations.push(`reconcile: the reconciliation at ${new Date(r.at).toISOString()} did not succeed`);
@@ -162,28 +213,6 @@ export function checkInvariants(input: InvariantInput): InvariantReport {
         violations.push(`reconcile: adopted ${cur} ${a} but the venue holds ${v}`);
     }
   }
-  // 5. the decision log verifies
-  if (input.decisionLogProblem !== null) violations.push(`decision log: ${input.decisionLogProblem}`);
-
-  const placed = input.intents.filter((i) => i.state === 'placed').length;
-  return {
-    counts: {
-      intents: new Set(input.botIntents).size,
-      venueOrders: input.journal.length,
-      filled: input.journal.filter((o) => o.status === 'closed').length,
-      placed,
-      denied: input.intents.filter((i) => i.state === 'denied').length,
-      deniedByLayer,
-      inDlq: input.dlq.filter((d) => d.status === 'open').length,
-      retried: input.intents.filter((i) => i.attempts > 1).length,
-      neverClaimed,
-      duplicates,
-      acceptedWhileHalted,
-      reduceOnlyWhileHalted,
-      reconciliations: input.reconciliations.length,
-    },
-    violations,
-  };
 }
 
 /** Halt intervals from the kill switch's history (oldest first): each trip until the next resume. */

@@ -10,7 +10,7 @@ import { AuditExportError } from './audit-export-error.js';
 import { exportTradingRecords, type DecisionLogAudit } from './audit-trading.js';
 import { launchdPlists } from './launchd.js';
 import { redactSecrets } from './redact.js';
-import { packageRoot, unitContext, type UnitOptions } from './unit-context.js';
+import { packageRoot, unitContext, type UnitContext, type UnitOptions } from './unit-context.js';
 import { systemdUnits } from './units.js';
 
 /** Files copied as they are from the data dir when they exist (the seed's formats). */
@@ -113,86 +113,19 @@ export async function auditExport(opts: AuditExportOptions): Promise<AuditManife
     throw new AuditExportError(`${dir} is inside the data dir ${dataDir}; export somewhere else`);
   }
   prepareTarget(dir, opts.force === true);
-
-  const files: ManifestEntry[] = [];
-  const missing: { path: string; why: string }[] = [];
-  const notes: string[] = [];
-  const put = (rel: string, data: string | Buffer): void => {
-    const p = join(dir, ...rel.split('/'));
-    mkdirSync(dirname(p), { recursive: true });
-    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    atomicWriteFileSync(p, buf);
-    files.push({ path: rel, bytes: buf.length, sha256: createHash('sha256').update(buf).digest('hex') });
-  };
-
-  let perName: string[] = [];
-  try {
-    perName = readdirSync(dataDir)
-      .filter((n) => PER_NAME_HEARTBEAT.test(n))
-      .sort();
-  } catch (err) {
-    missing.push({ path: 'heartbeat-NAME.json', why: `cannot list ${dataDir}: ${(err as Error).message}` });
-  }
-  for (const name of [...DATA_DIR_FILES, ...perName]) {
-    try {
-      put(name, readFileSync(join(dataDir, name)));
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') {
-        if (REQUIRED_DATA_FILES.includes(name)) missing.push({ path: name, why: `not in ${dataDir}` });
-      } else {
-        missing.push({ path: name, why: `cannot read: ${(err as Error).message}` });
-      }
-    }
-  }
-
+  const out = exportFolder(dir);
+  copyDataDirFiles(dataDir, out);
   // Rows written before a secret was masked (an endpoint that echoed it) must not carry it out.
   const redactor = channelRedactor(loaded.config.alerts.channels, opts.env ?? process.env);
-  const history = await store.killSwitch.history(ALL);
-  put('killswitch-history.jsonl', jsonl(redactStrings([...history].reverse(), redactor)));
-  put(
-    'heartbeats.json',
-    `${JSON.stringify(redactStrings(await store.heartbeats.list(), redactor), null, 2)}\n`,
-  );
-  const alerts = await store.alerts.list({ limit: ALL });
-  put('alerts.jsonl', jsonl(redactStrings([...alerts].reverse(), redactor)));
-
+  await exportStoreRows(store, redactor, out);
   const decisionLog = await exportTradingRecords(loaded, store, {
-    put,
-    note: (t) => notes.push(t),
+    put: out.put,
+    note: (t) => out.notes.push(t),
     redact: (rows) => redactStrings(rows, redactor),
   });
-
-  const effective = redactSecrets(loaded.config);
-  put('config-effective.json', `${JSON.stringify(effective.value, null, 2)}\n`);
-  if (loaded.path !== null) {
-    try {
-      const original = redactSecrets(JSON.parse(readFileSync(loaded.path, 'utf8')) as unknown);
-      put('config.json', `${JSON.stringify(original.value, null, 2)}\n`);
-      if (original.redacted.length > 0) {
-        notes.push(`config.json: values redacted at ${original.redacted.join(', ')}`);
-      }
-    } catch (err) {
-      missing.push({ path: 'config.json', why: `cannot read ${loaded.path}: ${(err as Error).message}` });
-    }
-  } else {
-    notes.push('no config file: the defaults in config-effective.json are in use');
-  }
-  if (effective.redacted.length > 0) {
-    notes.push(`config-effective.json: values redacted at ${effective.redacted.join(', ')}`);
-  }
-
-  try {
-    const ctx = unitContext(loaded, opts.units ?? {});
-    for (const gen of [systemdUnits(ctx), launchdPlists(ctx)]) {
-      for (const f of gen.files) put(`units/${gen.kind}/${f.name}`, f.content);
-      for (const w of gen.warnings) notes.push(`units/${gen.kind}: ${w}`);
-    }
-  } catch (err) {
-    notes.push(`units: not generated: ${(err as Error).message}`);
-  }
-
-  files.sort((a, b) => a.path.localeCompare(b.path));
+  exportConfig(loaded, out);
+  exportUnits(loaded, opts.units ?? {}, out);
+  out.files.sort((a, b) => a.path.localeCompare(b.path));
   const manifest: AuditManifest = {
     format: 'warden-audit/1',
     exportedAt: new Date(now).toISOString(),
@@ -202,13 +135,130 @@ export async function auditExport(opts: AuditExportOptions): Promise<AuditManife
     dataDir,
     configPath: loaded.path,
     store: store.location,
-    files,
-    missing,
-    notes,
+    files: out.files,
+    missing: out.missing,
+    notes: out.notes,
     decisionLog,
   };
   atomicWriteFileSync(join(dir, 'MANIFEST.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
+}
+
+/** The export folder being filled: every file written with its hash, and what is missing or worth noting. */
+interface ExportFolder {
+  put(rel: string, data: string | Buffer): void;
+  readonly files: ManifestEntry[];
+  readonly missing: { path: string; why: string }[];
+  readonly notes: string[];
+}
+
+function exportFolder(dir: string): ExportFolder {
+  const files: ManifestEntry[] = [];
+  return {
+    files,
+    missing: [],
+    notes: [],
+    put(rel, data) {
+      const p = join(dir, ...rel.split('/'));
+      mkdirSync(dirname(p), { recursive: true });
+      const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+      atomicWriteFileSync(p, buf);
+      files.push({ path: rel, bytes: buf.length, sha256: createHash('sha256').update(buf).digest('hex') });
+    },
+  };
+}
+
+/** The data dir's heartbeat and circuit files as they are; a required one that is absent is listed missing. */
+function copyDataDirFiles(dataDir: string, out: ExportFolder): void {
+  let perName: string[] = [];
+  try {
+    perName = readdirSync(dataDir)
+      .filter((n) => PER_NAME_HEARTBEAT.test(n))
+      .sort();
+  } catch (err) {
+    out.missing.push({
+      path: 'heartbeat-NAME.json',
+      why: `cannot list ${dataDir}: ${(err as Error).message}`,
+    });
+  }
+  for (const name of [...DATA_DIR_FILES, ...perName]) {
+    try {
+      out.put(name, readFileSync(join(dataDir, name)));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') {
+        if (REQUIRED_DATA_FILES.includes(name)) out.missing.push({ path: name, why: `not in ${dataDir}` });
+      } else {
+        out.missing.push({ path: name, why: `cannot read: ${(err as Error).message}` });
+      }
+    }
+  }
+}
+
+/** The kill-switch history, the heartbeats and the alert outbox, oldest first, secrets masked. */
+async function exportStoreRows(
+  store: Store,
+  redactor: ReturnType<typeof channelRedactor>,
+  out: ExportFolder,
+): Promise<void> {
+  const history = await store.killSwitch.history(ALL);
+  out.put('killswitch-history.jsonl', jsonl(redactStrings([...history].reverse(), redactor)));
+  out.put(
+    'heartbeats.json',
+    `${JSON.stringify(redactStrings(await store.heartbeats.list(), redactor), null, 2)}\n`,
+  );
+  const alerts = await store.alerts.list({ limit: ALL });
+  out.put('alerts.jsonl', jsonl(redactStrings([...alerts].reverse(), redactor)));
+}
+
+/** The effective config and the config file, secret-looking values redacted and noted. */
+function exportConfig(loaded: LoadedConfig, out: ExportFolder): void {
+  const effective = redactSecrets(loaded.config);
+  out.put('config-effective.json', `${JSON.stringify(effective.value, null, 2)}\n`);
+  if (loaded.path !== null) {
+    try {
+      const original = redactSecrets(JSON.parse(readFileSync(loaded.path, 'utf8')) as unknown);
+      out.put('config.json', `${JSON.stringify(original.value, null, 2)}\n`);
+      if (original.redacted.length > 0) {
+        out.notes.push(`config.json: values redacted at ${original.redacted.join(', ')}`);
+      }
+    } catch (err) {
+      out.missing.push({ path: 'config.json', why: `cannot read ${loaded.path}: ${(err as Error).message}` });
+    }
+  } else {
+    out.notes.push('no config file: the defaults in config-effective.json are in use');
+  }
+  if (effective.redacted.length > 0) {
+    out.notes.push(`config-effective.json: values redacted at ${effective.redacted.join(', ')}`);
+  }
+}
+
+/**
+ * The unit files and plists `warden install` would write now. A refusal is a note, not a failure,
+ * and one generator's refusal (launchd's, for a schedule in another zone than this host's) leaves
+ * the other's files in.
+ */
+function exportUnits(loaded: LoadedConfig, units: UnitOptions, out: ExportFolder): void {
+  let ctx: UnitContext;
+  try {
+    ctx = unitContext(loaded, units);
+  } catch (err) {
+    out.notes.push(`units: not generated: ${(err as Error).message}`);
+    return;
+  }
+  const generators = [
+    ['systemd', () => systemdUnits(ctx)],
+    ['launchd', () => launchdPlists(ctx)],
+  ] as const;
+  for (const [kind, generate] of generators) {
+    try {
+      const gen = generate();
+      for (const f of gen.files) out.put(`units/${gen.kind}/${f.name}`, f.content);
+      for (const w of gen.warnings) out.notes.push(`units/${gen.kind}: ${w}`);
+    } catch (err) {
+      out.notes.push(`units/${kind}: not generated: ${(err as Error).message}`);
+    }
+  }
 }
 
 /** Paths in a manifest are relative with `/`; this gives the local path of one. */

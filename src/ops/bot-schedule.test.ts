@@ -72,6 +72,40 @@ describe('--bot-schedule: the bot as a periodic job through warden guard', () =>
     },
   );
 
+  it(
+    'gives the --timers evaluation and reminder the same exact OnCalendar= (systemd-analyze calendar)',
+    { skip: !systemdAnalyze && 'systemd-analyze is not installed' },
+    () => {
+      for (const [expr, tz] of CRONS) {
+        const gen = systemdUnits(
+          unitContext(
+            {
+              config: parseConfig({
+                strategy: { cron: expr, timezone: tz },
+                killSwitch: { reminderCron: expr, reminderTimezone: tz },
+              }),
+              path: null,
+              dataDir: '/srv/bot/data',
+            },
+            { timers: true },
+          ),
+        );
+        for (const name of [SYSTEMD_UNITS.evaluateTimer, SYSTEMD_UNITS.remindTimer]) {
+          const text = gen.files.find((f) => f.name === name)!.content;
+          const on = /^OnCalendar=(.*)$/m.exec(text)![1]!;
+          assert.match(text, /^AccuracySec=1s$/m, name);
+          assert.match(text, /^Persistent=true$/m, name);
+          const sys = systemdElapses(on, 40);
+          assert.equal(sys.length, 40, `${expr}: ${on}`);
+          const cron = new Cron(expr, { timezone: tz, paused: true })
+            .nextRuns(60, new Date(sys[0]! - 1000))
+            .map((d) => d.getTime());
+          assert.deepEqual(sys, cron.slice(0, 40), `${name}: ${expr} ${tz} -> ${on}`);
+        }
+      }
+    },
+  );
+
   it('translates crons to StartCalendarInterval entries that match exactly the minutes croner fires', () => {
     const matches = (ivs: LaunchdInterval[], d: Date): boolean =>
       ivs.some(
@@ -83,12 +117,11 @@ describe('--bot-schedule: the bot as a periodic job through warden guard', () =>
           (iv.Weekday === undefined || iv.Weekday % 7 === d.getUTCDay()),
       );
     for (const [expr] of CRONS.filter(([e]) => e.split(' ').length === 5)) {
-      const ivs = toLaunchdIntervals(
-        parseCronCalendar(expr, 'UTC', 'test'),
-        'UTC',
-        (a, b) => a === b,
-        'test',
-      );
+      const ivs = toLaunchdIntervals(parseCronCalendar(expr, 'UTC', 'test'), 'UTC', (a, b) => a === b, {
+        source: 'test',
+        zoneSetting: 'tz',
+        otherwise: 'use systemd',
+      });
       const start = Date.UTC(2026, 0, 1);
       const end = start + 15 * 86_400_000;
       const fires = new Set(

@@ -164,25 +164,37 @@ export interface LaunchdInterval {
 /** The most StartCalendarInterval entries a schedule may expand to (one plist, read by launchd at load). */
 export const MAX_LAUNCHD_INTERVALS = 5000;
 
+/** Where a schedule came from, and what to tell the operator when launchd cannot run it. */
+export interface LaunchdSource {
+  /** The option or setting that holds the cron (`--bot-schedule`, `strategy.cron`). */
+  readonly source: string;
+  /** The option or setting that holds its time zone (`--bot-timezone`, `strategy.timezone`). */
+  readonly zoneSetting: string;
+  /** The other way to run it, e.g. `use systemd`. */
+  readonly otherwise: string;
+}
+
 /**
  * launchd `StartCalendarInterval` entries firing exactly when the cron does, in the host's local
  * time: the product of every restricted field (launchd has no steps, ranges or lists). Refused
  * when the cron has seconds, when its zone's rules differ from the host's (launchd has no time
  * zone, and converting a weekday or a day across midnight is not exact), or when it expands to
- * more than MAX_LAUNCHD_INTERVALS entries.
+ * more than MAX_LAUNCHD_INTERVALS entries; each refusal names `from.source` and the fix.
  */
 export function toLaunchdIntervals(
   c: CronCalendar,
   hostTz: string,
   sameRules: (a: string, b: string) => boolean,
-  source: string,
+  from: LaunchdSource,
 ): LaunchdInterval[] {
-  if (c.seconds.length !== 1 || c.seconds[0] !== 0) refuse(source, c.expr, 'launchd has no seconds field');
+  const { source, otherwise } = from;
+  if (c.seconds.length !== 1 || c.seconds[0] !== 0)
+    refuse(source, c.expr, `launchd has no seconds field; ${otherwise}`);
   if (!sameRules(c.timezone, hostTz))
     refuse(
       source,
       c.expr,
-      `launchd has no time zone: the schedule is in ${c.timezone}, this host in ${hostTz}; give the host's zone, or use systemd`,
+      `launchd has no time zone: the schedule is in ${c.timezone}, this host in ${hostTz}; give the host's zone (${from.zoneSetting} ${hostTz}), or ${otherwise}`,
     );
   const size =
     c.minutes.length *
@@ -191,7 +203,11 @@ export function toLaunchdIntervals(
     (c.months?.length ?? 1) *
     (c.weekdays?.length ?? 1);
   if (size > MAX_LAUNCHD_INTERVALS)
-    refuse(source, c.expr, `it expands to ${size} launchd entries (at most ${MAX_LAUNCHD_INTERVALS})`);
+    refuse(
+      source,
+      c.expr,
+      `it expands to ${size} launchd entries (at most ${MAX_LAUNCHD_INTERVALS}); ${otherwise}`,
+    );
   const out: LaunchdInterval[] = [];
   for (const month of c.months ?? [undefined])
     for (const day of c.days ?? [undefined])

@@ -1,4 +1,4 @@
-export * from './daily-schedule.js';
+export * from './cron-calendar.js';
 export * from './command-line.js';
 export * from './unit-file.js';
 export * from './unit-context.js';

@@ -141,16 +141,39 @@ describe('launchd plists', () => {
     assert.deepEqual(gen.warnings, []);
   });
 
-  it('converts times to the host zone and warns that launchd has no time zone', () => {
-    const { byLabel, gen } = plists({}, 'America/New_York');
-    // 03:49 UTC in January is 22:49 the previous evening in New York (UTC-5).
-    assert.deepEqual(byLabel.get(LAUNCHD_LABELS.evaluate)!['StartCalendarInterval'], {
-      Hour: 22,
-      Minute: 49,
-    });
-    assert.deepEqual(byLabel.get(LAUNCHD_LABELS.remind)!['StartCalendarInterval'], { Hour: 4, Minute: 0 });
-    assert.equal(gen.warnings.length, 2);
-    assert.match(gen.warnings[0]!, /launchd has no time zone/);
+  it('refuses a schedule in another zone than the host, naming the setting and warden serve', () => {
+    assert.throws(
+      () => plists({}, 'America/New_York'),
+      /^RangeError: strategy\.cron: "49 3 \* \* \*" cannot be translated exactly: launchd has no time zone: the schedule is in UTC, this host in America\/New_York; give the host's zone \(strategy\.timezone America\/New_York\), or leave out --timers: `warden serve`, the default, runs any cron in any zone$/,
+    );
+    assert.throws(
+      () => plists({ strategy: { timezone: 'America/New_York' } }, 'America/New_York'),
+      /^RangeError: killSwitch\.reminderCron: .* \(killSwitch\.reminderTimezone America\/New_York\)/,
+    );
+    const { byLabel, gen } = plists(
+      {
+        strategy: { cron: '30 22 * * 1-5', timezone: 'America/New_York' },
+        killSwitch: { reminderTimezone: 'US/Eastern' },
+      },
+      'America/New_York',
+    );
+    assert.deepEqual(
+      byLabel.get(LAUNCHD_LABELS.evaluate)!['StartCalendarInterval'],
+      [1, 2, 3, 4, 5].map((Weekday) => ({ Minute: 30, Hour: 22, Weekday })),
+    );
+    assert.deepEqual(byLabel.get(LAUNCHD_LABELS.remind)!['StartCalendarInterval'], { Minute: 0, Hour: 9 });
+    assert.deepEqual(gen.warnings, []);
+  });
+
+  it('refuses seconds and schedules too long for one plist, naming warden serve', () => {
+    assert.throws(
+      () => plists({ strategy: { cron: '30 49 3 * * *' } }, 'UTC'),
+      /strategy\.cron: .*launchd has no seconds field; leave out --timers/,
+    );
+    assert.throws(
+      () => plists({ killSwitch: { reminderCron: '* * * * 1-5' } }, 'UTC'),
+      /killSwitch\.reminderCron: .*expands to 7200 launchd entries \(at most 5000\); leave out --timers/,
+    );
   });
 
   const python = spawnSync('sh', ['-c', 'command -v python3'], { encoding: 'utf8' });

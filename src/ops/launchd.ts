@@ -1,12 +1,8 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import {
-  sameZoneRules,
-  toLaunchdTimes,
-  type CalendarInterval,
-  type DailySchedule,
-} from './daily-schedule.js';
-import { toLaunchdIntervals, type LaunchdInterval } from './cron-calendar.js';
+import { sameZoneRules } from '../util/time-zone.js';
+import { toLaunchdIntervals, type CronCalendar, type LaunchdSource } from './cron-calendar.js';
+import { SCHEDULE_SOURCES } from './schedule-sources.js';
 import { shellQuote } from './command-line.js';
 import { wardenArgv, type UnitContext } from './unit-context.js';
 import type { GeneratedUnits, UnitFile } from './unit-file.js';
@@ -73,13 +69,58 @@ function base(ctx: UnitContext, label: string, argv: readonly string[], log: str
   };
 }
 
-const calendar = (ivs: readonly (CalendarInterval | LaunchdInterval)[]): PlistValue =>
-  ivs.length === 1 ? { ...ivs[0]! } : ivs.map((iv) => ({ ...iv }));
+/** The host launchd runs on: its zone (launchd has none of its own) and the instant zone rules are compared from. */
+interface Host {
+  readonly tz: string;
+  readonly now: number;
+}
+
+/** A job kept alive: started at load, restarted `restartSec` after it exits. */
+function keptAlive(ctx: UnitContext, label: string, argv: readonly string[], log: string): UnitFile {
+  const keep = { RunAtLoad: true, KeepAlive: true, ThrottleInterval: ctx.restartSec };
+  return { name: `${label}.plist`, content: toPlist({ ...base(ctx, label, argv, log), ...keep }, COMMENT) };
+}
+
+/** A job on StartCalendarInterval entries that fire exactly when cron `c` does, or a refusal naming `from`. */
+function onCalendar(
+  ctx: UnitContext,
+  job: { readonly label: string; readonly argv: readonly string[]; readonly log: string },
+  c: CronCalendar,
+  from: LaunchdSource,
+  host: Host,
+): UnitFile {
+  const ivs = toLaunchdIntervals(c, host.tz, (a, b) => sameZoneRules(a, b, host.now), from);
+  const when = ivs.length === 1 ? { ...ivs[0]! } : ivs.map((iv) => ({ ...iv }));
+  return {
+    name: `${job.label}.plist`,
+    content: toPlist({ ...base(ctx, job.label, job.argv, job.log), StartCalendarInterval: when }, COMMENT),
+  };
+}
+
+/** The daemon kept alive, or with `--timers` the watchdog kept alive and the two scheduled jobs. */
+function wardenPlists(ctx: UnitContext, host: Host): UnitFile[] {
+  const L = LAUNCHD_LABELS;
+  if (ctx.evaluate === null || ctx.remind === null)
+    return [keptAlive(ctx, L.serve, wardenArgv(ctx, 'serve'), 'launchd-serve')];
+  const evaluate = {
+    label: L.evaluate,
+    argv: wardenArgv(ctx, 'evaluate', '--alert'),
+    log: 'launchd-evaluate',
+  };
+  const remind = { label: L.remind, argv: wardenArgv(ctx, 'remind'), log: 'launchd-remind' };
+  return [
+    keptAlive(ctx, L.watchdog, wardenArgv(ctx, 'watch'), 'launchd-watchdog'),
+    onCalendar(ctx, evaluate, ctx.evaluate, SCHEDULE_SOURCES.evaluate, host),
+    onCalendar(ctx, remind, ctx.remind, SCHEDULE_SOURCES.remind, host),
+  ];
+}
 
 /**
  * Generates the launchd plists: the bot kept alive (or `warden guard -- BOT` on the cron of
  * `--bot-schedule`), and `warden serve` kept alive, or with `--timers` the watchdog kept alive and
- * the evaluation and the reminder on StartCalendarInterval (host-local time; see toLaunchdTimes).
+ * the evaluation and the reminder on StartCalendarInterval. Every schedule is translated exactly
+ * (toLaunchdIntervals), or refused naming why and the fix: launchd has no time zone, so a zone
+ * whose rules differ from `hostTz` is refused.
  */
 export function launchdPlists(
   ctx: UnitContext,
@@ -87,70 +128,19 @@ export function launchdPlists(
   now: number = Date.now(),
 ): GeneratedUnits {
   const L = LAUNCHD_LABELS;
+  const host = { tz: hostTz, now };
   const files: UnitFile[] = [];
   const warnings: string[] = [...ctx.warnings];
-  const keepAlive = { RunAtLoad: true, KeepAlive: true, ThrottleInterval: ctx.restartSec };
   if (ctx.botArgv !== null && ctx.botSchedule !== null) {
     // A periodic job: `warden guard -- BOT` on the cron's times, never kept alive.
-    const when = toLaunchdIntervals(
-      ctx.botSchedule,
-      hostTz,
-      (a, b) => sameZoneRules(a, b, now),
-      '--bot-schedule',
-    );
-    files.push({
-      name: `${L.bot}.plist`,
-      content: toPlist(
-        {
-          ...base(ctx, L.bot, wardenArgv(ctx, 'guard', '--', ...ctx.botArgv), 'launchd-bot'),
-          StartCalendarInterval: calendar(when),
-        },
-        COMMENT,
-      ),
-    });
+    const bot = { label: L.bot, argv: wardenArgv(ctx, 'guard', '--', ...ctx.botArgv), log: 'launchd-bot' };
+    files.push(onCalendar(ctx, bot, ctx.botSchedule, SCHEDULE_SOURCES.bot, host));
   } else if (ctx.botArgv !== null) {
-    files.push({
-      name: `${L.bot}.plist`,
-      content: toPlist({ ...base(ctx, L.bot, ctx.botArgv, 'launchd-bot'), ...keepAlive }, COMMENT),
-    });
+    files.push(keptAlive(ctx, L.bot, ctx.botArgv, 'launchd-bot'));
   } else {
     warnings.push(`no --bot-cmd given: ${L.bot}.plist was not generated`);
   }
-  const timed = (label: string, cmd: string[], s: DailySchedule): UnitFile => {
-    const t = toLaunchdTimes(s, hostTz, now);
-    if (t.warning !== null) warnings.push(`${label}: ${t.warning}`);
-    return {
-      name: `${label}.plist`,
-      content: toPlist(
-        {
-          ...base(ctx, label, wardenArgv(ctx, ...cmd), `launchd-${cmd[0]!}`),
-          StartCalendarInterval: calendar(t.intervals),
-        },
-        COMMENT,
-      ),
-    };
-  };
-  if (ctx.evaluate === null || ctx.remind === null) {
-    files.push({
-      name: `${L.serve}.plist`,
-      content: toPlist(
-        { ...base(ctx, L.serve, wardenArgv(ctx, 'serve'), 'launchd-serve'), ...keepAlive },
-        COMMENT,
-      ),
-    });
-  } else {
-    files.push(
-      {
-        name: `${L.watchdog}.plist`,
-        content: toPlist(
-          { ...base(ctx, L.watchdog, wardenArgv(ctx, 'watch'), 'launchd-watchdog'), ...keepAlive },
-          COMMENT,
-        ),
-      },
-      timed(L.evaluate, ['evaluate', '--alert'], ctx.evaluate),
-      timed(L.remind, ['remind'], ctx.remind),
-    );
-  }
+  files.push(...wardenPlists(ctx, host));
   return {
     kind: 'launchd',
     files,

@@ -3,8 +3,8 @@ import { dirname, join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { LoadedConfig } from '../config/index.js';
-import { parseDailyCron, type DailySchedule } from './daily-schedule.js';
-import { parseCronCalendar, type CronCalendar } from './cron-calendar.js';
+import { parseCronCalendar, type CronCalendar, type LaunchdSource } from './cron-calendar.js';
+import { SCHEDULE_SOURCES } from './schedule-sources.js';
 import { resolveProgram, splitCommandLine } from './command-line.js';
 
 /** Everything the unit and plist generators need, resolved to absolute paths and validated. */
@@ -37,10 +37,10 @@ export interface UnitContext {
   readonly services: 'daemon' | 'timers';
   /** The bot as a periodic job wrapped in `warden guard` (`--bot-schedule`), or null for a long-running bot. */
   readonly botSchedule: CronCalendar | null;
-  /** When the nightly evaluation timer runs (`strategy.cron`); null with `services: 'daemon'`. */
-  readonly evaluate: DailySchedule | null;
+  /** When the evaluation timer runs (`strategy.cron`, any cron a timer runs exactly); null with `services: 'daemon'`. */
+  readonly evaluate: CronCalendar | null;
   /** When the halted reminder timer runs (`killSwitch.reminderCron`); null with `services: 'daemon'`. */
-  readonly remind: DailySchedule | null;
+  readonly remind: CronCalendar | null;
   /** Problems in the config the operator should fix before enabling the units. */
   readonly warnings: readonly string[];
 }
@@ -89,6 +89,16 @@ export function parseWatchdogSec(raw: string | number | undefined): number | und
   return n;
 }
 
+/** A config cron for a `--timers` unit, parsed as `--bot-schedule` is; a refusal also names `warden serve`. */
+function timerCalendar(expr: string, timezone: string, from: LaunchdSource): CronCalendar {
+  try {
+    return parseCronCalendar(expr, timezone, from.source);
+  } catch (err) {
+    if (err instanceof RangeError) throw new RangeError(`${err.message}; or ${from.otherwise}`);
+    throw err;
+  }
+}
+
 /** Builds the generator context from the loaded config and the command's options; bad input throws RangeError. */
 export function unitContext(
   loaded: LoadedConfig,
@@ -116,7 +126,7 @@ export function unitContext(
   const botSchedule =
     opts.botSchedule === undefined
       ? null
-      : parseCronCalendar(opts.botSchedule, opts.botTimezone ?? 'UTC', '--bot-schedule');
+      : parseCronCalendar(opts.botSchedule, opts.botTimezone ?? 'UTC', SCHEDULE_SOURCES.bot.source);
   const services = opts.timers === true ? 'timers' : 'daemon';
   const { config } = loaded;
   const user = userInfo().username;
@@ -149,14 +159,14 @@ export function unitContext(
     botSchedule,
     evaluate:
       services === 'timers'
-        ? parseDailyCron(config.strategy.cron, config.strategy.timezone, 'strategy.cron')
+        ? timerCalendar(config.strategy.cron, config.strategy.timezone, SCHEDULE_SOURCES.evaluate)
         : null,
     remind:
       services === 'timers'
-        ? parseDailyCron(
+        ? timerCalendar(
             config.killSwitch.reminderCron,
             config.killSwitch.reminderTimezone,
-            'killSwitch.reminderCron',
+            SCHEDULE_SOURCES.remind,
           )
         : null,
     warnings,

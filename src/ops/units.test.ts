@@ -85,7 +85,7 @@ describe('systemd units', () => {
     assert.match(gen.files.find((f) => f.name === SYSTEMD_UNITS.bot)!.content, /systemd-notify WATCHDOG=1/);
   });
 
-  it('derives OnCalendar from the daily crons, with Persistent timers', () => {
+  it('derives OnCalendar from the crons, with Persistent timers', () => {
     const { gen } = generate(
       {
         strategy: { cron: '49 3 * * *', timezone: 'Europe/Berlin' },
@@ -142,14 +142,26 @@ describe('systemd units', () => {
     );
   });
 
-  it('refuses crons that are not simple daily times, and bad watchdog seconds', () => {
-    assert.throws(
-      () => generate({ strategy: { cron: '*/5 * * * *' } }, {}),
-      /strategy\.cron: "\*\/5 \* \* \* \*"/,
+  it('translates any cron a timer runs exactly, and refuses the rest naming the setting and warden serve', () => {
+    const { gen } = generate(
+      { strategy: { cron: '*/15 9-16 * * 1-5' }, killSwitch: { reminderCron: '0 0 1,15 * *' } },
+      {},
+    );
+    assert.equal(
+      value(unit(gen, SYSTEMD_UNITS.evaluateTimer), 'Timer', 'OnCalendar'),
+      'Mon..Fri *-*-* 09..16:00/15:00 UTC',
+    );
+    assert.equal(
+      value(unit(gen, SYSTEMD_UNITS.remindTimer), 'Timer', 'OnCalendar'),
+      '*-*-01,15 00:00:00 UTC',
     );
     assert.throws(
-      () => generate({ killSwitch: { reminderCron: '0 9 * * 1-5' } }, {}),
-      /killSwitch\.reminderCron/,
+      () => generate({ strategy: { cron: '0 9 1 * 1' } }, {}),
+      /^RangeError: strategy\.cron: "0 9 1 \* 1" cannot be translated exactly: it restricts both the day of month and the weekday.*; or leave out --timers: `warden serve`, the default, runs any cron in any zone$/,
+    );
+    assert.throws(
+      () => generate({ killSwitch: { reminderCron: '0 9 L * *' } }, {}),
+      /^RangeError: killSwitch\.reminderCron: "0 9 L \* \*" cannot be translated exactly: .*; or leave out --timers/,
     );
     assert.throws(() => generate({}, { botCmd: bot, watchdogSec: '1.5' }), /--watchdog-sec/);
     assert.throws(() => generate({}, { watchdogSec: 10 }), /give --bot-cmd/);

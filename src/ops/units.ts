@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { toOnCalendar, type DailySchedule } from './daily-schedule.js';
 import { toOnCalendarExpr, type CronCalendar } from './cron-calendar.js';
 import { shellQuote, systemdCommand, systemdSpecifierEscape } from './command-line.js';
 import { wardenArgv, type UnitContext } from './unit-context.js';
@@ -135,25 +134,6 @@ function scheduledBotUnit(ctx: UnitContext, argv: readonly string[]): string {
   );
 }
 
-function botTimer(ctx: UnitContext, c: CronCalendar): string {
-  return lines(
-    HEADER,
-    `# The cron "${c.expr}" (${c.timezone}), translated exactly. AccuracySec=1s: systemd would`,
-    '# otherwise delay a run by up to a minute. Not Persistent: a run missed while the host was down',
-    '# is not made up later (the market it was for may have moved).',
-    '[Unit]',
-    `Description=Warden: run the trading bot on "${c.expr}" ${c.timezone}`,
-    '',
-    '[Timer]',
-    `OnCalendar=${toOnCalendarExpr(c)}`,
-    'AccuracySec=1s',
-    `Unit=${SYSTEMD_UNITS.bot}`,
-    '',
-    '[Install]',
-    'WantedBy=timers.target',
-  );
-}
-
 function oneshot(ctx: UnitContext, description: string, args: string[]): string {
   return lines(
     HEADER,
@@ -167,16 +147,26 @@ function oneshot(ctx: UnitContext, description: string, args: string[]): string 
   );
 }
 
-function timer(description: string, unit: string, s: DailySchedule): string {
+/** What a timer does about a run missed while the host was down, and the comment saying so. */
+const MISSED_RUN = {
+  skip: '# Not Persistent: a run missed while the host was down is not made up later (the market may have moved).',
+  catchUp: '# Persistent=true: a run missed while the host was down happens at the next boot.',
+} as const;
+
+/** A timer on a cron translated exactly (the bot's with `--bot-schedule`, evaluation and reminder with `--timers`). */
+function timer(description: string, unit: string, c: CronCalendar, missed: keyof typeof MISSED_RUN): string {
   return lines(
     HEADER,
-    '# Persistent=true: a run missed while the host was down happens at the next boot.',
+    `# The cron "${c.expr}" (${c.timezone}), translated exactly.`,
+    '# AccuracySec=1s: systemd would otherwise delay a run by up to a minute.',
+    MISSED_RUN[missed],
     '[Unit]',
     `Description=${description}`,
     '',
     '[Timer]',
-    `OnCalendar=${toOnCalendar(s)}`,
-    'Persistent=true',
+    `OnCalendar=${toOnCalendarExpr(c)}`,
+    'AccuracySec=1s',
+    missed === 'catchUp' && 'Persistent=true',
     `Unit=${unit}`,
     '',
     '[Install]',
@@ -186,8 +176,8 @@ function timer(description: string, unit: string, s: DailySchedule): string {
 
 /**
  * Generates the systemd units: the bot (kept running, or a `warden guard` job on its timer with
- * `--bot-schedule`), and `warden serve`, or with `--timers` the watchdog plus the nightly
- * evaluation (`warden evaluate --alert`) and reminder timers.
+ * `--bot-schedule`), and `warden serve`, or with `--timers` the watchdog plus the evaluation
+ * (`warden evaluate --alert`) and reminder timers; every timer's cron translated exactly.
  */
 export function systemdUnits(ctx: UnitContext): GeneratedUnits {
   const u = SYSTEMD_UNITS;
@@ -196,7 +186,15 @@ export function systemdUnits(ctx: UnitContext): GeneratedUnits {
   if (ctx.botArgv !== null && ctx.botSchedule !== null) {
     files.push(
       { name: u.bot, content: scheduledBotUnit(ctx, ctx.botArgv) },
-      { name: u.botTimer, content: botTimer(ctx, ctx.botSchedule) },
+      {
+        name: u.botTimer,
+        content: timer(
+          `Warden: run the trading bot on "${ctx.botSchedule.expr}" ${ctx.botSchedule.timezone}`,
+          u.bot,
+          ctx.botSchedule,
+          'skip',
+        ),
+      },
     );
     enable.push(u.botTimer);
   } else if (ctx.botArgv !== null) {
@@ -211,14 +209,14 @@ export function systemdUnits(ctx: UnitContext): GeneratedUnits {
       { name: u.watchdog, content: watchdogUnit(ctx) },
       {
         name: u.evaluate,
-        content: oneshot(ctx, 'Warden: nightly strategy evaluation (warden evaluate --alert)', [
+        content: oneshot(ctx, 'Warden: strategy evaluation (warden evaluate --alert)', [
           'evaluate',
           '--alert',
         ]),
       },
       {
         name: u.evaluateTimer,
-        content: timer('Warden: nightly strategy evaluation (strategy.cron)', u.evaluate, ctx.evaluate),
+        content: timer('Warden: strategy evaluation (strategy.cron)', u.evaluate, ctx.evaluate, 'catchUp'),
       },
       {
         name: u.remind,
@@ -226,7 +224,7 @@ export function systemdUnits(ctx: UnitContext): GeneratedUnits {
       },
       {
         name: u.remindTimer,
-        content: timer('Warden: halted reminder (killSwitch.reminderCron)', u.remind, ctx.remind),
+        content: timer('Warden: halted reminder (killSwitch.reminderCron)', u.remind, ctx.remind, 'catchUp'),
       },
     );
     enable.push(u.watchdog, u.evaluateTimer, u.remindTimer);

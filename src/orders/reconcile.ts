@@ -65,11 +65,41 @@ export interface ReconcileOptions {
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileReport> {
   const o = resolve(options);
   const errors: RecordedError[] = [];
-  const differences: ReconcileDifference[] = [];
   const at = o.clock.now();
-  let ok = true;
+  const venue = await readVenue(o, errors);
+  const intents = await resolveUnfinished(o, errors);
+  const ok = venue.ok && intents.ok;
+  const differences = [...intents.differences, ...(await flagOpenOrders(o, venue.adopted.openOrders))];
+  if (o.checkpoint !== undefined && ok) {
+    const { openOrders, positions, balances } = venue.adopted;
+    differences.push(...compareCheckpoint(o.checkpoint, openOrders, positions, balances));
+  }
+  const partial: Omit<ReconcileReport, 'id'> = {
+    at,
+    exchange: o.exchange.id,
+    ok,
+    adopted: venue.adopted,
+    differences,
+    errors,
+  };
+  const id = await o.orderStore.saveReconciliation(at, ok, differences.length, JSON.stringify(partial));
+  const report: ReconcileReport = { ...partial, id };
+  await tell(o, report);
+  if (ok) o.readiness?.markReady(o.clock.now());
+  return report;
+}
 
-  // Every read goes through the one retry mechanism, with the injected clock, timers and random.
+/**
+ * Open orders, positions and balances from the venue, each read through the one retry mechanism
+ * with the injected clock, timers and random. A read that fails for good adds an `E_RECONCILE`
+ * error, adopts an empty list and makes the result not `ok`; an abort (shutting down) throws, so
+ * no report is built on reads cut short.
+ */
+async function readVenue(
+  o: Resolved,
+  errors: RecordedError[],
+): Promise<{ ok: boolean; adopted: ReconcileReport['adopted'] }> {
+  let ok = true;
   const readPolicy = readRetryPolicy(o);
   const read = async <T>(what: string, fn: () => Promise<T>, fallback: T): Promise<T> => {
     try {
@@ -85,7 +115,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
         { signal: o.signal },
       );
     } catch (err) {
-      if (o.signal.aborted) throw err; // shutting down: no report built on reads cut short
+      if (o.signal.aborted) throw err;
     }
     ok = false;
     errors.push({
@@ -96,14 +126,21 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
     });
     return fallback;
   };
-
   const ex = o.exchange;
   const signal = o.signal;
   const openOrders = await read<Order[]>('open orders', () => ex.fetchOpenOrders(undefined, { signal }), []);
   const positions = await read<Position[]>('positions', () => ex.fetchPositions({ signal }), []);
   const balances = await read<Balance[]>('balances', () => ex.fetchBalances({ signal }), []);
+  return { ok, adopted: { openOrders, positions, balances } };
+}
 
-  // 1. every unfinished intent: asked for by its client id, never resent here
+/** Every unfinished intent, asked for by its client id and never resent here; `ok` is false when one stays unknown. */
+async function resolveUnfinished(
+  o: Resolved,
+  errors: RecordedError[],
+): Promise<{ ok: boolean; differences: ReconcileDifference[] }> {
+  const differences: ReconcileDifference[] = [];
+  let ok = true;
   const owner = newOwnerId();
   for (const rec of await o.orderStore.listUnfinished()) {
     const outcome = await resolveIntent(o, rec, owner, errors);
@@ -124,49 +161,39 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
       outcome,
     });
   }
+  return { ok, differences };
+}
 
-  // 2. every open order: known to the store, or flagged
+/** Every open order at the venue: known to the store, or flagged. */
+async function flagOpenOrders(o: Resolved, openOrders: readonly Order[]): Promise<ReconcileDifference[]> {
+  const out: ReconcileDifference[] = [];
   for (const order of openOrders) {
     const rec = await o.orderStore.getByClientOrderId(order.clientOrderId);
-    if (rec === null) differences.push({ kind: 'unknown_order', order });
+    if (rec === null) out.push({ kind: 'unknown_order', order });
     else if (rec.state !== 'placed' && rec.state !== 'pending' && rec.state !== 'in_flight')
-      differences.push({
+      out.push({
         kind: 'order_of_failed_intent',
         order,
         idempotencyKey: rec.idempotencyKey,
         state: rec.state,
       });
   }
+  return out;
+}
 
-  // 3. the checkpoint against the exchange
-  if (o.checkpoint !== undefined && ok)
-    differences.push(...compareCheckpoint(o.checkpoint, openOrders, positions, balances));
-
-  const partial: Omit<ReconcileReport, 'id'> = {
-    at,
-    exchange: ex.id,
-    ok,
-    adopted: { openOrders, positions, balances },
-    differences,
-    errors,
-  };
-  const id = await o.orderStore.saveReconciliation(at, ok, differences.length, JSON.stringify(partial));
-  const report: ReconcileReport = { ...partial, id };
+/** Prints the report and alerts it when it found differences or failed (critical when it failed or found foreign orders). */
+async function tell(o: Resolved, report: ReconcileReport): Promise<void> {
   const text = formatReconcileReport(report);
   if (o.print !== null) o.print(text);
-  if (differences.length > 0 || !ok) {
-    const unknown = differences.some(
-      (d) => d.kind === 'unknown_order' || d.kind === 'order_of_failed_intent',
-    );
-    await o.alerts.alert({
-      key: `orders.reconcile.${at}`,
-      severity: !ok || unknown ? 'critical' : 'warning',
-      title: `reconciliation ${ok ? 'found' : 'FAILED with'} ${differences.length} differences on ${ex.id}`,
-      body: text,
-    });
-  }
-  if (ok) o.readiness?.markReady(o.clock.now());
-  return report;
+  const { ok, differences } = report;
+  if (differences.length === 0 && ok) return;
+  const unknown = differences.some((d) => d.kind === 'unknown_order' || d.kind === 'order_of_failed_intent');
+  await o.alerts.alert({
+    key: `orders.reconcile.${report.at}`,
+    severity: !ok || unknown ? 'critical' : 'warning',
+    title: `reconciliation ${ok ? 'found' : 'FAILED with'} ${differences.length} differences on ${report.exchange}`,
+    body: text,
+  });
 }
 
 type Resolved = Required<Omit<ReconcileOptions, 'dlq' | 'checkpoint' | 'readiness' | 'clockMarginMs'>> & {
@@ -207,30 +234,10 @@ async function resolveIntent(
   if (!isClaimStale(rec.owner, rec.leaseUntil, now)) return 'held';
   const mine = await o.orderStore.takeOver(rec, owner, now + 60_000, now);
   if (mine === null) return 'held';
-  const symbol = intentFromPayload(mine.payload).symbol;
   const lookupErrors: RecordedError[] = [];
   let found: LookupResult;
   try {
-    // the crashed process's last request may still land: "absent" counts only after its window
-    found = await lookupAfterWindow(
-      o.exchange,
-      symbol,
-      mine.clientOrderId,
-      rec.sentAt ?? rec.updatedAt,
-      o.window,
-      {
-        attempts: o.attempts,
-        backoff: o.backoff,
-        random: o.random,
-        timers: o.timers,
-        clock: o.clock,
-        signal: o.signal,
-        errors: lookupErrors,
-        onWait: async (until) => {
-          await o.orderStore.renew(mine.idempotencyKey, owner, until + 60_000, o.clock.now());
-        },
-      },
-    );
+    found = await lookUp(o, rec, mine, owner, lookupErrors);
   } catch (err) {
     await o.orderStore.release(mine.idempotencyKey, owner, o.clock.now());
     throw err;
@@ -256,6 +263,39 @@ async function resolveIntent(
     await o.orderStore.release(mine.idempotencyKey, owner, t);
     return 'marked_for_resend';
   }
+  await deadLetterNotPlaced(o, mine, t);
+  return 'dead_not_placed';
+}
+
+/**
+ * Asks the venue for the intent taken over (`mine`) by its client id. The crashed process's last
+ * request may still land, so "absent" counts only after its send window; the claim is renewed
+ * while the lookup waits for that window to pass.
+ */
+function lookUp(
+  o: Resolved,
+  rec: IntentRecord,
+  mine: IntentRecord,
+  owner: string,
+  errors: RecordedError[],
+): Promise<LookupResult> {
+  const symbol = intentFromPayload(mine.payload).symbol;
+  return lookupAfterWindow(o.exchange, symbol, mine.clientOrderId, rec.sentAt ?? rec.updatedAt, o.window, {
+    attempts: o.attempts,
+    backoff: o.backoff,
+    random: o.random,
+    timers: o.timers,
+    clock: o.clock,
+    signal: o.signal,
+    errors,
+    onWait: async (until) => {
+      await o.orderStore.renew(mine.idempotencyKey, owner, until + 60_000, o.clock.now());
+    },
+  });
+}
+
+/** An intent the venue confirms it never received (policy `dlq`): a DLQ entry, and the intent dead. */
+async function deadLetterNotPlaced(o: Resolved, mine: IntentRecord, t: number): Promise<void> {
   const reason = 'not_placed_before_crash';
   await Promise.all([
     o.dlq!.enqueue({
@@ -278,7 +318,6 @@ async function resolveIntent(
     }),
     o.orderStore.finish(mine.idempotencyKey, { state: 'dead', result: null, reason }, t),
   ]);
-  return 'dead_not_placed';
 }
 
 function compareCheckpoint(

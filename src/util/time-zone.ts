@@ -21,3 +21,30 @@ export function isTimeZone(tz: string): boolean {
     return false;
   }
 }
+
+/** The offset of `tz` from UTC at instant `at`, in minutes (east positive). */
+export function offsetMinutes(tz: string, at: number): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: tz,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+  }).formatToParts(new Date(at));
+  const get = (t: Intl.DateTimeFormatPartTypes): number =>
+    Number(parts.find((p) => p.type === t)?.value ?? 0);
+  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'));
+  return Math.round((asUtc - Math.floor(at / 60_000) * 60_000) / 60_000);
+}
+
+/** True when zones `a` and `b` have the same UTC offset all year round from `now` (sampled every 15 days). */
+export function sameZoneRules(a: string, b: string, now: number): boolean {
+  if (a === b) return true;
+  for (let d = 0; d < 365; d += 15) {
+    const t = now + d * 86_400_000;
+    if (offsetMinutes(a, t) !== offsetMinutes(b, t)) return false;
+  }
+  return true;
+}

@@ -1,26 +1,12 @@
 import type { StrategyStateRepo } from '../../store/store.js';
 import type { StrategyStateEvent } from '../../store/shared-state-types.js';
-import { overrideEntry } from './override-log.js';
-import { buildStateFile, entriesOf } from './state-file.js';
-import { sectionKeyOf } from './state-key.js';
-import {
-  ownEntry,
-  setEntry,
-  type GroupEntry,
-  type OverrideRecord,
-  type StateFile,
-  type StrategyStatus,
-} from '../types.js';
+import { checkOverride, overrideState, type OverrideRequest } from './manual-override.js';
+import { buildStateFile } from './state-file.js';
+import type { GroupEntry, StateFile, StrategyStatus } from '../types.js';
 
 /** A manual block or unblock written to the store's strategy state (fleet mode). */
-export interface StoreOverrideParams {
+export interface StoreOverrideParams extends OverrideRequest {
   readonly repo: StrategyStateRepo;
-  readonly stateKey: string;
-  readonly key: string;
-  readonly action: 'block' | 'unblock';
-  readonly reason: string;
-  readonly by: string;
-  readonly now: number;
   /**
    * The version the caller decided on (what it showed the person). Default: the version read
    * here. Either way the write is compare-and-set on it.
@@ -53,31 +39,12 @@ export type StoreOverrideResult =
  * undoes a block it did not see. The evaluation keeps a manual block (decide.ts).
  */
 export async function applyStoreOverride(p: StoreOverrideParams): Promise<StoreOverrideResult> {
-  for (const [name, v] of [
-    ['key', p.key],
-    ['reason', p.reason],
-    ['by', p.by],
-  ] as const) {
-    if (typeof v !== 'string' || v.trim() === '')
-      throw new RangeError(`${name} must be a non-empty string (got ${JSON.stringify(v)})`);
-  }
-  if (p.action !== 'block' && p.action !== 'unblock')
-    throw new RangeError(`action must be block or unblock (got ${String(p.action)})`);
+  checkOverride(p);
   const stored = await p.repo.get(p.stateKey);
   const expected = p.expectedVersion ?? stored?.version ?? 0;
   const state: StateFile =
     stored === null ? buildStateFile(p.now, p.stateKey, {}) : (structuredClone(stored.doc) as StateFile);
-  const sectionKey = sectionKeyOf(state, p.stateKey);
-  const entries = Object.assign(
-    Object.create(null) as Record<string, GroupEntry>,
-    entriesOf(state, p.stateKey),
-  );
-  const prev = ownEntry(entries, p.key);
-  const at = new Date(p.now).toISOString();
-  const override: OverrideRecord = { action: p.action, reason: p.reason, by: p.by, at };
-  const entry = overrideEntry(prev, override);
-  setEntry(entries, p.key, entry);
-  state[sectionKey] = entries;
+  const { previous, entry, stateStale } = overrideState(state, p);
   const r = await p.repo.put(
     p.stateKey,
     expected,
@@ -86,12 +53,5 @@ export async function applyStoreOverride(p: StoreOverrideParams): Promise<StoreO
     p.by,
   );
   if (!r.ok) return { ok: false, expected, current: r.current?.version ?? 0, since: r.since };
-  const asOf = typeof state.as_of_unix === 'number' ? state.as_of_unix * 1000 : 0;
-  return {
-    ok: true,
-    previous: prev?.status ?? null,
-    entry,
-    version: r.state.version,
-    stateStale: p.now - asOf > 30 * 3_600_000,
-  };
+  return { ok: true, previous: previous?.status ?? null, entry, version: r.state.version, stateStale };
 }
