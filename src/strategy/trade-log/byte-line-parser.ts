@@ -12,6 +12,8 @@ const SLOTS = 6;
 const ALL = (1 << SLOTS) - 1;
 /** Keys of a line remembered for the next one. */
 const MAX_KEYS = 32;
+/** No key remembered in this place (a key is compared only when its place has one). */
+const NO_KEY = new Uint8Array(0);
 
 // Value types in a slot.
 const ABSENT = 0;
@@ -53,7 +55,7 @@ export class ByteLineParser {
   readonly #start = new Int32Array(SLOTS);
   readonly #end = new Int32Array(SLOTS);
   /** The keys of the last line, in order, and their slots: the next line's likely keys. */
-  readonly #keys: (Uint8Array | undefined)[] = [];
+  readonly #keys: Uint8Array[] = new Array<Uint8Array>(MAX_KEYS).fill(NO_KEY);
   readonly #keySlots = new Int32Array(MAX_KEYS);
   /** Group names by id, and their bytes. */
   readonly groups: string[] = [];
@@ -122,9 +124,9 @@ export class ByteLineParser {
       if (c !== 34) return UNSURE;
       const k0 = i + 1;
       let slot: number;
-      const guess = key < MAX_KEYS ? this.#keys[key] : undefined;
+      const guess = key < MAX_KEYS ? (this.#keys[key] as Uint8Array) : NO_KEY;
       let k1 = -1;
-      if (guess !== undefined && b[k0 + guess.length] === 34) {
+      if (guess !== NO_KEY && b[k0 + guess.length] === 34) {
         let k = 0;
         const n = guess.length;
         while (k < n && b[k0 + k] === guess[k]) k++;
@@ -136,7 +138,7 @@ export class ByteLineParser {
         for (c = b[k1] as number; c !== 34; c = b[++k1] as number) if (c < 32) return UNSURE;
         slot = this.#slotOf(b, k0, k1);
         if (key < MAX_KEYS) {
-          this.#keys[key] = Uint8Array.prototype.slice.call(b, k0, k1); // a copy (Buffer#slice is a view)
+          this.#keys[key] = new Uint8Array(b.subarray(k0, k1)); // a copy, and a Uint8Array whatever `b` is
           this.#keySlots[key] = slot;
         }
       }

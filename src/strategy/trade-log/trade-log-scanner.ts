@@ -7,8 +7,12 @@ import type { ReadLinesResult } from './line-reader.js';
 import { forEachChunk } from './scan-pool.js';
 import type { WindowAggregate } from '../evaluate/window-aggregate.js';
 
-/** Receives every trade counted in the window (the incremental cursor keeps them per day). */
-export type TradeSink = (group: string, ts: number, pnl: number, cost: number) => void;
+/**
+ * Receives every trade counted in the window (the incremental cursor keeps them per day), a run
+ * of records at a time: records `from` to `to - 1` of `t`, each [group index into `groups`, ts,
+ * pnl × size, entry × size], in file order.
+ */
+export type TradeSink = (t: Float64Array, from: number, to: number, groups: readonly string[]) => void;
 
 /** Where to start and what to feed. */
 export interface ScanInput {
@@ -133,7 +137,10 @@ export function scanTradeLog(input: ScanInput): ScanResult {
     const before = structuredClone(issues.summary);
     let i = 0;
     const replayTo = (upto: number): void => {
-      if (upto > i) aggregate.addRecords(t, i, upto, names, sink);
+      if (upto > i) {
+        aggregate.addRecords(t, i, upto, names);
+        sink?.(t, i, upto, names);
+      }
       i = Math.max(i, upto);
     };
     const at = (m: ChunkMark): void => {
