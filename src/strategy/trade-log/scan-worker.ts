@@ -1,15 +1,12 @@
-// A worker thread of the scan pool (scan-pool.ts): claims pieces of the log in turn, parses each
-// and posts the result, never more than a few pieces ahead of what the main thread has replayed.
+// A worker thread of the scan pool (scan-pool.ts): loads the parser, waits for the pieces on its
+// port (a worker may be started before the scan knows them), then claims them in turn, parses
+// each and posts the result, never more than a few pieces ahead of what the main thread has replayed.
 import { workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import type { ChunkJob } from './chunk-parse.js';
 import { AHEAD, CLAIMED, POSTED, REPLAYED, type PoolMessage } from './scan-pool-protocol.js';
 
-const {
-  jobs,
-  ctl: shared,
-  port,
-} = workerData as { jobs: ChunkJob[]; ctl: SharedArrayBuffer; port: MessagePort };
+const { ctl: shared, port } = workerData as { ctl: SharedArrayBuffer; port: MessagePort };
 const ctl = new Int32Array(shared);
 const post = (m: PoolMessage, transfer: ArrayBuffer[] = []): void => {
   port.postMessage(m, transfer);
@@ -19,6 +16,9 @@ const post = (m: PoolMessage, transfer: ArrayBuffer[] = []): void => {
 
 try {
   const { parseChunk } = await import('./chunk-parse.js');
+  const jobs = await new Promise<ChunkJob[]>((resolve) =>
+    port.once('message', (m: { jobs: ChunkJob[] }) => resolve(m.jobs)),
+  );
   for (;;) {
     const k = Atomics.add(ctl, CLAIMED, 1);
     if (k >= jobs.length) break;

@@ -1,10 +1,10 @@
 import type { EvaluationOptions } from '../evaluate/evaluation-options.js';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import type { ChunkJob, ChunkMark } from './chunk-parse.js';
 import type { IssueReport } from './issue-report.js';
 import type { ReadLinesResult } from './line-reader.js';
 import { forEachChunk } from './scan-pool.js';
+import { scanThreads } from './scan-pool-start.js';
 import type { WindowAggregate } from '../evaluate/window-aggregate.js';
 
 /**
@@ -59,7 +59,7 @@ export const PARALLEL_MIN_BYTES = 16 << 20;
 
 /** Worker threads for a read of `bytes`: the machine's cores, up to 4, for a long read; else none. */
 export function defaultThreads(bytes: number): number {
-  return bytes >= PARALLEL_MIN_BYTES ? Math.min(4, availableParallelism()) : 0;
+  return bytes >= PARALLEL_MIN_BYTES ? scanThreads() : 0;
 }
 
 /** The starts of the pieces: every `chunkBytes`, moved on to the start of the next line. */
