@@ -134,7 +134,7 @@ export class CursorRun {
     raw.close();
     const agg = this.#aggregate;
     this.#snapshot = {
-      version: 3,
+      version: 4,
       trades: this.#p.tradesPath,
       ino: this.#p.ino,
       offset: endOffset,
