@@ -58,16 +58,16 @@ export class ByteLineParser {
   readonly #keys: Uint8Array[] = new Array<Uint8Array>(MAX_KEYS).fill(NO_KEY);
   readonly #keySlots = new Int32Array(MAX_KEYS);
   /** Group names by id, and their bytes. */
-  readonly groups: string[] = [];
-  readonly #groupBytes: Uint8Array[] = [];
-  readonly #ids = new Map<string, number>();
+  groups: string[] = [];
+  #groupBytes: Uint8Array[] = [];
+  #ids = new Map<string, number>();
   #table = new Int32Array(256); // id + 1 by hash, open addressing
   #hash = 0;
   #groupAt = 0;
   #groupEnd = 0;
   #count = 0;
   /** Every (hash, id) in the table, to rebuild it larger. */
-  readonly #hashes: [number, number][] = [];
+  #hashes: [number, number][] = [];
   /** Bit per slot: set once a line the fast path read had that field. */
   seenMask = 0;
   /** A trade stamped after this (ms) is not one the fast path vouches for. */
@@ -85,6 +85,30 @@ export class ByteLineParser {
     this.#names = [fields.ts, groupBy, fields.resolved, fields.pnl, fields.size, fields.entryPrice].map((n) =>
       enc.encode(n),
     );
+  }
+
+  /** Whether this parser reads these field names (so `forPiece` can reuse it). */
+  reads(fields: TradeFields, groupBy: string): boolean {
+    const d = new TextDecoder();
+    const want = [fields.ts, groupBy, fields.resolved, fields.pnl, fields.size, fields.entryPrice];
+    return want.every((n, k) => d.decode(this.#names[k]) === n);
+  }
+
+  /**
+   * Starts a new piece: no group names, no field seen, no time limit. The keys remembered from
+   * the last line stay (they are only guesses, checked byte for byte), so a thread's pieces
+   * after the first take the path the optimised code was compiled for from their first line.
+   */
+  forPiece(maxTs: number): this {
+    this.groups = [];
+    this.#groupBytes = [];
+    this.#ids = new Map();
+    this.#table = new Int32Array(256);
+    this.#count = 0;
+    this.#hashes = [];
+    this.seenMask = 0;
+    this.maxTs = maxTs;
+    return this;
   }
 
   /** The id of a group name (decoded by the exact parser), shared with the fast path's names. */
