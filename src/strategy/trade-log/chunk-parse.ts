@@ -1,4 +1,4 @@
-import type { TradeFields } from '../evaluate/evaluation-options.js';
+import { DEFAULT_FIELDS, type TradeFields } from '../evaluate/evaluation-options.js';
 import { IssueReport, type IssueSummary } from './issue-report.js';
 import { isAscii } from 'node:buffer';
 import { ByteLine, ByteLineParser, UNSURE } from './byte-line-parser.js';
@@ -236,6 +236,43 @@ class PieceParse {
     }
     return lineNo;
   }
+}
+
+/** Seed-format lines made in memory for `primeParser`: groups, outcomes, numbers and days vary. */
+function primingLines(): Buffer {
+  const out: string[] = [];
+  for (let i = 0; i < 500; i++) {
+    const ts = new Date(Date.UTC(2026, 0, 1 + (i >> 8), i % 24, i % 60, i % 60, i % 1000)).toISOString();
+    const resolved = i % 20 === 0 ? 'null' : i % 2 === 0 ? '"YES"' : '"NO"';
+    const pnl = i % 7 === 0 ? (i % 100) / 3 : (i % 2 === 0 ? 1 : -1) * (i % 90);
+    out.push(
+      `{"ts":"${ts}","sport":"P${i % 5}","resolved":${resolved},"pnl_c":${pnl},"size":${1 + (i % 20)},"entry_price_c":${10 + (i % 80)}}`,
+    );
+  }
+  return Buffer.from(`${out.join('\n')}\n`, 'latin1');
+}
+
+let priming: Buffer | undefined;
+
+/**
+ * Runs this thread's byte parser over seed-format lines made in memory (default field names), so
+ * V8 has compiled its paths before a real piece comes: a pool worker does this while it waits for
+ * its pieces. Reads no file; what it parses is dropped (the thread's parser keeps only its key
+ * guesses, which are checked byte for byte on every line).
+ */
+export function primeParser(): void {
+  priming ??= primingLines();
+  const job: ChunkJob = {
+    path: '',
+    start: 0,
+    end: priming.length,
+    format: 'jsonl',
+    fields: DEFAULT_FIELDS,
+    groupBy: 'sport',
+    maxTs: Infinity,
+    cutoff: 0,
+  };
+  new PieceParse(job).jsonBlock(priming, priming.length, 0, 0, false);
 }
 
 /**
