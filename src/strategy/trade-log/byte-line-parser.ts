@@ -186,9 +186,12 @@ export class ByteLineParser {
           }
           this.#hash = h;
         } else {
-          // the timestamp is checked character by character when it is read; other strings
-          // only need their end (the exact parser lets a control character in them through too)
-          for (c = b[++i] as number; c !== 34; c = b[++i] as number) if (c === 10) return UNSURE;
+          // other strings only need their end (the exact parser lets a control character in
+          // them through too), but not the timestamp's: on an unresolved line it is never read,
+          // and the exact parser calls a control character in it a malformed line
+          if (slot === TS) {
+            for (c = b[++i] as number; c !== 34; c = b[++i] as number) if (c < 32) return UNSURE;
+          } else for (c = b[++i] as number; c !== 34; c = b[++i] as number) if (c === 10) return UNSURE;
         }
         if (slot >= 0) {
           this.#start[slot] = v0 + 1;
