@@ -3,6 +3,9 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 
+/** A read at least this long is parsed on worker threads (a shorter one costs less than they take to start). */
+export const PARALLEL_MIN_BYTES = 16 << 20;
+
 /** Threads a long read is parsed on by default: the machine's cores, up to this many. */
 export const MAX_SCAN_THREADS = 4;
 

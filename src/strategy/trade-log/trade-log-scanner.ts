@@ -4,7 +4,7 @@ import type { ChunkJob, ChunkMark } from './chunk-parse.js';
 import type { IssueReport } from './issue-report.js';
 import type { ReadLinesResult } from './line-reader.js';
 import { forEachChunk } from './scan-pool.js';
-import { scanThreads } from './scan-pool-start.js';
+import { PARALLEL_MIN_BYTES, scanThreads } from './scan-pool-start.js';
 import type { WindowAggregate } from '../evaluate/window-aggregate.js';
 
 /**
@@ -54,8 +54,7 @@ export interface ScanResult extends ReadLinesResult {
 
 /** Pieces of at most this many bytes are parsed at a time (and handed to the workers). */
 export const CHUNK_BYTES = 2 << 20;
-/** A read at least this long is parsed on worker threads (a shorter one costs less than they take to start). */
-export const PARALLEL_MIN_BYTES = 16 << 20;
+export { PARALLEL_MIN_BYTES } from './scan-pool-start.js';
 
 /** Worker threads for a read of `bytes`: the machine's cores, up to 4, for a long read; else none. */
 export function defaultThreads(bytes: number): number {
