@@ -1,10 +1,12 @@
 // The `warden` command. The hot-path commands (guard, check, heartbeat, status) run without
 // commander (hot-path.ts); everything else, and every help text and argument error, is the
 // commander program (program.ts), loaded only then.
+import { prestartEvaluateWorkers } from './evaluate-prestart.js';
 import { runHotPath } from './hot-path.js';
 
 /** Runs the CLI: every failure is one line on stderr and a non-zero exit code. */
 export async function main(argv: string[]): Promise<number> {
+  await prestartEvaluateWorkers(argv);
   const code = await runHotPath(argv);
   if (code !== undefined) return code;
   const { runProgram } = await import('./program.js');

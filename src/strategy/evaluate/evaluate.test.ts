@@ -333,6 +333,26 @@ describe('evaluateStrategies: incremental', () => {
     assert.equal(r2.read.mode, 'full');
   });
 
+  it('reads a cursor of the format before v4 (an array per bucket) as none: one full read, then incremental', () => {
+    const cursorPath = join(dir, 'cursor.json');
+    write('trades.jsonl', trades('A', 50, 1, 2 * DAY));
+    evalAt(NOW, { cursorPath });
+    const c = JSON.parse(readFileSync(cursorPath, 'utf8')) as {
+      version: number;
+      buckets: Record<string, number[]>;
+    };
+    // the same cursor as an older Warden wrote it
+    const old = { ...c, version: 3, buckets: { A: [[c.buckets['A']?.[0], 1, 1, 1]] } };
+    writeFileSync(cursorPath, JSON.stringify(old));
+    appendFileSync(join(dir, 'trades.jsonl'), `${trades('A', 5, -3, DAY / 2).join('\n')}\n`);
+    const r = evalAt(NOW + DAY / 3, { cursorPath });
+    assert.equal(r.read.mode, 'full');
+    assert.equal(r.read.fullReason, 'no_cursor');
+    assert.deepEqual(r.entries, evalAt(NOW + DAY / 3, { cursorPath: null }).entries);
+    appendFileSync(join(dir, 'trades.jsonl'), `${trades('A', 5, 2, DAY / 4).join('\n')}\n`);
+    assert.equal(evalAt(NOW + DAY / 3, { cursorPath }).read.mode, 'incremental');
+  });
+
   it('resumes a CSV log past its header, also after an unterminated last line', () => {
     const cursorPath = join(dir, 'cursor.json');
     const p = join(dir, 'trades.csv');

@@ -20,6 +20,9 @@ export interface WindowBucket {
   n: number;
 }
 
+/** A placeholder that no sum is ever added to (addRecords looks a bucket up first). */
+const NO_BUCKET: WindowBucket = { pnl: 0, cost: 0, n: 0 };
+
 /**
  * Per-group, per-bucket (hour or day) sums of the resolved trades with `ts >= cutoff`. Each bucket is
  * summed in file order, and a group's total is the sum of its buckets in time order; the
@@ -75,22 +78,17 @@ export class WindowAggregate {
 
   /**
    * Adds the records `[group id, ts, pnl, cost]` number `from` to `to - 1` of `t` (group ids
-   * index `names`), exactly as `add` would one by one, and hands each one in the window to
-   * `sink`. One lookup per run of a group and bucket instead of one per trade.
+   * index `names`), exactly as `add` would one by one. One lookup per run of a group and bucket
+   * instead of one per trade.
    */
-  addRecords(
-    t: Float64Array,
-    from: number,
-    to: number,
-    names: readonly string[],
-    sink?: (group: string, ts: number, pnl: number, cost: number) => void,
-  ): void {
+  addRecords(t: Float64Array, from: number, to: number, names: readonly string[]): void {
     const cutoff = this.cutoff;
     const bucketMs = this.bucketMs;
-    const byId: (Map<number, WindowBucket> | undefined)[] = [];
-    let lastId = -1;
-    let lastDay = NaN;
-    let bucket: WindowBucket | undefined;
+    // per group of `names`, by index: its buckets (found at its first record), its last bucket
+    const n = names.length;
+    const daysOf = new Array<Map<number, WindowBucket> | null>(n).fill(null);
+    const lastDay = new Float64Array(n).fill(NaN);
+    const last = new Array<WindowBucket>(n).fill(NO_BUCKET);
     for (let i = from; i < to; i++) {
       const j = i * 4;
       const id = t[j] as number;
@@ -100,34 +98,33 @@ export class WindowAggregate {
         continue;
       }
       const day = Math.floor(ts / bucketMs);
-      if (id !== lastId || day !== lastDay || bucket === undefined) {
-        let days = byId[id];
-        if (days === undefined) {
-          const g = names[id] as string;
-          days = this.#groups.get(g);
-          if (days === undefined) {
-            days = new Map();
-            this.#groups.set(g, days);
-          }
-          byId[id] = days;
-        }
-        bucket = days.get(day);
-        if (bucket === undefined) {
+      let bucket = last[id] as WindowBucket;
+      if (day !== lastDay[id]) {
+        const days = daysOf[id] ?? (daysOf[id] = this.#daysOf(names[id] as string));
+        const b = days.get(day);
+        if (b === undefined) {
           bucket = { pnl: 0, cost: 0, n: 0 };
           days.set(day, bucket);
-        }
-        lastId = id;
-        lastDay = day;
+        } else bucket = b;
+        last[id] = bucket;
+        lastDay[id] = day;
       }
-      const pnl = t[j + 2] as number;
-      const cost = t[j + 3] as number;
-      bucket.pnl += pnl;
-      bucket.cost += cost;
+      bucket.pnl += t[j + 2] as number;
+      bucket.cost += t[j + 3] as number;
       bucket.n++;
-      if (sink !== undefined) sink(names[id] as string, ts, pnl, cost);
     }
     this.#lastGroup = '';
     this.#lastDays = undefined;
+  }
+
+  /** The buckets of a group (made for a group not seen yet). */
+  #daysOf(g: string): Map<number, WindowBucket> {
+    let days = this.#groups.get(g);
+    if (days === undefined) {
+      days = new Map();
+      this.#groups.set(g, days);
+    }
+    return days;
   }
 
   /** Sets a bucket directly (restoring a cursor). */

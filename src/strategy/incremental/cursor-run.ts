@@ -81,19 +81,21 @@ export class CursorRun {
     this.startLine = startLine;
     this.csvHeader = csvHeader;
     this.issues = issues;
-    let lastGroup = '';
-    let lastId = -1;
-    this.sink =
-      raw === null
-        ? undefined
-        : (g, ts, pnl, cost) => {
-            if (this.#snapshot !== null) return;
-            if (g !== lastGroup || lastId < 0) {
-              lastId = this.#idOf(g);
-              lastGroup = g;
-            }
-            raw.append(Math.floor(ts / DAY_MS), lastId, ts, pnl, cost);
-          };
+    this.sink = raw === null ? undefined : (t, from, to, names) => this.#keepRaw(raw, t, from, to, names);
+  }
+
+  /** Appends trades read (before the snapshot) to their day files, with the cursor's group ids. */
+  #keepRaw(raw: DayRecordFiles, t: Float64Array, from: number, to: number, names: readonly string[]): void {
+    if (this.#snapshot !== null) return;
+    const ids = new Int32Array(names.length).fill(-1);
+    for (let i = from; i < to; i++) {
+      const j = i * 4;
+      const k = t[j] as number;
+      let id = ids[k] as number;
+      if (id < 0) id = ids[k] = this.#idOf(names[k] as string);
+      const ts = t[j + 1] as number;
+      raw.append(Math.floor(ts / DAY_MS), id, ts, t[j + 2] as number, t[j + 3] as number);
+    }
   }
 
   /** The cursor's buckets after the boundary, plus the boundary bucket summed from its raw trades. */
@@ -132,7 +134,7 @@ export class CursorRun {
     raw.close();
     const agg = this.#aggregate;
     this.#snapshot = {
-      version: 3,
+      version: 4,
       trades: this.#p.tradesPath,
       ino: this.#p.ino,
       offset: endOffset,

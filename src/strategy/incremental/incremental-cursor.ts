@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import type { IssueSummary } from '../trade-log/issue-report.js';
-import type { WindowBucket, WindowAggregate } from '../evaluate/window-aggregate.js';
+import type { WindowAggregate } from '../evaluate/window-aggregate.js';
 
 const SAMPLE = 1 << 16;
 
 /** What the cursor file holds: where the last run stopped and the sums it had. */
 export interface CursorData {
-  readonly version: 3;
+  readonly version: 4;
   readonly trades: string;
   readonly ino: number;
   readonly offset: number;
@@ -19,8 +19,11 @@ export interface CursorData {
   readonly now: number;
   readonly csvHeader?: string;
   readonly groups: string[];
-  /** Per group: [bucket, Σpnl×size, Σentry×size, n] for each bucket from the boundary on. */
-  readonly buckets: Record<string, [number, number, number, number][]>;
+  /**
+   * Per group, flat: bucket, Σpnl×size, Σentry×size, n for each bucket from the boundary on (one
+   * array per group, not one per bucket: the cursor is read and written by every run).
+   */
+  readonly buckets: Record<string, number[]>;
   readonly rawCounts: Record<string, number>;
   readonly issues: IssueSummary;
 }
@@ -66,7 +69,7 @@ export function loadCursor(
   } catch {
     return { ok: false, reason: 'no_cursor' };
   }
-  if (c.version !== 3 || c.trades !== tradesPath) return { ok: false, reason: 'no_cursor' };
+  if (c.version !== 4 || c.trades !== tradesPath) return { ok: false, reason: 'no_cursor' };
   if (c.fingerprint !== fingerprint) return { ok: false, reason: 'options_changed' };
   if (now < c.now) return { ok: false, reason: 'now_before_cursor' };
   const st = statSync(tradesPath);
@@ -82,9 +85,9 @@ export function snapshotBuckets(agg: WindowAggregate, fromDay: number): CursorDa
   for (const g of agg.groups()) {
     const days = agg.buckets(g);
     if (days === undefined) continue;
-    const rows: [number, number, number, number][] = [];
-    for (const [d, b] of days) if (d >= fromDay) rows.push([d, b.pnl, b.cost, b.n]);
-    if (rows.length > 0) out[g] = rows;
+    const row: number[] = [];
+    for (const [d, b] of days) if (d >= fromDay) row.push(d, b.pnl, b.cost, b.n);
+    if (row.length > 0) out[g] = row;
   }
   return out;
 }
@@ -92,9 +95,15 @@ export function snapshotBuckets(agg: WindowAggregate, fromDay: number): CursorDa
 /** Restores the buckets strictly after the one the cutoff falls in. */
 export function restoreBuckets(agg: WindowAggregate, buckets: CursorData['buckets']): void {
   const boundary = Math.floor(agg.cutoff / agg.bucketMs);
-  for (const [g, rows] of Object.entries(buckets)) {
-    for (const [d, pnl, cost, n] of rows) {
-      if (d > boundary) agg.setBucket(g, d, { pnl, cost, n } satisfies WindowBucket);
+  for (const [g, row] of Object.entries(buckets)) {
+    for (let i = 0; i + 3 < row.length; i += 4) {
+      const d = row[i] as number;
+      if (d > boundary)
+        agg.setBucket(g, d, {
+          pnl: row[i + 1] as number,
+          cost: row[i + 2] as number,
+          n: row[i + 3] as number,
+        });
     }
   }
 }

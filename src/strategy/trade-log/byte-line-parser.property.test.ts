@@ -159,6 +159,32 @@ describe('the byte-level parser', () => {
     }
   });
 
+  it('calls a control character in the timestamp of an unresolved line malformed, as the exact parser does', () => {
+    // found by the property above: the fast path never reads an unresolved line's timestamp
+    const dir = mkdtempSync(join(tmpdir(), 'warden-bytes-'));
+    try {
+      const path = join(dir, 'trades.jsonl');
+      const text = `${[...filler, '{"ts":"x\ty"}', '{"ts":"2026-05-01T00:00:00Z"}'].join('\n')}\n`;
+      writeFileSync(path, text);
+      const job: ChunkJob = {
+        path,
+        start: 0,
+        end: text.length,
+        format: 'jsonl',
+        fields: DEFAULT_FIELDS,
+        groupBy: 'sport',
+        maxTs: NOW,
+        cutoff: NOW - 30 * DAY,
+      };
+      const r = parseChunk(job);
+      assert.deepEqual(r.issues.counts, { malformed: 1 });
+      assert.equal(r.issues.unresolved, 1); // the line after it, which has no control character
+      assert.deepStrictEqual(view(r), view(parseChunk({ ...job, readAs: 'text' })));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reads the plain lines itself (the fast path is taken, not only the fallback)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'warden-bytes-'));
     try {

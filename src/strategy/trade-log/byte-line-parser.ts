@@ -12,6 +12,8 @@ const SLOTS = 6;
 const ALL = (1 << SLOTS) - 1;
 /** Keys of a line remembered for the next one. */
 const MAX_KEYS = 32;
+/** No key remembered in this place (a key is compared only when its place has one). */
+const NO_KEY = new Uint8Array(0);
 
 // Value types in a slot.
 const ABSENT = 0;
@@ -53,19 +55,19 @@ export class ByteLineParser {
   readonly #start = new Int32Array(SLOTS);
   readonly #end = new Int32Array(SLOTS);
   /** The keys of the last line, in order, and their slots: the next line's likely keys. */
-  readonly #keys: (Uint8Array | undefined)[] = [];
+  readonly #keys: Uint8Array[] = new Array<Uint8Array>(MAX_KEYS).fill(NO_KEY);
   readonly #keySlots = new Int32Array(MAX_KEYS);
   /** Group names by id, and their bytes. */
-  readonly groups: string[] = [];
-  readonly #groupBytes: Uint8Array[] = [];
-  readonly #ids = new Map<string, number>();
+  groups: string[] = [];
+  #groupBytes: Uint8Array[] = [];
+  #ids = new Map<string, number>();
   #table = new Int32Array(256); // id + 1 by hash, open addressing
   #hash = 0;
   #groupAt = 0;
   #groupEnd = 0;
   #count = 0;
   /** Every (hash, id) in the table, to rebuild it larger. */
-  readonly #hashes: [number, number][] = [];
+  #hashes: [number, number][] = [];
   /** Bit per slot: set once a line the fast path read had that field. */
   seenMask = 0;
   /** A trade stamped after this (ms) is not one the fast path vouches for. */
@@ -83,6 +85,30 @@ export class ByteLineParser {
     this.#names = [fields.ts, groupBy, fields.resolved, fields.pnl, fields.size, fields.entryPrice].map((n) =>
       enc.encode(n),
     );
+  }
+
+  /** Whether this parser reads these field names (so `forPiece` can reuse it). */
+  reads(fields: TradeFields, groupBy: string): boolean {
+    const d = new TextDecoder();
+    const want = [fields.ts, groupBy, fields.resolved, fields.pnl, fields.size, fields.entryPrice];
+    return want.every((n, k) => d.decode(this.#names[k]) === n);
+  }
+
+  /**
+   * Starts a new piece: no group names, no field seen, no time limit. The keys remembered from
+   * the last line stay (they are only guesses, checked byte for byte), so a thread's pieces
+   * after the first take the path the optimised code was compiled for from their first line.
+   */
+  forPiece(maxTs: number): this {
+    this.groups = [];
+    this.#groupBytes = [];
+    this.#ids = new Map();
+    this.#table = new Int32Array(256);
+    this.#count = 0;
+    this.#hashes = [];
+    this.seenMask = 0;
+    this.maxTs = maxTs;
+    return this;
   }
 
   /** The id of a group name (decoded by the exact parser), shared with the fast path's names. */
@@ -122,9 +148,9 @@ export class ByteLineParser {
       if (c !== 34) return UNSURE;
       const k0 = i + 1;
       let slot: number;
-      const guess = key < MAX_KEYS ? this.#keys[key] : undefined;
+      const guess = key < MAX_KEYS ? (this.#keys[key] as Uint8Array) : NO_KEY;
       let k1 = -1;
-      if (guess !== undefined && b[k0 + guess.length] === 34) {
+      if (guess !== NO_KEY && b[k0 + guess.length] === 34) {
         let k = 0;
         const n = guess.length;
         while (k < n && b[k0 + k] === guess[k]) k++;
@@ -136,7 +162,7 @@ export class ByteLineParser {
         for (c = b[k1] as number; c !== 34; c = b[++k1] as number) if (c < 32) return UNSURE;
         slot = this.#slotOf(b, k0, k1);
         if (key < MAX_KEYS) {
-          this.#keys[key] = Uint8Array.prototype.slice.call(b, k0, k1); // a copy (Buffer#slice is a view)
+          this.#keys[key] = new Uint8Array(b.subarray(k0, k1)); // a copy, and a Uint8Array whatever `b` is
           this.#keySlots[key] = slot;
         }
       }
@@ -160,9 +186,12 @@ export class ByteLineParser {
           }
           this.#hash = h;
         } else {
-          // the timestamp is checked character by character when it is read; other strings
-          // only need their end (the exact parser lets a control character in them through too)
-          for (c = b[++i] as number; c !== 34; c = b[++i] as number) if (c === 10) return UNSURE;
+          // other strings only need their end (the exact parser lets a control character in
+          // them through too), but not the timestamp's: on an unresolved line it is never read,
+          // and the exact parser calls a control character in it a malformed line
+          if (slot === TS) {
+            for (c = b[++i] as number; c !== 34; c = b[++i] as number) if (c < 32) return UNSURE;
+          } else for (c = b[++i] as number; c !== 34; c = b[++i] as number) if (c === 10) return UNSURE;
         }
         if (slot >= 0) {
           this.#start[slot] = v0 + 1;

@@ -1,27 +1,10 @@
-import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import { receiveMessageOnPort } from 'node:worker_threads';
 import { parseChunk, type ChunkJob, type ChunkResult } from './chunk-parse.js';
 import { AHEAD, CLAIMED, POSTED, REPLAYED, type PoolMessage } from './scan-pool-protocol.js';
+import { addWorker, endPool, startPool, takePrestarted, type Pool } from './scan-pool-start.js';
 
 /** With no message from any worker for this long, the pool is given up (see `forEachChunk`). */
 const STALL_MS = 60_000;
-
-/** Young generation of a worker's heap (MB). */
-const YOUNG_MB = 8;
-
-const here = import.meta.url;
-const fromSources = here.endsWith('.ts');
-
-/** A worker running scan-worker beside this file: from dist/ as it is, from the sources through tsx. */
-function startWorker(workerData: unknown, transferList: MessagePort[]): Worker {
-  // A small young generation: a worker's garbage is its pieces' strings, and peak RSS stays low.
-  const resourceLimits = { maxYoungGenerationSizeMb: YOUNG_MB };
-  if (!fromSources)
-    return new Worker(new URL('./scan-worker.js', here), { workerData, transferList, resourceLimits });
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./scan-worker.ts', here).href;
-  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(code, { eval: true, workerData, transferList, resourceLimits });
-}
 
 /**
  * Parses the pieces of a log and hands each result to `replay` in file order. With `threads` > 1
@@ -37,6 +20,10 @@ export function forEachChunk(
 ): void {
   let next = 0;
   if (threads > 1 && jobs.length > 1) next = replayFromPool(jobs, Math.min(threads, jobs.length) - 1, replay);
+  else {
+    const unused = takePrestarted();
+    if (unused !== undefined) endPool(unused);
+  }
   for (; next < jobs.length; next++) replay(parseChunk(jobs[next] as ChunkJob), next);
 }
 
@@ -46,19 +33,17 @@ function replayFromPool(
   workers: number,
   replay: (r: ChunkResult, k: number) => void,
 ): number {
-  const ctl = new Int32Array(new SharedArrayBuffer(3 * 4));
-  const pool: Worker[] = [];
-  const ports: MessagePort[] = [];
+  let pool: Pool | undefined;
   let done = 0;
   try {
-    for (let i = 0; i < workers; i++) {
-      const { port1, port2 } = new MessageChannel();
-      const w = startWorker({ jobs, ctl: ctl.buffer, port: port2 }, [port2]);
-      w.on('error', () => {}); // a worker that fails is replaced by this thread (above)
-      w.unref();
-      pool.push(w);
-      ports.push(port1);
+    pool = takePrestarted() ?? startPool(0);
+    while (pool.workers.length > workers) {
+      void pool.workers.pop()?.terminate();
+      pool.ports.pop()?.close();
     }
+    while (pool.workers.length < workers) addWorker(pool);
+    const { ctl, ports } = pool;
+    for (const p of ports) p.postMessage({ jobs });
     const parsed = new Map<number, ChunkResult>();
     while (done < jobs.length) {
       const seen = Atomics.load(ctl, POSTED);
@@ -89,10 +74,9 @@ function replayFromPool(
     }
     return done;
   } catch (err) {
-    if (done === 0 && pool.length < workers) return 0; // a worker could not be made
+    if (done === 0 && (pool === undefined || pool.workers.length < workers)) return 0; // a worker could not be made
     throw err;
   } finally {
-    for (const p of ports) p.close();
-    for (const w of pool) void w.terminate();
+    if (pool !== undefined) endPool(pool);
   }
 }

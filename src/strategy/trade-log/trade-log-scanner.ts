@@ -1,14 +1,18 @@
 import type { EvaluationOptions } from '../evaluate/evaluation-options.js';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import type { ChunkJob, ChunkMark } from './chunk-parse.js';
 import type { IssueReport } from './issue-report.js';
 import type { ReadLinesResult } from './line-reader.js';
 import { forEachChunk } from './scan-pool.js';
+import { PARALLEL_MIN_BYTES, scanThreads } from './scan-pool-start.js';
 import type { WindowAggregate } from '../evaluate/window-aggregate.js';
 
-/** Receives every trade counted in the window (the incremental cursor keeps them per day). */
-export type TradeSink = (group: string, ts: number, pnl: number, cost: number) => void;
+/**
+ * Receives every trade counted in the window (the incremental cursor keeps them per day), a run
+ * of records at a time: records `from` to `to - 1` of `t`, each [group index into `groups`, ts,
+ * pnl × size, entry × size], in file order.
+ */
+export type TradeSink = (t: Float64Array, from: number, to: number, groups: readonly string[]) => void;
 
 /** Where to start and what to feed. */
 export interface ScanInput {
@@ -50,12 +54,11 @@ export interface ScanResult extends ReadLinesResult {
 
 /** Pieces of at most this many bytes are parsed at a time (and handed to the workers). */
 export const CHUNK_BYTES = 2 << 20;
-/** A read at least this long is parsed on worker threads (a shorter one costs less than they take to start). */
-export const PARALLEL_MIN_BYTES = 16 << 20;
+export { PARALLEL_MIN_BYTES } from './scan-pool-start.js';
 
 /** Worker threads for a read of `bytes`: the machine's cores, up to 4, for a long read; else none. */
 export function defaultThreads(bytes: number): number {
-  return bytes >= PARALLEL_MIN_BYTES ? Math.min(4, availableParallelism()) : 0;
+  return bytes >= PARALLEL_MIN_BYTES ? scanThreads() : 0;
 }
 
 /** The starts of the pieces: every `chunkBytes`, moved on to the start of the next line. */
@@ -133,7 +136,10 @@ export function scanTradeLog(input: ScanInput): ScanResult {
     const before = structuredClone(issues.summary);
     let i = 0;
     const replayTo = (upto: number): void => {
-      if (upto > i) aggregate.addRecords(t, i, upto, names, sink);
+      if (upto > i) {
+        aggregate.addRecords(t, i, upto, names);
+        sink?.(t, i, upto, names);
+      }
       i = Math.max(i, upto);
     };
     const at = (m: ChunkMark): void => {
