@@ -1,24 +1,56 @@
 // Runs the command's CommonJS bundle (dist/cli/bundle/main.cjs) through `vm.Script` with a V8 code
-// cache beside it (main.cjs.cache), so a start skips most of V8's parse and compile (Node 20 has
-// no compile cache for ES modules; `module.enableCompileCache` is Node 22.1+). The cache is never
-// trusted blindly: its first line names the format, the Node version, the architecture and the
-// SHA-256 of the bundle; any difference (stale) and it is ignored, and V8 checks the rest (a
-// corrupt or foreign cache is rejected, and the script compiles from source). When no cache was
-// used, one is written at exit (temp file + rename, so a reader never sees half a file); a
-// read-only install just keeps compiling from source.
-import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+// cache beside it, so a start skips most of V8's parse and compile (Node 20 has no compile cache
+// for ES modules; `module.enableCompileCache` is Node 22.1+). One cache per command slot
+// (main.cjs.<slot>.cache: guard, check, heartbeat, status, or cli for every other command), written
+// after that command's first run, so each holds the functions its own command compiled.
+// The cache is never trusted blindly: its first line names the format, the Node version, the
+// architecture and the bundle: the SHA-256 the build wrote into the bundle's first line
+// (`//warden-bundle <hex>`) with the bundle's size, mtime (ns) and inode, or, for a script without
+// that line, the SHA-256 of its bytes. Any difference (stale) and it is ignored, and V8 checks the
+// rest (a corrupt or foreign cache is rejected, and the script compiles from source). Hashing the
+// 800 kB bundle and loading node:crypto at every start cost more than the cache saved on some
+// commands; the build's hash plus the file's identity changes whenever the bundle is rebuilt,
+// reinstalled or edited. When no cache was used, one is written at exit (temp file + rename, so a
+// reader never sees half a file); a read-only install just keeps compiling from source.
+import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import vm from 'node:vm';
 
-const FORMAT = 'warden-code-cache-1';
+const FORMAT = 'warden-code-cache-2';
+const BUNDLE_ID = /^\/\/warden-bundle ([0-9a-f]{64})$/;
 
-/** The first line a cache file must have to be used for `source` (a Buffer) on this Node. */
-export function cacheKey(source) {
-  const hash = createHash('sha256').update(source).digest('hex');
-  return `${FORMAT} ${process.version} ${process.arch} ${hash}`;
+/** The commands that get a cache of their own; every other command shares `cli`. */
+const SLOTS = new Set(['guard', 'check', 'heartbeat', 'status']);
+/** Global options that take a value (src/cli/command-word.ts's VALUE_OPTIONS for the globals). */
+const GLOBAL_VALUES = new Set(['--config', '--data-dir']);
+
+/** The cache slot of a command line (`process.argv.slice(2)`). */
+export function cacheSlot(argv) {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (GLOBAL_VALUES.has(a)) i++;
+    else if (!a.startsWith('-')) return SLOTS.has(a) ? a : 'cli';
+  }
+  return 'cli';
+}
+
+/** How the cache names `source` (a Buffer, the file at `file`): the build's id, else its hash. */
+function bundleIdentity(file, source) {
+  const nl = source.indexOf(10);
+  const m = nl > 0 ? BUNDLE_ID.exec(source.toString('latin1', 0, nl)) : null;
+  if (m !== null) {
+    const s = statSync(file, { bigint: true });
+    return `${m[1]} ${s.size} ${s.mtimeNs} ${s.ino}`;
+  }
+  const { createHash } = createRequire(import.meta.url)('node:crypto');
+  return createHash('sha256').update(source).digest('hex');
+}
+
+/** The first line a cache file must have to be used for `source` at `file` on this Node. */
+export function cacheKey(file, source) {
+  return `${FORMAT} ${process.version} ${process.arch} ${bundleIdentity(file, source)}`;
 }
 
 /** The cached data after the key line, or why there is none: 'absent' or 'stale'. */
@@ -37,7 +69,10 @@ function readCache(cachePath, key) {
 function writeCache(script, cachePath, key) {
   const tmp = `${cachePath}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, Buffer.concat([Buffer.from(`${key}\n`, 'latin1'), script.createCachedData()]));
+    // 'wx': never through a file or link already at the temp name; rename replaces a link itself.
+    writeFileSync(tmp, Buffer.concat([Buffer.from(`${key}\n`, 'latin1'), script.createCachedData()]), {
+      flag: 'wx',
+    });
     renameSync(tmp, cachePath);
   } catch {
     rmSync(tmp, { force: true }); // read-only install, full disk: no cache, same command
@@ -51,7 +86,7 @@ function writeCache(script, cachePath, key) {
  */
 export function runCached(file, cachePath = `${file}.cache`) {
   const bytes = readFileSync(file);
-  const key = cacheKey(bytes);
+  const key = cacheKey(file, bytes);
   const cached = readCache(cachePath, key);
   const script = new vm.Script(
     `(function (exports, require, module, __filename, __dirname, __wardenImport) {${bytes.toString('utf8')}\n})`,

@@ -21,7 +21,7 @@ if (
 const bundled = join(root, 'dist', 'cli', 'bundle', 'main.js');
 const compiled = existsSync(bundled) ? bundled : join(root, 'dist', 'cli', 'main.js');
 const source = join(root, 'src', 'cli', 'main.ts');
-// The same bundle as one CommonJS file, run with a V8 code cache (bin/code-cache.js);
+// The same bundle as one CommonJS file, run with a V8 code cache per command (bin/code-cache.js);
 // WARDEN_CODE_CACHE=0 runs the ES module bundle instead (the benchmark compares the two).
 const script = join(root, 'dist', 'cli', 'bundle', 'main.cjs');
 
@@ -39,8 +39,8 @@ async function distIsFresh() {
 
 if (!existsSync(source) || (await distIsFresh())) {
   if (process.env.WARDEN_CODE_CACHE !== '0' && existsSync(script)) {
-    const { runCached } = await import('./code-cache.js');
-    runCached(script);
+    const { cacheSlot, runCached } = await import('./code-cache.js');
+    runCached(script, `${script}.${cacheSlot(process.argv.slice(2))}.cache`);
   } else await import(pathToFileURL(compiled).href);
 } else {
   const { register } = await import('tsx/esm/api');
