@@ -53,6 +53,11 @@ export function cacheKey(file, source) {
   return `${FORMAT} ${process.version} ${process.arch} ${bundleIdentity(file, source)}`;
 }
 
+/** The bundle's SHA-256 from its cache key, which the hot path keys its config cache by. */
+function bundleId(key) {
+  return key.split(' ')[3];
+}
+
 /** The cached data after the key line, or why there is none: 'absent' or 'stale'. */
 function readCache(cachePath, key) {
   let buf;
@@ -89,7 +94,7 @@ export function runCached(file, cachePath = `${file}.cache`) {
   const key = cacheKey(file, bytes);
   const cached = readCache(cachePath, key);
   const script = new vm.Script(
-    `(function (exports, require, module, __filename, __dirname, __wardenImport) {${bytes.toString('utf8')}\n})`,
+    `(function (exports, require, module, __filename, __dirname, __wardenImport, __wardenBundleId) {${bytes.toString('utf8')}\n})`,
     { filename: file, cachedData: typeof cached === 'string' ? undefined : cached },
   );
   const status = typeof cached === 'string' ? cached : script.cachedDataRejected ? 'rejected' : 'used';
@@ -102,6 +107,15 @@ export function runCached(file, cachePath = `${file}.cache`) {
   const module = { exports: {} };
   script
     .runInThisContext()
-    .call(module.exports, module.exports, createRequire(file), module, file, dirname(file), load);
+    .call(
+      module.exports,
+      module.exports,
+      createRequire(file),
+      module,
+      file,
+      dirname(file),
+      load,
+      bundleId(key),
+    );
   return status;
 }

@@ -43,7 +43,7 @@ describe('the V8 code cache of the CommonJS bundle', () => {
     const cache = readFileSync(`${file}.cache`);
     assert.match(
       cache.toString('latin1', 0, cache.indexOf(10)),
-      /^warden-code-cache-1 v\d+\.\d+\.\d+ \w+ [0-9a-f]{64}$/,
+      /^warden-code-cache-2 v\d+\.\d+\.\d+ \w+ [0-9a-f]{64}$/,
     );
     assert.deepEqual(run(file), { status: 'used', out: expected });
   });
