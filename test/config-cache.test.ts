@@ -38,9 +38,11 @@ function writeConfig(path: string, pollMs: number | string): void {
 }
 
 /** Rewrites the entry's cached pollMs (and anything else), keeping what it is keyed by. */
-function tamper(entry: string, change: (e: Record<string, any>) => void = () => undefined): void {
-  const e = JSON.parse(readFileSync(entry, 'utf8')) as Record<string, any>;
-  e['config'].killSwitch.pollMs = 4242;
+type Entry = Record<string, unknown> & { config: { killSwitch: { pollMs: number } } };
+
+function tamper(entry: string, change: (e: Entry) => void = () => undefined): void {
+  const e = JSON.parse(readFileSync(entry, 'utf8')) as Entry;
+  e.config.killSwitch.pollMs = 4242;
   change(e);
   writeFileSync(entry, JSON.stringify(e));
 }
