@@ -11,12 +11,15 @@
 // 800 kB bundle and loading node:crypto at every start cost more than the cache saved on some
 // commands; the build's hash plus the file's identity changes whenever the bundle is rebuilt,
 // reinstalled or edited. When no cache was used, one is written at exit (temp file + rename, so a
-// reader never sees half a file); a read-only install just keeps compiling from source.
-import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import vm from 'node:vm';
+// reader never sees half a file); a read-only install just keeps compiling from source. The script
+// gets the bundle's SHA-256 as `__wardenBundleId`: the hot path keys its config cache by it
+// (src/config/config-cache.ts).
+'use strict';
+const { readFileSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
+const { createRequire } = require('node:module');
+const { dirname } = require('node:path');
+const { pathToFileURL } = require('node:url');
+const vm = require('node:vm');
 
 const FORMAT = 'warden-code-cache-2';
 const BUNDLE_ID = /^\/\/warden-bundle ([0-9a-f]{64})$/;
@@ -27,7 +30,7 @@ const SLOTS = new Set(['guard', 'check', 'heartbeat', 'status']);
 const GLOBAL_VALUES = new Set(['--config', '--data-dir']);
 
 /** The cache slot of a command line (`process.argv.slice(2)`). */
-export function cacheSlot(argv) {
+function cacheSlot(argv) {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (GLOBAL_VALUES.has(a)) i++;
@@ -44,12 +47,12 @@ function bundleIdentity(file, source) {
     const s = statSync(file, { bigint: true });
     return `${m[1]} ${s.size} ${s.mtimeNs} ${s.ino}`;
   }
-  const { createHash } = createRequire(import.meta.url)('node:crypto');
+  const { createHash } = require('node:crypto');
   return createHash('sha256').update(source).digest('hex');
 }
 
 /** The first line a cache file must have to be used for `source` at `file` on this Node. */
-export function cacheKey(file, source) {
+function cacheKey(file, source) {
   return `${FORMAT} ${process.version} ${process.arch} ${bundleIdentity(file, source)}`;
 }
 
@@ -89,7 +92,7 @@ function writeCache(script, cachePath, key) {
  * with the code cache at `cachePath`. Returns what happened to the cache: 'used', 'rejected'
  * (V8 refused it), 'stale' (made for another bundle or Node) or 'absent'.
  */
-export function runCached(file, cachePath = `${file}.cache`) {
+function runCached(file, cachePath = `${file}.cache`) {
   const bytes = readFileSync(file);
   const key = cacheKey(file, bytes);
   const cached = readCache(cachePath, key);
@@ -104,18 +107,11 @@ export function runCached(file, cachePath = `${file}.cache`) {
   // import() for the script (it has none of its own): a relative path from the script's file,
   // a package from this package's node_modules, as the ES module bundle would find them.
   const load = (spec) => import(spec.startsWith('.') ? new URL(spec, url).href : spec);
-  const module = { exports: {} };
+  const mod = { exports: {} };
   script
     .runInThisContext()
-    .call(
-      module.exports,
-      module.exports,
-      createRequire(file),
-      module,
-      file,
-      dirname(file),
-      load,
-      bundleId(key),
-    );
+    .call(mod.exports, mod.exports, createRequire(file), mod, file, dirname(file), load, bundleId(key));
   return status;
 }
+
+module.exports = { cacheSlot, cacheKey, runCached };
