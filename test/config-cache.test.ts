@@ -59,6 +59,18 @@ describe('the validated-config cache of the hot-path commands', () => {
     assert.equal(await poll(w.opts), 4242, 'the second load came from the cache');
   });
 
+  it('answers with the deprecation warnings of the file it validated', async () => {
+    const w = workspace();
+    writeFileSync(w.configPath, '{"dataDir": "data", "killSwitch": {"reminderTz": "UTC"}}\n');
+    const full = loadConfig(w.opts);
+    assert.equal(full.warnings?.length, 1);
+    assert.deepEqual(await loadConfigCached(w.opts, CODE), full);
+    tamper(w.entry);
+    const cached = await loadConfigCached(w.opts, CODE);
+    assert.equal(cached.config.killSwitch.pollMs, 4242, 'from the cache');
+    assert.deepEqual(cached.warnings, full.warnings);
+  });
+
   it('notices an edit of the same size within the same second (mtime put back too)', async () => {
     const w = workspace(1000);
     await loadConfigCached(w.opts, CODE);
