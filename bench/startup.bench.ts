@@ -2,7 +2,9 @@
 // installed command (the checkout packed and `npm install -g`'d into a temp prefix, as
 // test/helpers/packed-install.ts does), beside `node -e 0`. Each round spawns every contender once,
 // interleaved; medians over ROUNDS (20) rounds, after one warm-up round.
-//   npx tsx bench/startup.bench.ts          (WARDEN_BENCH_BIN=/path/to/warden skips the install)
+//   npx tsx bench/startup.bench.ts          (WARDEN_BENCH_BIN=/path/to/warden skips the install;
+//   WARDEN_BENCH_BASELINE=/path/to/other/warden adds that install's four commands, interleaved,
+//   for a before/after in the same run)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,6 +42,15 @@ const contenders: [string, string, string[], number, Record<string, string>?][] 
   ['warden status --json (ES module bundle)', bin, ['status', '--json'], 0, ESM],
   ['checkout bin/warden.js status --json', process.execPath, [WARDEN, 'status', '--json'], 0],
 ];
+const baseline = process.env.WARDEN_BENCH_BASELINE;
+if (baseline !== undefined)
+  for (const args of [
+    ['guard', '--', 'true'],
+    ['check', 'NBA'],
+    ['heartbeat', 'bot'],
+    ['status', '--json'],
+  ])
+    contenders.push([`baseline warden ${args.join(' ')}`, baseline, args, 0]);
 
 function spawnMs(cmd: string, args: string[], code: number, env: Record<string, string> = {}): number {
   const t0 = process.hrtime.bigint();

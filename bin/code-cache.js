@@ -1,24 +1,64 @@
 // Runs the command's CommonJS bundle (dist/cli/bundle/main.cjs) through `vm.Script` with a V8 code
-// cache beside it (main.cjs.cache), so a start skips most of V8's parse and compile (Node 20 has
-// no compile cache for ES modules; `module.enableCompileCache` is Node 22.1+). The cache is never
-// trusted blindly: its first line names the format, the Node version, the architecture and the
-// SHA-256 of the bundle; any difference (stale) and it is ignored, and V8 checks the rest (a
-// corrupt or foreign cache is rejected, and the script compiles from source). When no cache was
-// used, one is written at exit (temp file + rename, so a reader never sees half a file); a
-// read-only install just keeps compiling from source.
-import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import vm from 'node:vm';
+// cache beside it, so a start skips most of V8's parse and compile (Node 20 has no compile cache
+// for ES modules; `module.enableCompileCache` is Node 22.1+). One cache per command slot
+// (main.cjs.<slot>.cache: guard, check, heartbeat, status, or cli for every other command), written
+// after that command's first run, so each holds the functions its own command compiled.
+// The cache is never trusted blindly: its first line names the format, the Node version, the
+// architecture and the bundle: the SHA-256 the build wrote into the bundle's first line
+// (`//warden-bundle <hex>`) with the bundle's size, mtime (ns) and inode, or, for a script without
+// that line, the SHA-256 of its bytes. Any difference (stale) and it is ignored, and V8 checks the
+// rest (a corrupt or foreign cache is rejected, and the script compiles from source). Hashing the
+// 800 kB bundle and loading node:crypto at every start cost more than the cache saved on some
+// commands; the build's hash plus the file's identity changes whenever the bundle is rebuilt,
+// reinstalled or edited. When no cache was used, one is written at exit (temp file + rename, so a
+// reader never sees half a file); a read-only install just keeps compiling from source. The script
+// gets the bundle's SHA-256 as `__wardenBundleId`: the hot path keys its config cache by it
+// (src/config/config-cache.ts).
+'use strict';
+const { readFileSync, renameSync, rmSync, statSync, writeFileSync } = require('node:fs');
+const { createRequire } = require('node:module');
+const { dirname } = require('node:path');
+const { pathToFileURL } = require('node:url');
+const vm = require('node:vm');
 
-const FORMAT = 'warden-code-cache-1';
+const FORMAT = 'warden-code-cache-2';
+const BUNDLE_ID = /^\/\/warden-bundle ([0-9a-f]{64})$/;
 
-/** The first line a cache file must have to be used for `source` (a Buffer) on this Node. */
-export function cacheKey(source) {
-  const hash = createHash('sha256').update(source).digest('hex');
-  return `${FORMAT} ${process.version} ${process.arch} ${hash}`;
+/** The commands that get a cache of their own; every other command shares `cli`. */
+const SLOTS = new Set(['guard', 'check', 'heartbeat', 'status']);
+/** Global options that take a value (src/cli/command-word.ts's VALUE_OPTIONS for the globals). */
+const GLOBAL_VALUES = new Set(['--config', '--data-dir']);
+
+/** The cache slot of a command line (`process.argv.slice(2)`). */
+function cacheSlot(argv) {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (GLOBAL_VALUES.has(a)) i++;
+    else if (!a.startsWith('-')) return SLOTS.has(a) ? a : 'cli';
+  }
+  return 'cli';
+}
+
+/** How the cache names `source` (a Buffer, the file at `file`): the build's id, else its hash. */
+function bundleIdentity(file, source) {
+  const nl = source.indexOf(10);
+  const m = nl > 0 ? BUNDLE_ID.exec(source.toString('latin1', 0, nl)) : null;
+  if (m !== null) {
+    const s = statSync(file, { bigint: true });
+    return `${m[1]} ${s.size} ${s.mtimeNs} ${s.ino}`;
+  }
+  const { createHash } = require('node:crypto');
+  return createHash('sha256').update(source).digest('hex');
+}
+
+/** The first line a cache file must have to be used for `source` at `file` on this Node. */
+function cacheKey(file, source) {
+  return `${FORMAT} ${process.version} ${process.arch} ${bundleIdentity(file, source)}`;
+}
+
+/** The bundle's SHA-256 from its cache key, which the hot path keys its config cache by. */
+function bundleId(key) {
+  return key.split(' ')[3];
 }
 
 /** The cached data after the key line, or why there is none: 'absent' or 'stale'. */
@@ -37,7 +77,10 @@ function readCache(cachePath, key) {
 function writeCache(script, cachePath, key) {
   const tmp = `${cachePath}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, Buffer.concat([Buffer.from(`${key}\n`, 'latin1'), script.createCachedData()]));
+    // 'wx': never through a file or link already at the temp name; rename replaces a link itself.
+    writeFileSync(tmp, Buffer.concat([Buffer.from(`${key}\n`, 'latin1'), script.createCachedData()]), {
+      flag: 'wx',
+    });
     renameSync(tmp, cachePath);
   } catch {
     rmSync(tmp, { force: true }); // read-only install, full disk: no cache, same command
@@ -49,12 +92,12 @@ function writeCache(script, cachePath, key) {
  * with the code cache at `cachePath`. Returns what happened to the cache: 'used', 'rejected'
  * (V8 refused it), 'stale' (made for another bundle or Node) or 'absent'.
  */
-export function runCached(file, cachePath = `${file}.cache`) {
+function runCached(file, cachePath = `${file}.cache`) {
   const bytes = readFileSync(file);
-  const key = cacheKey(bytes);
+  const key = cacheKey(file, bytes);
   const cached = readCache(cachePath, key);
   const script = new vm.Script(
-    `(function (exports, require, module, __filename, __dirname, __wardenImport) {${bytes.toString('utf8')}\n})`,
+    `(function (exports, require, module, __filename, __dirname, __wardenImport, __wardenBundleId) {${bytes.toString('utf8')}\n})`,
     { filename: file, cachedData: typeof cached === 'string' ? undefined : cached },
   );
   const status = typeof cached === 'string' ? cached : script.cachedDataRejected ? 'rejected' : 'used';
@@ -64,9 +107,11 @@ export function runCached(file, cachePath = `${file}.cache`) {
   // import() for the script (it has none of its own): a relative path from the script's file,
   // a package from this package's node_modules, as the ES module bundle would find them.
   const load = (spec) => import(spec.startsWith('.') ? new URL(spec, url).href : spec);
-  const module = { exports: {} };
+  const mod = { exports: {} };
   script
     .runInThisContext()
-    .call(module.exports, module.exports, createRequire(file), module, file, dirname(file), load);
+    .call(mod.exports, mod.exports, createRequire(file), mod, file, dirname(file), load, bundleId(key));
   return status;
 }
+
+module.exports = { cacheSlot, cacheKey, runCached };

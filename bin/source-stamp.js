@@ -4,11 +4,12 @@
 // at start and runs dist/ only when the two are equal. An edit, a new file, a deleted file or a
 // rename changes it. Cost: one stat per file (about 330 today, a few ms); an installed package
 // has no src/ to check and skips it.
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+'use strict';
+const { readdirSync, statSync } = require('node:fs');
+const { join } = require('node:path');
 
 /** The stamp of the tree under `dir`. */
-export function sourceStamp(dir) {
+function sourceStamp(dir) {
   const stamp = { files: 0, bytes: 0, newestMs: statSync(dir).mtimeMs };
   const walk = (d) => {
     for (const e of readdirSync(d, { withFileTypes: true })) {
@@ -27,7 +28,7 @@ export function sourceStamp(dir) {
 }
 
 /** Whether two stamps describe the same tree. */
-export function sameStamp(a, b) {
+function sameStamp(a, b) {
   return (
     a !== null &&
     typeof a === 'object' &&
@@ -36,3 +37,5 @@ export function sameStamp(a, b) {
     a.newestMs === b.newestMs
   );
 }
+
+module.exports = { sourceStamp, sameStamp };

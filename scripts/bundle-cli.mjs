@@ -7,6 +7,7 @@
 // `import.meta.url` in a bundled file is rewritten to the URL of that file's own dist/ build, so
 // a module that finds files beside itself (the SQL migrations) finds them there.
 // Returns false (and bin/warden.js runs dist/cli/main.js) when esbuild is not installed.
+import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
@@ -114,7 +115,10 @@ export async function bundleCli() {
   // A script run by `vm.Script` cannot call import() on Node 20 without an experimental flag, so
   // each import() of a package or file kept out (program.js, ccxt) calls the loader's
   // __wardenImport instead (bin/code-cache.js passes it in).
-  const cjs = readFileSync(CJS_BUNDLE, 'utf8');
-  writeFileSync(CJS_BUNDLE, cjs.replace(/(?<![\w$.])import\((?=")/g, '__wardenImport('));
+  const cjs = readFileSync(CJS_BUNDLE, 'utf8').replace(/(?<![\w$.])import\((?=")/g, '__wardenImport(');
+  // Its first line names it by its SHA-256, so bin/code-cache.js can key the cache without
+  // hashing 800 kB (and loading node:crypto) at every start.
+  const id = createHash('sha256').update(cjs).digest('hex');
+  writeFileSync(CJS_BUNDLE, `//warden-bundle ${id}\n${cjs}`);
   return true;
 }

@@ -43,7 +43,7 @@ describe('the V8 code cache of the CommonJS bundle', () => {
     const cache = readFileSync(`${file}.cache`);
     assert.match(
       cache.toString('latin1', 0, cache.indexOf(10)),
-      /^warden-code-cache-1 v\d+\.\d+\.\d+ \w+ [0-9a-f]{64}$/,
+      /^warden-code-cache-2 v\d+\.\d+\.\d+ \w+ [0-9a-f]{64}$/,
     );
     assert.deepEqual(run(file), { status: 'used', out: expected });
   });
@@ -84,6 +84,33 @@ describe('the V8 code cache of the CommonJS bundle', () => {
     );
     assert.deepEqual(run(file), { status: 'stale', out: expected });
     assert.notDeepEqual(old, readFileSync(`${file}.cache`));
+  });
+
+  it("keys a built bundle by the SHA-256 on its first line and the file's identity, and passes the id on", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'warden-code-cache-'));
+    const file = join(dir, 'main.cjs');
+    const id = 'c'.repeat(64);
+    const body = (word: string) =>
+      `//warden-bundle ${id}\nprocess.stdout.write(${JSON.stringify(word)} + ' ' + __wardenBundleId + '\\n');\n`;
+    writeFileSync(file, body('halt'));
+    assert.deepEqual(run(file), { status: 'absent', out: `halt ${id}\n` });
+    const line = readFileSync(`${file}.cache`, 'latin1').split('\n')[0]!;
+    assert.match(line, new RegExp(`^warden-code-cache-2 v\\d+\\.\\d+\\.\\d+ \\w+ ${id} \\d+ \\d+ \\d+$`));
+    assert.deepEqual(run(file), { status: 'used', out: `halt ${id}\n` });
+    // edited in place, same length, same first line: the file's mtime tells
+    writeFileSync(file, body('hold'));
+    assert.deepEqual(run(file), { status: 'stale', out: `hold ${id}\n` });
+    assert.deepEqual(run(file), { status: 'used', out: `hold ${id}\n` });
+  });
+
+  it('gives each hot-path command a cache of its own, past the global options', async () => {
+    const { cacheSlot } = (await import(LOADER)) as { cacheSlot: (argv: string[]) => string };
+    assert.equal(cacheSlot(['status', '--json']), 'status');
+    assert.equal(cacheSlot(['--config', 'guard', 'check', 'NBA']), 'check');
+    assert.equal(cacheSlot(['--data-dir', 'x', 'heartbeat', 'bot']), 'heartbeat');
+    assert.equal(cacheSlot(['--json', 'guard', '--', 'true']), 'guard');
+    assert.equal(cacheSlot(['serve']), 'cli');
+    assert.equal(cacheSlot(['--version']), 'cli');
   });
 
   it('still runs when the cache cannot be written (a read-only install)', () => {

@@ -263,8 +263,8 @@ describe('the packed package, installed into a new project', () => {
         'the command ran the code-cached bundle',
       );
       assert.ok(
-        existsSync(join(pkg, 'dist', 'cli', 'bundle', 'main.cjs.cache')),
-        'the first run wrote its code cache',
+        existsSync(join(pkg, 'dist', 'cli', 'bundle', `main.cjs.${args[0]}.cache`)),
+        "the first run wrote its command's code cache",
       );
       assert.ok(
         fromWarden.every((u) => u.includes('/dist/cli/bundle/')),
@@ -274,7 +274,7 @@ describe('the packed package, installed into a new project', () => {
       assert.deepEqual(heavy, [], `${args.join(' ')} loaded`);
     }
     // A corrupt code cache is rejected: the installed command still answers, and rewrites it.
-    const cache = join(pkg, 'dist', 'cli', 'bundle', 'main.cjs.cache');
+    const cache = join(pkg, 'dist', 'cli', 'bundle', 'main.cjs.status.cache');
     const good = readFileSync(cache);
     const head = good.subarray(0, good.indexOf(10) + 1);
     const corrupt = Buffer.concat([head, Buffer.alloc(good.length - head.length, 0x5a)]);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadConfig, type LoadedConfig } from '../config/index.js';
+import type { LoadConfigOptions, LoadedConfig } from '../config/load-config.js';
 
 /** Control characters escaped, for every reason, name or path the CLI prints. */
 export { printable } from '../killswitch/printable.js';
@@ -35,13 +35,28 @@ export function printConfigWarnings(loaded: LoadedConfig): void {
   }
 }
 
+/** How `configFor` loads a config: `loadConfig` (set by program.ts), or what hot-path.ts loaded. */
+export type ConfigLoader = (opts: LoadConfigOptions) => LoadedConfig;
+
+let loader: ConfigLoader | null = null;
+
+/**
+ * Sets the loader behind `configFor`. Not imported here, so the hot-path commands, whose config
+ * usually comes from the cache (config/config-cache.ts), never load the schema and zod.
+ */
+export function useConfigLoader(l: ConfigLoader): void {
+  loader = l;
+}
+
 /**
  * Loads the config named by the global options (a bad config throws ConfigError naming the
  * field) and prints its deprecation warnings on stderr.
  */
 export function configFor(cmd: Command): LoadedConfig {
   const g = globalOptions(cmd);
-  const loaded = loadConfig({ configPath: g.config, dataDir: g.dataDir });
+  if (loader === null)
+    throw new Error('internal: no config loader (cli/program.ts and cli/hot-path.ts set one)');
+  const loaded = loader({ configPath: g.config, dataDir: g.dataDir });
   printConfigWarnings(loaded);
   return loaded;
 }

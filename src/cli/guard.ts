@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import type { HaltState } from '../killswitch/index.js';
 import type { FleetRuntime } from '../fleet/fleet-runtime.js';
 import type { Runtime } from './runtime.js';
@@ -79,6 +79,8 @@ async function guarded(
   if (first.halted) return { kind: 'halted', state: first };
 
   const [bin, ...args] = argv as [string, ...string[]];
+  // Imported here: `warden status` loads this module (cli/killswitch.ts) and never spawns.
+  const { spawn } = await import('node:child_process');
   const c = spawn(bin, args, { stdio: 'inherit' });
   held.child = c;
   const exited = new Promise<number>((resolve) => {

@@ -9,6 +9,12 @@ import type { Command } from 'commander';
 import { reportFailure } from './cli-error.js';
 import { commandIndex, VALUE_OPTIONS } from './command-word.js';
 import type { RegisterCommands } from './commands.js';
+import { globalOptions, useConfigLoader } from './context.js';
+import { loadConfigCached } from '../config/config-cache.js';
+import type { LoadedConfig } from '../config/load-config.js';
+
+/** The bundle's SHA-256, passed in by bin/code-cache.js; absent elsewhere (no config cache then). */
+declare const __wardenBundleId: string | undefined;
 
 /** The hot-path commands and the group that registers each (the same modules commands.ts loads). */
 const HOT: Readonly<Record<string, () => Promise<RegisterCommands>>> = {
@@ -230,6 +236,27 @@ function prepare(
 }
 
 /**
+ * Loads the command's config through the cache before its action runs, and has `configFor` answer
+ * with it; a config error is thrown where the action asks for the config, as before.
+ */
+async function preloadConfig(cmd: RecordedCommand): Promise<void> {
+  const g = globalOptions(cmd as unknown as Command);
+  const code = typeof __wardenBundleId === 'string' ? __wardenBundleId : null;
+  let loaded: { ok: true; value: LoadedConfig } | { ok: false; err: unknown };
+  try {
+    loaded = { ok: true, value: await loadConfigCached({ configPath: g.config, dataDir: g.dataDir }, code) };
+  } catch (err) {
+    loaded = { ok: false, err };
+  }
+  useConfigLoader((opts) => {
+    if (opts.configPath !== g.config || opts.dataDir !== g.dataDir || opts.env || opts.cwd)
+      throw new Error('internal: the hot path preloaded another config');
+    if (!loaded.ok) throw loaded.err;
+    return loaded.value;
+  });
+}
+
+/**
  * Runs `argv` when it is a hot-path command this path can parse; its exit code, or undefined
  * when the commander program must run instead (help, errors in the arguments, other commands).
  */
@@ -249,6 +276,7 @@ export async function runHotPath(argv: readonly string[]): Promise<number | unde
   if (run === null) return undefined;
   program.setValues(run.globals);
   cmd.setValues(run.values);
+  await preloadConfig(cmd);
   try {
     await cmd.handler!(...run.args, run.values, cmd);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

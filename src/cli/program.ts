@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { reportFailure } from './cli-error.js';
 import { groupsFor } from './commands.js';
+import { useConfigLoader } from './context.js';
+import { loadConfig } from '../config/load-config.js';
 
 /** The package's version, read from its package.json (src/cli and dist/cli are both two levels down). */
 function packageVersion(): string {
@@ -27,6 +29,7 @@ function addGlobalOptionsBelow(cmd: Command): void {
 
 /** Builds the `warden` program with the command groups `argv` needs (all of them by default). */
 export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
+  useConfigLoader(loadConfig); // every command validates its config in full
   const program = withGlobalOptions(
     new Command('warden').description(
       'Operational safety for trading bots: kill switch, watchdog, strategy breaker, resilient orders.',

@@ -1,10 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { resolve, isAbsolute } from 'node:path';
 import type { ZodIssue } from 'zod';
 import { configSchema, type WardenConfig } from './schema.js';
 import { ConfigError } from './config-error.js';
 import { applyRenamedKeys } from './renamed-keys.js';
 import { scheduleProblems } from './schedule-fields.js';
+import { loadedFrom, readConfigFile, sourceOf, type LoadConfigOptions } from './config-file.js';
+
+export type { LoadConfigOptions } from './config-file.js';
 
 /** A loaded config plus where it came from and the data dir it resolves to. */
 export interface LoadedConfig {
@@ -16,17 +17,6 @@ export interface LoadedConfig {
   /** Deprecations the file uses (an old key name), each naming the new one; the CLI prints them. */
   readonly warnings?: readonly string[];
 }
-
-export interface LoadConfigOptions {
-  /** Path given with --config; when given, the file must exist. */
-  configPath?: string;
-  /** --data-dir, which wins over everything else. */
-  dataDir?: string;
-  env?: NodeJS.ProcessEnv;
-  cwd?: string;
-}
-
-const DEFAULT_CONFIG = 'warden.config.json';
 
 function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
@@ -155,34 +145,6 @@ export function parseConfig(raw: unknown, source = 'config'): WardenConfig {
 
 /** Reads and validates the config file (or defaults when there is none) and resolves the data dir. */
 export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
-  const env = opts.env ?? process.env;
-  const cwd = opts.cwd ?? process.cwd();
-  const explicit = opts.configPath !== undefined;
-  const path = resolve(cwd, opts.configPath ?? DEFAULT_CONFIG);
-  let text: string | null = null;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' || explicit) {
-      throw new ConfigError(
-        `${path}: cannot read config (${code ?? String(err)})${code === 'ENOENT' ? '; run `warden init` to write one' : ''}`,
-        { cause: err },
-      );
-    }
-  }
-  let raw: unknown = {};
-  if (text !== null) {
-    try {
-      raw = JSON.parse(text);
-    } catch (err) {
-      throw new ConfigError(`${path}: not valid JSON (${(err as Error).message})`, { cause: err });
-    }
-  }
-  const { config, warnings } = parseConfigWithWarnings(raw, text === null ? 'defaults' : path);
-  const chosen = opts.dataDir ?? env['WARDEN_DATA_DIR'] ?? config.dataDir ?? 'data';
-  const base =
-    text === null || opts.dataDir !== undefined || env['WARDEN_DATA_DIR'] ? cwd : resolve(path, '..');
-  const dataDir = isAbsolute(chosen) ? chosen : resolve(base, chosen);
-  return { config, path: text === null ? null : path, dataDir, warnings };
+  const file = readConfigFile(opts);
+  return loadedFrom(opts, file, parseConfigWithWarnings(file.raw, sourceOf(file)));
 }

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import type { Store, HeartbeatRecord, HeartbeatEventKind } from '../store/index.js';
 import type { Clock } from '../util/clock.js';
 import { systemClock } from '../util/clock.js';
@@ -95,14 +94,16 @@ export class HeartbeatWriter {
     const rec = await this.#store.heartbeats.record({ name, at, kind, status, exitCode, extra });
     if (this.#dataDir !== undefined)
       writeHeartbeatFiles(this.#dataDir, name, at, status, { ...extra, kind }, this.#files);
-    if (this.#notify && kind === 'beat' && status === 'ok') this.#notifySystemd();
+    if (this.#notify && kind === 'beat' && status === 'ok') await this.#notifySystemd();
     return rec;
   }
 
-  #notifySystemd(): void {
+  /** Starts systemd-notify (not waited for); node:child_process is loaded only under systemd. */
+  async #notifySystemd(): Promise<void> {
     if (this.#notifying) return;
     this.#notifying = true;
     try {
+      const { spawn } = await import('node:child_process');
       const child = spawn('systemd-notify', ['WATCHDOG=1'], { stdio: 'ignore' });
       child.on('error', () => (this.#notifying = false));
       child.on('close', () => (this.#notifying = false));

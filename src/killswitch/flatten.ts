@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process';
+// node:child_process is imported when a flatten runs: the commands that only read the switch
+// (status, check, heartbeat) never load it.
 
 /** What the flatten action reported. */
 export interface FlattenResult {
@@ -22,8 +23,9 @@ export function commandFlattenHook(argv: readonly string[], timeoutMs: number): 
   if (argv.length === 0) throw new RangeError('flattenCommand: expected a non-empty argv array');
   if (!(timeoutMs > 0))
     throw new RangeError(`flattenTimeoutSec: expected a positive number, got ${timeoutMs}`);
-  return ({ reason, signal }) =>
-    new Promise<FlattenResult>((resolve) => {
+  return async ({ reason, signal }) => {
+    const { spawn } = await import('node:child_process');
+    return new Promise<FlattenResult>((resolve) => {
       const [cmd, ...args] = argv as [string, ...string[]];
       let output = '';
       const child = spawn(cmd, args, {
@@ -51,4 +53,5 @@ export function commandFlattenHook(argv: readonly string[], timeoutMs: number): 
           });
       });
     });
+  };
 }
