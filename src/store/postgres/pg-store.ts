@@ -35,6 +35,7 @@ import { toAlert, toModeRecord, type AlertRow, type ModeRow } from '../shared-ro
 import { PgBeatBatcher, type BeatRow } from './pg-beat-batcher.js';
 import { encodeChange } from './change-payload.js';
 import { pgSharedBreakerRepo, pgStrategyStateRepo } from './pg-shared-state.js';
+import { checkSwaps } from '../kv-swaps.js';
 
 /** Options of `PgStore.open`. */
 export interface PgStoreOptions extends PgConnectionOptions {
@@ -292,6 +293,28 @@ export class PgStore implements Store {
       get: async (key) => (await q<{ value: string }>(Q.KV_GET, [key])).rows[0]?.value ?? null,
       set: async (key, value) => {
         await q(Q.KV_SET, [key, value]);
+      },
+      getMany: async (keys) => {
+        if (keys.length === 0) return new Map();
+        const rows = (await q<{ key: string; value: string }>({ ...Q.KV_GET_MANY, values: [keys] })).rows;
+        return new Map(rows.map((r) => [r.key, r.value]));
+      },
+      compareAndSet: async (swaps) => {
+        checkSwaps(swaps);
+        const out = new Map<string, string | null>();
+        if (swaps.length === 0) return out;
+        const cols = [swaps.map((s) => s.key), swaps.map((s) => s.expected), swaps.map((s) => s.value)];
+        const written = new Set(
+          (await q<{ key: string }>({ ...Q.KV_SWAP, values: cols })).rows.map((r) => r.key),
+        );
+        for (const s of swaps) if (written.has(s.key)) out.set(s.key, s.value);
+        const refused = swaps.filter((s) => !written.has(s.key)).map((s) => s.key);
+        if (refused.length === 0) return out;
+        // A refused key's value is read after the statement (its snapshot predates a racing commit).
+        const now = (await q<{ key: string; value: string }>({ ...Q.KV_GET_MANY, values: [refused] })).rows;
+        const byKey = new Map(now.map((r) => [r.key, r.value]));
+        for (const k of refused) out.set(k, byKey.get(k) ?? null);
+        return out;
       },
     };
 
