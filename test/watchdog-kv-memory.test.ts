@@ -53,7 +53,7 @@ describe('the watchdog remembers in kv', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('in a constant number of kv statements on PostgreSQL: first pass 2, steady pass 0, new file stamps 1', async () => {
+  it('in a constant number of kv statements on PostgreSQL: first pass 1, steady pass 0, new file stamps 1', async () => {
     const store = await openFleetStore(db.url, db.schema, { poolSize: 4 });
     try {
       for (let i = 0; i < FILES; i++) writeStamp(dir, i, T0 - 1000);
@@ -62,24 +62,58 @@ describe('the watchdog remembers in kv', () => {
       const wd = new Watchdog({ store, expectations: exps, clock, dataDir: dir });
       const first = await wd.check();
       assert.equal(first.results.filter((r) => r.ok).length, N);
-      assert.equal(kv.n, 2, 'one read and one compare-and-set for 50 first-expected and 10 first-seen times');
+      assert.equal(kv.n, 1, 'one compare-and-set for 50 first-expected and 10 first-seen times');
       clock.advance(1000);
       await wd.check();
-      assert.equal(kv.n, 2, 'a steady pass makes no kv statement');
+      assert.equal(kv.n, 1, 'a steady pass makes no kv statement');
       for (let i = 0; i < 3; i++) writeStamp(dir, i, T0 + 500);
       clock.advance(1000);
       await wd.check();
-      assert.equal(kv.n, 3, 'three new file stamps: one compare-and-set');
-      // A restarted watchdog reads what is stored (one statement) and writes nothing.
+      assert.equal(kv.n, 2, 'three new file stamps: one compare-and-set');
+      // A restarted watchdog is answered what is stored (one statement) and writes nothing ...
       clock.advance(1000);
       const again = new Watchdog({ store, expectations: exps, clock, dataDir: dir });
       await again.check();
-      assert.equal(kv.n, 4);
+      assert.equal(kv.n, 3);
+      const seen = await store.kv.getMany(['watchdog:file_seen:bot0', 'watchdog:file_seen:bot5']);
+      assert.deepEqual(
+        [...seen.values()],
+        [`${T0 + 500} ${T0 + 2000}`, `${T0 - 1000} ${T0}`],
+        'first seen when the stamp first showed',
+      );
+      // ... and one whose file stamps changed while it was down swaps them: two statements.
+      const third = new Watchdog({ store, expectations: exps, clock, dataDir: dir });
+      for (let i = 0; i < FILES; i++) writeStamp(dir, i, T0 + 2500);
+      const before = kv.n;
+      await third.check();
+      assert.equal(kv.n - before, 2);
+      assert.equal(await store.kv.get('watchdog:file_seen:bot9'), `${T0 + 2500} ${T0 + 3000}`);
       // ... and judges by the stored first-expected time (T0), not its own start.
       clock.set(T0 + 95_000);
       const late = await again.check();
       const missing = late.results.filter((r) => r.kind === 'missing').map((r) => r.name);
       assert.equal(missing.length, N - FILES, JSON.stringify(late.results));
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('replaces a first-expected time that is not a number, and judges from its own start meanwhile (SQLite)', async () => {
+    const store = SqliteStore.open(join(dir, 'garbage.db'));
+    try {
+      await store.kv.set('watchdog:expected_since:bot20', 'not a time');
+      await store.kv.set('watchdog:expected_since:bot21', String(T0 - 600_000));
+      const clock = new ManualClock(T0);
+      const wd = new Watchdog({ store, expectations: exps.slice(20, 22), clock });
+      const first = await wd.check();
+      assert.deepEqual(
+        first.results.map((r) => r.kind),
+        [undefined, 'missing'],
+        'bot21 was first expected 10 min ago',
+      );
+      assert.equal(await store.kv.get('watchdog:expected_since:bot20'), String(T0));
+      clock.set(T0 + 95_000);
+      assert.equal((await wd.check()).results[0]!.kind, 'missing');
     } finally {
       await store.close();
     }

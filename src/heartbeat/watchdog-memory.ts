@@ -13,13 +13,20 @@ function parseSeen(raw: string | null | undefined): { at: number; seen: number }
 const validSince = (raw: string | null | undefined): raw is string =>
   raw !== null && raw !== undefined && Number.isFinite(Number(raw));
 
+/** One compare-and-set of a pass, and what to do with the value the store answers. */
+interface Step {
+  readonly swap: KvSwap;
+  readonly apply: (stored: string | null) => Step | null;
+}
+
 /**
  * What a watchdog keeps in the store's kv across runs, and every watchdog of a fleet shares:
  * when each heartbeat was first expected (set if absent: the first watchdog to write it wins, and
  * every other adopts its value) and when each file heartbeat's current stamp was first seen
- * (compare-and-set on the value last read). Both are kept here after their first read, so a pass
- * makes at most one kv read (keys not known yet) and one compare-and-set (keys to write),
- * whatever the number of heartbeats, and a steady pass makes none.
+ * (compare-and-set on the value last known). Both are kept here after the store's first answer,
+ * so a pass makes one compare-and-set (every key not known yet is set if absent, which answers
+ * with what is stored), a second only for keys whose stored value must be replaced (a file stamp
+ * that changed, garbage), whatever the number of heartbeats; a steady pass makes none.
  */
 export class WatchdogMemory {
   readonly #kv: KvRepo;
@@ -46,34 +53,63 @@ export class WatchdogMemory {
 
   /**
    * Brings both up to date for a pass at `now`: `names` are every heartbeat expected, `stamps` the
-   * `at` each readable file heartbeat shows now. One read, one compare-and-set at most.
+   * `at` each readable file heartbeat shows now. At most two compare-and-sets.
    */
   async update(names: readonly string[], stamps: ReadonlyMap<string, number>, now: number): Promise<void> {
-    const unknownSince = names.filter((n) => !this.#since.has(n));
-    const unknownSeen = [...stamps.keys()].filter((n) => !this.#seen.has(n));
-    const keys = [...unknownSince.map((n) => EXPECTED_SINCE + n), ...unknownSeen.map((n) => FILE_SEEN + n)];
-    const stored = keys.length > 0 ? await this.#kv.getMany(keys) : new Map<string, string>();
-    for (const n of unknownSeen) this.#seen.set(n, stored.get(FILE_SEEN + n) ?? null);
-    const swaps: { swap: KvSwap; apply: (v: string | null) => void }[] = [];
-    for (const n of unknownSince) {
-      const raw = stored.get(EXPECTED_SINCE + n);
-      if (validSince(raw)) this.#since.set(n, Number(raw));
-      else
-        swaps.push({
-          swap: { key: EXPECTED_SINCE + n, expected: raw ?? null, value: String(now) },
-          apply: (v) => this.#since.set(n, validSince(v) ? Number(v) : now),
-        });
-    }
+    let steps: Step[] = [];
+    for (const n of names) if (!this.#since.has(n)) steps.push(this.#sinceStep(n, null, now));
     for (const [n, at] of stamps) {
-      const raw = this.#seen.get(n) ?? null;
-      if (parseSeen(raw)?.at === at) continue;
-      swaps.push({
-        swap: { key: FILE_SEEN + n, expected: raw, value: `${at} ${now}` },
-        apply: (v) => this.#seen.set(n, v),
-      });
+      const step = this.#seen.has(n) ? this.#seenStep(n, at, now) : this.#firstSeenStep(n, at, now);
+      if (step !== null) steps.push(step);
     }
-    if (swaps.length === 0) return;
-    const after = await this.#kv.compareAndSet(swaps.map((s) => s.swap));
-    for (const s of swaps) s.apply(after.get(s.swap.key) ?? null);
+    for (let round = 0; steps.length > 0 && round < 2; round++) {
+      const after = await this.#kv.compareAndSet(steps.map((s) => s.swap));
+      const next: Step[] = [];
+      for (const s of steps) {
+        const more = s.apply(after.get(s.swap.key) ?? null);
+        if (more !== null) next.push(more);
+      }
+      steps = next;
+    }
+  }
+
+  /** Set `name`'s first-expected time to `now` if the store holds `expected`; adopt what it holds. */
+  #sinceStep(name: string, expected: string | null, now: number): Step {
+    return {
+      swap: { key: EXPECTED_SINCE + name, expected, value: String(now) },
+      apply: (v) => {
+        if (validSince(v)) {
+          this.#since.set(name, Number(v));
+          return null;
+        }
+        // Garbage (or nothing, which no kv delete leaves): replaced on the second round, used at once.
+        this.#since.set(name, now);
+        return expected === null && v !== null ? this.#sinceStep(name, v, now) : null;
+      },
+    };
+  }
+
+  /** A file heartbeat not known yet: its first-seen entry set if absent, then swapped if it holds another stamp. */
+  #firstSeenStep(name: string, at: number, now: number): Step {
+    return {
+      swap: { key: FILE_SEEN + name, expected: null, value: `${at} ${now}` },
+      apply: (v) => {
+        this.#seen.set(name, v);
+        return this.#seenStep(name, at, now);
+      },
+    };
+  }
+
+  /** A swap of `name`'s first-seen entry from the value last known, when that holds another stamp. */
+  #seenStep(name: string, at: number, now: number): Step | null {
+    const raw = this.#seen.get(name) ?? null;
+    if (parseSeen(raw)?.at === at) return null;
+    return {
+      swap: { key: FILE_SEEN + name, expected: raw, value: `${at} ${now}` },
+      apply: (v) => {
+        this.#seen.set(name, v);
+        return null;
+      },
+    };
   }
 }

@@ -85,10 +85,11 @@ export interface KvRepo {
   /** The stored values of `keys` in one read; a key that is absent is absent from the map. */
   getMany(keys: readonly string[]): Promise<Map<string, string>>;
   /**
-   * Compare-and-set of many keys at once (one statement on PostgreSQL, one transaction on
-   * SQLite), each key on its own: `expected: null` is set-if-absent. Returns, per key, the value
-   * stored after it (the one written, or the one that refused it; null: absent). Two writers
-   * racing on a key: exactly one is written, and both are told that one. A key twice: RangeError.
+   * Compare-and-set of many keys at once (one statement on PostgreSQL, and a read of the keys a
+   * racer changed meanwhile; one transaction on SQLite), each key on its own: `expected: null` is
+   * set-if-absent. Returns, per key, the value stored after it (the one written, or the one that
+   * refused it; null: absent), so a set-if-absent is also the read. Two writers racing on a key:
+   * exactly one is written, and both are told that one. A key twice: RangeError.
    */
   compareAndSet(swaps: readonly KvSwap[]): Promise<Map<string, string | null>>;
 }

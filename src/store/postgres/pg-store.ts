@@ -304,16 +304,20 @@ export class PgStore implements Store {
         const out = new Map<string, string | null>();
         if (swaps.length === 0) return out;
         const cols = [swaps.map((s) => s.key), swaps.map((s) => s.expected), swaps.map((s) => s.value)];
-        const written = new Set(
-          (await q<{ key: string }>({ ...Q.KV_SWAP, values: cols })).rows.map((r) => r.key),
-        );
-        for (const s of swaps) if (written.has(s.key)) out.set(s.key, s.value);
-        const refused = swaps.filter((s) => !written.has(s.key)).map((s) => s.key);
-        if (refused.length === 0) return out;
-        // A refused key's value is read after the statement (its snapshot predates a racing commit).
-        const now = (await q<{ key: string; value: string }>({ ...Q.KV_GET_MANY, values: [refused] })).rows;
-        const byKey = new Map(now.map((r) => [r.key, r.value]));
-        for (const k of refused) out.set(k, byKey.get(k) ?? null);
+        type SwapRow = { key: string; written: boolean; held: string | null };
+        const rows = new Map((await q<SwapRow>({ ...Q.KV_SWAP, values: cols })).rows.map((r) => [r.key, r]));
+        // Refused, and the snapshot shows nothing or the value expected: a racer committed after
+        // the snapshot was taken, so what it left is read again (a later snapshot).
+        const again: string[] = [];
+        for (const s of swaps) {
+          const r = rows.get(s.key);
+          if (r?.written === true) out.set(s.key, s.value);
+          else if (r !== undefined && r.held !== null && r.held !== s.expected) out.set(s.key, r.held);
+          else again.push(s.key);
+        }
+        if (again.length === 0) return out;
+        const now = await this.kv.getMany(again);
+        for (const k of again) out.set(k, now.get(k) ?? null);
         return out;
       },
     };
