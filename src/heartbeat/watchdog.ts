@@ -115,7 +115,7 @@ export class Watchdog {
   readonly #dataDir: string;
   /** Incidents the store could not record (full disk), so each trips once, not once per check. */
   readonly #unrecorded = new Set<string>();
-  /** First-expected and file first-seen times, shared through kv, kept here after their first read. */
+  /** First-expected and file first-seen times, shared through kv, kept here after the store's first answer. */
   readonly #memory: WatchdogMemory;
 
   constructor(opts: WatchdogOptions) {
@@ -160,8 +160,8 @@ export class Watchdog {
       if (at !== null) stamps.set(name, at);
     }
     // The pass's two reads go together (two connections of a pool: one round trip of wait, not two),
-    // and so does the kv memory's update (none on a steady pass; one read and one compare-and-set
-    // on a first pass, whatever the number of heartbeats): a healthy heartbeat costs no statement.
+    // and so does the kv memory's update (none on a steady pass; one compare-and-set on a first
+    // pass, whatever the number of heartbeats): a healthy heartbeat costs no statement.
     const [beats, incidents] = await Promise.all([
       this.#store.heartbeats.list(),
       this.#store.incidents.list(),
