@@ -10,7 +10,7 @@
 // (before group commit), and the peer (a plain INSERT … ON CONFLICT DO UPDATE per beat). A private
 // PostgreSQL instance (initdb in a temp dir) with fsync ON: commits are durable.
 //   FLEET_BOTS=50 FLEET_BEAT_RATE=200 FLEET_BEAT_MS=10000 npx tsx bench/fleet-heartbeats.bench.ts
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startPrivatePg } from '../test/helpers/private-pg.js';
@@ -19,6 +19,8 @@ import { spawnJsonChild, type JsonChild } from '../test/helpers/json-lines-child
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Watchdog, type WatchReport } from '../src/heartbeat/watchdog.js';
 import { parseConfig } from '../src/config/index.js';
+import type { PgStore } from '../src/store/postgres/pg-store.js';
+import { BEAT_LIST, INCIDENT_LIST } from '../src/store/postgres/pg-queries.js';
 
 const BOTS = Number(process.env['FLEET_BOTS'] ?? 50);
 const RATE = Number(process.env['FLEET_BEAT_RATE'] ?? 200);
@@ -27,10 +29,48 @@ const MODES = (process.env['FLEET_BEAT_MODES'] ?? 'warden,single,peer').split(',
   'warden' | 'single' | 'peer'
 )[];
 
+/** FLEET_EXPLAIN=1: the watchdog pass's two reads under EXPLAIN ANALYZE, mid-window and at its end. */
+const EXPLAIN = process.env['FLEET_EXPLAIN'] === '1';
+
+async function explain(store: PgStore, when: string): Promise<void> {
+  const pool = store.connection.pool;
+  for (const q of [BEAT_LIST, INCIDENT_LIST]) {
+    const plan = await pool.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${q}`);
+    console.log(`-- ${when}: ${q}\n${plan.rows.map((r) => r['QUERY PLAN']).join('\n')}`);
+  }
+  const t = await pool.query(
+    `SELECT relname, n_live_tup, n_dead_tup, n_tup_upd, n_tup_hot_upd, autovacuum_count,
+       pg_relation_size(relid) AS bytes FROM pg_stat_user_tables WHERE relname IN ('heartbeats', 'incidents', 'kv')`,
+  );
+  console.log(`-- ${when}: ${JSON.stringify(t.rows)}`);
+}
+
 const pct = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
 };
+
+/** CPU time (user + system, ms) these processes have used so far, from /proc (clock ticks of 10 ms). */
+function cpuMsOf(pids: readonly number[]): number {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch {
+      // the process is gone
+    }
+  }
+  return ticks * 10;
+}
+
+/** The whole machine's CPU time so far (ms): busy (not idle or iowait) and in all. */
+function machineCpuMs(): { busy: number; total: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busy: (total - f[3]! - f[4]!) * 10, total: total * 10 };
+}
 
 const pg = await startPrivatePg({ maxConnections: BOTS + 40, fsync: true });
 const dir = mkdtempSync(join(tmpdir(), 'warden-beat-bench-'));
@@ -66,6 +106,16 @@ async function round(mode: (typeof MODES)[number]) {
   let failed = 0;
   let notOk = 0;
   const loop = monitorEventLoopDelay({ resolution: 10 });
+  // The server's processes (backends and background workers), for their CPU time in the window.
+  const serverPids = (
+    await store.connection.pool.query<{ pid: number }>('SELECT pid FROM pg_stat_activity')
+  ).rows.map((r) => r.pid);
+  const cpu0 = {
+    server: cpuMsOf(serverPids),
+    bots: cpuMsOf(kids.map((k) => k.proc.pid!)),
+    bench: process.cpuUsage(),
+    machine: machineCpuMs(),
+  };
   writeFileSync(goFile, String(Date.now()));
   const t0 = Date.now();
   // From 2 s in: the bots' warm-up beats (made while the others started) are long stale at go.
@@ -90,17 +140,42 @@ async function round(mode: (typeof MODES)[number]) {
     if ((r.schedule?.lateMs ?? 0) > 100) late++;
     notOk += r.results.filter((x) => !x.ok).length;
   });
-  const done = await Promise.all(kids.map((k) => k.waitFor('done', (l) => l['done'] === true, MS + 600_000)));
+  const explained = EXPLAIN ? setTimeout(() => void explain(store, 'mid-window'), MS / 2) : undefined;
   await timed;
   clearTimeout(stop);
+  clearTimeout(explained);
+  const machine = machineCpuMs();
+  const benchCpu = process.cpuUsage(cpu0.bench);
+  const cpu = {
+    server: cpuMsOf(serverPids) - cpu0.server,
+    bots: cpuMsOf(kids.map((k) => k.proc.pid!)) - cpu0.bots,
+    bench: Math.round((benchCpu.user + benchCpu.system) / 1000),
+    busy: (machine.busy - cpu0.machine.busy) / (machine.total - cpu0.machine.total),
+  };
+  if (EXPLAIN) await explain(store, 'end of window');
+  const done = await Promise.all(kids.map((k) => k.waitFor('done', (l) => l['done'] === true, MS + 600_000)));
   loop.disable();
   await Promise.all(kids.map((k) => k.kill()));
   await store.close();
   const acked = done.reduce((n, l) => n + Number(l['acked']), 0);
   const errors = done.reduce((n, l) => n + Number(l['errors']), 0);
+  const sum = (k: string) => done.reduce((n, l) => n + Number(l[k]), 0);
+  const med = (k: string) =>
+    pct(
+      done.map((l) => Number(l[k])),
+      50,
+    );
   return {
     mode,
     rate: (acked * 1000) / MS,
+    offered: BOTS * RATE * (MS / 1000),
+    sent: sum('sent'),
+    acked,
+    lateAcks: sum('late'),
+    lagP99: med('lagP99'),
+    lagMax: Math.max(...done.map((l) => Number(l['lagP99']))),
+    botLoopP99: med('loopP99'),
+    cpu,
     errors,
     p99ack: pct(
       done.map((l) => Number(l['p99'])),
@@ -138,6 +213,18 @@ try {
   for (const r of rows)
     console.log(
       `| ${r.mode} | ${Math.round(r.rate).toLocaleString('en-US')} | ${(r.rate / base).toFixed(2)}x | ${r.errors} | ${r.p99ack} | ${r.asked} / ${r.passes} / ${r.missed} / ${r.late} / ${r.failed} | ${r.firstPass} | ${r.passP50} / ${r.passP99} / ${r.passMax} | ${r.ageP50} / ${r.ageMax} | ${r.loopP99} / ${r.loopMax} | ${r.notOk} |`,
+    );
+  console.log('');
+  console.log(
+    'Where the beats went (in the window: acked before its end; late: in flight at its end, acked after) and where the CPU went (ms in the window, 2 cores):',
+  );
+  console.log(
+    '| write | offered | sent | acked in window | acked / offered | acked late | bots send lag p99 median / max ms | bots event-loop p99 median ms | CPU bots / server / bench ms | machine busy |',
+  );
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of rows)
+    console.log(
+      `| ${r.mode} | ${r.offered} | ${r.sent} | ${r.acked} | ${(r.acked / r.offered).toFixed(4)} | ${r.lateAcks} | ${r.lagP99} / ${r.lagMax} | ${r.botLoopP99} | ${r.cpu.bots} / ${r.cpu.server} / ${r.cpu.bench} | ${(100 * r.cpu.busy).toFixed(0)} % |`,
     );
 } finally {
   await Promise.all(kids.map((k) => k.kill('SIGKILL')));

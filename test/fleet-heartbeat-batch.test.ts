@@ -78,18 +78,46 @@ describe('PostgreSQL heartbeats in batches', () => {
     );
   });
 
-  it('a lone beat still goes at once, and a failed statement rejects every beat in it', async () => {
-    const r = await pg.heartbeats.record({ name: 'lone', at: 1, kind: 'beat', status: 'ok' });
-    assert.equal(r.lastOkAt, 1);
-    const bad = { name: 'x', at: Number.NaN, kind: 'beat' as const, status: 'ok' };
-    const results = await Promise.allSettled([
-      pg.heartbeats.record({ name: 'first', at: 2, kind: 'beat', status: 'ok' }),
-      pg.heartbeats.record(bad),
-      pg.heartbeats.record({ name: 'y', at: 3, kind: 'beat', status: 'ok' }),
-    ]);
-    assert.equal(results[0]!.status, 'fulfilled');
-    assert.equal(results[1]!.status, 'rejected');
-    assert.equal(results[2]!.status, 'rejected', 'in the same statement as the bad one');
-    assert.equal((await pg.heartbeats.record({ name: 'after', at: 4, kind: 'beat', status: 'ok' })).at, 4);
+  it('a lone beat goes at once; the beats of one turn share one statement; a failed statement rejects every beat in it', async () => {
+    const pool = pg.connection.pool as unknown as { query: (...a: unknown[]) => Promise<unknown> };
+    const query = pool.query.bind(pool);
+    let statements = 0;
+    pool.query = (...a: unknown[]) => {
+      const q = a[0] as string | { text: string };
+      if (/INSERT INTO heartbeats/.test(typeof q === 'string' ? q : q.text)) statements++;
+      return query(...a);
+    };
+    try {
+      const r = await pg.heartbeats.record({ name: 'lone', at: 1, kind: 'beat', status: 'ok' });
+      assert.equal(r.lastOkAt, 1);
+      assert.equal(statements, 1);
+      // A process that fell behind sends its due beats in one burst: one statement, one round trip.
+      const burst = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          pg.heartbeats.record({ name: `burst${i % 4}`, at: 10 + i, kind: 'beat', status: 'ok' }),
+        ),
+      );
+      assert.deepEqual(
+        burst.map((b) => b.at),
+        Array.from({ length: 20 }, (_, i) => 26 + (i % 4)),
+        'each beat answered with its name row after the whole burst',
+      );
+      assert.equal(statements, 2, 'the burst was one statement');
+      const bad = { name: 'x', at: Number.NaN, kind: 'beat' as const, status: 'ok' };
+      const results = await Promise.allSettled([
+        pg.heartbeats.record({ name: 'first', at: 2, kind: 'beat', status: 'ok' }),
+        pg.heartbeats.record(bad),
+        pg.heartbeats.record({ name: 'y', at: 3, kind: 'beat', status: 'ok' }),
+      ]);
+      assert.deepEqual(
+        results.map((x) => x.status),
+        ['rejected', 'rejected', 'rejected'],
+        'in the same statement as the bad one',
+      );
+      assert.equal((await pg.heartbeats.get('first'))?.at, undefined, 'none of them was written');
+      assert.equal((await pg.heartbeats.record({ name: 'after', at: 4, kind: 'beat', status: 'ok' })).at, 4);
+    } finally {
+      pool.query = query;
+    }
   });
 });

@@ -5,10 +5,16 @@ import { systemClock } from '../util/clock.js';
 import { nullAlertSink, type AlertSink } from '../util/alert-sink.js';
 import type { KillSwitch } from '../killswitch/index.js';
 import { Expectation, type ProblemKind, type Verdict } from './expectation.js';
-import { readHeartbeatFile, resolveHeartbeatFile, WARDEN_WRITER } from './heartbeat-file.js';
+import {
+  readHeartbeatFile,
+  resolveHeartbeatFile,
+  WARDEN_WRITER,
+  type HeartbeatFileRead,
+} from './heartbeat-file.js';
 import type { HeartbeatRecord } from '../store/index.js';
 import type { ReferenceClock } from './reference-clock.js';
 import { ClockDriftCheck, type ClockCheck } from './clock-drift-check.js';
+import { WatchdogMemory } from './watchdog-memory.js';
 
 /** Options of the watchdog. */
 export interface WatchdogOptions {
@@ -83,8 +89,17 @@ export function nextSlot(
   return { dueAt: startedAt + dueK * intervalMs, missed: dueK - prevK - 1 };
 }
 
-const FIRST_SEEN = 'watchdog:expected_since:';
-const FILE_SEEN = 'watchdog:file_seen:';
+/** A file heartbeat as one pass read it. */
+interface FileLook {
+  readonly path: string;
+  readonly read: HeartbeatFileRead;
+}
+
+/** The stamp (ms) of a file beat another program wrote; null when there is none to judge by time. */
+function fileStamp(read: HeartbeatFileRead): number | null {
+  if (read.kind !== 'ok' || read.value['writer'] === WARDEN_WRITER) return null;
+  return Math.round(read.value.at * 1000);
+}
 
 /**
  * The independent watchdog: run it in its own process (`warden watch`). Each check judges every
@@ -100,8 +115,8 @@ export class Watchdog {
   readonly #dataDir: string;
   /** Incidents the store could not record (full disk), so each trips once, not once per check. */
   readonly #unrecorded = new Set<string>();
-  /** When each heartbeat was first expected: written once to the store, then kept here (no read per pass). */
-  readonly #since = new Map<string, number>();
+  /** First-expected and file first-seen times, shared through kv, kept here after the store's first answer. */
+  readonly #memory: WatchdogMemory;
 
   constructor(opts: WatchdogOptions) {
     const names = new Set<string>();
@@ -127,6 +142,7 @@ export class Watchdog {
       timeoutMs: opts.referenceTimeoutMs ?? 2000,
     });
     this.#dataDir = opts.dataDir ?? '.';
+    this.#memory = new WatchdogMemory(opts.store.kv);
   }
 
   /** The names this watchdog expects. */
@@ -137,12 +153,19 @@ export class Watchdog {
   /** One pass over every heartbeat. */
   async check(): Promise<WatchReport> {
     const now = this.#clock.now();
+    const files = this.#readFiles();
+    const stamps = new Map<string, number>();
+    for (const [name, f] of files) {
+      const at = fileStamp(f.read);
+      if (at !== null) stamps.set(name, at);
+    }
     // The pass's two reads go together (two connections of a pool: one round trip of wait, not two),
-    // and so do the first-expected times on a first pass: a healthy heartbeat costs no statement.
-    const [beats, incidents, sinceOf] = await Promise.all([
+    // and so does the kv memory's update (none on a steady pass; one compare-and-set on a first
+    // pass, whatever the number of heartbeats): a healthy heartbeat costs no statement.
+    const [beats, incidents] = await Promise.all([
       this.#store.heartbeats.list(),
       this.#store.incidents.list(),
-      Promise.all(this.#exps.map((e) => this.#expectedSince(e.name, now))),
+      this.#memory.update(this.names, stamps, now),
     ]);
     const records = new Map(beats.map((r) => [r.name, r]));
     let newestReceivedAt: number | null = null;
@@ -151,10 +174,11 @@ export class Watchdog {
     const open = new Set(incidents.map((i) => i.key));
     const results: WatchReport['results'][number][] = [];
     let tripped = false;
-    for (const [i, exp] of this.#exps.entries()) {
-      const since = sinceOf[i]!;
-      const verdict = exp.config.file
-        ? await this.#judgeFile(exp, exp.config.file, now, since)
+    for (const exp of this.#exps) {
+      const since = this.#memory.since(exp.name);
+      const file = files.get(exp.name);
+      const verdict = file
+        ? this.#judgeFile(exp, file, now, since)
         : exp.judge(records.get(exp.name) ?? null, now, since);
       const key = `heartbeat:${exp.name}`;
       if (verdict.ok) {
@@ -224,9 +248,7 @@ export class Watchdog {
    * taken as the earlier of its `at` and the first time this watchdog saw that `at` (fail closed:
    * a stamp in the future counts from when it was first seen, and is `clock_skew` besides).
    */
-  async #judgeFile(exp: Expectation, file: string, now: number, since: number): Promise<Verdict> {
-    const path = resolveHeartbeatFile(this.#dataDir, file);
-    const read = readHeartbeatFile(path);
+  #judgeFile(exp: Expectation, { path, read }: FileLook, now: number, since: number): Verdict {
     if (read.kind === 'corrupt') {
       return { ok: false, kind: 'failed', detail: `heartbeat file ${path} is unreadable: ${read.error}` };
     }
@@ -239,7 +261,7 @@ export class Watchdog {
       };
     }
     const at = Math.round(read.value.at * 1000);
-    const receivedAt = Math.min(at, await this.#firstSeen(exp.name, at, now));
+    const receivedAt = Math.min(at, this.#memory.seen(exp.name, at, now));
     const ok = read.value.status === 'ok';
     const rec: HeartbeatRecord = {
       name: exp.name,
@@ -256,30 +278,15 @@ export class Watchdog {
     return exp.judge(rec, now, since);
   }
 
-  /** When this watchdog first saw a file heartbeat stamped `at` (kept in the store across runs). */
-  async #firstSeen(name: string, at: number, now: number): Promise<number> {
-    const key = FILE_SEEN + name;
-    const prev = await this.#store.kv.get(key);
-    if (prev !== null) {
-      const [seenAt, seen] = prev.split(' ').map(Number);
-      if (seenAt === at && Number.isFinite(seen)) return seen!;
+  /** Every `file` heartbeat, read once at the start of a pass. */
+  #readFiles(): Map<string, FileLook> {
+    const files = new Map<string, FileLook>();
+    for (const e of this.#exps) {
+      if (!e.config.file) continue;
+      const path = resolveHeartbeatFile(this.#dataDir, e.config.file);
+      files.set(e.name, { path, read: readHeartbeatFile(path) });
     }
-    await this.#store.kv.set(key, `${at} ${now}`);
-    return now;
-  }
-
-  async #expectedSince(name: string, now: number): Promise<number> {
-    const known = this.#since.get(name);
-    if (known !== undefined) return known;
-    const key = FIRST_SEEN + name;
-    const v = await this.#store.kv.get(key);
-    if (v !== null && Number.isFinite(Number(v))) {
-      this.#since.set(name, Number(v));
-      return Number(v);
-    }
-    await this.#store.kv.set(key, String(now));
-    this.#since.set(name, now);
-    return now;
+    return files;
   }
 
   /**

@@ -1,12 +1,18 @@
 import { describe, it, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Store } from './store.js';
+import { kvContract } from './kv-contract.js';
 
 /**
  * The behaviour every Store backend must have. Each backend's test file calls this with a
- * factory that gives a fresh, empty store per test (a new file, a new schema).
+ * factory that gives a fresh, empty store per test (a new file, a new schema), and one that opens
+ * a second store on the same file or schema as a given one (its own connection: races).
  */
-export function storeContract(name: string, fresh: () => Promise<Store>): void {
+export function storeContract(
+  name: string,
+  fresh: () => Promise<Store>,
+  again: (s: Store) => Promise<Store>,
+): void {
   describe(`Store contract: ${name}`, () => {
     let store: Store;
     beforeEach(async () => {
@@ -164,12 +170,7 @@ export function storeContract(name: string, fresh: () => Promise<Store>): void {
       assert.equal((await store.alerts.list({ status: 'sent' }))[0]?.sentAt, 1500);
     });
 
-    it('stores small named values', async () => {
-      assert.equal(await store.kv.get('x'), null);
-      await store.kv.set('x', '1');
-      await store.kv.set('x', '2');
-      assert.equal(await store.kv.get('x'), '2');
-    });
+    kvContract(() => store, again);
 
     it('keeps the newest decision-log head per log and host, never moving it back', async () => {
       const head = { log: 'decisions', host: 'h1', seq: 10, hash: 'a'.repeat(64), at: 1000 };

@@ -71,10 +71,27 @@ export interface AlertOutboxRepo {
   list(opts?: { status?: OutboxAlert['status']; limit?: number }): Promise<OutboxAlert[]>;
 }
 
+/** A compare-and-set of one kv entry: `value` is written only if the key holds `expected` (null: absent). */
+export interface KvSwap {
+  readonly key: string;
+  readonly expected: string | null;
+  readonly value: string;
+}
+
 /** Small named values (schedules' last runs, cursors). */
 export interface KvRepo {
   get(key: string): Promise<string | null>;
   set(key: string, value: string): Promise<void>;
+  /** The stored values of `keys` in one read; a key that is absent is absent from the map. */
+  getMany(keys: readonly string[]): Promise<Map<string, string>>;
+  /**
+   * Compare-and-set of many keys at once (one statement on PostgreSQL, and a read of the keys a
+   * racer changed meanwhile; one transaction on SQLite), each key on its own: `expected: null` is
+   * set-if-absent. Returns, per key, the value stored after it (the one written, or the one that
+   * refused it; null: absent), so a set-if-absent is also the read. Two writers racing on a key:
+   * exactly one is written, and both are told that one. A key twice: RangeError.
+   */
+  compareAndSet(swaps: readonly KvSwap[]): Promise<Map<string, string | null>>;
 }
 
 /** The decision log's head per log and host, kept in the store so it travels off the host. */

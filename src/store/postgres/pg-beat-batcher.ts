@@ -22,10 +22,12 @@ interface Folded {
 const isOk = (b: HeartbeatReport): boolean => b.kind === 'beat' && b.status === 'ok';
 
 /**
- * Group commit for heartbeats on one store: a beat recorded while no heartbeat statement is in
- * flight is sent at once (one named upsert, one round trip, as before); beats recorded while one
- * is in flight wait for it and then go together in one multi-row upsert (one round trip, one
- * commit). Several beats of one name in a batch are folded into exactly what applying them one by
+ * Group commit for heartbeats on one store: the beats recorded in one turn of the event loop
+ * while no heartbeat statement is in flight go together at the end of that turn (a microtask: no
+ * wait; a lone beat is one named upsert, one round trip); beats recorded while one is in flight
+ * wait for it and then go together in one multi-row upsert (one round trip, one commit). So a
+ * process that falls behind and sends its due beats in a burst waits one round trip for them, not
+ * two. Several beats of one name in a batch are folded into exactly what applying them one by
  * one would leave (the newest beat; the newest ok beat's time carried as `last_ok_at`). Every
  * promise resolves only after the statement holding its beat committed: a heartbeat is as durable
  * as before, there are just fewer round trips and commits when beats come faster than the server
@@ -43,19 +45,21 @@ export class PgBeatBatcher {
   record(beat: HeartbeatReport): Promise<BeatRow> {
     return new Promise<BeatRow>((resolve, reject) => {
       this.#queued.push({ beat, waiter: { name: beat.name, resolve, reject } });
-      if (!this.#inFlight) this.#send();
+      if (this.#inFlight) return;
+      this.#inFlight = true;
+      queueMicrotask(() => this.#send());
     });
   }
 
+  /** Sends what is queued (`#inFlight` is set); when nothing is, the batcher is idle again. */
   #send(): void {
     const batch = this.#queued;
-    if (batch.length === 0) return;
-    this.#queued = [];
-    this.#inFlight = true;
-    const done = (): void => {
+    if (batch.length === 0) {
       this.#inFlight = false;
-      this.#send();
-    };
+      return;
+    }
+    this.#queued = [];
+    const done = (): void => this.#send();
     const run = batch.length === 1 ? this.#one(batch[0]!.beat) : this.#many(batch.map((b) => b.beat));
     run.then(
       (rows) => {

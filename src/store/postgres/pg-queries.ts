@@ -88,6 +88,28 @@ export const ALERT_LIST = `SELECT * FROM alert_outbox WHERE ($1::text IS NULL OR
 
 export const KV_GET = 'SELECT value FROM kv WHERE key = $1';
 export const KV_SET = `INSERT INTO kv (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value`;
+export const KV_GET_MANY = {
+  name: 'warden_kv_get_many',
+  text: 'SELECT key, value FROM kv WHERE key = ANY($1::text[])',
+};
+/**
+ * Compare-and-set of many keys in one statement: an entry expecting null is inserted unless the
+ * key exists (ON CONFLICT waits for a racing insert and then does nothing), one expecting a value
+ * updates only the row that holds it (a racing update is re-checked on the row's newest version).
+ * Each key comes back with whether it was written and, if not, the value it held in the
+ * statement's snapshot (`held`; the caller reads again when that snapshot may predate a racer).
+ */
+export const KV_SWAP = {
+  name: 'warden_kv_swap',
+  text: `WITH s AS (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) AS s(key, expected, value)),
+    ins AS (INSERT INTO kv (key, value) SELECT key, value FROM s WHERE expected IS NULL
+      ON CONFLICT (key) DO NOTHING RETURNING key),
+    upd AS (UPDATE kv SET value = s.value FROM s WHERE kv.key = s.key AND s.expected IS NOT NULL
+      AND kv.value = s.expected RETURNING kv.key),
+    w AS (SELECT key FROM ins UNION ALL SELECT key FROM upd)
+    SELECT s.key, w.key IS NOT NULL AS written, held.value AS held
+    FROM s LEFT JOIN w ON w.key = s.key LEFT JOIN kv held ON held.key = s.key`,
+};
 
 export const HEAD_RECORD = `INSERT INTO decision_heads AS d (log, host, seq, hash, at) VALUES ($1, $2, $3, $4, $5)
   ON CONFLICT (log, host) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, at = excluded.at

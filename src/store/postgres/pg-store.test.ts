@@ -11,7 +11,9 @@ after(() => schemas.dropAll());
 
 const fresh = () => PgStore.open({ url: schemas.url, schema: schemas.next(), mode: 'create', poolSize: 4 });
 
-storeContract('postgres', fresh);
+storeContract('postgres', fresh, (s) =>
+  PgStore.open({ url: schemas.url, schema: (s as PgStore).connection.schema, poolSize: 4 }),
+);
 orderStoreContract('postgres', async () => {
   const store = await fresh();
   return { orders: store.orders, dlq: store.dlq, close: () => store.close() };

@@ -42,6 +42,7 @@ import {
 import { PgBeatBatcher, type BeatRow } from './pg-beat-batcher.js';
 import { encodeChange } from './change-payload.js';
 import { pgSharedBreakerRepo, pgStrategyStateRepo } from './pg-shared-state.js';
+import { checkSwaps } from '../kv-swaps.js';
 
 /** Options of `PgStore.open`. */
 export interface PgStoreOptions extends PgConnectionOptions {
@@ -233,6 +234,32 @@ export class PgStore implements Store {
       get: async (key) => (await q<{ value: string }>(Q.KV_GET, [key])).rows[0]?.value ?? null,
       set: async (key, value) => {
         await q(Q.KV_SET, [key, value]);
+      },
+      getMany: async (keys) => {
+        if (keys.length === 0) return new Map();
+        const rows = (await q<{ key: string; value: string }>({ ...Q.KV_GET_MANY, values: [keys] })).rows;
+        return new Map(rows.map((r) => [r.key, r.value]));
+      },
+      compareAndSet: async (swaps) => {
+        checkSwaps(swaps);
+        const out = new Map<string, string | null>();
+        if (swaps.length === 0) return out;
+        const cols = [swaps.map((s) => s.key), swaps.map((s) => s.expected), swaps.map((s) => s.value)];
+        type SwapRow = { key: string; written: boolean; held: string | null };
+        const rows = new Map((await q<SwapRow>({ ...Q.KV_SWAP, values: cols })).rows.map((r) => [r.key, r]));
+        // Refused, and the snapshot shows nothing or the value expected: a racer committed after
+        // the snapshot was taken, so what it left is read again (a later snapshot).
+        const again: string[] = [];
+        for (const s of swaps) {
+          const r = rows.get(s.key);
+          if (r?.written === true) out.set(s.key, s.value);
+          else if (r !== undefined && r.held !== null && r.held !== s.expected) out.set(s.key, r.held);
+          else again.push(s.key);
+        }
+        if (again.length === 0) return out;
+        const now = await this.kv.getMany(again);
+        for (const k of again) out.set(k, now.get(k) ?? null);
+        return out;
       },
     };
 

@@ -44,6 +44,10 @@ export const ALERT_LIST =
 export const KV_GET = 'SELECT value FROM kv WHERE key = ?';
 export const KV_SET =
   'INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value';
+/** The keys as one JSON array: one statement however many. */
+export const KV_GET_MANY = 'SELECT key, value FROM kv WHERE key IN (SELECT value FROM json_each(?))';
+export const KV_INSERT_IF_ABSENT = 'INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING';
+export const KV_UPDATE_IF = 'UPDATE kv SET value = ? WHERE key = ? AND value = ?';
 
 export const NOW = "SELECT CAST(unixepoch('subsec') * 1000 AS INTEGER) AS t";
 

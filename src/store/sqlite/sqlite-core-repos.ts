@@ -11,6 +11,7 @@ import type {
   IncidentRepo,
   KillSwitchRepo,
   KvRepo,
+  KvSwap,
   ModeRepo,
 } from '../store.js';
 import type {
@@ -27,6 +28,7 @@ import type {
 } from '../types.js';
 import type { Clock } from '../../util/clock.js';
 import * as Q from './queries.js';
+import { checkSwaps } from '../kv-swaps.js';
 import {
   coreRowMappers,
   toAlert,
@@ -203,13 +205,33 @@ export function kvRepo(db: BetterSqlite3.Database, run: Run): KvRepo {
   const s = {
     kvGet: db.prepare<[string], { value: string }>(Q.KV_GET),
     kvSet: db.prepare(Q.KV_SET),
+    kvGetMany: db.prepare<[string], { key: string; value: string }>(Q.KV_GET_MANY),
+    kvInsert: db.prepare(Q.KV_INSERT_IF_ABSENT),
+    kvUpdateIf: db.prepare(Q.KV_UPDATE_IF),
   };
+  // One IMMEDIATE transaction: no other connection writes between a key's test and its write.
+  const swap = db.transaction((swaps: readonly KvSwap[]): Map<string, string | null> => {
+    const out = new Map<string, string | null>();
+    for (const w of swaps) {
+      const done =
+        w.expected === null
+          ? s.kvInsert.run(w.key, w.value).changes === 1
+          : s.kvUpdateIf.run(w.value, w.key, w.expected).changes === 1;
+      out.set(w.key, done ? w.value : (s.kvGet.get(w.key)?.value ?? null));
+    }
+    return out;
+  });
   return {
     get: (key) => run(() => s.kvGet.get(key)?.value ?? null),
     set: (key, value) =>
       run(() => {
         s.kvSet.run(key, value);
       }),
+    getMany: (keys) => run(() => new Map(s.kvGetMany.all(JSON.stringify(keys)).map((r) => [r.key, r.value]))),
+    compareAndSet: async (swaps) => {
+      checkSwaps(swaps);
+      return run(() => swap.immediate(swaps));
+    },
   };
 }
 

@@ -11,7 +11,11 @@ import { migrate, readMigrations } from './migrate.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'warden-sqlite-'));
 
-storeContract('sqlite', () => Promise.resolve(SqliteStore.open(join(tmp(), 'warden.db'))));
+storeContract(
+  'sqlite',
+  () => Promise.resolve(SqliteStore.open(join(tmp(), 'warden.db'))),
+  (s) => Promise.resolve(SqliteStore.open(s.location)),
+);
 
 describe('SqliteStore', () => {
   it('sets WAL and FULL on the first open and on every reopen', async () => {
