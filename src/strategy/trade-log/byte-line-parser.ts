@@ -63,6 +63,8 @@ export class ByteLineParser {
   #ids = new Map<string, number>();
   #table = new Int32Array(256); // id + 1 by hash, open addressing
   #hash = 0;
+  /** The length of the last time string read (the next one's likely length). */
+  #tsLen = 0;
   #groupAt = 0;
   #groupEnd = 0;
   #count = 0;
@@ -143,6 +145,7 @@ export class ByteLineParser {
     c = b[++i] as number;
     while (ws(c)) c = b[++i] as number;
     let key = 0;
+    let tsv = NaN; // the time, when parsed as it was read
     for (;;) {
       // the key: the one the last line had here, or found and looked up
       if (c !== 34) return UNSURE;
@@ -190,7 +193,15 @@ export class ByteLineParser {
           // them through too), but not the timestamp's: on an unresolved line it is never read,
           // and the exact parser calls a control character in it a malformed line
           if (slot === TS) {
-            for (c = b[++i] as number; c !== 34; c = b[++i] as number) if (c < 32) return UNSURE;
+            // parsed where it lies when it is as long as the last one: a valid time has no
+            // control character or quote in it, so the byte after it being a quote ends it
+            const e = v0 + 1 + this.#tsLen;
+            tsv = b[e] === 34 ? parseIsoBytes(b, v0 + 1, e) : NaN;
+            if (tsv === tsv) i = e;
+            else {
+              for (c = b[++i] as number; c !== 34; c = b[++i] as number) if (c < 32) return UNSURE;
+              this.#tsLen = i - v0 - 1;
+            }
           } else for (c = b[++i] as number; c !== 34; c = b[++i] as number) if (c === 10) return UNSURE;
         }
         if (slot >= 0) {
@@ -278,7 +289,7 @@ export class ByteLineParser {
     }
     if (t[GROUP] !== STR || t[TS] !== STR || t[PNL] !== NUM || t[SIZE] !== NUM || t[ENTRY] !== NUM)
       return UNSURE;
-    const ts = parseIsoBytes(b, this.#start[TS] as number, this.#end[TS] as number);
+    const ts = tsv === tsv ? tsv : parseIsoBytes(b, this.#start[TS] as number, this.#end[TS] as number);
     if (!(ts <= this.maxTs) || !(this.size > 0) || !(this.entry > 0)) return UNSURE;
     this.ts = ts;
     this.#groupAt = this.#start[GROUP] as number;
