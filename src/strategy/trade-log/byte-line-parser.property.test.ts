@@ -164,7 +164,9 @@ describe('the byte-level parser', () => {
     const dir = mkdtempSync(join(tmpdir(), 'warden-bytes-'));
     try {
       const path = join(dir, 'trades.jsonl');
-      const text = `${[...filler, '{"ts":"x\ty"}', '{"ts":"2026-05-01T00:00:00Z"}'].join('\n')}\n`;
+      // the second is as long as the line before's time (which the fast path tries first)
+      const odd = ['{"ts":"x\ty"}', '{"ts":"2026-05-01T00:00:0\tZ"}'];
+      const text = `${[...filler, ...odd, '{"ts":"2026-05-01T00:00:00Z"}'].join('\n')}\n`;
       writeFileSync(path, text);
       const job: ChunkJob = {
         path,
@@ -177,8 +179,41 @@ describe('the byte-level parser', () => {
         cutoff: NOW - 30 * DAY,
       };
       const r = parseChunk(job);
-      assert.deepEqual(r.issues.counts, { malformed: 1 });
-      assert.equal(r.issues.unresolved, 1); // the line after it, which has no control character
+      assert.deepEqual(r.issues.counts, { malformed: 2 });
+      assert.equal(r.issues.unresolved, 1); // the line after them, which has no control character
+      assert.deepStrictEqual(view(r), view(parseChunk({ ...job, readAs: 'text' })));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("tells a key from the last line's that differs from it in one byte, wherever that byte is", () => {
+    // the fast path compares a key with the one the line before had in its place, 4 bytes at a time
+    const dir = mkdtempSync(join(tmpdir(), 'warden-bytes-'));
+    try {
+      const path = join(dir, 'trades.jsonl');
+      const plain = filler[0] as string;
+      const lines = [...filler];
+      for (const key of ['ts', 'sport', 'resolved', 'pnl_c', 'size', 'entry_price_c'])
+        for (let at = 0; at < key.length; at++) {
+          const odd = `${key.slice(0, at)}${key[at] === 'x' ? 'y' : 'x'}${key.slice(at + 1)}`;
+          lines.push(plain.replace(`"${key}"`, `"${odd}"`), plain);
+        }
+      const text = `${lines.join('\n')}\n`;
+      writeFileSync(path, text);
+      const job: ChunkJob = {
+        path,
+        start: 0,
+        end: text.length,
+        format: 'jsonl',
+        fields: DEFAULT_FIELDS,
+        groupBy: 'sport',
+        maxTs: NOW,
+        cutoff: NOW - 30 * DAY,
+      };
+      const r = parseChunk(job);
+      assert.equal(r.count, 20 + 37); // the filler, and the plain line after each odd one
+      assert.equal(r.issues.unresolved, 8); // an odd `resolved` key: the line has none
       assert.deepStrictEqual(view(r), view(parseChunk({ ...job, readAs: 'text' })));
     } finally {
       rmSync(dir, { recursive: true, force: true });

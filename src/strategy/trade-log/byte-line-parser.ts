@@ -31,6 +31,32 @@ export const UNSURE = -1;
 export const ByteLine = { Trade: 0, Unresolved: 1, Blank: 2 } as const;
 export type ByteLine = (typeof ByteLine)[keyof typeof ByteLine];
 
+/**
+ * The words `sameKey` compares for the key `g` of 4 bytes or more: (offset, little-endian word)
+ * pairs at 0, 4, 8, … and a last one ending at the key's end (overlapping the one before).
+ */
+function keyWords(g: Uint8Array): Int32Array {
+  const n = g.length;
+  if (n < 4) return new Int32Array(0);
+  const v = new DataView(g.buffer, g.byteOffset, n);
+  const out: number[] = [];
+  for (let at = 0; at + 4 <= n; at += 4) out.push(at, v.getInt32(at, true));
+  if (n % 4 !== 0) out.push(n - 4, v.getInt32(n - 4, true));
+  return Int32Array.from(out);
+}
+
+/** Whether the bytes at `b[at]` (`v` views `b`'s memory) are the key `g`'s. */
+function sameKey(v: DataView, b: Uint8Array, at: number, g: Uint8Array, w: Int32Array): boolean {
+  const n = g.length;
+  if (n < 4) {
+    for (let k = 0; k < n; k++) if (b[at + k] !== g[k]) return false;
+    return true;
+  }
+  for (let j = 0; j < w.length; j += 2)
+    if (v.getInt32(at + (w[j] as number), true) !== w[j + 1]) return false;
+  return true;
+}
+
 /** JSON whitespace inside a line (space, tab, CR). */
 function ws(c: number): boolean {
   return c === 32 || c === 9 || c === 13;
@@ -57,6 +83,11 @@ export class ByteLineParser {
   /** The keys of the last line, in order, and their slots: the next line's likely keys. */
   readonly #keys: Uint8Array[] = new Array<Uint8Array>(MAX_KEYS).fill(NO_KEY);
   readonly #keySlots = new Int32Array(MAX_KEYS);
+  /** The keys' bytes as 4-byte words: (offset, word) pairs (see `keyWords`). */
+  readonly #keyWords: Int32Array[] = new Array<Int32Array>(MAX_KEYS).fill(new Int32Array(0));
+  /** The buffer `scan` last read, and a view of it to compare keys 4 bytes at a time. */
+  #viewed: Uint8Array = NO_KEY;
+  #view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
   /** Group names by id, and their bytes. */
   groups: string[] = [];
   #groupBytes: Uint8Array[] = [];
@@ -141,6 +172,11 @@ export class ByteLineParser {
     }
     if (c !== 123) return UNSURE; // {
     const t = this.#type;
+    if (this.#viewed !== b) {
+      this.#viewed = b;
+      this.#view = new DataView(b.buffer, b.byteOffset, b.byteLength);
+    }
+    const view = this.#view;
     t[0] = t[1] = t[2] = t[3] = t[4] = t[5] = ABSENT;
     c = b[++i] as number;
     while (ws(c)) c = b[++i] as number;
@@ -153,19 +189,21 @@ export class ByteLineParser {
       let slot: number;
       const guess = key < MAX_KEYS ? (this.#keys[key] as Uint8Array) : NO_KEY;
       let k1 = -1;
-      if (guess !== NO_KEY && b[k0 + guess.length] === 34) {
-        let k = 0;
-        const n = guess.length;
-        while (k < n && b[k0 + k] === guess[k]) k++;
-        if (k === n) k1 = k0 + n;
-      }
+      if (
+        guess !== NO_KEY &&
+        b[k0 + guess.length] === 34 &&
+        sameKey(view, b, k0, guess, this.#keyWords[key] as Int32Array)
+      )
+        k1 = k0 + guess.length;
       if (k1 >= 0) slot = this.#keySlots[key] as number;
       else {
         k1 = k0;
         for (c = b[k1] as number; c !== 34; c = b[++k1] as number) if (c < 32) return UNSURE;
         slot = this.#slotOf(b, k0, k1);
         if (key < MAX_KEYS) {
-          this.#keys[key] = new Uint8Array(b.subarray(k0, k1)); // a copy, and a Uint8Array whatever `b` is
+          const copy = new Uint8Array(b.subarray(k0, k1)); // a copy, and a Uint8Array whatever `b` is
+          this.#keys[key] = copy;
+          this.#keyWords[key] = keyWords(copy);
           this.#keySlots[key] = slot;
         }
       }
