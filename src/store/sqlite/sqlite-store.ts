@@ -32,6 +32,7 @@ import {
   kvRepo,
   modeRepo,
 } from './sqlite-core-repos.js';
+import { lazyPrepare } from './lazy-prepare.js';
 import { sqliteSharedBreakerRepo, sqliteStrategyStateRepo } from './sqlite-shared-state.js';
 import { SqliteBatcher } from './sqlite-batcher.js';
 import { SqliteDlqStore } from './sqlite-dlq-store.js';
@@ -160,7 +161,7 @@ export class SqliteStore implements Store {
     this.modes = modeRepo(db, run, clock);
     this.strategyState = sqliteStrategyStateRepo(db, run);
     this.sharedBreakers = sqliteSharedBreakerRepo(db, run, clock);
-    const now = db.prepare<[], { t: number }>(Q.NOW);
+    const now = lazyPrepare(db)<[], { t: number }>(Q.NOW);
     this.now = () => run(() => now.get()!.t);
     this.schemaVersion = () =>
       run(() => db.prepare<[], { v: number | null }>(Q.SCHEMA_VERSION).get()?.v ?? 0);
