@@ -33,6 +33,7 @@ import {
   modeRepo,
 } from './sqlite-core-repos.js';
 import { lazyPrepare } from './lazy-prepare.js';
+import { sqliteNativeBinding } from './native-binding.js';
 import { sqliteSharedBreakerRepo, sqliteStrategyStateRepo } from './sqlite-shared-state.js';
 import { SqliteBatcher } from './sqlite-batcher.js';
 import { SqliteDlqStore } from './sqlite-dlq-store.js';
@@ -123,6 +124,7 @@ export class SqliteStore implements Store {
       const db = new Database(path, {
         readonly: opts.readonly ?? false,
         fileMustExist: (opts.readonly ?? false) || (opts.mustExist ?? false),
+        nativeBinding: sqliteNativeBinding(),
       });
       try {
         db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
