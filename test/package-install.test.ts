@@ -272,6 +272,12 @@ describe('the packed package, installed into a new project', () => {
       );
       const heavy = loaded.filter((u) => /\/node_modules\/(commander|fastify|ccxt|pg|pino)\//.test(u));
       assert.deepEqual(heavy, [], `${args.join(' ')} loaded`);
+      // A built-in through import() would start the ES module loader (guard's node:child_process
+      // did, a few ms of every run): the bundle require()s them.
+      const builtins = readFileSync(log, 'utf8')
+        .split('\n')
+        .filter((u) => u.startsWith('node:'));
+      assert.deepEqual(builtins, [], `${args.join(' ')} imported built-ins as ES modules`);
     }
     // A corrupt code cache is rejected: the installed command still answers, and rewrites it.
     const cache = join(pkg, 'dist', 'cli', 'bundle', 'main.cjs.status.cache');

@@ -41,6 +41,7 @@ import {
   type KillRow as SharedKillRow,
   type ModeRow,
 } from '../shared-rows.js';
+import { lazyPrepare } from './lazy-prepare.js';
 
 /** Runs one repo call: a closed store or a SQLite error becomes a rejected StoreError. */
 export type Run = <T>(fn: () => T) => Promise<T>;
@@ -58,13 +59,14 @@ const { killParams, toKill, toBeat, toMember } = coreRowMappers<Columns>({
 
 /** The kill switch's append-only history, with the compare-and-set a resume uses. */
 export function killSwitchRepo(db: BetterSqlite3.Database, run: Run): KillSwitchRepo {
+  const prepare = lazyPrepare(db);
   const s = {
-    killInsert: db.prepare(Q.KILL_INSERT),
-    killLatest: db.prepare<[], KillRow>(Q.KILL_LATEST),
-    killHistory: db.prepare<[number], KillRow>(Q.KILL_HISTORY),
-    killById: db.prepare<[number], KillRow>(Q.KILL_BY_ID),
-    killSince: db.prepare<[number], KillRow>(Q.KILL_SINCE),
-    killProbe: db.prepare(Q.KILL_PROBE),
+    killInsert: prepare(Q.KILL_INSERT),
+    killLatest: prepare<[], KillRow>(Q.KILL_LATEST),
+    killHistory: prepare<[number], KillRow>(Q.KILL_HISTORY),
+    killById: prepare<[number], KillRow>(Q.KILL_BY_ID),
+    killSince: prepare<[number], KillRow>(Q.KILL_SINCE),
+    killProbe: prepare(Q.KILL_PROBE),
   };
   const insertKill = (e: NewKillSwitchEvent): KillSwitchEvent => {
     const info = s.killInsert.run(...killParams(e));
@@ -96,10 +98,11 @@ export function killSwitchRepo(db: BetterSqlite3.Database, run: Run): KillSwitch
 
 /** Heartbeats: each report recorded with the time it was received (the store's clock). */
 export function heartbeatRepo(db: BetterSqlite3.Database, run: Run, clock: Clock): HeartbeatRepo {
+  const prepare = lazyPrepare(db);
   const s = {
-    beatGet: db.prepare<[string], BeatRow>(Q.BEAT_GET),
-    beatUpsert: db.prepare(Q.BEAT_UPSERT),
-    beatList: db.prepare<[], BeatRow>(Q.BEAT_LIST),
+    beatGet: prepare<[string], BeatRow>(Q.BEAT_GET),
+    beatUpsert: prepare(Q.BEAT_UPSERT),
+    beatList: prepare<[], BeatRow>(Q.BEAT_LIST),
   };
   const recordBeat = db.transaction((r: HeartbeatReport): HeartbeatRecord => {
     const prev = s.beatGet.get(r.name);
@@ -135,11 +138,12 @@ export function heartbeatRepo(db: BetterSqlite3.Database, run: Run, clock: Clock
 
 /** Open incidents, one per key. */
 export function incidentRepo(db: BetterSqlite3.Database, run: Run): IncidentRepo {
+  const prepare = lazyPrepare(db);
   const s = {
-    incOpen: db.prepare(Q.INCIDENT_OPEN),
-    incGet: db.prepare<[string], IncidentRow>(Q.INCIDENT_GET),
-    incDelete: db.prepare(Q.INCIDENT_DELETE),
-    incList: db.prepare<[], IncidentRow>(Q.INCIDENT_LIST),
+    incOpen: prepare(Q.INCIDENT_OPEN),
+    incGet: prepare<[string], IncidentRow>(Q.INCIDENT_GET),
+    incDelete: prepare(Q.INCIDENT_DELETE),
+    incList: prepare<[], IncidentRow>(Q.INCIDENT_LIST),
   };
   const closeIncident = db.transaction((key: string): Incident | null => {
     const r = s.incGet.get(key);
@@ -156,15 +160,16 @@ export function incidentRepo(db: BetterSqlite3.Database, run: Run): IncidentRepo
 
 /** The alert outbox: rows claimed under a lease, then marked sent or failed. */
 export function alertOutboxRepo(db: BetterSqlite3.Database, run: Run): AlertOutboxRepo {
+  const prepare = lazyPrepare(db);
   const s = {
-    alertInsert: db.prepare(Q.ALERT_INSERT),
-    alertById: db.prepare<[number], AlertRow>(Q.ALERT_BY_ID),
-    alertDue: db.prepare<[number, number], AlertRow>(Q.ALERT_DUE),
-    alertLease: db.prepare(Q.ALERT_LEASE),
-    alertSent: db.prepare(Q.ALERT_SENT),
-    alertFailed: db.prepare(Q.ALERT_FAILED),
-    alertCount: db.prepare<[string, number], { n: number }>(Q.ALERT_COUNT_SENT_SINCE),
-    alertList: db.prepare<[string | null, string | null, number], AlertRow>(Q.ALERT_LIST),
+    alertInsert: prepare(Q.ALERT_INSERT),
+    alertById: prepare<[number], AlertRow>(Q.ALERT_BY_ID),
+    alertDue: prepare<[number, number], AlertRow>(Q.ALERT_DUE),
+    alertLease: prepare(Q.ALERT_LEASE),
+    alertSent: prepare(Q.ALERT_SENT),
+    alertFailed: prepare(Q.ALERT_FAILED),
+    alertCount: prepare<[string, number], { n: number }>(Q.ALERT_COUNT_SENT_SINCE),
+    alertList: prepare<[string | null, string | null, number], AlertRow>(Q.ALERT_LIST),
   };
   const claim = db.transaction((now: number, limit: number, leaseMs: number): OutboxAlert[] => {
     const rows = s.alertDue.all(now, limit);
@@ -202,12 +207,13 @@ export function alertOutboxRepo(db: BetterSqlite3.Database, run: Run): AlertOutb
 
 /** Small keyed values (offsets, anchors). */
 export function kvRepo(db: BetterSqlite3.Database, run: Run): KvRepo {
+  const prepare = lazyPrepare(db);
   const s = {
-    kvGet: db.prepare<[string], { value: string }>(Q.KV_GET),
-    kvSet: db.prepare(Q.KV_SET),
-    kvGetMany: db.prepare<[string], { key: string; value: string }>(Q.KV_GET_MANY),
-    kvInsert: db.prepare(Q.KV_INSERT_IF_ABSENT),
-    kvUpdateIf: db.prepare(Q.KV_UPDATE_IF),
+    kvGet: prepare<[string], { value: string }>(Q.KV_GET),
+    kvSet: prepare(Q.KV_SET),
+    kvGetMany: prepare<[string], { key: string; value: string }>(Q.KV_GET_MANY),
+    kvInsert: prepare(Q.KV_INSERT_IF_ABSENT),
+    kvUpdateIf: prepare(Q.KV_UPDATE_IF),
   };
   // One IMMEDIATE transaction: no other connection writes between a key's test and its write.
   const swap = db.transaction((swaps: readonly KvSwap[]): Map<string, string | null> => {
@@ -237,10 +243,11 @@ export function kvRepo(db: BetterSqlite3.Database, run: Run): KvRepo {
 
 /** The decision log's head per log and host, only moved forward. */
 export function decisionHeadRepo(db: BetterSqlite3.Database, run: Run): DecisionHeadRepo {
+  const prepare = lazyPrepare(db);
   const s = {
-    headRecord: db.prepare(Q.HEAD_RECORD),
-    headGet: db.prepare<[string, string], StoredDecisionHead>(Q.HEAD_GET),
-    headList: db.prepare<[string | null, string | null], StoredDecisionHead>(Q.HEAD_LIST),
+    headRecord: prepare(Q.HEAD_RECORD),
+    headGet: prepare<[string, string], StoredDecisionHead>(Q.HEAD_GET),
+    headList: prepare<[string | null, string | null], StoredDecisionHead>(Q.HEAD_LIST),
   };
   return {
     record: (h) => run(() => s.headRecord.run(h.log, h.host, h.seq, h.hash, h.at).changes === 1),
@@ -251,10 +258,11 @@ export function decisionHeadRepo(db: BetterSqlite3.Database, run: Run): Decision
 
 /** The processes the store knows of (host, pid, role, first and last seen). */
 export function fleetRepo(db: BetterSqlite3.Database, run: Run, clock: Clock): FleetRepo {
+  const prepare = lazyPrepare(db);
   const s = {
-    fleetTouch: db.prepare<unknown[], FleetRow>(Q.FLEET_TOUCH),
-    fleetList: db.prepare<[], FleetRow>(Q.FLEET_LIST),
-    fleetRemove: db.prepare(Q.FLEET_REMOVE),
+    fleetTouch: prepare<unknown[], FleetRow>(Q.FLEET_TOUCH),
+    fleetList: prepare<[], FleetRow>(Q.FLEET_LIST),
+    fleetRemove: prepare(Q.FLEET_REMOVE),
   };
   return {
     touch: (m) =>
@@ -269,11 +277,12 @@ export function fleetRepo(db: BetterSqlite3.Database, run: Run, clock: Clock): F
 
 /** Each bot's degradation mode: last writer wins by (epoch, seq), the epoch given by the store. */
 export function modeRepo(db: BetterSqlite3.Database, run: Run, clock: Clock): ModeRepo {
+  const prepare = lazyPrepare(db);
   const s = {
-    modeClaim: db.prepare<[Record<string, unknown>], ModeRow>(Q.MODE_CLAIM),
-    modeRecord: db.prepare<[Record<string, unknown>], ModeRow>(Q.MODE_RECORD),
-    modeGet: db.prepare<[string], ModeRow>(Q.MODE_GET),
-    modeList: db.prepare<[], ModeRow>(Q.MODE_LIST),
+    modeClaim: prepare<[Record<string, unknown>], ModeRow>(Q.MODE_CLAIM),
+    modeRecord: prepare<[Record<string, unknown>], ModeRow>(Q.MODE_RECORD),
+    modeGet: prepare<[string], ModeRow>(Q.MODE_GET),
+    modeList: prepare<[], ModeRow>(Q.MODE_LIST),
   };
   const modeParams = (w: ModeWrite) => ({
     bot: w.bot,

@@ -4,6 +4,7 @@ import { SqliteAccess } from './sqlite-access.js';
 import { SqliteBatcher } from './sqlite-batcher.js';
 import * as Q from './sqlite-order-queries.js';
 import type { DlqEntry, DlqStatus, NewDlqEntry, RecordedError } from '../../orders/types.js';
+import { lazyPrepare } from './lazy-prepare.js';
 
 interface DlqRow {
   id: number;
@@ -52,21 +53,22 @@ export class SqliteDlqStore implements DlqStore {
   constructor(db: BetterSqlite3.Database, options: { batcher?: SqliteBatcher; groupCommit?: boolean } = {}) {
     this.#batcher = options.batcher ?? new SqliteBatcher(db, { groupCommit: options.groupCommit });
     this.#access = new SqliteAccess('dlq store', this.#batcher, options.batcher === undefined);
+    const prepare = lazyPrepare(db);
     this.#s = {
-      insert: db.prepare(Q.DLQ_INSERT),
-      append: db.prepare(Q.DLQ_APPEND),
-      get: db.prepare<[number], DlqRow>(Q.DLQ_GET),
-      openFor: db.prepare<[string], DlqRow>(Q.DLQ_OPEN_FOR),
-      list: db.prepare<[{ status: string | null; limit: number }], DlqRow>(Q.DLQ_LIST),
-      countOpen: db.prepare<[], { n: number }>(Q.DLQ_COUNT_OPEN),
-      claimReplay: db.prepare(Q.DLQ_CLAIM_REPLAY),
-      finishReplay: db.prepare(Q.DLQ_FINISH_REPLAY),
-      resolve: db.prepare(Q.DLQ_RESOLVE),
-      closePlaced: db.prepare(Q.DLQ_CLOSE_PLACED),
-      addError: db.prepare(Q.DLQ_ADD_ERROR),
-      episodeEnd: db.prepare(Q.DLQ_EPISODE_END),
-      episodeActive: db.prepare<[number], { id: number }>(Q.DLQ_EPISODE_ACTIVE),
-      episodeStart: db.prepare(Q.DLQ_EPISODE_START),
+      insert: prepare(Q.DLQ_INSERT),
+      append: prepare(Q.DLQ_APPEND),
+      get: prepare<[number], DlqRow>(Q.DLQ_GET),
+      openFor: prepare<[string], DlqRow>(Q.DLQ_OPEN_FOR),
+      list: prepare<[{ status: string | null; limit: number }], DlqRow>(Q.DLQ_LIST),
+      countOpen: prepare<[], { n: number }>(Q.DLQ_COUNT_OPEN),
+      claimReplay: prepare(Q.DLQ_CLAIM_REPLAY),
+      finishReplay: prepare(Q.DLQ_FINISH_REPLAY),
+      resolve: prepare(Q.DLQ_RESOLVE),
+      closePlaced: prepare(Q.DLQ_CLOSE_PLACED),
+      addError: prepare(Q.DLQ_ADD_ERROR),
+      episodeEnd: prepare(Q.DLQ_EPISODE_END),
+      episodeActive: prepare<[number], { id: number }>(Q.DLQ_EPISODE_ACTIVE),
+      episodeStart: prepare(Q.DLQ_EPISODE_START),
     };
   }
 

@@ -11,6 +11,7 @@ import { SqliteBatcher } from './sqlite-batcher.js';
 import * as Q from './sqlite-order-queries.js';
 import type { IntentRecord, IntentState } from '../../orders/types.js';
 import { toRecord, type IntentRow } from '../shared-rows.js';
+import { lazyPrepare } from './lazy-prepare.js';
 
 interface ReconRow {
   id: number;
@@ -34,23 +35,24 @@ export class SqliteOrderStore implements OrderStore {
   constructor(db: BetterSqlite3.Database, options: { batcher?: SqliteBatcher; groupCommit?: boolean } = {}) {
     this.#batcher = options.batcher ?? new SqliteBatcher(db, { groupCommit: options.groupCommit });
     this.#access = new SqliteAccess('orders store', this.#batcher, options.batcher === undefined);
+    const prepare = lazyPrepare(db);
     this.#s = {
-      insertPending: db.prepare(Q.INTENT_INSERT_PENDING),
-      reclaimDenied: db.prepare(Q.INTENT_RECLAIM_DENIED),
-      insertDenied: db.prepare(Q.INTENT_INSERT_DENIED),
-      updateDenied: db.prepare(Q.INTENT_UPDATE_DENIED),
-      takeOver: db.prepare(Q.INTENT_TAKE_OVER),
-      attempt: db.prepare(Q.INTENT_ATTEMPT),
-      renew: db.prepare(Q.INTENT_RENEW),
-      finish: db.prepare(Q.INTENT_FINISH),
-      release: db.prepare(Q.INTENT_RELEASE),
-      get: db.prepare<[string], IntentRow>(Q.INTENT_GET),
-      byClientId: db.prepare<[string], IntentRow>(Q.INTENT_BY_CLIENT_ID),
-      unfinished: db.prepare<[], IntentRow>(Q.INTENT_UNFINISHED),
-      list: db.prepare<[{ state: string | null; limit: number }], IntentRow>(Q.INTENT_LIST),
-      reconInsert: db.prepare(Q.RECON_INSERT),
-      reconLatest: db.prepare<[], ReconRow>(Q.RECON_LATEST),
-      reconList: db.prepare<[number], ReconRow>(Q.RECON_LIST),
+      insertPending: prepare(Q.INTENT_INSERT_PENDING),
+      reclaimDenied: prepare(Q.INTENT_RECLAIM_DENIED),
+      insertDenied: prepare(Q.INTENT_INSERT_DENIED),
+      updateDenied: prepare(Q.INTENT_UPDATE_DENIED),
+      takeOver: prepare(Q.INTENT_TAKE_OVER),
+      attempt: prepare(Q.INTENT_ATTEMPT),
+      renew: prepare(Q.INTENT_RENEW),
+      finish: prepare(Q.INTENT_FINISH),
+      release: prepare(Q.INTENT_RELEASE),
+      get: prepare<[string], IntentRow>(Q.INTENT_GET),
+      byClientId: prepare<[string], IntentRow>(Q.INTENT_BY_CLIENT_ID),
+      unfinished: prepare<[], IntentRow>(Q.INTENT_UNFINISHED),
+      list: prepare<[{ state: string | null; limit: number }], IntentRow>(Q.INTENT_LIST),
+      reconInsert: prepare(Q.RECON_INSERT),
+      reconLatest: prepare<[], ReconRow>(Q.RECON_LATEST),
+      reconList: prepare<[number], ReconRow>(Q.RECON_LIST),
     };
   }
 

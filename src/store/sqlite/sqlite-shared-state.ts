@@ -3,6 +3,7 @@ import type { SharedBreakerRepo, StrategyStateRepo } from '../store.js';
 import type { StrategyStateEvent } from '../shared-state-types.js';
 import { toBreaker, toState, type BreakerRow, type StrategyRow } from '../shared-rows.js';
 import type { Clock } from '../../util/clock.js';
+import { lazyPrepare } from './lazy-prepare.js';
 
 /** The strategy state's statements (one constant each). */
 export const STRATEGY_GET =
@@ -43,13 +44,14 @@ type Run = <T>(fn: () => T) => Promise<T>;
  * keeps the state file, see docs/strategy.md). A write is one IMMEDIATE transaction.
  */
 export function sqliteStrategyStateRepo(db: BetterSqlite3.Database, run: Run): StrategyStateRepo {
+  const prepare = lazyPrepare(db);
   const s = {
-    get: db.prepare<[string], StrategyRow>(STRATEGY_GET),
-    insert: db.prepare<unknown[], StrategyRow>(STRATEGY_INSERT),
-    update: db.prepare<unknown[], StrategyRow>(STRATEGY_UPDATE),
-    event: db.prepare(STRATEGY_EVENT_INSERT),
-    after: db.prepare<[string, number, number], StrategyStateEvent>(STRATEGY_EVENTS_AFTER),
-    recent: db.prepare<[string, number], StrategyStateEvent>(STRATEGY_EVENTS_RECENT),
+    get: prepare<[string], StrategyRow>(STRATEGY_GET),
+    insert: prepare<unknown[], StrategyRow>(STRATEGY_INSERT),
+    update: prepare<unknown[], StrategyRow>(STRATEGY_UPDATE),
+    event: prepare(STRATEGY_EVENT_INSERT),
+    after: prepare<[string, number, number], StrategyStateEvent>(STRATEGY_EVENTS_AFTER),
+    recent: prepare<[string, number], StrategyStateEvent>(STRATEGY_EVENTS_RECENT),
   };
   const put = db.transaction(
     (
@@ -93,11 +95,12 @@ export function sqliteSharedBreakerRepo(
   run: Run,
   clock: Clock,
 ): SharedBreakerRepo {
+  const prepare = lazyPrepare(db);
   const s = {
-    get: db.prepare<[string, string], BreakerRow>(BREAKER_GET),
-    open: db.prepare<unknown[], BreakerRow>(BREAKER_OPEN),
-    close: db.prepare<unknown[], BreakerRow>(BREAKER_CLOSE),
-    claim: db.prepare<unknown[], BreakerRow>(BREAKER_CLAIM),
+    get: prepare<[string, string], BreakerRow>(BREAKER_GET),
+    open: prepare<unknown[], BreakerRow>(BREAKER_OPEN),
+    close: prepare<unknown[], BreakerRow>(BREAKER_CLOSE),
+    claim: prepare<unknown[], BreakerRow>(BREAKER_CLAIM),
   };
   const get = (account: string, breaker: string) => {
     const r = s.get.get(account, breaker);

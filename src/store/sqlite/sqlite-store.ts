@@ -32,6 +32,8 @@ import {
   kvRepo,
   modeRepo,
 } from './sqlite-core-repos.js';
+import { lazyPrepare } from './lazy-prepare.js';
+import { sqliteNativeBinding } from './native-binding.js';
 import { sqliteSharedBreakerRepo, sqliteStrategyStateRepo } from './sqlite-shared-state.js';
 import { SqliteBatcher } from './sqlite-batcher.js';
 import { SqliteDlqStore } from './sqlite-dlq-store.js';
@@ -122,6 +124,7 @@ export class SqliteStore implements Store {
       const db = new Database(path, {
         readonly: opts.readonly ?? false,
         fileMustExist: (opts.readonly ?? false) || (opts.mustExist ?? false),
+        nativeBinding: sqliteNativeBinding(),
       });
       try {
         db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
@@ -160,7 +163,7 @@ export class SqliteStore implements Store {
     this.modes = modeRepo(db, run, clock);
     this.strategyState = sqliteStrategyStateRepo(db, run);
     this.sharedBreakers = sqliteSharedBreakerRepo(db, run, clock);
-    const now = db.prepare<[], { t: number }>(Q.NOW);
+    const now = lazyPrepare(db)<[], { t: number }>(Q.NOW);
     this.now = () => run(() => now.get()!.t);
     this.schemaVersion = () =>
       run(() => db.prepare<[], { v: number | null }>(Q.SCHEMA_VERSION).get()?.v ?? 0);
