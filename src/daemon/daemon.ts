@@ -30,7 +30,13 @@ import { Leadership, type LeaderDuty, type LeaderLock } from './leadership.js';
 import { DataDirLeaderLock } from './data-dir-leader-lock.js';
 import { leaderGauge } from './leader-gauge.js';
 import { telegramCommandsDuty } from './telegram/index.js';
-import { daemonLogger, dlqRoutesFor, openDaemonDecisions, strategyMirrorFor } from './daemon-wiring.js';
+import {
+  daemonLogger,
+  dlqRoutesFor,
+  followIntoEvents,
+  openDaemonDecisions,
+  strategyMirrorFor,
+} from './daemon-wiring.js';
 import { daemonGateRoutes, type DaemonGateOptions } from './daemon-gate.js';
 import { dashboardRouteGroups } from './dashboard-api.js';
 import { remindersDuty, strategyScheduleDuty, watchdogDuty } from './daemon-duties.js';
@@ -343,32 +349,7 @@ export class Daemon {
       decisions: this.#decisions,
       channels: alerter.channels.map((c) => c.name),
     });
-    const subs = [
-      ks.onChange((state) => {
-        this.#logger!.warn(
-          { halted: state.halted },
-          state.halted ? `halted: ${state.reason}` : 'trading resumed',
-        );
-        this.events.emit({ type: 'killswitch', at: Date.now(), data: state });
-      }),
-      alerter.onSent(({ alert }) => {
-        metrics.alertSent(alert.channel);
-        this.events.emit({
-          type: 'alert',
-          at: Date.now(),
-          data: { channel: alert.channel, title: alert.title, outcome: 'sent' },
-        });
-      }),
-      alerter.onFailed(({ alert, final }) => {
-        metrics.alertFailed(alert.channel, final);
-        this.events.emit({
-          type: 'alert',
-          at: Date.now(),
-          data: { channel: alert.channel, title: alert.title, outcome: 'failed', final },
-        });
-      }),
-    ];
-    this.#closers.push({ close: () => subs.forEach((x) => x.dispose()) });
+    this.#closers.push(followIntoEvents(ks, alerter, metrics, this.events, this.#logger!));
     const schedule = strategyScheduleDuty({
       loaded: this.#opts.loaded,
       store,
