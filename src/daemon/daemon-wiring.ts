@@ -21,6 +21,8 @@ import { createLogger, type WardenLogger } from './logger.js';
 import type { DlqRoutesOptions } from './routes/dlq-routes.js';
 import type { DecisionsSource } from './routes/decision-routes.js';
 import { telegramCommandsSecrets } from './telegram/from-config.js';
+import type { DaemonEvents } from './daemon-events.js';
+import type { DaemonMetrics } from './metrics.js';
 
 /**
  * The daemon's logger: pino JSON lines (pretty on a terminal), masking every alert channel
@@ -151,4 +153,37 @@ export function strategyMirrorFor(
     },
   });
   return mirror;
+}
+
+/** Kill switch changes (logged) and each alert sent or failed (counted) as events, until closed. */
+export function followIntoEvents(
+  ks: KillSwitch,
+  alerter: Alerter,
+  metrics: DaemonMetrics,
+  events: DaemonEvents,
+  logger: WardenLogger,
+): { close(): void } {
+  const subs = [
+    ks.onChange((state) => {
+      logger.warn({ halted: state.halted }, state.halted ? `halted: ${state.reason}` : 'trading resumed');
+      events.emit({ type: 'killswitch', at: Date.now(), data: state });
+    }),
+    alerter.onSent(({ alert }) => {
+      metrics.alertSent(alert.channel);
+      events.emit({
+        type: 'alert',
+        at: Date.now(),
+        data: { channel: alert.channel, title: alert.title, outcome: 'sent' },
+      });
+    }),
+    alerter.onFailed(({ alert, final }) => {
+      metrics.alertFailed(alert.channel, final);
+      events.emit({
+        type: 'alert',
+        at: Date.now(),
+        data: { channel: alert.channel, title: alert.title, outcome: 'failed', final },
+      });
+    }),
+  ];
+  return { close: () => subs.forEach((x) => x.dispose()) };
 }

@@ -1,14 +1,12 @@
 import type { LoadedConfig } from '../config/index.js';
 import type { Store } from '../store/index.js';
 import type { FastifyInstance } from 'fastify';
-import { KillSwitch, fallbackAlertsFor, startReminders } from '../killswitch/index.js';
+import { KillSwitch, fallbackAlertsFor } from '../killswitch/index.js';
 import { flattenHookFromConfig } from '../killswitch/configured-flatten.js';
 import { SpaceReserve } from '../store/index.js';
 import {
-  Watchdog,
   closeReferenceClocks,
   heartbeatFilePolicyFromConfig,
-  referenceClocksFromConfig,
   type ReferenceClock,
   type WatchReport,
 } from '../heartbeat/index.js';
@@ -16,13 +14,11 @@ import type { Exchange } from '../exchange/index.js';
 import { createAlerter, type Alerter } from '../alerts/index.js';
 import { buildHttpApi, closeHttpApi } from './http-api.js';
 import { httpUrl, isLoopbackHost } from './bind-address.js';
-import { existsSync } from 'node:fs';
 import { startFleet, type FleetRuntime } from '../fleet/index.js';
 import { resolve as resolvePath } from 'node:path';
 import type { DecisionLog, HeadAnchor } from '../decisions/index.js';
 import type { StrategyBreaker } from '../strategy/index.js';
-import { strategyBreakerFor, strategyStateIn } from '../strategy/runtime/configured-breaker.js';
-import { evaluateIntoStore } from '../strategy/evaluate/evaluate-into-store.js';
+import { strategyBreakerFor } from '../strategy/runtime/configured-breaker.js';
 import { DeadLetterQueue } from '../orders/index.js';
 import type { WardenLogger } from './logger.js';
 import { readToken } from './token-source.js';
@@ -34,19 +30,17 @@ import { Leadership, type LeaderDuty, type LeaderLock } from './leadership.js';
 import { DataDirLeaderLock } from './data-dir-leader-lock.js';
 import { leaderGauge } from './leader-gauge.js';
 import { telegramCommandsDuty } from './telegram/index.js';
-import { daemonLogger, dlqRoutesFor, openDaemonDecisions, strategyMirrorFor } from './daemon-wiring.js';
+import {
+  daemonLogger,
+  dlqRoutesFor,
+  followIntoEvents,
+  openDaemonDecisions,
+  strategyMirrorFor,
+} from './daemon-wiring.js';
 import { daemonGateRoutes, type DaemonGateOptions } from './daemon-gate.js';
 import { dashboardRouteGroups } from './dashboard-api.js';
-import {
-  evaluateParamsFromConfig,
-  evaluateStrategies,
-  lastEvaluationAt,
-  startEvaluationSchedule,
-  strategyPaths,
-  type EvaluationScheduleOptions,
-} from '../strategy/index.js';
-import { strategyAlerts } from '../alerts/strategy-alerts.js';
-import type { AlertInput } from '../util/alert-sink.js';
+import { remindersDuty, strategyScheduleDuty, watchdogDuty } from './daemon-duties.js';
+import type { AlertSink } from '../util/alert-sink.js';
 
 /** How long requests in flight may finish when the daemon stops, before their connections are cut. */
 export const SHUTDOWN_GRACE_MS = 1_500;
@@ -115,18 +109,75 @@ export class Daemon {
     const token = readToken({ tokenEnv: config.daemon.tokenEnv, tokenFile }, env);
     const logger = (this.#logger = this.#opts.logger ?? daemonLogger(config, env, token, this.#opts.log));
     const log = (l: string): void => logger.info(l);
-    this.#alerter = createAlerter(config, store);
+    const alerts = this.#startAlerts(env);
+    const ks = await this.#openKillSwitch(alerts, env);
+    this.#duties.push(remindersDuty(config, ks, alerts, logger));
+    const watchdog = watchdogDuty({
+      loaded,
+      store,
+      killSwitch: ks,
+      alerts,
+      exchange: this.#opts.exchange,
+      signal: this.#abort.signal,
+      onWatch: (r) => this.#onWatch(r),
+    });
+    if (watchdog) {
+      this.#references = watchdog.references;
+      this.#duties.push(watchdog.duty);
+    }
+    const metrics = this.#wire(log);
+    const telegram = telegramCommandsDuty({
+      loaded,
+      env,
+      store,
+      killSwitch: ks,
+      alerts,
+      logger,
+      dlq: dlqRoutesFor(store, undefined, ks, this.#alerter!).dlq,
+      decisions: this.#decisions,
+      registry: metrics.registry,
+      strategy: this.#breaker!,
+    });
+    if (telegram) this.#duties.push(telegram);
+    const gateApi = daemonGateRoutes(this.#opts, {
+      config,
+      killSwitch: ks,
+      strategy: this.#breaker!,
+      decisions: this.#decisions,
+      metrics,
+      events: this.events,
+      logger,
+      store,
+      feed: this.#fleet?.feed,
+    });
+    this.#closers.push(gateApi);
+    await this.#listen(token, metrics, gateApi.routes);
+    await this.#startLeaderDuties(metrics);
+  }
+
+  /** The alert outbox, started; alerts it cannot take (full disk) go straight from memory. */
+  #startAlerts(env: NodeJS.ProcessEnv): AlertSink {
+    const { loaded, store } = this.#opts;
+    this.#alerter = createAlerter(loaded.config, store);
     this.#alerter.start();
-    // Alerts the outbox cannot take (full disk) go straight from memory; the reserve frees room for a trip.
-    const alerts = fallbackAlertsFor(config.alerts.channels, this.#alerter, env);
-    // Fleet mode (PostgreSQL): the change feed wakes the caches; only the elected leader runs the duties.
+    return fallbackAlertsFor(loaded.config.alerts.channels, this.#alerter, env);
+  }
+
+  /**
+   * Fleet mode (PostgreSQL): the change feed wakes the caches; only the elected leader runs the
+   * duties. Then the kill switch (its reserve frees room for a trip), woken by the feed.
+   */
+  async #openKillSwitch(alerts: AlertSink, env: NodeJS.ProcessEnv): Promise<KillSwitch> {
+    const { loaded, store } = this.#opts;
+    const { config, dataDir } = loaded;
+    const logger = this.#logger!;
     const fleet = (this.#fleet = startFleet(config, store, {
       role: 'daemon',
       env,
       onError: (what, err) => logger.warn({ err }, `${what}: ${(err as Error).message}`),
       onRole: (leader) => logger.warn({ leader }, leader ? 'fleet: this daemon leads' : 'fleet: standby'),
     }));
-    this.#ks = await KillSwitch.open({
+    const ks = (this.#ks = await KillSwitch.open({
       store,
       dataDir,
       source: 'daemon',
@@ -140,76 +191,39 @@ export class Daemon {
       fillReserve: true,
       // with an exchange section: the built-in flatten (then flattenCommand, when set too)
       flatten: flattenHookFromConfig(loaded, store, { alerts, env }),
-    });
-    const ks = this.#ks;
+    }));
     fleet?.wake({ killSwitch: ks, onError: (err) => logger.warn({ err }, 'kill switch re-read failed') });
-    const reminders = (): { close(): void } =>
-      startReminders({
-        killSwitch: ks,
-        alerts,
-        cron: config.killSwitch.reminderCron,
-        timezone: config.killSwitch.reminderTimezone,
-        onError: (err) => logger.error({ err }, 'reminder failed'),
-      });
-    this.#duties.push({ name: 'halt reminders', start: reminders });
-    if (config.heartbeats.length > 0) {
-      this.#references = referenceClocksFromConfig(config, { exchange: this.#opts.exchange });
-      const dog = new Watchdog({
-        store,
-        expectations: config.heartbeats,
-        killSwitch: this.#ks,
-        alerts,
-        maxClockDriftMs: config.watchdog.maxClockDriftMs,
-        references: this.#references,
-        referenceTimeoutMs: config.watchdog.referenceTimeoutMs,
-        clockSkewToleranceMs: config.watchdog.clockSkewToleranceMs,
-        dataDir,
-      });
-      const watch = (signal: AbortSignal): Promise<void> =>
-        dog.run(config.watchdog.intervalSec * 1000, signal, (r: WatchReport | Error) => this.#onWatch(r));
-      this.#duties.push({
-        name: 'watchdog',
-        start: () => {
-          const stop = new AbortController();
-          const running = watch(AbortSignal.any([stop.signal, this.#abort.signal]));
-          return { close: () => (stop.abort(), running) };
-        },
-      });
-    }
-    const metrics = this.#wire(log);
-    const telegram = telegramCommandsDuty({
-      loaded,
-      env,
-      store,
-      killSwitch: this.#ks,
-      alerts,
-      logger,
-      dlq: dlqRoutesFor(store, undefined, ks, this.#alerter).dlq,
-      decisions: this.#decisions,
-      registry: metrics.registry,
-      strategy: this.#breaker!,
-    });
-    if (telegram) this.#duties.push(telegram);
-    const gateApi = daemonGateRoutes(this.#opts, {
-      config,
-      killSwitch: this.#ks,
-      strategy: this.#breaker!,
-      decisions: this.#decisions,
-      metrics,
-      events: this.events,
-      logger,
-      store,
-      feed: fleet?.feed,
-    });
-    this.#closers.push(gateApi);
+    return ks;
+  }
+
+  /** Builds the HTTP API and listens; beyond loopback, reads need the token too. */
+  async #listen(
+    token: string | undefined,
+    metrics: DaemonMetrics,
+    gateRoutes: readonly RouteGroup[],
+  ): Promise<void> {
+    const { config, dataDir } = this.#opts.loaded;
     const host = this.#opts.host ?? config.daemon.host;
     this.#tokenSet = token !== undefined;
-    // Beyond loopback, reads need the token too: decided before the first request can arrive.
+    // Decided before the first request can arrive.
     this.#exposed = !isLoopbackHost(host);
+    const routes = [...gateRoutes, ...dashboardRouteGroups(config, dataDir), ...(this.#opts.routes ?? [])];
+    this.#http = this.#httpApi(token, metrics, routes);
+    await this.#http.listen({ host, port: this.#opts.port ?? config.daemon.port });
+    const bound = this.#http.addresses().filter((a) => typeof a !== 'string');
+    // A name that resolved to a non-loopback address exposes the API just the same.
+    if (bound.some((a) => !isLoopbackHost(a.address))) this.#exposed = true;
+    this.address = httpUrl(bound[0]!);
+  }
+
+  /** The Fastify app over every part the API serves. */
+  #httpApi(token: string | undefined, metrics: DaemonMetrics, routes: RouteGroup[]): FastifyInstance {
+    const { loaded, store } = this.#opts;
+    const { config, dataDir } = loaded;
     const d = config.daemon;
-    this.#http = buildHttpApi({
+    return buildHttpApi({
       store,
-      killSwitch: this.#ks,
+      killSwitch: this.#ks!,
       dataDir,
       token,
       limits: {
@@ -220,16 +234,13 @@ export class Daemon {
       },
       readsNeedToken: () => this.#exposed,
       heartbeatFiles: heartbeatFilePolicyFromConfig(config, dataDir),
-      strategy: {
-        breaker: this.#breaker!,
-        stateKey: config.strategy.stateKey,
-      },
-      dlq: dlqRoutesFor(this.#opts.store, this.#opts.exchange, this.#ks, this.#alerter),
+      strategy: { breaker: this.#breaker!, stateKey: config.strategy.stateKey },
+      dlq: dlqRoutesFor(store, this.#opts.exchange, this.#ks!, this.#alerter!),
       decisions: this.#decisionsSource,
       events: this.events,
       metrics: metrics.registry,
-      logger,
-      routes: [...gateApi.routes, ...dashboardRouteGroups(config, dataDir), ...(this.#opts.routes ?? [])],
+      logger: this.#logger!,
+      routes,
       onDecision: (head, kind) =>
         this.events.emit({
           type: 'decision',
@@ -237,11 +248,10 @@ export class Daemon {
           data: { seq: head.seq, hash: head.hash, kind },
         }),
     });
-    await this.#http.listen({ host, port: this.#opts.port ?? config.daemon.port });
-    const bound = this.#http.addresses().filter((a) => typeof a !== 'string');
-    // A name that resolved to a non-loopback address exposes the API just the same.
-    if (bound.some((a) => !isLoopbackHost(a.address))) this.#exposed = true;
-    this.address = httpUrl(bound[0]!);
+  }
+
+  /** The leader duties: by the fleet's advisory-lock election, or by `Leadership` over the leader lock. */
+  async #startLeaderDuties(metrics: DaemonMetrics): Promise<void> {
     if (this.#fleet?.election) {
       // Fleet mode: the advisory-lock election decides who runs the duties, for every host.
       const election = this.#fleet.election;
@@ -249,8 +259,9 @@ export class Daemon {
       leaderGauge(metrics.registry, () => election.isLeader);
       return;
     }
+    const logger = this.#logger!;
     const leadership = (this.#leadership = new Leadership({
-      lock: this.#opts.leaderLock ?? new DataDirLeaderLock(dataDir),
+      lock: this.#opts.leaderLock ?? new DataDirLeaderLock(this.#opts.loaded.dataDir),
       duties: this.#duties,
       log: {
         info: (m) => logger.info(m),
@@ -338,97 +349,18 @@ export class Daemon {
       decisions: this.#decisions,
       channels: alerter.channels.map((c) => c.name),
     });
-    const subs = [
-      ks.onChange((state) => {
-        this.#logger!.warn(
-          { halted: state.halted },
-          state.halted ? `halted: ${state.reason}` : 'trading resumed',
-        );
-        this.events.emit({ type: 'killswitch', at: Date.now(), data: state });
-      }),
-      alerter.onSent(({ alert }) => {
-        metrics.alertSent(alert.channel);
-        this.events.emit({
-          type: 'alert',
-          at: Date.now(),
-          data: { channel: alert.channel, title: alert.title, outcome: 'sent' },
-        });
-      }),
-      alerter.onFailed(({ alert, final }) => {
-        metrics.alertFailed(alert.channel, final);
-        this.events.emit({
-          type: 'alert',
-          at: Date.now(),
-          data: { channel: alert.channel, title: alert.title, outcome: 'failed', final },
-        });
-      }),
-    ];
-    this.#closers.push({ close: () => subs.forEach((x) => x.dispose()) });
-    const schedule = this.#strategyScheduleDuty(log, metrics);
+    this.#closers.push(followIntoEvents(ks, alerter, metrics, this.events, this.#logger!));
+    const schedule = strategyScheduleDuty({
+      loaded: this.#opts.loaded,
+      store,
+      alerter,
+      metrics,
+      logger: this.#logger!,
+      breaker,
+      log,
+    });
     if (schedule) this.#duties.push(schedule);
     return metrics;
-  }
-
-  /**
-   * The nightly strategy evaluation (seed 000's cron, inside the daemon), with alerts on trips,
-   * recoveries, failures and on a run that did not happen in time. It runs when the breaker is
-   * in use: its trade log or its state file exists. A leader duty.
-   */
-  #strategyScheduleDuty(log: (l: string) => void, metrics: DaemonMetrics): LeaderDuty | null {
-    const { config, dataDir } = this.#opts.loaded;
-    const s = config.strategy;
-    const paths = strategyPaths(s, dataDir);
-    const inStore = strategyStateIn(this.#opts.store) === 'store';
-    if (!existsSync(paths.trades) && (inStore || !existsSync(paths.state))) {
-      log(`strategy evaluation off: no trade log at ${paths.trades} and no state at ${paths.state}`);
-      return null;
-    }
-    const alerts = this.#alerter!;
-    const wording = strategyAlerts();
-    const raise = (a: AlertInput) => {
-      alerts.alert(a).catch((err: unknown) => this.#logger?.error({ err }, 'alert failed'));
-    };
-    const options: EvaluationScheduleOptions = {
-      pattern: s.cron,
-      timezone: s.timezone,
-      graceMs: s.missedRunGraceMinutes * 60_000,
-      evaluate: async () => {
-        const t0 = Date.now();
-        try {
-          const params = evaluateParamsFromConfig(s, dataDir, Date.now());
-          // Fleet mode: the verdicts go to the store (compare-and-set, audited, notified).
-          const r = inStore
-            ? await evaluateIntoStore(params, this.#opts.store.strategyState, { by: 'daemon' })
-            : evaluateStrategies(params);
-          metrics.evaluation(Date.now() - t0, true, Date.now());
-          return r;
-        } catch (err) {
-          metrics.evaluation(Date.now() - t0, false, Date.now());
-          throw err;
-        }
-      },
-      lastSuccessAt: () => (inStore ? (this.#breaker?.asOfMs ?? null) : lastEvaluationAt(paths.state)),
-      onTrip: (t) => {
-        metrics.strategyTransition('blocked');
-        raise(wording.trip(t));
-      },
-      onRecover: (t) => {
-        metrics.strategyTransition('active');
-        raise(wording.recover(t));
-      },
-      onMissedRun: (m) => raise(wording.missedRun(m)),
-      onError: (err) => raise(wording.failed(err)),
-    };
-    return {
-      name: 'strategy evaluation',
-      start: () => {
-        const schedule = startEvaluationSchedule(options);
-        log(
-          `strategy evaluation scheduled (${s.cron} ${s.timezone}), next ${schedule.nextRun()?.toISOString() ?? 'never'}`,
-        );
-        return schedule;
-      },
-    };
   }
 
   /**
