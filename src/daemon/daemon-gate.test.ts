@@ -223,10 +223,17 @@ describe("the daemon's gate composition", () => {
     const got: { type: string; data: Record<string, unknown> }[] = [];
     let buf = '';
     const until = async (ok: () => boolean) => {
-      const deadline = Date.now() + 5000;
+      const deadline = Date.now() + 10_000;
       while (!ok()) {
-        if (Date.now() > deadline) assert.fail(`not seen; got ${JSON.stringify(got)}`);
-        const { value, done } = await reader.read();
+        // The read itself races the deadline: an event that never comes fails the test, never hangs it.
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`not seen within 10 s; got ${JSON.stringify(got)}`)),
+            Math.max(0, deadline - Date.now()),
+          );
+        });
+        const { value, done } = await Promise.race([reader.read(), late]).finally(() => clearTimeout(timer));
         if (done) assert.fail('stream ended');
         buf += value;
         let i;
