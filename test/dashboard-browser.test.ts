@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { launchPhone, DEFAULT_CHROMIUM } from '../src/demo/phone-browser.js';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { ROOT, warden, workspace } from './helpers/cli.js';
 import { startServe, type Serving } from './helpers/serve.js';
@@ -13,7 +14,7 @@ import { KillSwitch } from '../src/killswitch/index.js';
 import { DegradationManager, ModeRecorder } from '../src/modes/index.js';
 import { ManualClock } from '../src/util/clock.js';
 
-const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = DEFAULT_CHROMIUM;
 const TOKEN = 'dash-token-7f3a9c';
 const ARTIFACT = join(ROOT, 'test-artifacts', 'dashboard-phone.png');
 const DOC_IMG = join(ROOT, 'docs', 'img', 'dashboard-phone.png');
@@ -137,24 +138,7 @@ describe('the dashboard in headless Chromium, against a real warden serve', () =
     await post('/v1/killswitch', { action: 'trip', reason: HOSTILE, by: 'ops-script' });
     assert.equal((await post('/v1/gate', intent)).status, 403);
     profile = mkdtempSync(join(tmpdir(), 'warden-chromium-'));
-    ctx = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      viewport: { width: 390, height: 844 },
-      deviceScaleFactor: 2,
-      isMobile: true,
-      hasTouch: true,
-    });
+    ctx = await launchPhone(chromium, profile, CHROMIUM);
     page = ctx.pages()[0] ?? (await ctx.newPage());
     page.on('request', (r) => seenUrls.push(r.url()));
     page.on('console', (m) => {

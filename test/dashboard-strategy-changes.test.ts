@@ -6,12 +6,13 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { launchPhone, DEFAULT_CHROMIUM } from '../src/demo/phone-browser.js';
 import { chromium, type BrowserContext } from 'playwright-core';
 import { createTestSchema, type TestSchema } from './helpers/pg-test-schema.js';
 import { startServe, type Serving } from './helpers/serve.js';
 import { warden, workspace } from './helpers/cli.js';
 
-const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = DEFAULT_CHROMIUM;
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("the dashboard shows the store's recorded strategy changes (fleet mode, headless Chromium)", () => {
@@ -62,18 +63,7 @@ describe("the dashboard shows the store's recorded strategy changes (fleet mode,
 
     const profile = mkdtempSync(join(tmpdir(), 'warden-chromium-'));
     dirs.push(profile);
-    ctx = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-      ],
-      viewport: { width: 390, height: 844 },
-    });
+    ctx = await launchPhone(chromium, profile, CHROMIUM);
     const page = ctx.pages()[0] ?? (await ctx.newPage());
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));

@@ -8,10 +8,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runDemo } from './demo.js';
+import { DEFAULT_CHROMIUM, launchPhone } from './phone-browser.js';
 import { ROOT } from './processes.js';
-
-/** Debian's Chromium, where the dashboard test finds it too. */
-export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
 
 /** Opens the dashboard at `url` in a phone-sized page, waits for it to show the halt, and writes a PNG. */
 export async function screenshotDashboard(
@@ -34,22 +32,7 @@ export async function screenshotDashboard(
   }
   const out = resolve(path);
   const profile = mkdtempSync(join(tmpdir(), 'warden-demo-chromium-'));
-  const ctx = await pw.chromium.launchPersistentContext(profile, {
-    executablePath: chromiumPath,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 390, height: 844 },
-    deviceScaleFactor: 2,
-    isMobile: true,
-    hasTouch: true,
-  });
+  const ctx = await launchPhone(pw.chromium, profile, chromiumPath);
   try {
     const page = ctx.pages()[0] ?? (await ctx.newPage());
     await page.goto(url);

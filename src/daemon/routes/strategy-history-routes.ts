@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import type { StrategySection } from '../../config/index.js';
-import type { StrategyStateRepo } from '../../store/index.js';
+import type { StrategyStateEvent, StrategyStateRepo } from '../../store/index.js';
 import { DAY_MS, loadHistory, walkGroup, type TradeHistory } from '../../strategy/index.js';
 import type { RouteGroup } from '../http-api.js';
 import { ERROR_SCHEMA } from './route-context.js';
@@ -15,20 +15,11 @@ export interface StrategyHistory {
   readonly recoveries: readonly number[];
 }
 
-/** One recorded change of the strategy state, from the store's audit rows (`strategyState.history`). */
-export interface RecordedStrategyChange {
-  readonly id: number;
-  /** The state version this change wrote. */
-  readonly version: number;
-  /** `evaluate` (a run, or with a key: a trip / recovery of it), `block`, `unblock` (by hand). */
-  readonly action: 'evaluate' | 'block' | 'unblock';
-  readonly key: string | null;
-  readonly reason: string;
-  readonly by: string;
-  /** When (ms since the epoch, the writer's clock) and the same as ISO text. */
-  readonly at: number;
-  readonly time: string;
-}
+/**
+ * One recorded change of the strategy state: a store audit row (`strategyState.recent`; the
+ * strategy's name is the response's) with its time (`at`, the writer's clock) also as ISO text.
+ */
+export type RecordedStrategyChange = Omit<StrategyStateEvent, 'name'> & { readonly time: string };
 
 /** The `changes` field: the store's newest audit rows of the strategy state, oldest first. */
 export type RecordedChanges =
