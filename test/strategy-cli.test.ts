@@ -30,37 +30,8 @@ function trade(sport: string, ts: number, pnl: number): string {
 
 const python = ['/usr/bin/python3', 'python3'].find((p) => spawnSync(p, ['-c', 'pass']).status === 0);
 
-/** Seed 000's runtime reader, unchanged but for the path and the class around it. */
-const SEED_READER = `
-import json, sys, time
-from pathlib import Path
-STALE_AFTER_SECONDS = 60 * 60 * 30
-state_path = Path(sys.argv[1])
-def _load():
-    try:
-        with state_path.open() as f:
-            return json.load(f)
-    except (FileNotFoundError, json.JSONDecodeError, OSError):
-        return {}
-def check(sport):
-    try:
-        state = _load()
-        if not state:
-            return True, "state_missing_fail_open"
-        as_of = state.get("as_of_unix", 0)
-        if time.time() - as_of > STALE_AFTER_SECONDS:
-            return True, "state_stale_fail_open"
-        sport_state = state.get("sports", {}).get(sport)
-        if sport_state is None:
-            return True, "sport_unknown_fail_open"
-        status = sport_state.get("status", "active")
-        if status == "blocked":
-            return False, f"circuit_breaker_blocked"
-        return True, status
-    except Exception:
-        return True, "exception_fail_open"
-print(json.dumps([list(check(s)) for s in sys.argv[2:]]))
-`;
+/** Seed 000's runtime reader (CircuitBreaker._load and check), unchanged but for the state path. */
+const SEED_READER = resolve(import.meta.dirname, 'helpers', 'seed-strategy-reader.py');
 
 describe('warden evaluate / check (process level)', () => {
   before(() => {
@@ -130,7 +101,7 @@ describe('warden evaluate / check (process level)', () => {
     () => {
       const r = spawnSync(
         python as string,
-        ['-c', SEED_READER, join(dir, 'state.json'), 'NHL', 'NBA', 'CS2', 'EPL'],
+        [SEED_READER, join(dir, 'state.json'), 'NHL', 'NBA', 'CS2', 'EPL'],
         { encoding: 'utf8' },
       );
       assert.equal(r.status, 0, r.stderr);

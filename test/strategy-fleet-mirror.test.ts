@@ -18,10 +18,11 @@ const SEED_READER = join(ROOT, 'test', 'helpers', 'seed-strategy-reader.py');
 
 /** What seed 000's CircuitBreaker.check(sport) answers from `path`: [allow, reason]. */
 function seedCheck(path: string, sport: string): [boolean, string] {
-  return JSON.parse(execFileSync('python3', [SEED_READER, path, sport], { encoding: 'utf8' })) as [
+  const [answer] = JSON.parse(execFileSync('python3', [SEED_READER, path, sport], { encoding: 'utf8' })) as [
     boolean,
     string,
-  ];
+  ][];
+  return answer!;
 }
 
 /** Waits until seed 000's reader answers `want` from `path` (the file is rewritten in the background). */

@@ -1,6 +1,7 @@
 # Seed 000's runtime check, as the seed prints it (CircuitBreaker._load and check, unchanged but
 # for the state path): what a seed bot on a fleet host answers from Warden's mirror file.
-# Usage: python3 seed-strategy-reader.py STATE_FILE SPORT   → prints [allow, reason] as JSON.
+# Usage: python3 seed-strategy-reader.py STATE_FILE SPORT...  → prints [[allow, reason], ...] as JSON,
+# one pair per SPORT, from one CircuitBreaker (as a seed bot asks it sport after sport).
 import json, sys, time
 from pathlib import Path
 from typing import Tuple
@@ -52,4 +53,5 @@ class CircuitBreaker:
             return True, "exception_fail_open"
 
 
-print(json.dumps(list(CircuitBreaker(Path(sys.argv[1])).check(sys.argv[2]))))
+breaker = CircuitBreaker(Path(sys.argv[1]))
+print(json.dumps([list(breaker.check(sport)) for sport in sys.argv[2:]]))
