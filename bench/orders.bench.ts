@@ -8,10 +8,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExchangeSimulator, InProcessExchange } from '../src/exchange/index.js';
+import { KillSwitch } from '../src/killswitch/index.js';
 import { Executor, createSqliteOrderStores, type NewDlqEntry } from '../src/orders/index.js';
 import { SqliteStore } from '../src/store/index.js';
 import { DLQ_INSERT } from '../src/store/sqlite/sqlite-order-queries.js';
 
+const ALLOW = Object.freeze({ allow: true, reason: 'running' });
 const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 5);
 const SYMBOL = 'BTC/USDT';
 
@@ -38,9 +40,14 @@ async function submitRate(
   total: number,
   concurrency: number,
   round: number,
+  killSwitch: 'none' | 'fresh' | 'cached' = 'none',
 ): Promise<number> {
   const db = freshDb();
   const stores = createSqliteOrderStores(db.store.database, { groupCommit });
+  // with the kill switch as the gate, every send of new risk is confirmed by a fresh read of the
+  // store and the STOP file first (Gate.confirm); concurrent reads are coalesced
+  const ks =
+    killSwitch !== 'none' ? await KillSwitch.open({ store: db.store, dataDir: db.dir, pollMs: 0 }) : null;
   const sim = new ExchangeSimulator({
     markets: [{ symbol: SYMBOL, mid: 100 }],
     balances: { USDT: 1e15, BTC: 1e9 },
@@ -50,7 +57,13 @@ async function submitRate(
     orders: stores.orders,
     dlq: stores.dlq,
     symbols: [SYMBOL],
-    gate: () => ({ allow: true, reason: 'running' }),
+    ...(ks === null
+      ? { gate: () => ({ allow: true, reason: 'running' }) }
+      : {
+          killSwitch: ks,
+          // the same gate without the fresh read, to show what the read costs
+          ...(killSwitch === 'cached' ? { confirmBeforeSend: () => Promise.resolve(ALLOW) } : {}),
+        }),
   });
   const start = performance.now();
   for (let base = 0; base < total; base += concurrency) {
@@ -72,6 +85,7 @@ async function submitRate(
     .prepare("SELECT count(*) AS n FROM order_intents WHERE state = 'placed'")
     .get() as { n: number };
   if (placed.n !== total) throw new Error(`bench: ${placed.n} placed of ${total}`);
+  await ks?.close();
   await stores.close();
   await db.done();
   return (total / ms) * 1000;
@@ -143,6 +157,17 @@ const run = async (name: string, f: (round: number) => Promise<number> | number,
 await run('submit, group commit (1000 in flight)', (r) => submitRate(true, 20_000, 1_000, r), '>= 20,000');
 await run('submit, one commit per write (1000 in flight)', (r) => submitRate(false, 500, 1_000, r), '');
 await run('submit, group commit, one at a time', (r) => submitRate(true, 500, 1, r), '');
+for (const [ks, what] of [
+  ['fresh', 'the kill switch, re-read before each send'],
+  ['cached', 'the kill switch, cached only (no read before the send)'],
+] as const) {
+  await run(
+    `submit via ${what}, group commit (1000 in flight)`,
+    (r) => submitRate(true, 20_000, 1_000, r, ks),
+    '',
+  );
+  await run(`submit via ${what}, one at a time`, (r) => submitRate(true, 500, 1, r, ks), '');
+}
 await run('DLQ enqueue, group commit (1000 in flight)', () => dlqRate(true, 20_000, 1_000), '>= 20,000');
 await run('DLQ enqueue, one commit per call (shared connection)', () => dlqRate(false, 500, 1_000), '');
 await run('DLQ enqueue, connection per call (seed 003)', () => connectionPerCallRate(300), '');

@@ -89,3 +89,29 @@ export function explainDecision(
     layers: out,
   };
 }
+
+/** The one layer that denied on `Gate.confirm` (a fresh read just before a send), for the decision log. */
+export function explainConfirmDenial(
+  l: ExplainableLayer,
+  slot: GateSlot,
+  intent: GateCheckIntent,
+  now: number,
+  v: LayerVerdict,
+): GateExplanation {
+  const layer: LayerExplanation = {
+    slot,
+    layer: v.layer,
+    allow: false,
+    reason: v.reason,
+    role: 'decided',
+    ...(typeof l.inputs === 'function' ? { inputs: inputsOf(l, intent, now) } : {}),
+  };
+  return {
+    allow: false,
+    reason: v.reason,
+    layer: v.layer,
+    at: now,
+    intent: intentRecord(intent),
+    layers: [layer],
+  };
+}

@@ -44,6 +44,11 @@ export interface ExplainableLayer extends GateLayer {
   peek?(intent: GateIntent, now: number): LayerVerdict;
   /** The inputs of the verdict, for the decision log (may allocate; never on `check`). */
   inputs?(intent: GateIntent, now: number): unknown;
+  /**
+   * A fresh verdict, read from the layer's source rather than its cache (the kill switch: the
+   * store and the STOP file), for `Gate.confirm` just before a send. Counts nothing.
+   */
+  confirm?(intent: GateIntent, now: number): Promise<LayerVerdict>;
 }
 
 /** One layer's part in an explained decision. */

@@ -1,6 +1,6 @@
 import { EventSource } from '../resilience/event.js';
 import { systemClock, type Clock } from '../util/clock.js';
-import { explainDecision } from './explain.js';
+import { explainConfirmDenial, explainDecision } from './explain.js';
 import {
   GATE_SLOTS,
   type DecisionSink,
@@ -134,6 +134,58 @@ export class Gate {
     const d = this.#fast(intent, now);
     if (!d.allow && this.#shadow !== null) this.#shadow.denied(intent, now);
     return d;
+  }
+
+  /**
+   * Confirms, just before its send, an intent that `check` allowed: every layer that can read its
+   * source afresh (`confirm`: the kill switch re-reads the store and the STOP file, not its cache)
+   * is asked again, so a halt that came while this process was frozen, or that its cache had not
+   * seen yet, stops the send. Only new risk is confirmed; nothing is counted twice (the rate limit
+   * has no `confirm`). A layer that throws denies. A denial is logged (`stage: "before_send"`)
+   * and becomes a shadow trade, as one of `check`'s does.
+   */
+  async confirm(intent: GateCheckIntent): Promise<GateDecision> {
+    if (!isNewRisk(intent)) return ALLOWED;
+    const layers = this.#layers;
+    for (let i = 0; i < layers.length; i++) {
+      const l = layers[i]!;
+      if (typeof l.confirm !== 'function') continue;
+      let v: LayerVerdict;
+      try {
+        v = await l.confirm(intent, this.#clock.now());
+      } catch {
+        v = this.#threwDeny[i]!;
+      }
+      if (typeof v !== 'object' || v === null || typeof v.reason !== 'string') v = this.#threwDeny[i]!;
+      if (v.allow === true) continue;
+      this.#confirmDenied(i, v, intent);
+      return v;
+    }
+    return ALLOWED;
+  }
+
+  #confirmDenied(i: number, v: LayerVerdict, intent: GateCheckIntent): void {
+    const now = this.#clock.now();
+    if (this.#log !== null && this.#logBroken === null) {
+      const e = explainConfirmDenial(this.#layers[i]!, this.#slots[i]!, intent, now, v);
+      try {
+        this.#log.append({
+          kind: 'gate',
+          by: this.#by,
+          data: {
+            allow: false,
+            reason: e.reason,
+            layer: e.layer,
+            stage: 'before_send',
+            intent: e.intent,
+            layers: e.layers,
+          },
+        });
+      } catch (err) {
+        this.#onError(err instanceof Error ? err : new Error(String(err)), 'decisions');
+      }
+    }
+    this.#shadow?.denied(intent, now);
   }
 
   /** The unlogged decision: the slots in order, unrolled (see `#s0`). */

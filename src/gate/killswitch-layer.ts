@@ -1,9 +1,11 @@
 import type { OrderEffect } from '../killswitch/index.js';
 import { verdict, type GateIntent, type GateLayer, type LayerVerdict } from './layer.js';
 
-/** Anything with the kill switch's `allows()` (a `KillSwitch`, or the executor's old `killSwitch` option). */
+/** Anything with the kill switch's `allows()` (a `KillSwitch`, or the executor's old `killSwitch` option); with `refresh()`, `confirm` reads it afresh. */
 export interface AllowsEffect {
   allows(effect: OrderEffect): { readonly allow: boolean; readonly reason: string };
+  /** Re-reads the state from its sources (a `KillSwitch`'s store and STOP file); the answer is applied before it resolves. */
+  refresh?(): Promise<unknown>;
 }
 
 /** What an intent does to risk, as the kill switch counts it. */
@@ -28,6 +30,7 @@ export class KillSwitchLayer implements GateLayer {
   readonly #verdicts = new Map<string, LayerVerdict>();
   readonly #failClosed = verdict('killswitch', false, 'killswitch_exception_fail_closed');
   readonly #failPass = verdict('killswitch', true, 'killswitch_exception_allow_reduce_only');
+  readonly #unreadable = verdict('killswitch', false, 'killswitch_unreadable_fail_closed');
   /** The last frozen answer and its verdict: the same answer object again costs one comparison. */
   #lastAnswer: object = NO_ANSWER;
   #lastVerdict: LayerVerdict = NO_ANSWER_VERDICT;
@@ -67,6 +70,23 @@ export class KillSwitchLayer implements GateLayer {
       this.#lastVerdict = v;
     }
     return v;
+  }
+
+  /**
+   * The verdict after a fresh read of the kill switch (`refresh()`: the store and the STOP file,
+   * not the cache), for `Gate.confirm` just before a send. A refresh that fails denies new risk
+   * (`killswitch_unreadable_fail_closed`); a kill switch without `refresh` answers from its cache.
+   */
+  async confirm(intent: GateIntent): Promise<LayerVerdict> {
+    const ks = this.#ks;
+    if (typeof ks.refresh === 'function') {
+      try {
+        await ks.refresh();
+      } catch {
+        return effectOf(intent) === 'new_risk' ? this.#unreadable : this.check(intent);
+      }
+    }
+    return this.check(intent);
   }
 
   /** What the verdict was based on, for the decision log (allocates). */

@@ -26,12 +26,16 @@ import type { OrderStore } from './order-store.js';
 import { alwaysReady, type Readiness } from './readiness.js';
 import { DEFAULT_CLOCK_MARGIN_MS, sendWindowOf, type SendWindow } from './send-window.js';
 import { Gate, KillSwitchLayer } from '../gate/index.js';
-import type { OrderGate } from './types.js';
+import type { GateDecision, OrderGate, OrderIntent } from './types.js';
 
-/** Anything with the kill switch's `allows()`. */
+/** Anything with the kill switch's `allows()`; with `refresh()`, the executor re-reads it before each send. */
 export interface AllowsEffects {
   allows(effect: OrderEffect): { readonly allow: boolean; readonly reason: string };
+  refresh?(): Promise<unknown>;
 }
+
+/** A fresh check of an intent the gate allowed, awaited just before its send. */
+export type OrderConfirm = (intent: OrderIntent) => Promise<GateDecision>;
 
 /** Options of the `Executor`. */
 export interface ExecutorOptions {
@@ -46,6 +50,15 @@ export interface ExecutorOptions {
    */
   readonly gate?: Gate | OrderGate;
   readonly killSwitch?: AllowsEffects;
+  /**
+   * A fresh check of new risk just before each send (after the claim, after each retry's backoff),
+   * so that a halt the gate's cached state had not seen yet (the process was frozen between its
+   * decision and its send, or its cache had not caught up) stops the order. A denial finishes the
+   * intent `denied` and nothing is sent; a throw denies. Default: a `Gate`'s `confirm` (the kill
+   * switch re-read from the store and the STOP file); with only `killSwitch`, its `refresh()`
+   * then `allows()`; a gate given as a function has none unless given here.
+   */
+  readonly confirmBeforeSend?: OrderConfirm;
   /** New risk is denied (`reconciliation_pending`) until this is ready. Default: always ready. */
   readonly readiness?: Readiness;
   /**
@@ -87,6 +100,8 @@ export interface ResolvedExecutorOptions {
   readonly dlq: DlqStore;
   readonly symbols: ReadonlySet<string>;
   readonly gate: OrderGate;
+  /** Null: no fresh check before a send (a function gate without `confirmBeforeSend`). */
+  readonly confirm: OrderConfirm | null;
   readonly readiness: Readiness;
   readonly policy: WrappedPolicy;
   readonly leaseMs: number;
@@ -155,17 +170,29 @@ function intOption(name: string, v: unknown, min: number): number {
   return v;
 }
 
-/** The executor's gate as a function: a `Gate`'s `check`, the function given, or a `Gate` over the kill switch. */
-function gateOf(given: Gate | OrderGate | undefined, ks: AllowsEffects | undefined, clock: Clock): OrderGate {
-  if (typeof given === 'function') return given;
+/** The executor's gate as a function (a `Gate`'s `check`, the function given, or a `Gate` over the kill switch) and its fresh check before a send. */
+function gateOf(
+  given: Gate | OrderGate | undefined,
+  ks: AllowsEffects | undefined,
+  clock: Clock,
+): { gate: OrderGate; confirm: OrderConfirm | null } {
+  if (typeof given === 'function') {
+    if (ks === undefined || ks === null || typeof ks.allows !== 'function')
+      return { gate: given, confirm: null };
+    const layer = new KillSwitchLayer(ks);
+    return { gate: given, confirm: (intent) => layer.confirm(intent) };
+  }
   if (typeof given === 'object' && given !== null && typeof (given as Partial<Gate>).check === 'function')
-    return (intent) => given.check(intent);
+    return {
+      gate: (intent) => given.check(intent),
+      confirm: typeof given.confirm === 'function' ? (intent) => given.confirm(intent) : null,
+    };
   if (given !== undefined)
     throw new RangeError(`Executor gate must be a Gate or a function, got ${typeof given}`);
   if (ks === undefined || ks === null || typeof ks.allows !== 'function')
     throw new RangeError('Executor needs a gate or a killSwitch, got neither');
   const g = new Gate({ killSwitch: new KillSwitchLayer(ks), clock });
-  return (intent) => g.check(intent);
+  return { gate: (intent) => g.check(intent), confirm: (intent) => g.confirm(intent) };
 }
 
 /** Validates and fills in the options; a bad value throws a RangeError naming it. */
@@ -182,13 +209,16 @@ export function resolveExecutorOptions(o: ExecutorOptions): ResolvedExecutorOpti
   const clock = o.clock ?? systemClock;
   const timers = o.timers ?? systemTimers;
   const random = o.random ?? Math.random;
-  const gate = gateOf(o.gate, o.killSwitch, clock);
+  const { gate, confirm } = gateOf(o.gate, o.killSwitch, clock);
+  if (o.confirmBeforeSend !== undefined && typeof o.confirmBeforeSend !== 'function')
+    throw new RangeError(`Executor confirmBeforeSend must be a function, got ${typeof o.confirmBeforeSend}`);
   return Object.freeze({
     exchange: o.exchange,
     orders: o.orders,
     dlq: o.dlq,
     symbols: new Set(o.symbols),
     gate,
+    confirm: o.confirmBeforeSend ?? confirm,
     readiness: o.readiness ?? alwaysReady,
     policy: o.policy ?? defaultOrderPolicy({ clock, timers, random }),
     leaseMs: intOption('leaseMs', o.leaseMs ?? 60_000, 1),

@@ -37,6 +37,19 @@ export interface SubmitOptions {
 
 const NOT_READY: GateDecision = Object.freeze({ allow: false, reason: 'reconciliation_pending' });
 
+/** Thrown in the send callback when the check just before the send denies: nothing was sent. Not retried, not a dependency failure. */
+class SendVetoed extends Error {
+  readonly code = 'E_SEND_VETOED';
+  readonly decision: GateDecision;
+  constructor(decision: GateDecision) {
+    super(`the check before the send denied: ${decision.reason}`);
+    this.name = 'SendVetoed';
+    this.decision = decision;
+  }
+}
+
+const CONFIRM_THREW: GateDecision = Object.freeze({ allow: false, reason: 'confirm_threw_fail_closed' });
+
 /**
  * Places orders exactly once per idempotency key. `submit`: validate → gate → claim the key in
  * the store (written `pending`, durable, before anything is sent) → send through the dependency
@@ -379,6 +392,9 @@ export class Executor {
             attempts++;
             sentAt = t;
           }
+          // a fresh read (the kill switch's store and STOP file, not a cache) as late as it can be:
+          // a halt that came while this process was frozen after its gate check is seen here
+          if (o.confirm !== null && intent.reduceOnly !== true) await this.#confirm(intent);
           return o.exchange.createOrder({ ...request, sentAt }, { signal: s });
         },
         {
@@ -404,9 +420,34 @@ export class Executor {
       return await this.#placed(rec, order, resent);
     } catch (err) {
       if (err instanceof InFlightError) throw err;
+      if (err instanceof SendVetoed) return this.#vetoed(rec, err.decision);
       errors.push(recordError(err, o.clock.now()));
       return this.#failed(rec, err, errors, attempts, signal);
     }
+  }
+
+  /** The check before the send; throws `SendVetoed` on a denial (a check that throws denies). */
+  async #confirm(intent: OrderIntent): Promise<void> {
+    let d: GateDecision;
+    try {
+      d = await this.#o.confirm!(intent);
+    } catch {
+      d = CONFIRM_THREW;
+    }
+    if (d?.allow !== true) throw new SendVetoed(d ?? CONFIRM_THREW);
+  }
+
+  /**
+   * The check before the send denied: nothing of this attempt went out (and an earlier attempt of
+   * it was confirmed absent, or the policy would not have retried), so the intent finishes `denied`;
+   * a repeat after a resume claims it again.
+   */
+  async #vetoed(rec: IntentRecord, decision: GateDecision): Promise<SubmitResult> {
+    const key = rec.idempotencyKey;
+    const reason = typeof decision.reason === 'string' && decision.reason !== '' ? decision.reason : 'denied';
+    await this.#o.orders.finish(key, { state: 'denied', result: null, reason }, this.#o.clock.now());
+    this.#emit('denied', key, rec.payload);
+    return { status: 'denied', idempotencyKey: key, reason };
   }
 
   /** A send that did not place the order: unknown outcomes stay unfinished (lease released), the rest go to the DLQ. */

@@ -19,7 +19,9 @@ export type ClaimOutcome =
 /** How an intent finished. */
 export type IntentOutcome =
   | { readonly state: 'placed'; readonly exchangeOrderId: string; readonly result: string }
-  | { readonly state: 'rejected' | 'dead'; readonly result: string | null; readonly reason: string };
+  | { readonly state: 'rejected' | 'dead'; readonly result: string | null; readonly reason: string }
+  /** The check just before the send denied: nothing was sent. */
+  | { readonly state: 'denied'; readonly result: null; readonly reason: string };
 
 /** A saved reconciliation report. */
 export interface StoredReconciliation {

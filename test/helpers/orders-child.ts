@@ -13,6 +13,8 @@ export interface SubmitLine {
   readonly status?: string;
   readonly code?: string;
   readonly replayed?: boolean;
+  /** Printed by a submitter with `stopAfterClaim` just before it stops itself. */
+  readonly claimed?: string;
 }
 
 /** A running submitter: its lines so far, a promise of its exit. */

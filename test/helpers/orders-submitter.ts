@@ -3,11 +3,15 @@
 // Prints one JSON line per submit.
 // Config in env ORDERS_JOB: { db | pg, url, keys?: string[], prefix?: string, count?: number,
 //   type?: 'limit' | 'market' (default limit at 90, resting), concurrent?: boolean (all keys at once),
-//   waitForGo?: boolean (submit only after a line on stdin), timeoutMs?: number (ccxt's, default 250) }.
+//   waitForGo?: boolean (submit only after a line on stdin), timeoutMs?: number (ccxt's, default 250),
+//   killSwitch?: string (a data dir: the gate is a real kill switch over it and the store, not "always allow"),
+//   stopAfterClaim?: boolean (after each claim, print {claimed: key} and SIGSTOP this process: frozen
+//   between the gate's decision and the send, until the test sends SIGCONT) }.
 import { createInterface } from 'node:readline';
 import { CcxtExchange } from '../../src/exchange/index.js';
 import { createSimulatedCcxt } from '../../src/exchange/ccxt-sim-client.js';
-import { Executor, defaultOrderPolicy } from '../../src/orders/index.js';
+import { KillSwitch } from '../../src/killswitch/index.js';
+import { Executor, defaultOrderPolicy, type OrderStore } from '../../src/orders/index.js';
 import { constantBackoff } from '../../src/resilience/index.js';
 import { SqliteStore, type Store } from '../../src/store/index.js';
 import { SYMBOL, refTimers } from './orders-rig.js';
@@ -23,6 +27,8 @@ interface Job {
   readonly concurrent?: boolean;
   readonly waitForGo?: boolean;
   readonly timeoutMs?: number;
+  readonly killSwitch?: string;
+  readonly stopAfterClaim?: boolean;
 }
 
 const job = JSON.parse(process.env['ORDERS_JOB'] ?? '{}') as Job;
@@ -35,12 +41,29 @@ const store: Store =
 // submits then run with the job's short one, so faults and timeouts happen where the test wants.
 const client = await createSimulatedCcxt(job.url, { timeout: 10_000 });
 const exchange = new CcxtExchange(client, { positions: 'none' });
+const ks = job.killSwitch === undefined ? null : await KillSwitch.open({ store, dataDir: job.killSwitch });
+const orders: OrderStore =
+  job.stopAfterClaim === true
+    ? new Proxy(store.orders, {
+        get(target, prop) {
+          if (prop === 'claim')
+            return async (c: Parameters<OrderStore['claim']>[0]) => {
+              const r = await target.claim(c);
+              process.stdout.write(`${JSON.stringify({ claimed: c.idempotencyKey })}\n`);
+              process.kill(process.pid, 'SIGSTOP'); // frozen here until SIGCONT
+              return r;
+            };
+          const v = Reflect.get(target, prop, target) as unknown;
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      })
+    : store.orders;
 const executor = new Executor({
   exchange,
-  orders: store.orders,
+  orders,
   dlq: store.dlq,
   symbols: [SYMBOL],
-  gate: () => ({ allow: true, reason: 'running' }),
+  ...(ks === null ? { gate: () => ({ allow: true, reason: 'running' }) } : { killSwitch: ks }),
   policy: defaultOrderPolicy({ timers: refTimers }),
   lookupBackoff: constantBackoff(20),
   timers: refTimers,
@@ -82,6 +105,7 @@ const submitOne = async (key: string): Promise<void> => {
 };
 if (job.concurrent === true) await Promise.all(keys.map(submitOne));
 else for (const key of keys) await submitOne(key);
+await ks?.close();
 await store.close();
 await exchange.close();
 clearInterval(keepAlive);
