@@ -55,7 +55,7 @@ describe('Watchdog: clocks that disagree', () => {
     assert.match(r.results[0]!.detail!, /stamped 3600s ahead of the watchdog's clock \(tolerance 5\.0s\)/);
     assert.equal(r.tripped, true);
     assert.equal(ks.isHalted(), true);
-    assert.deepEqual(alerts.titles(), ['Heartbeat bot: clock_skew', 'Trading halted']);
+    assert.deepEqual(alerts.titles(), ['Trading halted', 'Heartbeat bot: clock_skew']);
   });
 
   it('judges lateness on the received time, so a fast writer that stops is late after period + grace', async () => {

@@ -75,7 +75,7 @@ describe('Watchdog', () => {
       clock.advance(15_000);
       assert.equal((await d.check()).tripped, false, 'one trip per incident');
     }
-    assert.deepEqual(alerts.titles(), ['Heartbeat bot: late', 'Trading halted']);
+    assert.deepEqual(alerts.titles(), ['Trading halted', 'Heartbeat bot: late'], 'the halt comes first');
     await hb.beat('bot');
     const back = await d.check();
     assert.equal(back.results[0]?.recovered, true);

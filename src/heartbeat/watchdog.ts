@@ -195,6 +195,15 @@ export class Watchdog {
         results.push({ name: exp.name, ok: true, recovered: closed !== null });
         continue;
       }
+      const trip = exp.config.tripOnFailure && this.#ks !== undefined;
+      // A new failure halts first, before the incident and the alert are written: the store may be
+      // what is failing (a bot frozen while it holds SQLite's write lock makes every write here wait
+      // out the busy timeout), and trading must not stay open behind those waits. KillSwitch.trip
+      // halts by the STOP file and circuit.json when the store refuses the trip.
+      if (trip && !open.has(key) && !this.#unrecorded.has(key)) {
+        await this.#ks!.trip({ reason: verdict.detail, by: 'watchdog', flatten: exp.config.flatten });
+        tripped = true;
+      }
       let opened: boolean;
       try {
         opened = await this.#store.incidents.open({
@@ -206,26 +215,17 @@ export class Watchdog {
         // Recorded only now that the store takes writes again: it was alerted and tripped already.
         if (this.#unrecorded.has(key)) opened = false;
       } catch {
-        // The store cannot record the incident (full disk): remember it here, so it still trips once.
+        // The store cannot record the incident (full disk): remember it here, so it trips only once.
         opened = !this.#unrecorded.has(key);
         this.#unrecorded.add(key);
       }
       if (opened) {
-        const trip = exp.config.tripOnFailure && this.#ks !== undefined;
-        try {
-          await this.#alerts.alert({
-            key: `${key}:${now}`,
-            severity: 'critical',
-            title: `Heartbeat ${exp.name}: ${verdict.kind}`,
-            body: `${verdict.detail}.${trip ? ' Tripping the kill switch.' : ''}`,
-          });
-        } finally {
-          // A failed alert must not stop the trip; KillSwitch.trip halts even when the store is full.
-          if (trip) {
-            await this.#ks!.trip({ reason: verdict.detail, by: 'watchdog', flatten: exp.config.flatten });
-            tripped = true;
-          }
-        }
+        await this.#alerts.alert({
+          key: `${key}:${now}`,
+          severity: 'critical',
+          title: `Heartbeat ${exp.name}: ${verdict.kind}`,
+          body: `${verdict.detail}.${tripped ? ' The kill switch was tripped.' : ''}`,
+        });
       }
       results.push({ name: exp.name, ok: false, kind: verdict.kind, detail: verdict.detail, opened });
     }

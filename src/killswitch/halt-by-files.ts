@@ -1,3 +1,4 @@
+import { storeAdvice } from './store-advice.js';
 import type { SpaceReserve } from '../store/index.js';
 import { circuitFilePath, createStopFile, writeCircuitFile, type CircuitFile } from './files.js';
 import { unwritableDetail } from '../util/unwritable.js';
@@ -75,7 +76,7 @@ export function haltByFiles(dataDir: string, r: FileHaltRequest): string[] {
   if (r.inMemory) by.push('memory');
   const denied = by.length > 0 ? null : unwritableDetail(dataDir);
   r.shout(
-    `warden: KILL SWITCH TRIPPED BUT NOT RECORDED: the store cannot be written (${r.error}). ${by.length > 0 ? `Trading is halted by ${by.join(', ')}` : 'NOTHING could be written to halt trading'}: ${r.reason}.${denied === null ? '' : ` ${denied}.`} Free space on the data dir's disk, or fix its permissions (${dataDir}).`,
+    `warden: KILL SWITCH TRIPPED BUT NOT RECORDED: the store cannot be written (${r.error}). ${by.length > 0 ? `Trading is halted by ${by.join(', ')}` : 'NOTHING could be written to halt trading'}: ${r.reason}.${denied === null ? '' : ` ${denied}.`} ${storeAdvice(r.error, dataDir)}`,
   );
   return by;
 }

@@ -9,6 +9,7 @@ import { STOP_FILE, readStopFile, stopFilePath } from './files.js';
 import type { FlattenHook, FlattenResult } from './flatten.js';
 import type { ResumeRequest, TripRequest, TripResult } from './kill-switch-types.js';
 import { haltByFiles } from './halt-by-files.js';
+import { storeAdvice } from './store-advice.js';
 import { mirror, raiseAlert, type SwitchContext } from './switch-context.js';
 
 /** What a trip or a resume needs beside the shared context. */
@@ -113,7 +114,7 @@ async function holdInMemory(
     key: `killswitch:trip-unrecorded:${ev.at}`,
     severity: 'critical',
     title: 'Trading halted (trip NOT recorded: store not writable)',
-    body: `Kill switch tripped by ${ev.by} (${ev.source}): ${ev.reason}. The store refused the write (${error}); halted by ${haltedBy.join(', ')}. Free space on the data dir's disk; resume only with: warden resume --reason "..." --by NAME`,
+    body: `Kill switch tripped by ${ev.by} (${ev.source}): ${ev.reason}. The store refused the write (${error}); halted by ${haltedBy.join(', ')}. ${storeAdvice(error, ctx.dataDir)} Resume only with: warden resume --reason "..." --by NAME`,
   });
   const flatten = await runFlatten(ctx, hooks, req, ev.reason, ev.at);
   return { recorded: false, event: null, error, haltedBy, flatten };
