@@ -4,6 +4,7 @@
 // public-surface.txt, and the global and linked installs the README offers. How the installs are
 // kept fast (better-sqlite3's addon as a local prebuild): test/helpers/packed-install.ts.
 import { after, before, describe, it } from 'node:test';
+import { isAscii } from 'node:buffer';
 import assert from 'node:assert/strict';
 import {
   existsSync,
@@ -213,6 +214,11 @@ describe('the packed package, installed into a new project', () => {
   it('runs the hot-path commands from the bundle, loading neither commander nor the daemon, ccxt or pg', () => {
     const pkg = join(PROJECT, 'node_modules', 'warden');
     assert.ok(existsSync(join(pkg, 'dist', 'cli', 'bundle', 'main.js')), 'the package ships the CLI bundle');
+    // bin/code-cache.js reads it as latin1 only when it is pure ASCII (faster than a UTF-8 decode).
+    assert.ok(
+      isAscii(readFileSync(join(pkg, 'dist', 'cli', 'bundle', 'main.cjs'))),
+      'the CommonJS bundle is pure ASCII',
+    );
     const dir = mkdtempSync(join(SCRATCH, 'hot-'));
     const bin = join(PROJECT, 'node_modules', '.bin', 'warden');
     ok(bin, ['init'], { cwd: dir });
