@@ -1,7 +1,7 @@
 // Runs the command's CommonJS bundle (dist/cli/bundle/main.cjs) through `vm.Script` with a V8 code
 // cache beside it, so a start skips most of V8's parse and compile (Node 20 has no compile cache
 // for ES modules; `module.enableCompileCache` is Node 22.1+). One cache per command slot
-// (main.cjs.<slot>.cache: guard, check, heartbeat, status, or cli for every other command), written
+// (main.cjs.<slot>.cache: guard, check, heartbeat, status, evaluate, or cli for every other command), written
 // after that command's first run, so each holds the functions its own command compiled.
 // The cache is never trusted blindly: its first line names the format, the Node version, the
 // architecture and the bundle: the SHA-256 the build wrote into the bundle's first line
@@ -26,7 +26,7 @@ const FORMAT = 'warden-code-cache-2';
 const BUNDLE_ID = /^\/\/warden-bundle ([0-9a-f]{64})$/;
 
 /** The commands that get a cache of their own; every other command shares `cli`. */
-const SLOTS = new Set(['guard', 'check', 'heartbeat', 'status']);
+const SLOTS = new Set(['guard', 'check', 'heartbeat', 'status', 'evaluate']);
 /** Global options that take a value (src/cli/command-word.ts's VALUE_OPTIONS for the globals). */
 const GLOBAL_VALUES = new Set(['--config', '--data-dir']);
 
