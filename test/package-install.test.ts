@@ -276,6 +276,9 @@ describe('the packed package, installed into a new project', () => {
         fromWarden.every((u) => u.includes('/dist/cli/bundle/')),
         `${args.join(' ')} loaded Warden modules outside the bundle: ${fromWarden.join(' ')}`,
       );
+      // better-sqlite3's JavaScript runs from the bundle (its code cache), the addon from the package.
+      const sqliteJs = loaded.filter((u) => /\/node_modules\/better-sqlite3\/.*\.js$/.test(u));
+      assert.deepEqual(sqliteJs, [], `${args.join(' ')} loaded better-sqlite3's own JavaScript`);
       const heavy = loaded.filter((u) => /\/node_modules\/(commander|fastify|ccxt|pg|pino)\//.test(u));
       assert.deepEqual(heavy, [], `${args.join(' ')} loaded`);
       // A built-in through import() would start the ES module loader (guard's node:child_process
