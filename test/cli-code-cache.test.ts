@@ -103,6 +103,18 @@ describe('the V8 code cache of the CommonJS bundle', () => {
     assert.deepEqual(run(file), { status: 'used', out: `hold ${id}\n` });
   });
 
+  it('decodes a script that is not pure ASCII as UTF-8, and a pure ASCII one with escapes as written', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'warden-code-cache-'));
+    const file = join(dir, 'main.cjs');
+    // The raw characters in a string literal: a latin1 read would print them as mojibake.
+    writeFileSync(file, `// halt → stop\nprocess.stdout.write('halted ≠ running ✓\\n');\n`);
+    assert.deepEqual(run(file), { status: 'absent', out: 'halted ≠ running ✓\n' });
+    assert.deepEqual(run(file), { status: 'used', out: 'halted ≠ running ✓\n' });
+    // What the build writes: the same text with every non-ASCII character escaped.
+    writeFileSync(file, `// halt \\u2192 stop\nprocess.stdout.write('halted \\u2260 running \\u2713\\n');\n`);
+    assert.deepEqual(run(file), { status: 'stale', out: 'halted ≠ running ✓\n' });
+  });
+
   it('gives each hot-path command a cache of its own, past the global options', async () => {
     const { cacheSlot } = (await import(LOADER)) as { cacheSlot: (argv: string[]) => string };
     assert.equal(cacheSlot(['status', '--json']), 'status');

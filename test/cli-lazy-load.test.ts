@@ -88,6 +88,39 @@ describe('warden CLI: lazy loading of the hot-path commands', () => {
     }
   });
 
+  it('evaluate runs without commander, full then incremental, and leaves its argument errors to commander', () => {
+    const w = workspace({});
+    const log = join(w.dir, 'trades.jsonl');
+    const line = (i: number): string =>
+      `${JSON.stringify({ ts: `2026-05-04T0${i}:00:00.000Z`, sport: 'NBA', resolved: 'NO', pnl_c: -10, size: 1, entry_price_c: 10 })}\n`;
+    writeFileSync(log, line(1));
+    const args = [...w.args, 'evaluate', '--trades', log, '--state', join(w.dir, 's.json')];
+    const now = ['--now', '2026-05-05T00:00:00Z', '--state-key', 'sports', '--json'];
+    const modes: string[] = [];
+    for (const extra of [line(2), line(3)]) {
+      const r = loads([...args, ...now]);
+      assert.equal(r.code, 0, r.out);
+      assert.ok(r.modules.includes('src/cli/evaluate-command.ts'), 'the hook saw evaluate load');
+      const cli = r.modules.filter((m) => /node_modules\/commander\/|^src\/cli\/program\.ts$/.test(m));
+      assert.deepEqual(cli, [], 'warden evaluate loaded commander');
+      const j = JSON.parse(r.out) as { read: { mode: string }; sports: Record<string, { n_30d: number }> };
+      modes.push(`${j.read.mode} ${j.sports['NBA']?.n_30d}`);
+      writeFileSync(log, extra, { flag: 'a' });
+    }
+    assert.deepEqual(modes, ['full 1', 'incremental 2']);
+    for (const [bad, message] of [
+      [['--bogus'], /error: unknown option '--bogus'/],
+      [['--trip'], /error: option '--trip <x>' argument missing/],
+    ] as [string[], RegExp][]) {
+      const r = loads([...args, ...bad]);
+      assert.equal(r.code, 1, r.out);
+      assert.match(r.out, message);
+    }
+    // A value parseArgs refuses (a negative number after a space): commander reads it, as before.
+    const neg = loads([...args, ...now, '--trip', '-0.5', '--full']);
+    assert.equal(neg.code, 0, neg.out);
+  });
+
   it('reads global options before or after the hot-path command, and leaves every argument error to commander', () => {
     const w = workspace({ heartbeats: [{ name: 'bot', periodSec: 60, graceSec: 60 }] });
     const [, config, , dataDir] = w.args as [string, string, string, string];

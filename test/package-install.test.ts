@@ -4,6 +4,7 @@
 // public-surface.txt, and the global and linked installs the README offers. How the installs are
 // kept fast (better-sqlite3's addon as a local prebuild): test/helpers/packed-install.ts.
 import { after, before, describe, it } from 'node:test';
+import { isAscii } from 'node:buffer';
 import assert from 'node:assert/strict';
 import {
   existsSync,
@@ -213,6 +214,11 @@ describe('the packed package, installed into a new project', () => {
   it('runs the hot-path commands from the bundle, loading neither commander nor the daemon, ccxt or pg', () => {
     const pkg = join(PROJECT, 'node_modules', 'warden');
     assert.ok(existsSync(join(pkg, 'dist', 'cli', 'bundle', 'main.js')), 'the package ships the CLI bundle');
+    // bin/code-cache.js reads it as latin1 only when it is pure ASCII (faster than a UTF-8 decode).
+    assert.ok(
+      isAscii(readFileSync(join(pkg, 'dist', 'cli', 'bundle', 'main.cjs'))),
+      'the CommonJS bundle is pure ASCII',
+    );
     const dir = mkdtempSync(join(SCRATCH, 'hot-'));
     const bin = join(PROJECT, 'node_modules', '.bin', 'warden');
     ok(bin, ['init'], { cwd: dir });
@@ -270,6 +276,9 @@ describe('the packed package, installed into a new project', () => {
         fromWarden.every((u) => u.includes('/dist/cli/bundle/')),
         `${args.join(' ')} loaded Warden modules outside the bundle: ${fromWarden.join(' ')}`,
       );
+      // better-sqlite3's JavaScript runs from the bundle (its code cache), the addon from the package.
+      const sqliteJs = loaded.filter((u) => /\/node_modules\/better-sqlite3\/.*\.js$/.test(u));
+      assert.deepEqual(sqliteJs, [], `${args.join(' ')} loaded better-sqlite3's own JavaScript`);
       const heavy = loaded.filter((u) => /\/node_modules\/(commander|fastify|ccxt|pg|pino)\//.test(u));
       assert.deepEqual(heavy, [], `${args.join(' ')} loaded`);
       // A built-in through import() would start the ES module loader (guard's node:child_process

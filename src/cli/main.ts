@@ -1,4 +1,4 @@
-// The `warden` command. The hot-path commands (guard, check, heartbeat, status) run without
+// The `warden` command. The hot-path commands (guard, check, heartbeat, status, evaluate) run without
 // commander (hot-path.ts); everything else, and every help text and argument error, is the
 // commander program (program.ts), loaded only then.
 import { prestartEvaluateWorkers } from './evaluate-prestart.js';

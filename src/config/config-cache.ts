@@ -1,4 +1,4 @@
-// The validated config of the hot-path commands (guard, check, heartbeat, status), cached in the
+// The validated config of the hot-path commands (guard, check, heartbeat, status, evaluate), cached in the
 // data dir (`.warden-config-cache.json`), so a start that finds the config unchanged skips zod and
 // building the whole schema (about a third of such a command's start). Never trusted blindly:
 // an entry is used only when it was written by this very code (`code`: the bundle's SHA-256) on

@@ -7,14 +7,23 @@ export interface Migration {
   readonly sql: string;
 }
 
-/** Reads the numbered migration files of a folder (`NNN_name.sql`), in order. Both backends use it. */
+/**
+ * The numbered migration files of a folder (`NNN_name.sql`), in order. Both backends use it. Each
+ * file is read when its `sql` is first asked for: a store that is up to date (every start of a
+ * hot-path command) reads none of them.
+ */
 export function readMigrations(dir: string): Migration[] {
   return readdirSync(dir)
     .filter((f) => /^\d+_.+\.sql$/.test(f))
     .sort()
-    .map((f) => ({
-      version: Number.parseInt(f.slice(0, f.indexOf('_')), 10),
-      name: f,
-      sql: readFileSync(`${dir}/${f}`, 'utf8'),
-    }));
+    .map((f) => {
+      let sql: string | undefined;
+      return {
+        version: Number.parseInt(f.slice(0, f.indexOf('_')), 10),
+        name: f,
+        get sql(): string {
+          return (sql ??= readFileSync(`${dir}/${f}`, 'utf8'));
+        },
+      };
+    });
 }
