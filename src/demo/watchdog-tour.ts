@@ -113,15 +113,7 @@ async function startBot(t: Tour): Promise<ChildProcess> {
     'Starting the bot (its own process): a heartbeat every 250 ms, the kill switch asked before every order.',
   );
   const script = join(here, isTs ? 'demo-bot.ts' : 'demo-bot.js');
-  const bot = spawn(
-    process.execPath,
-    isTs ? ['--import', 'tsx', script, t.dataDir, '250'] : [script, t.dataDir, '250'],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      cwd: root,
-    },
-  );
-  t.children.push(bot);
+  const bot = startChild(t, [...(isTs ? ['--import', 'tsx'] : []), script, t.dataDir, '250']);
   prefixLines(bot, 'bot', t.write);
   const firstLine = new Promise<void>((r) => bot.stdout?.once('data', () => r()));
   await Promise.race([firstLine, sleep(30_000)]);
@@ -134,11 +126,7 @@ async function startWatchdog(t: Tour): Promise<void> {
   t.step(
     'Starting the watchdog (another process): `warden watch`, expecting a beat every 0.5 s + 1 s grace.',
   );
-  const dog = spawn(process.execPath, [wardenBin, '--config', t.config, 'watch', '--interval', '0.25'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    cwd: root,
-  });
-  t.children.push(dog);
+  const dog = startChild(t, [wardenBin, '--config', t.config, 'watch', '--interval', '0.25']);
   let seen = 0;
   createInterface({ input: dog.stderr! }).on('line', (l) => t.write(`  [watchdog alert] ${l}`));
   createInterface({ input: dog.stdout! }).on('line', (l) => {
@@ -146,6 +134,13 @@ async function startWatchdog(t: Tour): Promise<void> {
     if (seen++ === 0 || /alerted|recovered|tripped/.test(msg)) t.write(`  [watchdog] ${msg}`);
   });
   await sleep(1500);
+}
+
+/** A node child of the tour (stdout and stderr piped), tracked so the end of the tour stops it. */
+function startChild(t: Tour, args: string[]): ChildProcess {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: root });
+  t.children.push(child);
+  return child;
 }
 
 /** Freezes the bot (SIGSTOP) and waits up to `freezeMs` for the watchdog to halt trading. */
