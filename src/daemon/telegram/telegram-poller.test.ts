@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import { collectingStream } from '../../util/test-collector.js';
 import { SqliteStore } from '../../store/index.js';
 import { KillSwitch } from '../../killswitch/index.js';
 import { DecisionLog } from '../../decisions/index.js';
@@ -57,13 +57,7 @@ afterEach(async () => {
 
 /** A logger whose lines are kept (no redactor: what the poller logs must be free of the token by itself). */
 function capturedLogger(): { logger: ReturnType<typeof createLogger>; logs: string[] } {
-  const logs: string[] = [];
-  const out = new Writable({
-    write(c: Buffer, _e, done) {
-      logs.push(c.toString());
-      done();
-    },
-  });
+  const { stream: out, lines: logs } = collectingStream();
   return { logger: createLogger({ out, errors: out, pretty: false }), logs };
 }
 
