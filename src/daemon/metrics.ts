@@ -164,10 +164,12 @@ function registerHeartbeats(
   });
 }
 
-/** The strategy state's document, or null when it cannot be read. */
-async function strategyDoc(s: StrategySource): Promise<Record<string, unknown> | null> {
-  const d = await s.breaker.document().catch(() => null);
-  return d?.status === 'ok' ? d.doc : null;
+/** The strategy state's document, or null when it cannot be read (one promise, as the inline read was). */
+function strategyDoc(s: StrategySource): Promise<Record<string, unknown> | null> {
+  return s.breaker.document().then(
+    (d) => (d.status === 'ok' ? d.doc : null),
+    () => null,
+  );
 }
 
 const NO_ENTRIES = (): StrategyEntries => ({ total: 0, entries: [] });
