@@ -76,10 +76,38 @@ const pg = await startPrivatePg({ maxConnections: BOTS + 40, fsync: true });
 const dir = mkdtempSync(join(tmpdir(), 'warden-beat-bench-'));
 let kids: JsonChild[] = [];
 
-async function round(mode: (typeof MODES)[number]) {
+type Mode = (typeof MODES)[number];
+
+/** One round: the bots beat for MS while the watchdog runs; what each side saw, and the CPU it took. */
+async function round(mode: Mode) {
   const schema = `warden_bench_beats_${mode}`;
   const store = await openFleetStore(pg.url, schema, { timeoutMs: 30_000, poolSize: 4 });
   const goFile = join(dir, `go-${mode}`);
+  await startBots(schema, mode, goFile);
+  const config = parseConfig({
+    heartbeats: Array.from({ length: BOTS }, (_, i) => ({ name: `bot${i}`, periodSec: 1, graceSec: 2 })),
+  });
+  const wd = new Watchdog({ store, expectations: config.heartbeats });
+  // The server's processes (backends and background workers), for their CPU time in the window.
+  const serverPids = (
+    await store.connection.pool.query<{ pid: number }>('SELECT pid FROM pg_stat_activity')
+  ).rows.map((r) => r.pid);
+  const cpu0 = cpuNow(serverPids);
+  const w = await watchWindow(store, wd, goFile);
+  const cpu = cpuSince(cpu0, serverPids);
+  if (EXPLAIN) await explain(store, 'end of window');
+  const done = await Promise.all(kids.map((k) => k.waitFor('done', (l) => l['done'] === true, MS + 600_000)));
+  w.loop.disable();
+  await Promise.all(kids.map((k) => k.kill()));
+  await store.close();
+  return summarise(mode, done, cpu, w);
+}
+
+/**
+ * Spawns the bot processes into `kids` (so the end of the bench kills them whatever happens), each
+ * beating its own name once the go file appears; resolves when all are ready.
+ */
+async function startBots(schema: string, mode: Mode, goFile: string): Promise<void> {
   kids = [];
   for (let i = 0; i < BOTS; i++)
     kids.push(
@@ -94,77 +122,102 @@ async function round(mode: (typeof MODES)[number]) {
       ]),
     );
   await Promise.all(kids.map((k) => k.waitFor('ready', (l) => l['ready'] === true, 600_000)));
-  const config = parseConfig({
-    heartbeats: Array.from({ length: BOTS }, (_, i) => ({ name: `bot${i}`, periodSec: 1, graceSec: 2 })),
-  });
-  const wd = new Watchdog({ store, expectations: config.heartbeats });
-  const passes: number[] = [];
-  const ages: number[] = [];
-  let firstPass = NaN;
-  let missed = 0;
-  let late = 0;
-  let failed = 0;
-  let notOk = 0;
-  const loop = monitorEventLoopDelay({ resolution: 10 });
-  // The server's processes (backends and background workers), for their CPU time in the window.
-  const serverPids = (
-    await store.connection.pool.query<{ pid: number }>('SELECT pid FROM pg_stat_activity')
-  ).rows.map((r) => r.pid);
-  const cpu0 = {
+}
+
+type CpuMark = {
+  server: number;
+  bots: number;
+  bench: NodeJS.CpuUsage;
+  machine: { busy: number; total: number };
+};
+
+/** The CPU time used so far by the server, the bots, this process and the machine. */
+function cpuNow(serverPids: readonly number[]): CpuMark {
+  return {
     server: cpuMsOf(serverPids),
     bots: cpuMsOf(kids.map((k) => k.proc.pid!)),
     bench: process.cpuUsage(),
     machine: machineCpuMs(),
   };
-  writeFileSync(goFile, String(Date.now()));
-  const t0 = Date.now();
-  // From 2 s in: the bots' warm-up beats (made while the others started) are long stale at go.
-  await new Promise((res) => setTimeout(res, 2000));
-  loop.enable();
-  const stopAt = t0 + MS;
-  const runStart = Date.now();
-  const ac = new AbortController();
-  const stop = setTimeout(() => ac.abort(), Math.max(0, stopAt - Date.now()));
-  // The watchdog's own loop (`Watchdog.run`), as `warden watch` and the daemon run it.
-  const timed = wd.run(1000, ac.signal, (r: WatchReport | Error) => {
-    const end = Date.now();
-    if (r instanceof Error) {
-      failed++;
-      return;
-    }
-    const took = end - r.at;
-    if (Number.isNaN(firstPass)) firstPass = took;
-    passes.push(took);
-    if (r.newestReceivedAt !== null) ages.push(end - r.newestReceivedAt);
-    missed += r.schedule?.missed ?? 0;
-    if ((r.schedule?.lateMs ?? 0) > 100) late++;
-    notOk += r.results.filter((x) => !x.ok).length;
-  });
-  const explained = EXPLAIN ? setTimeout(() => void explain(store, 'mid-window'), MS / 2) : undefined;
-  await timed;
-  clearTimeout(stop);
-  clearTimeout(explained);
+}
+
+/** The CPU time each used since `cpu0` (ms), and the machine's busy share. */
+function cpuSince(cpu0: CpuMark, serverPids: readonly number[]) {
   const machine = machineCpuMs();
   const benchCpu = process.cpuUsage(cpu0.bench);
-  const cpu = {
+  return {
     server: cpuMsOf(serverPids) - cpu0.server,
     bots: cpuMsOf(kids.map((k) => k.proc.pid!)) - cpu0.bots,
     bench: Math.round((benchCpu.user + benchCpu.system) / 1000),
     busy: (machine.busy - cpu0.machine.busy) / (machine.total - cpu0.machine.total),
   };
-  if (EXPLAIN) await explain(store, 'end of window');
-  const done = await Promise.all(kids.map((k) => k.waitFor('done', (l) => l['done'] === true, MS + 600_000)));
-  loop.disable();
-  await Promise.all(kids.map((k) => k.kill()));
-  await store.close();
-  const acked = done.reduce((n, l) => n + Number(l['acked']), 0);
-  const errors = done.reduce((n, l) => n + Number(l['errors']), 0);
+}
+
+/**
+ * Says go, and runs the watchdog's own loop (`Watchdog.run`, as `warden watch` and the daemon run
+ * it) to the end of the window: each pass's time, the newest beat's age it saw, slots skipped or
+ * late, failed passes and not-ok verdicts; the event-loop delay histogram (still enabled).
+ */
+async function watchWindow(store: PgStore, wd: Watchdog, goFile: string) {
+  const passes: number[] = [];
+  const ages: number[] = [];
+  const w = {
+    passes,
+    ages,
+    firstPass: NaN,
+    missed: 0,
+    late: 0,
+    failed: 0,
+    notOk: 0,
+    asked: 0,
+    loop: monitorEventLoopDelay({ resolution: 10 }),
+  };
+  writeFileSync(goFile, String(Date.now()));
+  const t0 = Date.now();
+  // From 2 s in: the bots' warm-up beats (made while the others started) are long stale at go.
+  await new Promise((res) => setTimeout(res, 2000));
+  w.loop.enable();
+  const stopAt = t0 + MS;
+  const runStart = Date.now();
+  const ac = new AbortController();
+  const stop = setTimeout(() => ac.abort(), Math.max(0, stopAt - Date.now()));
+  const timed = wd.run(1000, ac.signal, (r: WatchReport | Error) => {
+    const end = Date.now();
+    if (r instanceof Error) {
+      w.failed++;
+      return;
+    }
+    const took = end - r.at;
+    if (Number.isNaN(w.firstPass)) w.firstPass = took;
+    passes.push(took);
+    if (r.newestReceivedAt !== null) ages.push(end - r.newestReceivedAt);
+    w.missed += r.schedule?.missed ?? 0;
+    if ((r.schedule?.lateMs ?? 0) > 100) w.late++;
+    w.notOk += r.results.filter((x) => !x.ok).length;
+  });
+  const explained = EXPLAIN ? setTimeout(() => void explain(store, 'mid-window'), MS / 2) : undefined;
+  await timed;
+  clearTimeout(stop);
+  clearTimeout(explained);
+  w.asked = Math.ceil((stopAt - runStart) / 1000);
+  return w;
+}
+
+/** One round's row: the bots' own counts (their `done` lines), the CPU, and the watchdog's window. */
+function summarise(
+  mode: Mode,
+  done: Record<string, unknown>[],
+  cpu: ReturnType<typeof cpuSince>,
+  w: Awaited<ReturnType<typeof watchWindow>>,
+) {
+  const { passes, ages } = w;
   const sum = (k: string) => done.reduce((n, l) => n + Number(l[k]), 0);
   const med = (k: string) =>
     pct(
       done.map((l) => Number(l[k])),
       50,
     );
+  const acked = sum('acked');
   return {
     mode,
     rate: (acked * 1000) / MS,
@@ -176,26 +229,23 @@ async function round(mode: (typeof MODES)[number]) {
     lagMax: Math.max(...done.map((l) => Number(l['lagP99']))),
     botLoopP99: med('loopP99'),
     cpu,
-    errors,
-    p99ack: pct(
-      done.map((l) => Number(l['p99'])),
-      50,
-    ),
-    asked: Math.ceil((stopAt - runStart) / 1000),
+    errors: sum('errors'),
+    p99ack: med('p99'),
+    asked: w.asked,
     passes: passes.length,
-    missed,
-    late,
-    failed,
-    firstPass,
+    missed: w.missed,
+    late: w.late,
+    failed: w.failed,
+    firstPass: w.firstPass,
     // After the first pass (which writes each name's first-expected time once per process).
     passP50: pct(passes.slice(1), 50),
     passP99: pct(passes.slice(1), 99),
     passMax: Math.max(...passes.slice(1)),
     ageP50: pct(ages, 50),
     ageMax: Math.max(...ages),
-    loopP99: Math.round(loop.percentile(99) / 1e6),
-    loopMax: Math.round(loop.max / 1e6),
-    notOk,
+    loopP99: Math.round(w.loop.percentile(99) / 1e6),
+    loopMax: Math.round(w.loop.max / 1e6),
+    notOk: w.notOk,
   };
 }
 

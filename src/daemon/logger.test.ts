@@ -3,25 +3,14 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Writable } from 'node:stream';
 import { Redactor } from '../alerts/index.js';
 import { createLogger, prettyLine } from './logger.js';
-
-const sink = (): { stream: Writable; lines: string[] } => {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(c: Buffer, _e, done) {
-      lines.push(c.toString());
-      done();
-    },
-  });
-  return { stream, lines };
-};
+import { collectingStream } from '../util/test-collector.js';
 
 describe('daemon logger', () => {
   it('writes JSON lines, masks every secret, and sends warnings and errors with their cause to stderr', () => {
-    const out = sink();
-    const err = sink();
+    const out = collectingStream();
+    const err = collectingStream();
     const secret = 'hook-secret-abcdef123456';
     const log = createLogger({
       redactor: new Redactor([secret]),

@@ -132,6 +132,20 @@ export function verifyDecisionLog(path: string, opts: VerifyOptions = {}): Verif
   return { ok: true, files: segs.length, lines: cur.lines, head: last, inProgressBytes };
 }
 
+/** A line's problem: its code and message (the caller adds the file and line number). */
+type LineProblem = [VerifyProblemCode, string];
+
+/** What checking one file carries from one line to the next. */
+interface FileCheck {
+  readonly seg: Segment;
+  readonly cur: Cursor;
+  readonly opts: VerifyOptions;
+  /** The file is the log's first: its first line must be seq 1. */
+  readonly logStart: boolean;
+  /** No line of this file has been checked yet. */
+  first: boolean;
+}
+
 function verifyFile(
   seg: Segment,
   cur: Cursor,
@@ -146,93 +160,111 @@ function verifyFile(
     return fail('unreadable', seg.path, 0, `cannot read: ${(err as Error).message}`);
   }
   try {
-    let buf = Buffer.allocUnsafe(CHUNK);
-    let len = 0;
-    let pos = 0;
-    let lineNo = 0;
-    let first = true;
-    for (;;) {
-      const n = readSync(fd, buf, len, buf.length - len, pos);
-      pos += n;
-      len += n;
-      const view = buf.subarray(0, len);
-      let start = 0;
-      let nl: number;
-      while ((nl = view.indexOf(0x0a, start)) !== -1) {
-        lineNo++;
-        const bad = checkOne(view, start, nl);
-        if (bad !== null) return fail(bad[0], seg.path, lineNo, bad[1]);
-        start = nl + 1;
-      }
-      if (n === 0) {
-        if (start < len) {
-          return fail(
-            'torn_tail',
-            seg.path,
-            lineNo + 1,
-            `the last line is incomplete (${len - start} bytes, no newline): a write torn by a crash or a cut file; opening the log as a writer moves it aside`,
-            len - start,
-          );
-        }
-        return null;
-      }
-      if (start > 0) {
-        buf.copy(buf, 0, start, len);
-        len -= start;
-      } else if (len === buf.length) {
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(bigger, 0, 0, len);
-        buf = bigger;
-      }
-    }
-
-    function checkOne(view: Buffer, start: number, end: number): [VerifyProblemCode, string] | null {
-      if (start === end) return ['malformed', 'an empty line'];
-      const r = checkLine(view, start, end);
-      if (isProblem(r)) return [r.code, r.message];
-      if (opts.strict) {
-        const s = parseStrict(view.toString('utf8', start, end));
-        if (isProblem(s)) return [s.code, s.message];
-      }
-      const last = cur.last;
-      if (first) {
-        first = false;
-        if (seg.firstSeq > 0 && r.seq !== seg.firstSeq)
-          return [
-            'segment_name',
-            `the first line has seq ${r.seq} but the file is named for seq ${seg.firstSeq} (files renamed, removed or reordered)`,
-          ];
-      }
-      if (last === null) {
-        if (logStart && r.seq !== 1)
-          return [
-            'seq_mismatch',
-            `the log starts at seq ${r.seq}, not 1: its first lines or files are missing`,
-          ];
-        if (r.seq === 1 && !hexAt(view, r.prevAt, GENESIS_HASH))
-          return ['prev_mismatch', 'the first line (seq 1) must have prev = 64 zeros'];
-      } else {
-        if (r.seq !== last.seq + 1)
-          return [
-            'seq_mismatch',
-            `seq ${r.seq} follows seq ${last.seq} (expected ${last.seq + 1}): a line is missing, duplicated or out of order`,
-          ];
-        if (!hexAt(view, r.prevAt, last.hash))
-          return [
-            'prev_mismatch',
-            `prev ${view.toString('latin1', r.prevAt, r.prevAt + 12)}… is not the hash of the line before (${last.hash.slice(0, 12)}…): the chain was broken here`,
-          ];
-      }
-      if (opts.head && r.seq === opts.head.seq && r.hash !== opts.head.hash)
-        return [
-          'head_mismatch',
-          `seq ${r.seq} has hash ${r.hash.slice(0, 12)}… but the anchored head says ${opts.head.hash.slice(0, 12)}…: the log was rewritten`,
-        ];
-      cur.last = { seq: r.seq, hash: r.hash };
-      cur.lines++;
-      return null;
-    }
+    const check: FileCheck = { seg, cur, opts, logStart, first: true };
+    const r = scanLines(fd, (view, start, end) => checkOne(check, view, start, end));
+    if (r.bad !== null) return fail(r.bad[0], seg.path, r.lines, r.bad[1]);
+    if (r.tailBytes > 0)
+      return fail(
+        'torn_tail',
+        seg.path,
+        r.lines + 1,
+        `the last line is incomplete (${r.tailBytes} bytes, no newline): a write torn by a crash or a cut file; opening the log as a writer moves it aside`,
+        r.tailBytes,
+      );
+    return null;
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Reads `fd` to its end a chunk at a time and calls `onLine` on each complete line (bytes
+ * `[start, end)` of `view`, without its newline) until one answers a problem. Answers the lines
+ * read (the bad one included), the problem, and the bytes after the last newline. A line longer
+ * than the buffer doubles it.
+ */
+function scanLines(
+  fd: number,
+  onLine: (view: Buffer, start: number, end: number) => LineProblem | null,
+): { lines: number; bad: LineProblem | null; tailBytes: number } {
+  let buf = Buffer.allocUnsafe(CHUNK);
+  let len = 0;
+  let pos = 0;
+  let lines = 0;
+  for (;;) {
+    const n = readSync(fd, buf, len, buf.length - len, pos);
+    pos += n;
+    len += n;
+    const view = buf.subarray(0, len);
+    let start = 0;
+    let nl: number;
+    while ((nl = view.indexOf(0x0a, start)) !== -1) {
+      lines++;
+      const bad = onLine(view, start, nl);
+      if (bad !== null) return { lines, bad, tailBytes: 0 };
+      start = nl + 1;
+    }
+    if (n === 0) return { lines, bad: null, tailBytes: len - start };
+    if (start > 0) {
+      buf.copy(buf, 0, start, len);
+      len -= start;
+    } else if (len === buf.length) {
+      const bigger = Buffer.allocUnsafe(buf.length * 2);
+      buf.copy(bigger, 0, 0, len);
+      buf = bigger;
+    }
+  }
+}
+
+/** Checks one line: its own form and hash, its place in its file and the chain, and the anchored head; a good line moves the cursor. */
+function checkOne(c: FileCheck, view: Buffer, start: number, end: number): LineProblem | null {
+  if (start === end) return ['malformed', 'an empty line'];
+  const r = checkLine(view, start, end);
+  if (isProblem(r)) return [r.code, r.message];
+  if (c.opts.strict) {
+    const s = parseStrict(view.toString('utf8', start, end));
+    if (isProblem(s)) return [s.code, s.message];
+  }
+  if (c.first) {
+    c.first = false;
+    if (c.seg.firstSeq > 0 && r.seq !== c.seg.firstSeq)
+      return [
+        'segment_name',
+        `the first line has seq ${r.seq} but the file is named for seq ${c.seg.firstSeq} (files renamed, removed or reordered)`,
+      ];
+  }
+  const link = checkLink(c, view, r.seq, r.prevAt);
+  if (link !== null) return link;
+  const head = c.opts.head;
+  if (head && r.seq === head.seq && r.hash !== head.hash)
+    return [
+      'head_mismatch',
+      `seq ${r.seq} has hash ${r.hash.slice(0, 12)}… but the anchored head says ${head.hash.slice(0, 12)}…: the log was rewritten`,
+    ];
+  c.cur.last = { seq: r.seq, hash: r.hash };
+  c.cur.lines++;
+  return null;
+}
+
+/** The line's link to the one before it (`prev` at `prevAt` of `view`): seq one more and prev its hash, or seq 1 and prev all zeros at the start. */
+function checkLink(c: FileCheck, view: Buffer, seq: number, prevAt: number): LineProblem | null {
+  const last = c.cur.last;
+  if (last === null) {
+    if (c.logStart && seq !== 1)
+      return ['seq_mismatch', `the log starts at seq ${seq}, not 1: its first lines or files are missing`];
+    if (seq === 1 && !hexAt(view, prevAt, GENESIS_HASH))
+      return ['prev_mismatch', 'the first line (seq 1) must have prev = 64 zeros'];
+    return null;
+  }
+  if (seq !== last.seq + 1)
+    return [
+      'seq_mismatch',
+      `seq ${seq} follows seq ${last.seq} (expected ${last.seq + 1}): a line is missing, duplicated or out of order`,
+    ];
+  if (!hexAt(view, prevAt, last.hash))
+    return [
+      'prev_mismatch',
+      `prev ${view.toString('latin1', prevAt, prevAt + 12)}… is not the hash of the line before (${last.hash.slice(0, 12)}…): the chain was broken here`,
+    ];
+  return null;
 }

@@ -1,18 +1,17 @@
 import { describe, it, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SqliteStore, type Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import { heartbeatExpectationSchema } from '../config/index.js';
 import { ManualClock, type Clock } from '../util/clock.js';
 import { CollectingAlerts } from '../util/test-collector.js';
 import { KillSwitch } from '../killswitch/index.js';
 import { HeartbeatWriter } from './heartbeat.js';
 import { Watchdog } from './watchdog.js';
+import { closeWatchdogRig, openWatchdogRig, T0 } from './watchdog-test-rig.js';
 
 const exp = (x: Record<string, unknown>) => heartbeatExpectationSchema.parse(x);
-const T0 = Date.UTC(2026, 10, 24, 12, 0, 0);
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
@@ -24,17 +23,9 @@ describe('Watchdog: clocks that disagree', () => {
   let ks: KillSwitch;
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'warden-skew-'));
-    clock = new ManualClock(T0);
-    store = SqliteStore.open(join(dir, 'warden.db'), { clock });
-    alerts = new CollectingAlerts();
-    ks = await KillSwitch.open({ store, dataDir: dir, clock, alerts, pollMs: 0, source: 'watchdog' });
+    ({ dir, store, clock, alerts, ks } = await openWatchdogRig('warden-skew-'));
   });
-  afterEach(async () => {
-    await ks.close();
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => closeWatchdogRig({ dir, store, clock, alerts, ks }));
 
   const dog = (exps: Record<string, unknown>[], extra: { clockSkewToleranceMs?: number } = {}) =>
     new Watchdog({

@@ -1,19 +1,18 @@
 import { describe, it, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SqliteStore, type Store } from '../store/index.js';
+import type { Store } from '../store/index.js';
 import { heartbeatExpectationSchema } from '../config/index.js';
 import { ManualClock } from '../util/clock.js';
 import { CollectingAlerts } from '../util/test-collector.js';
 import { KillSwitch } from '../killswitch/index.js';
 import { HeartbeatWriter } from './heartbeat.js';
 import { Watchdog } from './watchdog.js';
+import { closeWatchdogRig, openWatchdogRig, T0 } from './watchdog-test-rig.js';
 import { Expectation } from './expectation.js';
 
 const exp = (x: Record<string, unknown>) => heartbeatExpectationSchema.parse(x);
-const T0 = Date.UTC(2026, 10, 24, 12, 0, 0);
 
 describe('Watchdog', () => {
   let dir: string;
@@ -24,18 +23,10 @@ describe('Watchdog', () => {
   let hb: HeartbeatWriter;
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'warden-wd-'));
-    clock = new ManualClock(T0);
-    store = SqliteStore.open(join(dir, 'warden.db'), { clock });
-    alerts = new CollectingAlerts();
-    ks = await KillSwitch.open({ store, dataDir: dir, clock, alerts, pollMs: 0, source: 'watchdog' });
+    ({ dir, store, clock, alerts, ks } = await openWatchdogRig('warden-wd-'));
     hb = new HeartbeatWriter({ store, dataDir: dir, clock });
   });
-  afterEach(async () => {
-    await ks.close();
-    await store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => closeWatchdogRig({ dir, store, clock, alerts, ks }));
 
   const dog = (exps: Record<string, unknown>[]) =>
     new Watchdog({ store, expectations: exps.map(exp), killSwitch: ks, alerts, clock });

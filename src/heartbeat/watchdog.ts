@@ -101,6 +101,27 @@ function fileStamp(read: HeartbeatFileRead): number | null {
   return Math.round(read.value.at * 1000);
 }
 
+/** One heartbeat's line of a pass's report. */
+type WatchResult = WatchReport['results'][number];
+/** A verdict that is not ok. */
+type Failing = Extract<Verdict, { ok: false }>;
+
+/** The newest received time of the stored beats (null when there are none). */
+function newestReceivedAt(beats: readonly HeartbeatRecord[]): number | null {
+  let newest: number | null = null;
+  for (const r of beats) if (newest === null || r.receivedAt > newest) newest = r.receivedAt;
+  return newest;
+}
+
+/** The drift of largest size among the reference clocks that answered (null when none did). */
+function largestDrift(clocks: readonly ClockCheck[]): number | null {
+  let drift: number | null = null;
+  for (const c of clocks)
+    if (c.state !== 'unreachable' && (drift === null || Math.abs(c.driftMs) > Math.abs(drift)))
+      drift = c.driftMs;
+  return drift;
+}
+
 /**
  * The independent watchdog: run it in its own process (`warden watch`). Each check judges every
  * configured heartbeat; a problem opens one incident (one alert, one trip) until it recovers.
@@ -168,11 +189,8 @@ export class Watchdog {
       this.#memory.update(this.names, stamps, now),
     ]);
     const records = new Map(beats.map((r) => [r.name, r]));
-    let newestReceivedAt: number | null = null;
-    for (const r of beats)
-      if (newestReceivedAt === null || r.receivedAt > newestReceivedAt) newestReceivedAt = r.receivedAt;
     const open = new Set(incidents.map((i) => i.key));
-    const results: WatchReport['results'][number][] = [];
+    const results: WatchResult[] = [];
     let tripped = false;
     for (const exp of this.#exps) {
       const since = this.#memory.since(exp.name);
@@ -182,64 +200,98 @@ export class Watchdog {
         : exp.judge(records.get(exp.name) ?? null, now, since);
       const key = `heartbeat:${exp.name}`;
       if (verdict.ok) {
-        this.#unrecorded.delete(key);
-        const closed = open.has(key) ? await this.#store.incidents.close(key) : null;
-        if (closed) {
-          await this.#alerts.alert({
-            key: `${key}:recovered:${closed.openedAt}`,
-            severity: 'info',
-            title: `Heartbeat ${exp.name} is back`,
-            body: `${exp.name} reports again (incident opened ${new Date(closed.openedAt).toISOString()}: ${closed.detail}).${this.#ks?.isHalted() ? ' Trading stays halted until someone resumes it.' : ''}`,
-          });
-        }
-        results.push({ name: exp.name, ok: true, recovered: closed !== null });
+        results.push(await this.#healthy(exp, key, open.has(key)));
         continue;
       }
-      const trip = exp.config.tripOnFailure && this.#ks !== undefined;
-      // A new failure halts first, before the incident and the alert are written: the store may be
-      // what is failing (a bot frozen while it holds SQLite's write lock makes every write here wait
-      // out the busy timeout), and trading must not stay open behind those waits. KillSwitch.trip
-      // halts by the STOP file and circuit.json when the store refuses the trip.
-      if (trip && !open.has(key) && !this.#unrecorded.has(key)) {
-        await this.#ks!.trip({ reason: verdict.detail, by: 'watchdog', flatten: exp.config.flatten });
-        tripped = true;
-      }
-      let opened: boolean;
-      try {
-        opened = await this.#store.incidents.open({
-          key,
-          openedAt: now,
-          kind: verdict.kind,
-          detail: verdict.detail,
-        });
-        // Recorded only now that the store takes writes again: it was alerted and tripped already.
-        if (this.#unrecorded.has(key)) opened = false;
-      } catch {
-        // The store cannot record the incident (full disk): remember it here, so it trips only once.
-        opened = !this.#unrecorded.has(key);
-        this.#unrecorded.add(key);
-      }
-      if (opened) {
-        await this.#alerts.alert({
-          key: `${key}:${now}`,
-          severity: 'critical',
-          title: `Heartbeat ${exp.name}: ${verdict.kind}`,
-          body: `${verdict.detail}.${tripped ? ' The kill switch was tripped.' : ''}`,
-        });
-      }
+      if (await this.#tripOnNewFailure(exp, key, open.has(key), verdict)) tripped = true;
+      const opened = await this.#openIncident(key, now, verdict);
+      if (opened) await this.#alertOpened(exp, key, now, verdict, tripped);
       results.push({ name: exp.name, ok: false, kind: verdict.kind, detail: verdict.detail, opened });
     }
     const clocks = await this.#drift.check(now);
-    let clockDriftMs: number | null = null;
-    for (const c of clocks)
-      if (
-        c.state !== 'unreachable' &&
-        (clockDriftMs === null || Math.abs(c.driftMs) > Math.abs(clockDriftMs))
-      )
-        clockDriftMs = c.driftMs;
     const watched = new Set(this.names);
     const unwatched = [...records.keys()].filter((n) => !watched.has(n));
-    return { at: now, results, clockDriftMs, clocks, tripped, unwatched, newestReceivedAt };
+    return {
+      at: now,
+      results,
+      clockDriftMs: largestDrift(clocks),
+      clocks,
+      tripped,
+      unwatched,
+      newestReceivedAt: newestReceivedAt(beats),
+    };
+  }
+
+  /** A healthy heartbeat: its open incident (if any) is closed, and its recovery alerted once. */
+  async #healthy(exp: Expectation, key: string, hasOpen: boolean): Promise<WatchResult> {
+    this.#unrecorded.delete(key);
+    const closed = hasOpen ? await this.#store.incidents.close(key) : null;
+    if (closed) {
+      await this.#alerts.alert({
+        key: `${key}:recovered:${closed.openedAt}`,
+        severity: 'info',
+        title: `Heartbeat ${exp.name} is back`,
+        body: `${exp.name} reports again (incident opened ${new Date(closed.openedAt).toISOString()}: ${closed.detail}).${this.#ks?.isHalted() ? ' Trading stays halted until someone resumes it.' : ''}`,
+      });
+    }
+    return { name: exp.name, ok: true, recovered: closed !== null };
+  }
+
+  /**
+   * A new failure (no incident open, none held in memory) of a heartbeat that trips: halts first,
+   * before the incident and the alert are written, since the store may be what is failing (a bot
+   * frozen while it holds SQLite's write lock makes every write here wait out the busy timeout),
+   * and trading must not stay open behind those waits. KillSwitch.trip halts by the STOP file and
+   * circuit.json when the store refuses the trip. True when it tripped.
+   */
+  async #tripOnNewFailure(
+    exp: Expectation,
+    key: string,
+    hasOpen: boolean,
+    verdict: Failing,
+  ): Promise<boolean> {
+    const trip = exp.config.tripOnFailure && this.#ks !== undefined;
+    if (!trip || hasOpen || this.#unrecorded.has(key)) return false;
+    await this.#ks!.trip({ reason: verdict.detail, by: 'watchdog', flatten: exp.config.flatten });
+    return true;
+  }
+
+  /**
+   * Opens the failing heartbeat's incident; true when this is the problem's first pass (alert now).
+   * An incident the store cannot record (full disk, a held lock) is remembered here instead, so it
+   * counts as opened once, and not again when the store takes it later.
+   */
+  async #openIncident(key: string, now: number, verdict: Failing): Promise<boolean> {
+    try {
+      const opened = await this.#store.incidents.open({
+        key,
+        openedAt: now,
+        kind: verdict.kind,
+        detail: verdict.detail,
+      });
+      // Recorded only now that the store takes writes again: it was alerted and tripped already.
+      return opened && !this.#unrecorded.has(key);
+    } catch {
+      const first = !this.#unrecorded.has(key);
+      this.#unrecorded.add(key);
+      return first;
+    }
+  }
+
+  /** The critical alert of a newly opened incident; `tripped`: this pass has tripped the kill switch so far. */
+  async #alertOpened(
+    exp: Expectation,
+    key: string,
+    now: number,
+    verdict: Failing,
+    tripped: boolean,
+  ): Promise<void> {
+    await this.#alerts.alert({
+      key: `${key}:${now}`,
+      severity: 'critical',
+      title: `Heartbeat ${exp.name}: ${verdict.kind}`,
+      body: `${verdict.detail}.${tripped ? ' The kill switch was tripped.' : ''}`,
+    });
   }
 
   /**

@@ -1,4 +1,4 @@
-import type { IntentRecord, IntentState } from '../orders/types.js';
+import type { DlqEntry, DlqStatus, IntentRecord, IntentState, RecordedError } from '../orders/types.js';
 import type {
   FleetMember,
   HeartbeatRecord,
@@ -47,6 +47,44 @@ export const toRecord = (r: IntentRow): IntentRecord => ({
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
+
+/** A `dlq` row as both backends return it; `E` is its `errors` column (jsonb decoded, or JSON text). */
+export interface DlqRow<E> {
+  id: number;
+  idempotency_key: string;
+  client_order_id: string | null;
+  payload: string;
+  errors: E;
+  attempts: number;
+  error_class: string;
+  reason: string;
+  status: DlqStatus;
+  note: string | null;
+  version: number;
+  replay_until: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** The row-to-entry mapping of a backend whose `errors` column `errors` decodes. */
+export function dlqEntryMapper<E>(errors: (v: E) => RecordedError[]): (r: DlqRow<E>) => DlqEntry {
+  return (r) => ({
+    id: r.id,
+    idempotencyKey: r.idempotency_key,
+    clientOrderId: r.client_order_id,
+    payload: r.payload,
+    errors: errors(r.errors),
+    attempts: r.attempts,
+    errorClass: r.error_class,
+    reason: r.reason,
+    status: r.status,
+    note: r.note,
+    version: r.version,
+    replayUntil: r.replay_until,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  });
+}
 
 /** An `alerts` outbox row. */
 export interface AlertRow {

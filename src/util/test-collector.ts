@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import type { AlertInput, AlertSink } from './alert-sink.js';
 
 /** An AlertSink that keeps what it is given, with the same one-per-key rule as the outbox: for tests. */
@@ -14,4 +15,16 @@ export class CollectingAlerts implements AlertSink {
   titles(): string[] {
     return this.alerts.map((a) => a.title);
   }
+}
+
+/** A writable stream that keeps each chunk written to it as a string (a logger's lines): for tests. */
+export function collectingStream(): { stream: Writable; lines: string[] } {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(c: Buffer, _e, done) {
+      lines.push(c.toString());
+      done();
+    },
+  });
+  return { stream, lines };
 }

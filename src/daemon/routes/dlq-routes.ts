@@ -6,6 +6,7 @@ import {
   type DlqStatus,
   type Executor,
 } from '../../orders/index.js';
+import type { FastifyReply } from 'fastify';
 import { BEARER, ERROR_SCHEMA, WRITE, type RouteContext } from './route-context.js';
 
 /** The dead-letter queue as the daemon holds it. */
@@ -23,12 +24,22 @@ const ID = {
 
 /** `GET /v1/dlq`, `POST /v1/dlq/:id/replay`, `POST /v1/dlq/:id/resolve`. */
 export function registerDlqRoutes(ctx: RouteContext, o: DlqRoutesOptions): void {
-  const { app } = ctx;
-  const refused = (err: unknown): { code: number; error: string } | null => {
-    if (!(err instanceof DlqEntryError)) return null;
-    return { code: /no such entry/.test(err.message) ? 404 : 409, error: err.message };
-  };
+  registerList(ctx, o);
+  registerReplay(ctx, o);
+  registerResolve(ctx, o);
+}
 
+/** Runs a DLQ change; an entry it refuses (DlqEntryError) is answered 404 (no such entry) or 409. */
+async function refusedAs<T>(reply: FastifyReply, change: () => Promise<T>): Promise<T | FastifyReply> {
+  try {
+    return await change();
+  } catch (err) {
+    if (!(err instanceof DlqEntryError)) throw err;
+    return reply.code(/no such entry/.test(err.message) ? 404 : 409).send({ error: err.message });
+  }
+}
+
+function registerList({ app }: RouteContext, o: DlqRoutesOptions): void {
   app.get<{ Querystring: { status?: DlqStatus; limit: number } }>(
     '/v1/dlq',
     {
@@ -46,8 +57,10 @@ export function registerDlqRoutes(ctx: RouteContext, o: DlqRoutesOptions): void 
     },
     async (req) => ({ entries: await o.dlq.list({ status: req.query.status, limit: req.query.limit }) }),
   );
+}
 
-  app.post<{ Params: { id: string } }>(
+function registerReplay(ctx: RouteContext, o: DlqRoutesOptions): void {
+  ctx.app.post<{ Params: { id: string } }>(
     '/v1/dlq/:id/replay',
     {
       schema: {
@@ -61,24 +74,23 @@ export function registerDlqRoutes(ctx: RouteContext, o: DlqRoutesOptions): void 
       onRequest: ctx.requireToken,
     },
     async (req, reply) => {
-      if (o.executorFor === undefined)
+      const executorFor = o.executorFor;
+      if (executorFor === undefined)
         return reply.code(501).send({
           error:
             'replay needs an exchange and this daemon has none (configure the exchange section); or use `warden dlq replay`',
         });
-      try {
+      return refusedAs(reply, async () => {
         const id = Number(req.params.id);
         const entry = await o.dlq.show(id);
-        return await o.dlq.replay(id, o.executorFor(intentFromPayload(entry.payload).symbol));
-      } catch (err) {
-        const r = refused(err);
-        if (r) return reply.code(r.code).send({ error: r.error });
-        throw err;
-      }
+        return o.dlq.replay(id, executorFor(intentFromPayload(entry.payload).symbol));
+      });
     },
   );
+}
 
-  app.post<{ Params: { id: string }; Body: { note: string } }>(
+function registerResolve(ctx: RouteContext, o: DlqRoutesOptions): void {
+  ctx.app.post<{ Params: { id: string }; Body: { note: string } }>(
     '/v1/dlq/:id/resolve',
     {
       schema: {
@@ -96,14 +108,7 @@ export function registerDlqRoutes(ctx: RouteContext, o: DlqRoutesOptions): void 
       config: WRITE,
       onRequest: ctx.requireToken,
     },
-    async (req, reply) => {
-      try {
-        return { entry: await o.dlq.resolve(Number(req.params.id), req.body.note) };
-      } catch (err) {
-        const r = refused(err);
-        if (r) return reply.code(r.code).send({ error: r.error });
-        throw err;
-      }
-    },
+    async (req, reply) =>
+      refusedAs(reply, async () => ({ entry: await o.dlq.resolve(Number(req.params.id), req.body.note) })),
   );
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import { collectingStream } from '../../util/test-collector.js';
 import { ConfigError, parseConfig } from '../../config/index.js';
 import { SqliteStore } from '../../store/index.js';
 import { KillSwitch } from '../../killswitch/index.js';
@@ -51,13 +51,7 @@ describe('commands.telegram config', () => {
     const store = SqliteStore.open(join(dir, 'warden.db'));
     const ks = await KillSwitch.open({ store, dataDir: dir, pollMs: 0 });
     const alerts: AlertInput[] = [];
-    const lines: string[] = [];
-    const out = new Writable({
-      write(c: Buffer, _e, done) {
-        lines.push(c.toString());
-        done();
-      },
-    });
+    const { stream: out, lines } = collectingStream();
     const config = parseConfig({ commands: { telegram: { allowChatIds: [1] } } });
     const duty = telegramCommandsDuty({
       loaded: { config, path: null, dataDir: dir },

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import { collectingStream } from '../../util/test-collector.js';
 import { SqliteStore } from '../../store/index.js';
 import { KillSwitch } from '../../killswitch/index.js';
 import { DecisionLog } from '../../decisions/index.js';
@@ -55,6 +55,41 @@ afterEach(async () => {
   }
 });
 
+/** A logger whose lines are kept (no redactor: what the poller logs must be free of the token by itself). */
+function capturedLogger(): { logger: ReturnType<typeof createLogger>; logs: string[] } {
+  const { stream: out, lines: logs } = collectingStream();
+  return { logger: createLogger({ out, errors: out, pretty: false }), logs };
+}
+
+/** The commands over the rig's store: one heartbeat `bot`, a strategy state file in `dir`, its DLQ and decision log. */
+function testCommands(
+  dir: string,
+  store: SqliteStore,
+  ks: KillSwitch,
+  orders: SqliteOrderStores,
+  decisions: DecisionLog,
+  resumeMaxAgeMs: number,
+): TelegramCommands {
+  return new TelegramCommands({
+    killSwitch: ks,
+    store,
+    heartbeats: [
+      { name: 'bot', periodSec: 60, graceSec: 30, timezone: 'UTC', tripOnFailure: true, flatten: false },
+    ],
+    strategy: {
+      breaker: new StrategyBreaker({
+        statePath: join(dir, 'strategy_state.json'),
+        watch: false,
+        reloadIntervalMs: 0,
+      }),
+      stateKey: 'strategies',
+    },
+    dlq: new DeadLetterQueue(orders.dlq),
+    decisions,
+    resumeMaxAgeMs,
+  });
+}
+
 async function rig(
   o: {
     token?: string;
@@ -71,15 +106,7 @@ async function rig(
   const sink = { alert: (a: AlertInput) => (alerts.push(a), Promise.resolve()) };
   const ks = await KillSwitch.open({ store, dataDir: dir, source: 'daemon', pollMs: 0, alerts: sink });
   const api = await FakeBotApi.start({ token: TOKEN });
-  const logs: string[] = [];
-  const out = new Writable({
-    write(c: Buffer, _e, done) {
-      logs.push(c.toString());
-      done();
-    },
-  });
-  // No redactor here: what the poller logs must be free of the token by itself.
-  const logger = createLogger({ out, errors: out, pretty: false });
+  const { logger, logs } = capturedLogger();
   const counted: string[] = [];
   const counters: TelegramCounters = {
     command: (n, outcome) => counted.push(`${n}:${outcome}`),
@@ -95,24 +122,7 @@ async function rig(
         redactor: new Redactor([o.token ?? TOKEN]),
       }),
       store,
-      commands: new TelegramCommands({
-        killSwitch: ks,
-        store,
-        heartbeats: [
-          { name: 'bot', periodSec: 60, graceSec: 30, timezone: 'UTC', tripOnFailure: true, flatten: false },
-        ],
-        strategy: {
-          breaker: new StrategyBreaker({
-            statePath: join(dir, 'strategy_state.json'),
-            watch: false,
-            reloadIntervalMs: 0,
-          }),
-          stateKey: 'strategies',
-        },
-        dlq: new DeadLetterQueue(orders.dlq),
-        decisions,
-        resumeMaxAgeMs: o.resumeMaxAgeMs ?? 300_000,
-      }),
+      commands: testCommands(dir, store, ks, orders, decisions, o.resumeMaxAgeMs ?? 300_000),
       allow: new AllowList({
         chatIds: [CHAT, String(GROUP)],
         userIds: o.allowUserIds,

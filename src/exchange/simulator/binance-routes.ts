@@ -71,109 +71,90 @@ class BinanceRoutes {
     );
   }
 
+  /** One row per route, in the order they are served: its key, the operation faults target, signed, handler. */
   table(): ReadonlyMap<string, Route> {
     const sim = this.#sim;
-    const now = () => sim.clock.now();
-    const ok = (body: unknown): Answer => ({ status: 200, body });
-    const guard =
-      (f: (p: Params) => Answer) =>
-      (p: Params): Answer => {
-        try {
-          return f(p);
-        } catch (err) {
-          if (err instanceof ParamError) return { status: 0, body: err.answer };
-          throw err;
-        }
-      };
-    const ticker = (p: Params) =>
-      corrupt(sim.ticker(this.#symbol(p, true)!), sim.faults.badData(), sim.faults.staleMs);
     const table: Array<[string, SimOperation, boolean, (p: Params) => Answer]> = [
       ['GET /api/v3/ping', 'fetchTime', false, () => ok({})],
       ['GET /api/v3/time', 'fetchTime', false, () => ok({ serverTime: sim.serverTime() })],
-      ['GET /api/v3/exchangeInfo', 'loadMarkets', false, () => ok(exchangeInfo(sim, now()))],
+      ['GET /api/v3/exchangeInfo', 'loadMarkets', false, () => ok(exchangeInfo(sim, this.#now()))],
       ['GET /sapi/v1/margin/allPairs', 'loadMarkets', false, () => ok([])],
       ['GET /sapi/v1/margin/isolated/allPairs', 'loadMarkets', false, () => ok([])],
-      ['GET /api/v3/ticker/24hr', 'fetchTicker', false, (p) => ok(ticker24hJson(ticker(p)))],
-      ['GET /api/v3/ticker/bookTicker', 'fetchTicker', false, (p) => ok(bookTickerJson(ticker(p)))],
-      [
-        'GET /api/v3/ticker/price',
-        'fetchTicker',
-        false,
-        (p) => {
-          const t = ticker(p);
-          return ok({ symbol: symbolId(t.symbol), price: decimal(t.last) });
-        },
-      ],
-      [
-        'GET /api/v3/depth',
-        'fetchTicker',
-        false,
-        (p) => {
-          const t = ticker(p);
-          return ok({
-            lastUpdateId: t.timestamp,
-            bids: [[decimal(t.bid), decimal(1e6)]],
-            asks: [[decimal(t.ask), decimal(1e6)]],
-          });
-        },
-      ],
+      ['GET /api/v3/ticker/24hr', 'fetchTicker', false, (p) => ok(ticker24hJson(this.#ticker(p)))],
+      ['GET /api/v3/ticker/bookTicker', 'fetchTicker', false, (p) => ok(bookTickerJson(this.#ticker(p)))],
+      ['GET /api/v3/ticker/price', 'fetchTicker', false, (p) => this.#price(p)],
+      ['GET /api/v3/depth', 'fetchTicker', false, (p) => this.#depth(p)],
       ['POST /api/v3/order', 'createOrder', true, (p) => this.#createOrder(p)],
-      [
-        'GET /api/v3/order',
-        'fetchOrder',
-        true,
-        (p) => {
-          const o = this.#findOrder(this.#symbol(p, true)!, p);
-          return o === null ? { status: 0, body: orderDoesNotExist } : ok(orderJson(o, now()));
-        },
-      ],
-      [
-        'DELETE /api/v3/order',
-        'cancelOrder',
-        true,
-        (p) => {
-          const symbol = this.#symbol(p, true)!;
-          const o = this.#findOrder(symbol, p);
-          if (o === null) return { status: 0, body: unknownOrder };
-          return ok(canceledOrderJson(sim.cancelOrder(o.id, symbol), now()));
-        },
-      ],
-      [
-        'DELETE /api/v3/openOrders',
-        'cancelAllOrders',
-        true,
-        (p) => {
-          // Real Binance answers -2011 when the symbol has no open order.
-          const canceled = sim.cancelAllOrders(this.#symbol(p, true));
-          if (canceled.length === 0) return { status: 0, body: unknownOrder };
-          return ok(canceled.map((o) => canceledOrderJson(o, now())));
-        },
-      ],
-      [
-        'GET /api/v3/openOrders',
-        'fetchOpenOrders',
-        true,
-        (p) => ok(sim.openOrders(this.#symbol(p, false)).map((o) => orderJson(o, now()))),
-      ],
-      ['GET /api/v3/account', 'fetchBalances', true, () => ok(accountJson(sim.balances(), now()))],
-      [
-        // Not a Binance spot route: the simulator's dead man's switch, shaped like Binance
-        // USD-M's countdownCancelAll (countdownTime in ms, 0 disarms), for every symbol at once.
-        'POST /api/v3/countdownCancelAll',
-        'deadMansSwitch',
-        true,
-        (p) => {
-          const ms = Number(p['countdownTime']);
-          if (p['countdownTime'] === undefined || !Number.isInteger(ms) || ms < 0)
-            throw new ParamError(badParameter("Param 'countdownTime' must be an integer >= 0."));
-          sim.armDeadMansSwitch(ms);
-          return ok({ countdownTime: String(ms) });
-        },
-      ],
+      ['GET /api/v3/order', 'fetchOrder', true, (p) => this.#fetchOrder(p)],
+      ['DELETE /api/v3/order', 'cancelOrder', true, (p) => this.#cancelOrder(p)],
+      ['DELETE /api/v3/openOrders', 'cancelAllOrders', true, (p) => this.#cancelAllOrders(p)],
+      ['GET /api/v3/openOrders', 'fetchOpenOrders', true, (p) => this.#openOrders(p)],
+      ['GET /api/v3/account', 'fetchBalances', true, () => ok(accountJson(sim.balances(), this.#now()))],
+      ['POST /api/v3/countdownCancelAll', 'deadMansSwitch', true, (p) => this.#countdownCancelAll(p)],
     ];
     return new Map(
       table.map(([key, operation, signed, handle]) => [key, { operation, signed, handle: guard(handle) }]),
     );
+  }
+
+  #now(): number {
+    return this.#sim.clock.now();
+  }
+
+  /** The symbol's ticker, as the simulator's faults leave it (bad data, staleness). */
+  #ticker(p: Params) {
+    const sim = this.#sim;
+    return corrupt(sim.ticker(this.#symbol(p, true)!), sim.faults.badData(), sim.faults.staleMs);
+  }
+
+  #price(p: Params): Answer {
+    const t = this.#ticker(p);
+    return ok({ symbol: symbolId(t.symbol), price: decimal(t.last) });
+  }
+
+  /** A one-level book at the ticker's bid and ask. */
+  #depth(p: Params): Answer {
+    const t = this.#ticker(p);
+    return ok({
+      lastUpdateId: t.timestamp,
+      bids: [[decimal(t.bid), decimal(1e6)]],
+      asks: [[decimal(t.ask), decimal(1e6)]],
+    });
+  }
+
+  #fetchOrder(p: Params): Answer {
+    const o = this.#findOrder(this.#symbol(p, true)!, p);
+    return o === null ? { status: 0, body: orderDoesNotExist } : ok(orderJson(o, this.#now()));
+  }
+
+  #cancelOrder(p: Params): Answer {
+    const symbol = this.#symbol(p, true)!;
+    const o = this.#findOrder(symbol, p);
+    if (o === null) return { status: 0, body: unknownOrder };
+    return ok(canceledOrderJson(this.#sim.cancelOrder(o.id, symbol), this.#now()));
+  }
+
+  #cancelAllOrders(p: Params): Answer {
+    // Real Binance answers -2011 when the symbol has no open order.
+    const canceled = this.#sim.cancelAllOrders(this.#symbol(p, true));
+    if (canceled.length === 0) return { status: 0, body: unknownOrder };
+    return ok(canceled.map((o) => canceledOrderJson(o, this.#now())));
+  }
+
+  #openOrders(p: Params): Answer {
+    return ok(this.#sim.openOrders(this.#symbol(p, false)).map((o) => orderJson(o, this.#now())));
+  }
+
+  /**
+   * Not a Binance spot route: the simulator's dead man's switch, shaped like Binance USD-M's
+   * countdownCancelAll (countdownTime in ms, 0 disarms), for every symbol at once.
+   */
+  #countdownCancelAll(p: Params): Answer {
+    const ms = Number(p['countdownTime']);
+    if (p['countdownTime'] === undefined || !Number.isInteger(ms) || ms < 0)
+      throw new ParamError(badParameter("Param 'countdownTime' must be an integer >= 0."));
+    this.#sim.armDeadMansSwitch(ms);
+    return ok({ countdownTime: String(ms) });
   }
 
   #createOrder(p: Params): Answer {
@@ -206,6 +187,20 @@ class BinanceRoutes {
     return { status: 200, body: p['newOrderRespType'] === 'FULL' ? { ...json, fills: [] } : json };
   }
 }
+
+const ok = (body: unknown): Answer => ({ status: 200, body });
+
+/** `f`, with a ParamError it throws answered as its Binance error. */
+const guard =
+  (f: (p: Params) => Answer) =>
+  (p: Params): Answer => {
+    try {
+      return f(p);
+    } catch (err) {
+      if (err instanceof ParamError) return { status: 0, body: err.answer };
+      throw err;
+    }
+  };
 
 const unknownOrder: BinanceError = { status: 400, body: { code: -2011, msg: 'Unknown order sent.' } };
 

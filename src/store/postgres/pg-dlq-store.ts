@@ -4,40 +4,11 @@ import type { DlqEntry, DlqStatus, NewDlqEntry, RecordedError } from '../../orde
 import type { PgQuery, PgTx } from './pg-connection.js';
 import * as Q from './pg-order-queries.js';
 import { LOCK } from './pg-queries.js';
+import { dlqEntryMapper, type DlqRow as SharedDlqRow } from '../shared-rows.js';
 
-interface DlqRow {
-  id: number;
-  idempotency_key: string;
-  client_order_id: string | null;
-  payload: string;
-  errors: RecordedError[];
-  attempts: number;
-  error_class: string;
-  reason: string;
-  status: DlqStatus;
-  note: string | null;
-  version: number;
-  replay_until: number;
-  created_at: number;
-  updated_at: number;
-}
-
-const toEntry = (r: DlqRow): DlqEntry => ({
-  id: r.id,
-  idempotencyKey: r.idempotency_key,
-  clientOrderId: r.client_order_id,
-  payload: r.payload,
-  errors: r.errors,
-  attempts: r.attempts,
-  errorClass: r.error_class,
-  reason: r.reason,
-  status: r.status,
-  note: r.note,
-  version: r.version,
-  replayUntil: r.replay_until,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
+/** jsonb: the driver decodes the errors column. */
+type DlqRow = SharedDlqRow<RecordedError[]>;
+const toEntry = dlqEntryMapper<RecordedError[]>((v) => v);
 
 /**
  * `DlqStore` on PostgreSQL. Every transition is one conditional UPDATE in a transaction that

@@ -12,37 +12,26 @@ import type {
   Store,
   StrategyStateRepo,
 } from '../store.js';
-import type {
-  StoredDecisionHead,
-  KillSwitchCasResult,
-  KillSwitchEvent,
-  ModeWrite,
-  NewKillSwitchEvent,
-} from '../types.js';
 import type { DlqStore } from '../../orders/dlq-store.js';
 import type { OrderStore } from '../../orders/order-store.js';
 import { StoreError } from '../store-error.js';
 import { StoreMissingError } from '../store-missing-error.js';
 import { appliedPgVersion, latestPgVersion, migratePg } from './migrate.js';
-import { PgConnection, type PgConnectionOptions } from './pg-connection.js';
+import { PgConnection, type PgConnectionOptions, type PgQuery, type PgTx } from './pg-connection.js';
+import {
+  pgAlertOutboxRepo,
+  pgDecisionHeadRepo,
+  pgFleetRepo,
+  pgHeartbeatRepo,
+  pgIncidentRepo,
+  pgKillSwitchRepo,
+  pgKvRepo,
+  pgModeRepo,
+} from './pg-core-repos.js';
 import { PgDlqStore } from './pg-dlq-store.js';
 import { PgOrderStore } from './pg-order-store.js';
 import * as Q from './pg-queries.js';
-import {
-  coreRowMappers,
-  toAlert,
-  toIncident,
-  toModeRecord,
-  type AlertRow,
-  type FleetRow as SharedFleetRow,
-  type IncidentRow,
-  type KillRow as SharedKillRow,
-  type ModeRow,
-} from '../shared-rows.js';
-import { PgBeatBatcher, type BeatRow } from './pg-beat-batcher.js';
-import { encodeChange } from './change-payload.js';
 import { pgSharedBreakerRepo, pgStrategyStateRepo } from './pg-shared-state.js';
-import { checkSwaps } from '../kv-swaps.js';
 
 /** Options of `PgStore.open`. */
 export interface PgStoreOptions extends PgConnectionOptions {
@@ -52,16 +41,6 @@ export interface PgStoreOptions extends PgConnectionOptions {
    */
   readonly mode?: 'existing' | 'create';
 }
-
-/** PostgreSQL's column types: booleans, and jsonb the driver decodes. */
-type Columns = { flag: boolean; json: Record<string, unknown> };
-type KillRow = SharedKillRow<Columns>;
-type FleetRow = SharedFleetRow<Columns>;
-const { killParams, toKill, toBeat, toMember } = coreRowMappers<Columns>({
-  flag: (v) => v,
-  json: (v) => v,
-  storeFlag: (b) => b,
-});
 
 /**
  * The fleet store: every table in one PostgreSQL schema, shared by every bot and daemon on every
@@ -122,185 +101,22 @@ export class PgStore implements Store {
   private constructor(conn: PgConnection) {
     this.#conn = conn;
     this.location = conn.location;
-    const q = <R extends pg.QueryResultRow>(text: pg.QueryConfig | string, values?: unknown[]) => {
+    const q: PgQuery = (text, values) => {
       if (this.#closed !== null) return Promise.reject(new StoreError(`store ${conn.location}: closed`));
-      return conn.query<R>(text, values);
+      return conn.query(text, values);
     };
-    const tx = <T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> => {
+    const tx: PgTx = (fn) => {
       if (this.#closed !== null) return Promise.reject(new StoreError(`store ${conn.location}: closed`));
       return conn.tx(fn);
     };
-
-    const insertKill = async (c: pg.PoolClient, e: NewKillSwitchEvent): Promise<KillSwitchEvent> => {
-      const r = await c.query<KillRow>(Q.KILL_INSERT, killParams(e));
-      const event = toKill(r.rows[0]!);
-      await conn.notify(c, 'killswitch', event.id, event);
-      return event;
-    };
-    this.killSwitch = {
-      // Both appends take the kill switch's row lock, so ids follow commit order and a
-      // compare-and-set never passes over an append it did not see.
-      append: (e) =>
-        tx(async (c) => {
-          await c.query(Q.LOCK, ['kill_switch']);
-          return insertKill(c, e);
-        }),
-      appendIfLatest: (expected, e) =>
-        tx(async (c): Promise<KillSwitchCasResult> => {
-          await c.query(Q.LOCK, ['kill_switch']);
-          const latest = (await c.query<KillRow>(Q.KILL_LATEST)).rows[0];
-          if ((latest?.id ?? null) !== expected) {
-            const since = (await c.query<KillRow>(Q.KILL_SINCE, [expected ?? 0])).rows.map(toKill);
-            return { ok: false, latest: latest ? toKill(latest) : null, since };
-          }
-          return { ok: true, event: await insertKill(c, e) };
-        }),
-      probeWrite: async (at) => {
-        await q(Q.KILL_PROBE, [at]);
-      },
-      latest: async () => {
-        const r = (await q<KillRow>(Q.KILL_LATEST)).rows[0];
-        return r ? toKill(r) : null;
-      },
-      history: async (limit = 100) => (await q<KillRow>(Q.KILL_HISTORY, [limit])).rows.map(toKill),
-    };
-
-    // Beats that come faster than the server answers share a statement (group commit).
-    const beats = new PgBeatBatcher(q);
-    this.heartbeats = {
-      record: async (r) => toBeat(await beats.record(r)),
-      get: async (name) => {
-        const r = (await q<BeatRow>(Q.BEAT_GET, [name])).rows[0];
-        return r ? toBeat(r) : null;
-      },
-      list: async () => (await q<BeatRow>(Q.BEAT_LIST)).rows.map(toBeat),
-    };
-
-    this.incidents = {
-      open: (i) =>
-        tx(async (c) => {
-          const r = await c.query(Q.INCIDENT_OPEN, [i.key, i.openedAt, i.kind, i.detail]);
-          if (r.rowCount === 1) await conn.notify(c, 'incidents', i.key);
-          return r.rowCount === 1;
-        }),
-      // One statement (the watchdog closes every healthy heartbeat's incident on every pass).
-      close: async (key) => {
-        const r = (
-          await q<IncidentRow>(Q.INCIDENT_CLOSE, [
-            key,
-            conn.channel,
-            encodeChange(conn.schema, 'incidents', key),
-          ])
-        ).rows[0];
-        return r === undefined ? null : toIncident(r);
-      },
-      list: async () => (await q<IncidentRow>(Q.INCIDENT_LIST)).rows.map(toIncident),
-    };
-
-    this.alerts = {
-      enqueue: (a) =>
-        tx(async (c) => {
-          const r = (
-            await c.query<AlertRow>(Q.ALERT_INSERT, [
-              a.channel,
-              a.dedupeKey,
-              a.severity,
-              a.title,
-              a.body,
-              a.createdAt,
-            ])
-          ).rows[0];
-          if (r === undefined) return null;
-          await conn.notify(c, 'alerts', r.id);
-          return toAlert(r);
-        }),
-      claimDue: async (now, limit, leaseMs) =>
-        (await q<AlertRow>(Q.ALERT_CLAIM, [now, limit, leaseMs])).rows
-          .map(toAlert)
-          .sort((x, y) => x.nextAttemptAt - y.nextAttemptAt || x.id - y.id),
-      markSent: async (id, at) => {
-        await q(Q.ALERT_SENT, [at, id]);
-      },
-      markFailed: async (id, error, next) => {
-        await q(Q.ALERT_FAILED, [next === null ? 'failed' : 'pending', error, next ?? 0, id]);
-      },
-      countSentSince: async (channel, since) =>
-        (await q<{ n: number }>(Q.ALERT_COUNT_SENT_SINCE, [channel, since])).rows[0]!.n,
-      list: async (opts = {}) =>
-        (await q<AlertRow>(Q.ALERT_LIST, [opts.status ?? null, opts.limit ?? 100])).rows.map(toAlert),
-    };
-
-    this.kv = {
-      get: async (key) => (await q<{ value: string }>(Q.KV_GET, [key])).rows[0]?.value ?? null,
-      set: async (key, value) => {
-        await q(Q.KV_SET, [key, value]);
-      },
-      getMany: async (keys) => {
-        if (keys.length === 0) return new Map();
-        const rows = (await q<{ key: string; value: string }>({ ...Q.KV_GET_MANY, values: [keys] })).rows;
-        return new Map(rows.map((r) => [r.key, r.value]));
-      },
-      compareAndSet: async (swaps) => {
-        checkSwaps(swaps);
-        const out = new Map<string, string | null>();
-        if (swaps.length === 0) return out;
-        const cols = [swaps.map((s) => s.key), swaps.map((s) => s.expected), swaps.map((s) => s.value)];
-        type SwapRow = { key: string; written: boolean; held: string | null };
-        const rows = new Map((await q<SwapRow>({ ...Q.KV_SWAP, values: cols })).rows.map((r) => [r.key, r]));
-        // Refused, and the snapshot shows nothing or the value expected: a racer committed after
-        // the snapshot was taken, so what it left is read again (a later snapshot).
-        const again: string[] = [];
-        for (const s of swaps) {
-          const r = rows.get(s.key);
-          if (r?.written === true) out.set(s.key, s.value);
-          else if (r !== undefined && r.held !== null && r.held !== s.expected) out.set(s.key, r.held);
-          else again.push(s.key);
-        }
-        if (again.length === 0) return out;
-        const now = await this.kv.getMany(again);
-        for (const k of again) out.set(k, now.get(k) ?? null);
-        return out;
-      },
-    };
-
-    this.decisionHeads = {
-      record: async (h) => (await q(Q.HEAD_RECORD, [h.log, h.host, h.seq, h.hash, h.at])).rowCount === 1,
-      get: async (log, host) => (await q<StoredDecisionHead>(Q.HEAD_GET, [log, host])).rows[0] ?? null,
-      list: async (log) => (await q<StoredDecisionHead>(Q.HEAD_LIST, [log ?? null])).rows,
-    };
-
-    this.fleet = {
-      touch: async (m) =>
-        toMember(
-          (await q<FleetRow>(Q.FLEET_TOUCH, [m.host, m.pid, m.role, JSON.stringify(m.info ?? {})])).rows[0]!,
-        ),
-      list: async () => (await q<FleetRow>(Q.FLEET_LIST)).rows.map(toMember),
-      remove: async (host, pid, role) => (await q(Q.FLEET_REMOVE, [host, pid, role])).rowCount === 1,
-    };
-
-    // Each stored write is announced (`modes`, the bot) in its own transaction: daemons re-read on it.
-    const modeValues = (w: ModeWrite) => [w.bot, w.mode, w.reason, w.detail, w.since, w.host, w.pid, w.seq];
-    this.modes = {
-      claim: (w) =>
-        tx(async (c) => {
-          const r = toModeRecord((await c.query<ModeRow>(Q.MODE_CLAIM, modeValues(w))).rows[0]!);
-          await conn.notify(c, 'modes', w.bot);
-          return r;
-        }),
-      record: (epoch, w) =>
-        tx(async (c) => {
-          const r = (await c.query<ModeRow>(Q.MODE_RECORD, [...modeValues(w), epoch])).rows[0];
-          if (r === undefined) return null;
-          await conn.notify(c, 'modes', w.bot);
-          return toModeRecord(r);
-        }),
-      get: async (bot) => {
-        const r = (await q<ModeRow>(Q.MODE_GET, [bot])).rows[0];
-        return r ? toModeRecord(r) : null;
-      },
-      list: async () => (await q<ModeRow>(Q.MODE_LIST)).rows.map(toModeRecord),
-    };
-
+    this.killSwitch = pgKillSwitchRepo(q, tx, conn);
+    this.heartbeats = pgHeartbeatRepo(q);
+    this.incidents = pgIncidentRepo(q, tx, conn);
+    this.alerts = pgAlertOutboxRepo(q, tx, conn);
+    this.kv = pgKvRepo(q);
+    this.decisionHeads = pgDecisionHeadRepo(q);
+    this.fleet = pgFleetRepo(q);
+    this.modes = pgModeRepo(q, tx, conn);
     const announce = (c: pg.PoolClient, area: string, id: string) => conn.notify(c, area, id);
     this.strategyState = pgStrategyStateRepo(q, tx, announce);
     this.sharedBreakers = pgSharedBreakerRepo(q, tx, announce);

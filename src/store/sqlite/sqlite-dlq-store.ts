@@ -5,40 +5,11 @@ import { SqliteBatcher } from './sqlite-batcher.js';
 import * as Q from './sqlite-order-queries.js';
 import type { DlqEntry, DlqStatus, NewDlqEntry, RecordedError } from '../../orders/types.js';
 import { lazyPrepare } from './lazy-prepare.js';
+import { dlqEntryMapper, type DlqRow as SharedDlqRow } from '../shared-rows.js';
 
-interface DlqRow {
-  id: number;
-  idempotency_key: string;
-  client_order_id: string | null;
-  payload: string;
-  errors: string;
-  attempts: number;
-  error_class: string;
-  reason: string;
-  status: DlqStatus;
-  note: string | null;
-  version: number;
-  replay_until: number;
-  created_at: number;
-  updated_at: number;
-}
-
-const toEntry = (r: DlqRow): DlqEntry => ({
-  id: r.id,
-  idempotencyKey: r.idempotency_key,
-  clientOrderId: r.client_order_id,
-  payload: r.payload,
-  errors: JSON.parse(r.errors) as RecordedError[],
-  attempts: r.attempts,
-  errorClass: r.error_class,
-  reason: r.reason,
-  status: r.status,
-  note: r.note,
-  version: r.version,
-  replayUntil: r.replay_until,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
+/** The errors column is JSON text. */
+type DlqRow = SharedDlqRow<string>;
+const toEntry = dlqEntryMapper<string>((v) => JSON.parse(v) as RecordedError[]);
 
 /**
  * `DlqStore` over a shared better-sqlite3 connection; prepared statements, group commit. Each
