@@ -52,6 +52,21 @@ describe('Watchdog', () => {
     assert.equal(ks.isHalted(), false);
   });
 
+  it("says 'tripped' only in the alert of the heartbeat that tripped, when two fail in one pass", async () => {
+    const d = dog([
+      { name: 'bot', periodSec: 60, graceSec: 30 },
+      { name: 'report', periodSec: 60, graceSec: 30, tripOnFailure: false },
+    ]);
+    await hb.beat('bot');
+    await hb.beat('report');
+    clock.advance(91_000);
+    const r = await d.check();
+    assert.equal(r.tripped, true);
+    const body = (title: string) => alerts.alerts.find((a) => a.title === title)?.body ?? '';
+    assert.match(body('Heartbeat bot: late'), /The kill switch was tripped/);
+    assert.doesNotMatch(body('Heartbeat report: late'), /tripped/);
+  });
+
   it('alerts once and trips when a heartbeat goes stale, then sends one recovery and stays halted', async () => {
     const d = dog([{ name: 'bot', periodSec: 60, graceSec: 30 }]);
     await hb.beat('bot');

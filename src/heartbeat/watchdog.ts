@@ -203,9 +203,10 @@ export class Watchdog {
         results.push(await this.#healthy(exp, key, open.has(key)));
         continue;
       }
-      if (await this.#tripOnNewFailure(exp, key, open.has(key), verdict)) tripped = true;
+      const tripsNow = await this.#tripOnNewFailure(exp, key, open.has(key), verdict);
+      if (tripsNow) tripped = true;
       const opened = await this.#openIncident(key, now, verdict);
-      if (opened) await this.#alertOpened(exp, key, now, verdict, tripped);
+      if (opened) await this.#alertOpened(exp, key, now, verdict, tripsNow);
       results.push({ name: exp.name, ok: false, kind: verdict.kind, detail: verdict.detail, opened });
     }
     const clocks = await this.#drift.check(now);
@@ -278,7 +279,7 @@ export class Watchdog {
     }
   }
 
-  /** The critical alert of a newly opened incident; `tripped`: this pass has tripped the kill switch so far. */
+  /** The critical alert of a newly opened incident; `tripped`: this heartbeat's failure tripped the kill switch. */
   async #alertOpened(
     exp: Expectation,
     key: string,
