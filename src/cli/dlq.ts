@@ -14,6 +14,7 @@ import {
   parseDlqId,
   type DlqEntry,
   type DlqStatus,
+  type SubmitResult,
 } from '../orders/index.js';
 import type { Store } from '../store/index.js';
 
@@ -154,13 +155,24 @@ function registerReplay(dlq: Command): void {
         } else replayed = await withConfiguredExchange(rt, 'dlq replay', run);
         const { result, entry: after } = replayed;
         if (opts.json) return out({ result, entry: after }, true);
-        out(
-          `#${n} ${after.status}: ${result.status}${result.status === 'placed' ? ` as ${result.order.id} (${result.clientOrderId})` : ''}`,
-          false,
-        );
+        out(`#${n} ${after.status}: ${result.status}${replayDetail(result)}`, false);
         if (result.status !== 'placed') process.exitCode = 1;
       });
     });
+}
+
+/** What the replay line adds to its status: the order, or why it was not placed. */
+function replayDetail(r: SubmitResult): string {
+  switch (r.status) {
+    case 'placed':
+      return ` as ${r.order.id} (${r.clientOrderId})`;
+    case 'denied':
+      return ` (${r.reason})`;
+    case 'rejected':
+      return ` (${r.error.name}: ${r.error.message})`;
+    case 'dead':
+      return ` (${r.error ? `${r.error.name}: ${r.error.message}` : r.reason})`;
+  }
 }
 
 /** `warden dlq resolve ID --note T`: closed by hand. */
