@@ -206,13 +206,14 @@ class PieceParse {
     let bs = block.indexOf(92);
     if (bs < 0) bs = len;
     const fast = this.fast;
+    const view = ByteLineParser.viewOf(block);
     const sum = this.sum;
     const cutoff = this.cutoff;
     const trades = this.trades;
     let a = 0;
     while (a < len) {
       lineNo++;
-      let e = this.exactLeft > 0 ? UNSURE : fast.scan(block, a);
+      let e = this.exactLeft > 0 ? UNSURE : fast.scan(block, a, view);
       if (e !== UNSURE) {
         if (bs < a) {
           bs = block.indexOf(92, a);
