@@ -258,8 +258,9 @@ let priming: Buffer | undefined;
 /**
  * Runs this thread's byte parser over seed-format lines made in memory (default field names), so
  * V8 has compiled its paths before a real piece comes: a pool worker does this while it waits for
- * its pieces, and the pool's own thread before it parses one. Reads no file; what it parses is dropped (the thread's parser keeps only its key
- * guesses, which are checked byte for byte on every line).
+ * its pieces, and the pool's own thread before it parses one. Reads no file; what it parses is
+ * dropped (the thread's parser keeps only its key guesses, which are checked byte for byte on
+ * every line).
  */
 export function primeParser(): void {
   priming ??= primingLines();
