@@ -84,17 +84,29 @@ export class CursorRun {
     this.sink = raw === null ? undefined : (t, from, to, names) => this.#keepRaw(raw, t, from, to, names);
   }
 
-  /** Appends trades read (before the snapshot) to their day files, with the cursor's group ids. */
+  /**
+   * Appends trades read (before the snapshot) to their day files, with the cursor's group ids: a
+   * run of records of one UTC day at a time (a log in time order is a few runs per piece).
+   */
   #keepRaw(raw: DayRecordFiles, t: Float64Array, from: number, to: number, names: readonly string[]): void {
     if (this.#snapshot !== null) return;
     const ids = new Int32Array(names.length).fill(-1);
-    for (let i = from; i < to; i++) {
-      const j = i * 4;
-      const k = t[j] as number;
-      let id = ids[k] as number;
-      if (id < 0) id = ids[k] = this.#idOf(names[k] as string);
-      const ts = t[j + 1] as number;
-      raw.append(Math.floor(ts / DAY_MS), id, ts, t[j + 2] as number, t[j + 3] as number);
+    let i = from;
+    while (i < to) {
+      const day = Math.floor((t[i * 4 + 1] as number) / DAY_MS);
+      const dayStart = day * DAY_MS;
+      const dayEnd = dayStart + DAY_MS;
+      let k = i;
+      for (; k < to; k++) {
+        const j = k * 4;
+        const ts = t[j + 1] as number;
+        if (!(ts >= dayStart && ts < dayEnd)) break;
+        const g = t[j] as number;
+        if ((ids[g] as number) < 0) ids[g] = this.#idOf(names[g] as string);
+      }
+      if (k === i) k = i + 1; // a time that floors to `day` yet lies outside it: never, but go on
+      raw.appendRecords(day, t, i, k, ids);
+      i = k;
     }
   }
 

@@ -119,8 +119,8 @@ export class DayRecordFiles {
     return out;
   }
 
-  /** Appends one record (buffered). */
-  append(day: number, gid: number, ts: number, pnl: number, cost: number): void {
+  /** The writer of `day`'s file (opened at its first record). */
+  #writer(day: number): Writer {
     let w = this.#last;
     if (w === undefined || w.day !== day) {
       w = this.#writers.get(day);
@@ -137,14 +137,28 @@ export class DayRecordFiles {
       }
       this.#last = w;
     }
-    const at = w.len;
-    w.buf[at] = gid;
-    w.buf[at + 1] = ts;
-    w.buf[at + 2] = pnl;
-    w.buf[at + 3] = cost;
-    w.len = at + RECORD;
-    w.added++;
-    if (w.len === w.buf.length) this.#flush(w);
+    return w;
+  }
+
+  /**
+   * Appends records `from` to `to - 1` of `t` (each [group, ts, pnl × size, entry × size], all
+   * of `day`), each group replaced by `ids[group]`: copied a block at a time.
+   */
+  appendRecords(day: number, t: Float64Array, from: number, to: number, ids: Int32Array): void {
+    const w = this.#writer(day);
+    const buf = w.buf;
+    let i = from;
+    while (i < to) {
+      const n = Math.min(to - i, (buf.length - w.len) / RECORD);
+      const at = w.len;
+      buf.set(t.subarray(i * RECORD, (i + n) * RECORD), at);
+      const stop = at + n * RECORD;
+      for (let j = at; j < stop; j += RECORD) buf[j] = ids[buf[j] as number] as number;
+      w.len = stop;
+      w.added += n;
+      i += n;
+      if (w.len === buf.length) this.#flush(w);
+    }
   }
 
   /** Adds the writers' appended records to the counts. */

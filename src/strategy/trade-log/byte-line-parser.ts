@@ -9,7 +9,6 @@ const PNL = 3;
 const SIZE = 4;
 const ENTRY = 5;
 const SLOTS = 6;
-const ALL = (1 << SLOTS) - 1;
 /** Keys of a line remembered for the next one. */
 const MAX_KEYS = 32;
 /** No key remembered in this place (a key is compared only when its place has one). */
@@ -85,9 +84,6 @@ export class ByteLineParser {
   readonly #keySlots = new Int32Array(MAX_KEYS);
   /** The keys' bytes as 4-byte words: (offset, word) pairs (see `keyWords`). */
   readonly #keyWords: Int32Array[] = new Array<Int32Array>(MAX_KEYS).fill(new Int32Array(0));
-  /** The buffer `scan` last read, and a view of it to compare keys 4 bytes at a time. */
-  #viewed: Uint8Array = NO_KEY;
-  #view: DataView<ArrayBufferLike> = new DataView(new ArrayBuffer(0));
   /** Group names by id, and their bytes. */
   groups: string[] = [];
   #groupBytes: Uint8Array[] = [];
@@ -160,9 +156,12 @@ export class ByteLineParser {
    * Reads the line that starts at `b[a]` (a newline follows it in `b`). Returns the index of its
    * newline and sets `kind` (and the trade's fields) when the line is one the fast path vouches
    * for, `UNSURE` when the exact parser must read it. The caller then checks that the line
-   * holds no backslash and only ASCII (else the exact parser reads it after all).
+   * holds no backslash and only ASCII (else the exact parser reads it after all). `view` is a
+   * `DataView` of `b`'s bytes (`viewOf(b)`: made once per block by the caller, so the hot loop
+   * has no branch that runs once per block, which V8 would compile without feedback and then
+   * throw the compiled code away when it runs).
    */
-  scan(b: Uint8Array, a: number): number {
+  scan(b: Uint8Array, a: number, view: DataView): number {
     let i = a;
     let c = b[i] as number;
     while (ws(c)) c = b[++i] as number;
@@ -172,15 +171,11 @@ export class ByteLineParser {
     }
     if (c !== 123) return UNSURE; // {
     const t = this.#type;
-    if (this.#viewed !== b) {
-      this.#viewed = b;
-      this.#view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-    }
-    const view = this.#view;
     t[0] = t[1] = t[2] = t[3] = t[4] = t[5] = ABSENT;
     c = b[++i] as number;
     while (ws(c)) c = b[++i] as number;
     let key = 0;
+    let seen = 0; // bit per slot the line has
     let tsv = NaN; // the time, when parsed as it was read
     for (;;) {
       // the key: the one the last line had here, or found and looked up
@@ -306,7 +301,10 @@ export class ByteLineParser {
         i += 5; // false
         ty = OTHER;
       } else return UNSURE; // a nested value, or not JSON
-      if (slot >= 0) t[slot] = ty;
+      if (slot >= 0) {
+        t[slot] = ty;
+        seen |= 1 << slot;
+      }
       c = b[i] as number;
       while (ws(c)) c = b[++i] as number;
       if (c === 44) {
@@ -320,7 +318,7 @@ export class ByteLineParser {
       if (c !== 10) return UNSURE;
       break;
     }
-    if (this.seenMask !== ALL) for (let k = 0; k < SLOTS; k++) if (t[k] !== ABSENT) this.seenMask |= 1 << k;
+    this.seenMask |= seen;
     if (t[RESOLVED] === ABSENT || t[RESOLVED] === NULL) {
       this.kind = ByteLine.Unresolved;
       return i;
@@ -334,6 +332,11 @@ export class ByteLineParser {
     this.#groupEnd = this.#end[GROUP] as number;
     this.kind = ByteLine.Trade;
     return i;
+  }
+
+  /** The view `scan` reads `b` through. */
+  static viewOf(b: Uint8Array): DataView {
+    return new DataView(b.buffer, b.byteOffset, b.byteLength);
   }
 
   #slotOf(b: Uint8Array, a: number, e: number): number {

@@ -206,13 +206,14 @@ class PieceParse {
     let bs = block.indexOf(92);
     if (bs < 0) bs = len;
     const fast = this.fast;
+    const view = ByteLineParser.viewOf(block);
     const sum = this.sum;
     const cutoff = this.cutoff;
     const trades = this.trades;
     let a = 0;
     while (a < len) {
       lineNo++;
-      let e = this.exactLeft > 0 ? UNSURE : fast.scan(block, a);
+      let e = this.exactLeft > 0 ? UNSURE : fast.scan(block, a, view);
       if (e !== UNSURE) {
         if (bs < a) {
           bs = block.indexOf(92, a);
@@ -257,8 +258,9 @@ let priming: Buffer | undefined;
 /**
  * Runs this thread's byte parser over seed-format lines made in memory (default field names), so
  * V8 has compiled its paths before a real piece comes: a pool worker does this while it waits for
- * its pieces. Reads no file; what it parses is dropped (the thread's parser keeps only its key
- * guesses, which are checked byte for byte on every line).
+ * its pieces, and the pool's own thread before it parses one. Reads no file; what it parses is
+ * dropped (the thread's parser keeps only its key guesses, which are checked byte for byte on
+ * every line).
  */
 export function primeParser(): void {
   priming ??= primingLines();

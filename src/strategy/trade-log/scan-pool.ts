@@ -1,5 +1,5 @@
 import { receiveMessageOnPort } from 'node:worker_threads';
-import { parseChunk, type ChunkJob, type ChunkResult } from './chunk-parse.js';
+import { parseChunk, primeParser, type ChunkJob, type ChunkResult } from './chunk-parse.js';
 import { AHEAD, CLAIMED, POSTED, REPLAYED, type PoolMessage } from './scan-pool-protocol.js';
 import { addWorker, endPool, startPool, takePrestarted, type Pool } from './scan-pool-start.js';
 
@@ -44,6 +44,11 @@ function replayFromPool(
     while (pool.workers.length < workers) addWorker(pool);
     const { ctl, ports } = pool;
     for (const p of ports) p.postMessage({ jobs });
+    // This thread parses pieces too: its parser is primed first, as a worker's is, while the
+    // workers take the first pieces. Without it V8 compiles the parser on this thread's first
+    // piece, which never takes some of its paths (a piece's first lines), and compiles it again
+    // when the next piece takes them (--trace-deopt: 4 compiles of jsonBlock instead of 1).
+    primeParser();
     const parsed = new Map<number, ChunkResult>();
     while (done < jobs.length) {
       const seen = Atomics.load(ctl, POSTED);

@@ -16,6 +16,14 @@ const post = (m: PoolMessage, transfer: ArrayBuffer[] = []): void => {
   Atomics.notify(ctl, POSTED);
 };
 
+// The first piece posted detaches its trades' buffer (a transfer), and the first detach in a
+// thread invalidates V8's "no buffer was ever detached" assumption: every function optimised
+// before it (the parser, primed below) is thrown away and compiled again. So one is detached now.
+{
+  const b = new ArrayBuffer(8);
+  structuredClone(b, { transfer: [b] });
+}
+
 try {
   const { parseChunk, primeParser } = await import('./chunk-parse.js');
   // Until the pieces come, the parser is primed (compiled by V8 on seen paths), a round at a time.
