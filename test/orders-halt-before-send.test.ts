@@ -14,8 +14,8 @@ import { listSegments, DecisionLog } from '../src/decisions/index.js';
 import { KillSwitchLayer, RateLimitLayer, createGate } from '../src/gate/index.js';
 import { KillSwitch } from '../src/killswitch/index.js';
 import { createRig, destroyRig, intent, type Rig } from '../src/orders/executor-test-rig.js';
-import type { OrderStore } from '../src/orders/index.js';
 import { SqliteStore } from '../src/store/index.js';
+import { afterClaim } from './helpers/after-claim.js';
 import { spawnSubmitter } from './helpers/orders-child.js';
 import { startHttpSimulator } from './helpers/orders-rig.js';
 import { until } from './helpers/until.js';
@@ -24,22 +24,6 @@ import { until } from './helpers/until.js';
 function procState(pid: number): string {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-}
-
-/** `orders` with `claim` followed by `after` (another actor acting in the gap between the claim and the send). */
-function afterClaim(orders: OrderStore, after: (key: string) => Promise<void>): OrderStore {
-  return new Proxy(orders, {
-    get(target, prop) {
-      if (prop === 'claim')
-        return async (c: Parameters<OrderStore['claim']>[0]) => {
-          const r = await target.claim(c);
-          await after(c.idempotencyKey);
-          return r;
-        };
-      const v = Reflect.get(target, prop, target) as unknown;
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-  });
 }
 
 describe('a bot frozen between its gate check and its send (real processes, SIGSTOP)', () => {

@@ -14,6 +14,7 @@ import { KillSwitch } from '../../src/killswitch/index.js';
 import { Executor, defaultOrderPolicy, type OrderStore } from '../../src/orders/index.js';
 import { constantBackoff } from '../../src/resilience/index.js';
 import { SqliteStore, type Store } from '../../src/store/index.js';
+import { afterClaim } from './after-claim.js';
 import { SYMBOL, refTimers } from './orders-rig.js';
 
 interface Job {
@@ -44,18 +45,9 @@ const exchange = new CcxtExchange(client, { positions: 'none' });
 const ks = job.killSwitch === undefined ? null : await KillSwitch.open({ store, dataDir: job.killSwitch });
 const orders: OrderStore =
   job.stopAfterClaim === true
-    ? new Proxy(store.orders, {
-        get(target, prop) {
-          if (prop === 'claim')
-            return async (c: Parameters<OrderStore['claim']>[0]) => {
-              const r = await target.claim(c);
-              process.stdout.write(`${JSON.stringify({ claimed: c.idempotencyKey })}\n`);
-              process.kill(process.pid, 'SIGSTOP'); // frozen here until SIGCONT
-              return r;
-            };
-          const v = Reflect.get(target, prop, target) as unknown;
-          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-        },
+    ? afterClaim(store.orders, (key) => {
+        process.stdout.write(`${JSON.stringify({ claimed: key })}\n`);
+        process.kill(process.pid, 'SIGSTOP'); // frozen here until SIGCONT
       })
     : store.orders;
 const executor = new Executor({
