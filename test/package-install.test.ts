@@ -8,6 +8,7 @@ import { isAscii } from 'node:buffer';
 import assert from 'node:assert/strict';
 import {
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -16,7 +17,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { writeQuickstartState } from './helpers/quickstart-state.js';
 import { ROOT } from './helpers/cli.js';
 import {
@@ -297,6 +298,29 @@ describe('the packed package, installed into a new project', () => {
     const status = JSON.parse(ok(bin, ['status', '--json'], { cwd: dir })) as { halted: boolean };
     assert.equal(status.halted, false);
     assert.notDeepEqual(readFileSync(cache), corrupt, 'the rejected cache was rewritten');
+    // Another better-sqlite3 installed than the one bundled: the installed package's own
+    // JavaScript is loaded (never the bundle's copy beside another addon), and the command works.
+    const sqlitePkg = join(PROJECT, 'node_modules', 'better-sqlite3', 'package.json');
+    assert.ok(!lstatSync(dirname(sqlitePkg)).isSymbolicLink(), 'the project has its own better-sqlite3');
+    const sqliteManifest = readFileSync(sqlitePkg, 'utf8');
+    const manifest = JSON.parse(sqliteManifest) as { version: string };
+    writeFileSync(sqlitePkg, JSON.stringify({ ...manifest, version: `${manifest.version}-other` }));
+    try {
+      const log = join(dir, 'loads-other-sqlite.txt');
+      writeFileSync(log, '');
+      const r = run(process.execPath, ['--import', join(dir, 'register.mjs'), bin, 'status', '--json'], {
+        cwd: dir,
+        env: { ...process.env, WARDEN_LOAD_LOG: log },
+      });
+      assert.equal(r.code, 0, r.out);
+      assert.equal((JSON.parse(r.out) as { halted: boolean }).halted, false);
+      const sqliteJs = readFileSync(log, 'utf8')
+        .split('\n')
+        .filter((u) => /\/node_modules\/better-sqlite3\/lib\/.*\.js$/.test(u));
+      assert.ok(sqliteJs.length > 0, 'another version installed: its own JavaScript is loaded');
+    } finally {
+      writeFileSync(sqlitePkg, sqliteManifest);
+    }
   });
 
   it('exports exactly the checked-in public surface, and every entry point resolves through the export map', () => {
