@@ -13,18 +13,22 @@ import ccxt from 'ccxt';
 import { listSegments, DecisionLog } from '../src/decisions/index.js';
 import { KillSwitchLayer, RateLimitLayer, createGate } from '../src/gate/index.js';
 import { KillSwitch } from '../src/killswitch/index.js';
-import { createRig, destroyRig, intent, type Rig } from '../src/orders/executor-test-rig.js';
+import { createRig, destroyRig, intent, timers, type Rig } from '../src/orders/executor-test-rig.js';
+import { classifyOrderFailure } from '../src/orders/index.js';
+import {
+  CircuitBreaker,
+  ConsecutiveRule,
+  RetryPolicy,
+  TimeoutPolicy,
+  isDependencyFailure,
+  wrap,
+} from '../src/resilience/index.js';
 import { SqliteStore } from '../src/store/index.js';
 import { afterClaim } from './helpers/after-claim.js';
 import { spawnSubmitter } from './helpers/orders-child.js';
 import { startHttpSimulator } from './helpers/orders-rig.js';
+import { procState } from './helpers/proc-state.js';
 import { until } from './helpers/until.js';
-
-/** The process state letter from /proc (T: stopped). */
-function procState(pid: number): string {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-}
 
 describe('a bot frozen between its gate check and its send (real processes, SIGSTOP)', () => {
   it('sends nothing after a trip made while it was stopped; the same freeze without a trip sends', async () => {
@@ -190,6 +194,28 @@ describe('the executor confirms new risk just before the send', () => {
     assert.equal(r.status, 'denied');
     assert.equal(calls, 1, 'no second send');
     assert.equal((await rig.stores.orders.get('k1'))?.state, 'denied');
+  });
+
+  it('a vetoed send is no call to the venue: a half-open exchange breaker is neither closed nor counted', async () => {
+    const breaker = new CircuitBreaker({
+      name: 'orders',
+      rule: new ConsecutiveRule(5),
+      isFailure: isDependencyFailure,
+      clock: rig.clock,
+    });
+    breaker.openFromPeer(rig.clock.now() + 1_000);
+    rig.clock.advance(1_001); // the next call would be the half-open probe
+    await otherKs.trip({ reason: 'halt', by: 'watchdog' });
+    const policy = wrap(
+      new RetryPolicy({ sideEffect: true, maxAttempts: 1, classify: classifyOrderFailure, timers }),
+      breaker,
+      new TimeoutPolicy({ ms: 2_000, mode: 'abandon', timers }),
+    );
+    const ex = rig.executor({ gate: undefined, killSwitch: ks, policy });
+    assert.equal((await ex.submit(intent('n1'))).status, 'denied');
+    assert.equal(rig.sim.allOrders().length, 0);
+    assert.notEqual(breaker.state, 'closed', 'a veto did not pass for a successful probe');
+    assert.equal(breaker.stats().successes, 0);
   });
 
   it('reduce-only orders pass a halt; a confirm that throws denies new risk', async () => {

@@ -16,6 +16,7 @@ import { KillSwitch } from '../src/killswitch/index.js';
 import { SqliteStore } from '../src/store/index.js';
 import type { AlertInput } from '../src/util/alert-sink.js';
 import { ManualClock } from '../src/util/clock.js';
+import { procState } from './helpers/proc-state.js';
 import { until } from './helpers/until.js';
 
 const HOLDER = `
@@ -27,11 +28,6 @@ process.stdout.write('locked\\n');
 process.kill(process.pid, 'SIGSTOP');
 setInterval(() => {}, 1000);
 `;
-
-function procState(pid: number): string {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-}
 
 describe('the watchdog while a frozen process holds the store write lock', () => {
   it('halts before it records the incident or alerts, by the STOP file; the trip is recorded once the lock is gone', async () => {

@@ -381,7 +381,13 @@ export class Executor {
     };
     let attempts = resent ? rec.attempts + 1 : rec.attempts;
     let sentAt = firstSentAt;
+    // A fresh read (the kill switch's store and STOP file, not a cache) just before the first
+    // send, outside the policy: a veto is no call, so the breaker must not count it (a half-open
+    // probe would pass as a success). A halt that came while this process was frozen after its
+    // gate check is seen here.
+    const confirms = o.confirm !== null && intent.reduceOnly !== true;
     try {
+      if (confirms) await this.#confirm(intent);
       const order = await o.policy.execute<Order>(
         async ({ signal: s, attempt }) => {
           if (attempt > 0) {
@@ -392,9 +398,8 @@ export class Executor {
             attempts++;
             sentAt = t;
           }
-          // a fresh read (the kill switch's store and STOP file, not a cache) as late as it can be:
-          // a halt that came while this process was frozen after its gate check is seen here
-          if (o.confirm !== null && intent.reduceOnly !== true) await this.#confirm(intent);
+          // a resend is confirmed again after its backoff (inside the breaker: see #confirm)
+          if (attempt > 0 && confirms) await this.#confirm(intent);
           return o.exchange.createOrder({ ...request, sentAt }, { signal: s });
         },
         {
@@ -426,7 +431,11 @@ export class Executor {
     }
   }
 
-  /** The check before the send; throws `SendVetoed` on a denial (a check that throws denies). */
+  /**
+   * The check before the send; throws `SendVetoed` on a denial (a check that throws denies). The
+   * first send's check runs outside the policy; a resend's runs inside it, after the backoff, where
+   * the breaker counts a veto as a success (left as is: see docs/orders.md).
+   */
   async #confirm(intent: OrderIntent): Promise<void> {
     let d: GateDecision;
     try {
