@@ -17,7 +17,7 @@ export {
   scanTradeLog,
   type ScanInput,
   type ScanResult,
-  type TradeSink,
+  type SpanSink,
 } from './trade-log/trade-log-scanner.js';
 export * from './evaluate/decide.js';
 export * from './state/state-file.js';

@@ -134,7 +134,8 @@ describe('evaluateStrategies: properties', () => {
           fc.integer({ min: 0, max: 2 * DAY }),
           fc.boolean(),
           fc.constantFrom(5, 50),
-          (lines, cut, step1, step2, tail, windowDays) => {
+          fc.integer({ min: 1, max: 3000 }),
+          (lines, cut, step1, step2, tail, windowDays, spanBytes) => {
             const k = 1 + (cut % (lines.length - 1));
             const p = join(dir, 't.jsonl');
             rmSync(join(dir, 'c.json'), { force: true });
@@ -150,6 +151,7 @@ describe('evaluateStrategies: properties', () => {
               now: NOW,
               options: opts,
               cursorPath,
+              spanBytes,
             });
             evaluateStrategies({ tradesPath: p, statePath: join(dir, 'b.json'), now: NOW, options: opts });
             appendFileSync(p, (tail ? '\n' : '') + lines.slice(k).join('\n') + '\n');
@@ -159,6 +161,7 @@ describe('evaluateStrategies: properties', () => {
               now: NOW + step1,
               options: opts,
               cursorPath,
+              spanBytes,
             });
             const full = evaluateStrategies({
               tradesPath: p,
@@ -175,6 +178,7 @@ describe('evaluateStrategies: properties', () => {
               now: NOW + step1 + step2,
               options: opts,
               cursorPath,
+              spanBytes,
             });
             const full2 = evaluateStrategies({
               tradesPath: p,

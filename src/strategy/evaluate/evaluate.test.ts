@@ -1,6 +1,14 @@
 import { describe, it, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { evaluateStrategies, type EvaluateParams } from './evaluate.js';
@@ -393,6 +401,67 @@ describe('evaluateStrategies: incremental', () => {
     assert.equal(existsSync(cursorPath), true);
     assert.equal(existsSync(`${cursorPath}.lock`), false);
     assert.equal(evalAt(NOW, { cursorPath }).read.mode, 'incremental');
+  });
+
+  it('sums the hour the cutoff falls in from the log itself, reading again only the spans that hold it', () => {
+    const cursorPath = join(dir, 'cursor.json');
+    // 40 days of trades, one every 20 minutes, in time order, fractional pnl (order-sensitive sums)
+    const lines = Array.from({ length: 2880 }, (_, i) =>
+      line(i % 3 === 0 ? 'A' : 'B', NOW - 40 * DAY + i * 1_200_000, ((i % 7) - 3) / 3),
+    );
+    const p = write('trades.jsonl', lines);
+    const size = readFileSync(p).length;
+    const spanBytes = 1024;
+    evalAt(NOW, { cursorPath, spanBytes });
+    const c = JSON.parse(readFileSync(cursorPath, 'utf8')) as { version: number; spans: number[] };
+    assert.equal(c.version, 5);
+    assert.ok(c.spans.length / 4 > 100, `spans: ${c.spans.length / 4}`);
+    assert.equal(existsSync(`${cursorPath}.d`), false); // nothing beside the cursor
+    for (const later of [0.25, 1.3, 2.01]) {
+      appendFileSync(p, `${line('A', NOW + later * DAY - 60_000, -0.7)}\n`);
+      const inc = evalAt(NOW + later * DAY, { cursorPath, spanBytes });
+      assert.equal(inc.read.mode, 'incremental');
+      // an hour of this log is 3 lines: at most the spans of the two slots around it are read again
+      assert.ok(inc.read.rereadBytes > 0 && inc.read.rereadBytes <= 3 * spanBytes, `${inc.read.rereadBytes}`);
+      assert.ok(inc.read.rereadBytes < size / 100);
+      const full = evalAt(NOW + later * DAY, { cursorPath: null, statePath: join(dir, 'full.json') });
+      assert.deepEqual(inc.entries, full.entries);
+    }
+  });
+
+  it('gives a full read to the bit for a log out of time order too (wider spans are read again)', () => {
+    const cursorPath = join(dir, 'cursor.json');
+    const lines = Array.from({ length: 1500 }, (_, i) =>
+      line(i % 2 === 0 ? 'A' : 'B', NOW - 34 * DAY + ((i * 7919) % 1500) * 1_958_400, ((i % 5) - 2) / 7),
+    );
+    const p = write('trades.jsonl', lines);
+    evalAt(NOW, { cursorPath, spanBytes: 512 });
+    appendFileSync(p, `${line('B', NOW + DAY, 0.3)}\n`);
+    const inc = evalAt(NOW + 1.5 * DAY, { cursorPath, spanBytes: 512 });
+    assert.equal(inc.read.mode, 'incremental');
+    assert.equal(inc.read.lines, 1);
+    const share = inc.read.rereadBytes / readFileSync(p).length;
+    assert.ok(share > 0.1, `shuffled times: many spans hold the hour (${share})`); // in order: < 1 %
+    assert.deepEqual(
+      inc.entries,
+      evalAt(NOW + 1.5 * DAY, { cursorPath: null, statePath: join(dir, 'f.json') }).entries,
+    );
+  });
+
+  it('reads a version 4 cursor as none and deletes its day files; a changed line limit also means a full read', () => {
+    const cursorPath = join(dir, 'cursor.json');
+    write('trades.jsonl', trades('A', 50, 1, 2 * DAY));
+    evalAt(NOW, { cursorPath });
+    const c = JSON.parse(readFileSync(cursorPath, 'utf8')) as Record<string, unknown>;
+    writeFileSync(cursorPath, JSON.stringify({ ...c, version: 4, rawCounts: { '20577': 50 } }));
+    mkdirSync(`${cursorPath}.d`);
+    writeFileSync(join(`${cursorPath}.d`, '20577.bin'), Buffer.alloc(50 * 32));
+    const r = evalAt(NOW, { cursorPath });
+    assert.equal(r.read.fullReason, 'no_cursor');
+    assert.equal(existsSync(`${cursorPath}.d`), false);
+    assert.equal(evalAt(NOW, { cursorPath }).read.mode, 'incremental');
+    const other = evalAt(NOW, { cursorPath, maxLineBytes: 4096 });
+    assert.equal(other.read.fullReason, 'options_changed');
   });
 
   it('re-reads an unterminated last line once it is complete', () => {

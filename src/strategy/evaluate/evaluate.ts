@@ -51,6 +51,8 @@ export interface EvaluateParams {
   readonly threads?: number;
   /** Bytes parsed at a time (default 2 MiB); smaller pieces only for tests. */
   readonly chunkBytes?: number;
+  /** Slot of the cursor's spans (default 256 KiB); smaller only for tests. */
+  readonly spanBytes?: number;
 }
 
 /** How the log was read. */
@@ -59,6 +61,8 @@ export interface ReadInfo {
   /** Why a cursor was not used. */
   readonly fullReason?: string;
   readonly bytesRead: number;
+  /** Bytes read again for the hour (or day) the cutoff falls in: the cursor's spans that hold it. */
+  readonly rereadBytes: number;
   readonly lines: number;
   /** Milliseconds spent: restoring the cursor, scanning, deciding + writing. */
   readonly ms: { readonly cursor: number; readonly scan: number; readonly write: number };
@@ -83,8 +87,9 @@ function formatOf(path: string, o: EvaluationOptions): 'jsonl' | 'csv' {
   return /\.csv$/i.test(path) ? 'csv' : 'jsonl';
 }
 
-function fingerprintOf(format: string, o: EvaluationOptions): string {
-  return JSON.stringify([format, o.groupBy, o.fields, o.windowDays]);
+/** What changes which lines count and how: a cursor made with other values is not used. */
+function fingerprintOf(format: string, o: EvaluationOptions, maxLineBytes: number | undefined): string {
+  return JSON.stringify([format, o.groupBy, o.fields, o.windowDays, maxLineBytes ?? null]);
 }
 
 /**
@@ -212,10 +217,19 @@ function evaluate(p: EvaluateParams, noCursorReason: string | undefined): Evalua
       cursorPath: p.cursorPath ?? null,
       tradesPath,
       ino: log.ino,
-      fingerprint: fingerprintOf(format, options),
+      fingerprint: fingerprintOf(format, options, p.maxLineBytes),
       now: p.now,
       full: p.full === true,
       ...(noCursorReason !== undefined ? { noCursorReason } : {}),
+      job: {
+        path: tradesPath,
+        format,
+        fields: options.fields,
+        groupBy: options.groupBy,
+        ...(p.maxLineBytes !== undefined ? { maxLineBytes: p.maxLineBytes } : {}),
+        ...(p.spanBytes !== undefined ? { spanBytes: p.spanBytes } : {}),
+      },
+      ...(p.spanBytes !== undefined ? { spanBytes: p.spanBytes } : {}),
     },
     aggregate,
   );
@@ -235,13 +249,13 @@ function evaluate(p: EvaluateParams, noCursorReason: string | undefined): Evalua
     ...(p.maxLineBytes !== undefined ? { maxLineBytes: p.maxLineBytes } : {}),
     ...(p.threads !== undefined ? { threads: p.threads } : {}),
     ...(p.chunkBytes !== undefined ? { chunkBytes: p.chunkBytes } : {}),
+    ...(p.spanBytes !== undefined ? { spanBytes: p.spanBytes } : {}),
     ...(run.csvHeader !== undefined ? { csvHeader: run.csvHeader } : {}),
-    sink: run.sink,
+    ...(run.onSpans !== undefined ? { onSpans: run.onSpans } : {}),
     beforeTail: (endOffset, endLine, header) => run.snapshot(endOffset, endLine, header),
     beforeFuture: (offset, line, header) => run.snapshot(offset, line, header),
   });
   run.snapshot(scan.endOffset, scan.endLine, scan.csvHeader ?? run.csvHeader);
-  run.close();
 
   // 3. The figures, the rules, the state file, the cursor.
   const t2 = performance.now();
@@ -270,6 +284,7 @@ function evaluate(p: EvaluateParams, noCursorReason: string | undefined): Evalua
       mode: run.mode,
       ...(run.fullReason !== undefined ? { fullReason: run.fullReason } : {}),
       bytesRead: scan.bytesRead,
+      rereadBytes: run.rereadBytes,
       lines: scan.endLine - run.startLine + (scan.tailBytes > 0 ? 1 : 0),
       ms: { cursor: t1 - t0, scan: t2 - t1, write: t3 - t2 },
     },

@@ -5,7 +5,7 @@ class Held extends Error {}
 /**
  * Takes the incremental cursor's lock file (`<cursor>.lock`, the shared pid lock of
  * util/pid-lock.ts), so two evaluations at once (the daemon's schedule and a manual
- * `warden evaluate`) never append to the same day files. A lock whose process is gone is taken
+ * `warden evaluate`) never write the same cursor. A lock whose process is gone is taken
  * over. Returns a release function, or null when another live process holds the lock (that run
  * then reads the whole log and leaves the cursor alone).
  */

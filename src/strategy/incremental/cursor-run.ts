@@ -1,4 +1,5 @@
-import { DayRecordFiles } from './day-record-files.js';
+import { rmSync } from 'node:fs';
+import { parseChunk, SPAN_BYTES, type ChunkJob } from '../trade-log/chunk-parse.js';
 import {
   loadCursor,
   prefixChecksum,
@@ -8,8 +9,11 @@ import {
   type CursorData,
 } from './incremental-cursor.js';
 import { IssueReport } from '../trade-log/issue-report.js';
-import type { TradeSink } from '../trade-log/trade-log-scanner.js';
-import { DAY_MS, type WindowAggregate } from '../evaluate/window-aggregate.js';
+import type { SpanSink } from '../trade-log/trade-log-scanner.js';
+import type { WindowAggregate } from '../evaluate/window-aggregate.js';
+
+/** How the log's lines are read (what a span is read again with). */
+export type SpanJob = Omit<ChunkJob, 'start' | 'end' | 'csvHeader' | 'maxTs' | 'cutoff'>;
 
 /** What one evaluation's cursor is about: the log, the options' fingerprint, the time. */
 export interface CursorRunParams {
@@ -23,12 +27,17 @@ export interface CursorRunParams {
   readonly full: boolean;
   /** Why no cursor is used, when the caller knows (it is locked by another run). */
   readonly noCursorReason?: string;
+  /** How the log is parsed, to read a span of it again. */
+  readonly job: SpanJob;
+  /** Span slot size the scan uses (default `SPAN_BYTES`). */
+  readonly spanBytes?: number;
 }
 
 /**
- * The incremental side of one evaluation: restores the cursor's sums and the raw trades of the
- * bucket the cutoff falls in (or starts afresh, saying why), receives the trades read, takes the
- * snapshot where the next run must resume, and writes the cursor at the end.
+ * The incremental side of one evaluation: restores the cursor's sums, and the bucket the cutoff
+ * falls in from the trade log itself (the spans that hold its trades, read again), or starts
+ * afresh, saying why; receives where the trades read are, takes the snapshot where the next run
+ * must resume, and writes the cursor at the end.
  */
 export class CursorRun {
   readonly mode: 'full' | 'incremental';
@@ -37,42 +46,49 @@ export class CursorRun {
   readonly startLine: number;
   readonly csvHeader: string | undefined;
   readonly issues: IssueReport;
-  /** Receives the trades in the window (null without a cursor). */
-  readonly sink: TradeSink | undefined;
+  /** Bytes of the log read again for the bucket the cutoff falls in (incremental runs). */
+  rereadBytes = 0;
+  /** Receives where the trades read are (none without a cursor). */
+  readonly onSpans: SpanSink | undefined;
   readonly #p: CursorRunParams;
   readonly #aggregate: WindowAggregate;
-  readonly #raw: DayRecordFiles | null;
-  readonly #groups: string[] = [];
-  readonly #gids = new Map<string, number>();
+  readonly #spanBytes: number;
+  /** The cursor's spans still of use: [start, end, first bucket, last bucket] each. */
+  #kept: number[] = [];
+  /** The spans the scan found: [start, end, min ts, max ts] each. */
+  readonly #found: number[] = [];
   #snapshot: Omit<CursorData, 'checksum'> | null = null;
 
   constructor(p: CursorRunParams, aggregate: WindowAggregate) {
     this.#p = p;
     this.#aggregate = aggregate;
+    this.#spanBytes = p.spanBytes ?? SPAN_BYTES;
     let mode: 'full' | 'incremental' = 'full';
     let fullReason = p.noCursorReason;
     let start = 0;
     let startLine = 0;
     let csvHeader: string | undefined;
     let issues = new IssueReport();
-    this.#raw = p.cursorPath ? new DayRecordFiles(`${p.cursorPath}.d`) : null;
-    const raw = this.#raw;
-    if (p.cursorPath && raw !== null) {
+    if (p.cursorPath) {
       const loaded = p.full
         ? { ok: false as const, reason: 'forced' }
         : loadCursor(p.cursorPath, p.tradesPath, p.fingerprint, p.now);
-      if (loaded.ok && raw.restore(loaded.cursor.rawCounts)) {
+      const boundary = loaded.ok ? this.#boundaryTrades(loaded.cursor) : null;
+      if (loaded.ok && boundary !== null) {
         const c = loaded.cursor;
         mode = 'incremental';
         start = c.offset;
         startLine = c.line;
         csvHeader = c.csvHeader;
         issues = new IssueReport(c.issues);
-        for (const g of c.groups) this.#idOf(g);
-        this.#restoreWindow(c);
+        restoreBuckets(aggregate, c.buckets);
+        for (const t of boundary) aggregate.add(t.g, t.ts, t.pnl, t.cost);
+        aggregate.beforeWindow = 0;
+        this.#kept = c.spans;
       } else {
-        fullReason = loaded.ok ? 'raw_files_missing' : loaded.reason;
-        raw.reset();
+        fullReason = loaded.ok ? 'spans_unreadable' : loaded.reason;
+        // Cursors before version 5 kept the window's trades in per-day files beside them.
+        rmSync(`${p.cursorPath}.d`, { recursive: true, force: true });
       }
     }
     this.mode = mode;
@@ -81,72 +97,93 @@ export class CursorRun {
     this.startLine = startLine;
     this.csvHeader = csvHeader;
     this.issues = issues;
-    this.sink = raw === null ? undefined : (t, from, to, names) => this.#keepRaw(raw, t, from, to, names);
+    this.onSpans = p.cursorPath
+      ? (spans) => {
+          if (this.#snapshot === null) for (const x of spans) this.#found.push(x);
+        }
+      : undefined;
   }
 
   /**
-   * Appends trades read (before the snapshot) to their day files, with the cursor's group ids: a
-   * run of records of one UTC day at a time (a log in time order is a few runs per piece).
+   * The trades of the bucket the cutoff falls in, read again from the spans of the log that
+   * hold some (the later buckets are in the cursor as sums), in file order; null when a span
+   * cannot be read (the log then is read in full).
    */
-  #keepRaw(raw: DayRecordFiles, t: Float64Array, from: number, to: number, names: readonly string[]): void {
-    if (this.#snapshot !== null) return;
-    const ids = new Int32Array(names.length).fill(-1);
-    let i = from;
-    while (i < to) {
-      const day = Math.floor((t[i * 4 + 1] as number) / DAY_MS);
-      const dayStart = day * DAY_MS;
-      const dayEnd = dayStart + DAY_MS;
-      let k = i;
-      for (; k < to; k++) {
-        const j = k * 4;
-        const ts = t[j + 1] as number;
-        if (!(ts >= dayStart && ts < dayEnd)) break;
-        const g = t[j] as number;
-        if ((ids[g] as number) < 0) ids[g] = this.#idOf(names[g] as string);
-      }
-      if (k === i) k = i + 1; // a time that floors to `day` yet lies outside it: never, but go on
-      raw.appendRecords(day, t, i, k, ids);
-      i = k;
-    }
-  }
-
-  /** The cursor's buckets after the boundary, plus the boundary bucket summed from its raw trades. */
-  #restoreWindow(c: CursorData): void {
+  #boundaryTrades(c: CursorData): { g: string; ts: number; pnl: number; cost: number }[] | null {
     const agg = this.#aggregate;
-    const raw = this.#raw as DayRecordFiles;
-    const boundary = Math.floor(agg.cutoff / DAY_MS); // the day file holding the boundary bucket
-    const boundaryBucket = Math.floor(agg.cutoff / agg.bucketMs);
-    restoreBuckets(agg, c.buckets);
-    const rec = raw.read(boundary);
-    if (rec !== null) {
-      for (let i = 0; i < rec.length; i += 4) {
-        const ts = rec[i + 1] as number;
-        if (Math.floor(ts / agg.bucketMs) !== boundaryBucket) continue; // later buckets: in the cursor
-        agg.add(this.#groups[rec[i] as number] as string, ts, rec[i + 2] as number, rec[i + 3] as number);
+    const bucketMs = agg.bucketMs;
+    const boundary = Math.floor(agg.cutoff / bucketMs);
+    const out: { g: string; ts: number; pnl: number; cost: number }[] = [];
+    const s = c.spans;
+    try {
+      for (let i = 0; i + 3 < s.length; i += 4) {
+        if (!((s[i + 2] as number) <= boundary && boundary <= (s[i + 3] as number))) continue;
+        const start = s[i] as number;
+        this.rereadBytes += (s[i + 1] as number) - start;
+        const r = parseChunk({
+          ...this.#p.job,
+          start,
+          end: s[i + 1] as number,
+          maxTs: Infinity, // a span ends before the first line its run found stamped in the future
+          cutoff: agg.cutoff,
+          ...(c.csvHeader !== undefined && start > 0 ? { csvHeader: c.csvHeader } : {}),
+        });
+        const t = r.trades;
+        for (let j = 0; j < r.count * 4; j += 4) {
+          const ts = t[j + 1] as number;
+          if (Math.floor(ts / bucketMs) === boundary)
+            out.push({
+              g: r.groups[t[j] as number] as string,
+              ts,
+              pnl: t[j + 2] as number,
+              cost: t[j + 3] as number,
+            });
+        }
       }
+    } catch {
+      return null;
     }
-    agg.beforeWindow = 0;
-    raw.dropBefore(boundary);
+    return out;
   }
 
-  #idOf(g: string): number {
-    let id = this.#gids.get(g);
-    if (id === undefined) {
-      id = this.#groups.length;
-      this.#groups.push(g);
-      this.#gids.set(g, id);
+  /**
+   * The spans the next run may read again: the cursor's and those found before `endOffset`,
+   * with their times as buckets; two in one slot joined (a piece's start or a run's end cut
+   * it); none wholly before the bucket the cutoff falls in (the cutoff only moves on).
+   */
+  #spansBefore(endOffset: number): number[] {
+    const bucketMs = this.#aggregate.bucketMs;
+    const boundary = Math.floor(this.#aggregate.cutoff / bucketMs);
+    const slot = this.#spanBytes;
+    const out: number[] = [];
+    const add = (start: number, end: number, first: number, last: number): void => {
+      if (last < boundary) return;
+      const n = out.length;
+      if (n > 0 && Math.floor((out[n - 4] as number) / slot) === Math.floor(start / slot)) {
+        out[n - 3] = end;
+        out[n - 2] = Math.min(out[n - 2] as number, first);
+        out[n - 1] = Math.max(out[n - 1] as number, last);
+      } else out.push(start, end, first, last);
+    };
+    const k = this.#kept;
+    for (let i = 0; i + 3 < k.length; i += 4)
+      add(k[i] as number, k[i + 1] as number, k[i + 2] as number, k[i + 3] as number);
+    const f = this.#found;
+    for (let i = 0; i + 3 < f.length; i += 4) {
+      const start = f[i] as number;
+      if (start >= endOffset) break;
+      const first = Math.floor((f[i + 2] as number) / bucketMs);
+      add(start, Math.min(f[i + 1] as number, endOffset), first, Math.floor((f[i + 3] as number) / bucketMs));
     }
-    return id;
+    return out;
   }
 
-  /** Where the next run resumes (the first call wins): trades after it are not kept raw. */
+  /** Where the next run resumes (the first call wins): what is read after it is not kept. */
   snapshot(endOffset: number, endLine: number, header: string | undefined): void {
-    const raw = this.#raw;
-    if (raw === null || this.#snapshot !== null) return;
-    raw.close();
+    if (!this.#p.cursorPath || this.#snapshot !== null) return;
     const agg = this.#aggregate;
     this.#snapshot = {
-      version: 4,
+      version: 5,
       trades: this.#p.tradesPath,
       ino: this.#p.ino,
       offset: endOffset,
@@ -154,16 +191,10 @@ export class CursorRun {
       fingerprint: this.#p.fingerprint,
       now: this.#p.now,
       ...(header !== undefined ? { csvHeader: header } : {}),
-      groups: [...this.#groups],
       buckets: snapshotBuckets(agg, Math.floor(agg.cutoff / agg.bucketMs)),
-      rawCounts: raw.counts(),
+      spans: this.#spansBefore(endOffset),
       issues: structuredClone(this.issues.summary),
     };
-  }
-
-  /** Flushes the raw trades (after the scan). */
-  close(): void {
-    this.#raw?.close();
   }
 
   /** Writes the cursor (after the state file). */

@@ -7,7 +7,7 @@ const SAMPLE = 1 << 16;
 
 /** What the cursor file holds: where the last run stopped and the sums it had. */
 export interface CursorData {
-  readonly version: 4;
+  readonly version: 5;
   readonly trades: string;
   readonly ino: number;
   readonly offset: number;
@@ -18,13 +18,17 @@ export interface CursorData {
   readonly fingerprint: string;
   readonly now: number;
   readonly csvHeader?: string;
-  readonly groups: string[];
   /**
    * Per group, flat: bucket, Σpnl×size, Σentry×size, n for each bucket from the boundary on (one
    * array per group, not one per bucket: the cursor is read and written by every run).
    */
   readonly buckets: Record<string, number[]>;
-  readonly rawCounts: Record<string, number>;
+  /**
+   * Where the window's trades are in the log, flat: [start, end, first bucket, last bucket] per
+   * span, in file order (see `ChunkResult.spans`): the bucket the cutoff falls in is summed again
+   * from the spans that hold its trades.
+   */
+  readonly spans: number[];
   readonly issues: IssueSummary;
 }
 
@@ -69,7 +73,8 @@ export function loadCursor(
   } catch {
     return { ok: false, reason: 'no_cursor' };
   }
-  if (c.version !== 4 || c.trades !== tradesPath) return { ok: false, reason: 'no_cursor' };
+  if (c?.version !== 5 || c.trades !== tradesPath || !Array.isArray(c.spans))
+    return { ok: false, reason: 'no_cursor' };
   if (c.fingerprint !== fingerprint) return { ok: false, reason: 'options_changed' };
   if (now < c.now) return { ok: false, reason: 'now_before_cursor' };
   const st = statSync(tradesPath);
@@ -111,7 +116,7 @@ export function restoreBuckets(agg: WindowAggregate, buckets: CursorData['bucket
 /**
  * Writes the cursor by temp file and rename, without fsync: it is only a cache. After a
  * crash it is either the old one, the new one or unreadable (then the next run reads the
- * whole log), and `DayRecordFiles.restore` cuts records it does not account for.
+ * whole log).
  */
 export function writeCursor(path: string, c: CursorData): void {
   const tmp = `${path}.${process.pid}.tmp`;

@@ -2,7 +2,7 @@ import { DEFAULT_FIELDS, type TradeFields } from '../evaluate/evaluation-options
 import { IssueReport, type IssueSummary } from './issue-report.js';
 import { isAscii } from 'node:buffer';
 import { ByteLine, ByteLineParser, UNSURE } from './byte-line-parser.js';
-import { readLineBlocks, readLines } from './line-reader.js';
+import { readLineBlocks } from './line-reader.js';
 import { LineResult, TradeLineParser } from './trade-line-parser.js';
 import { TradeLogError } from './trade-log-error.js';
 
@@ -28,6 +28,8 @@ export interface ChunkJob {
    * parser (tests compare the two). Default `bytes`.
    */
   readonly readAs?: 'bytes' | 'text';
+  /** Span slot size (bytes, see `ChunkResult.spans`). Default `SPAN_BYTES`. */
+  readonly spanBytes?: number;
 }
 
 /** A point in a piece where a cursor may stop: the counts of the lines before it. */
@@ -65,7 +67,21 @@ export interface ChunkResult {
   readonly foundFields: string[];
   /** Lines decoded and read by the exact parser (the rest the byte parser read). */
   readonly exactLines: number;
+  /**
+   * Where the kept trades are in the file, flat: [start, end, min ts, max ts] per span, in file
+   * order. A span runs from the start of the first line with a kept trade to the
+   * end of the last one, among the lines that start in one slot (the lines from the first line
+   * start at or after a multiple of `spanBytes` to the next such line start); a span also ends
+   * before the first future-stamped line and before an unterminated last line. So the spans of a
+   * log do not depend on how it was cut into pieces, but for a slot cut by a piece's start, whose
+   * two spans the cursor joins. The incremental cursor keeps them to read the trades of one
+   * bucket again from the log itself (cursor-run.ts).
+   */
+  readonly spans: number[];
 }
+
+/** Span slots are this long (see `ChunkResult.spans`). */
+export const SPAN_BYTES = 256 << 10;
 
 const RECORD = 4;
 /** Lines of a piece that go to the exact parser first (it collects the field names they have). */
@@ -127,6 +143,15 @@ class PieceParse {
   exactLines = 0;
   /** Non-blank lines still to go to the exact parser first (it collects their field names). */
   exactLeft = EXACT_FIRST;
+  readonly spanBytes: number;
+  readonly spans: number[] = [];
+  /** A line starting at or after this begins the next slot. */
+  spanCut: number;
+  /** The first kept trade of the open span. */
+  spanFrom = 0;
+  /** The open span's first line start and last line end (file offsets). */
+  spanStart = 0;
+  spanEnd = 0;
 
   constructor(job: ChunkJob) {
     this.parser = new TradeLineParser(job.fields, job.groupBy, job.format);
@@ -135,6 +160,39 @@ class PieceParse {
     this.sum = this.issues.summary;
     this.cutoff = job.cutoff;
     this.trades = new Trades(job.end - job.start);
+    const bytes = job.spanBytes ?? SPAN_BYTES;
+    if (!(bytes >= 1)) throw new RangeError(`spanBytes must be >= 1 (got ${bytes})`);
+    this.spanBytes = bytes;
+    this.spanCut = (Math.floor(job.start / bytes) + 1) * bytes;
+  }
+
+  /** Ends the open span (when it holds a kept trade): its bytes and the range of its times. */
+  closeSpan(): void {
+    const to = this.trades.count;
+    const from = this.spanFrom;
+    if (to === from) return;
+    const t = this.trades.a;
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let j = from * RECORD + 1; j < to * RECORD; j += RECORD) {
+      const ts = t[j] as number;
+      if (ts < lo) lo = ts;
+      if (ts > hi) hi = ts;
+    }
+    this.spans.push(this.spanStart, this.spanEnd, lo, hi);
+    this.spanFrom = to;
+  }
+
+  /** A line starting at `offset` begins a new slot: the open span ends. */
+  nextSlot(offset: number): void {
+    this.closeSpan();
+    this.spanCut = (Math.floor(offset / this.spanBytes) + 1) * this.spanBytes;
+  }
+
+  /** The trade just kept is on the line [start, end) (file offsets). */
+  kept(start: number, end: number): void {
+    if (this.trades.count - 1 === this.spanFrom) this.spanStart = start;
+    this.spanEnd = end;
   }
 
   mark(offset: number, line: number): ChunkMark {
@@ -147,18 +205,8 @@ class PieceParse {
     };
   }
 
-  /**
-   * One line through the exact parser; it starts at file offset `offset`, or, when `offsetOf`
-   * is given, at `offsetOf(a)` (worked out only if needed).
-   */
-  exact(
-    s: string,
-    a: number,
-    b: number,
-    lineNo: number,
-    offset: number,
-    offsetOf?: (a: number) => number,
-  ): LineResult {
+  /** One line through the exact parser; it starts at file offset `offset`. */
+  exact(s: string, a: number, b: number, lineNo: number, offset: number): LineResult {
     const parser = this.parser;
     const sum = this.sum;
     const r = parser.parse(s, a, b);
@@ -179,8 +227,10 @@ class PieceParse {
     } else if (r === LineResult.Unresolved) sum.unresolved++;
     else if (r === LineResult.Blank) sum.blank++;
     else {
-      if (this.future === undefined && parser.issue === 'future_timestamp')
-        this.future = this.mark(offsetOf !== undefined ? offsetOf(a) : offset, lineNo - 1);
+      if (this.future === undefined && parser.issue === 'future_timestamp') {
+        this.closeSpan();
+        this.future = this.mark(offset, lineNo - 1);
+      }
       this.issues.add(parser.issue, parser.issueField, lineNo, s, a, b);
     }
     return r;
@@ -190,12 +240,49 @@ class PieceParse {
   slow(buf: Buffer, a: number, e: number, lineNo: number, offset: number): void {
     this.exactLines++;
     const s = buf.toString('utf8', a, e);
+    const before = this.trades.count;
     if (this.exact(s, 0, s.length, lineNo, offset) !== LineResult.Blank) this.exactLeft--;
+    if (this.trades.count > before) this.kept(offset, offset + (e - a) + 1);
+  }
+
+  /**
+   * A block of whole lines read by the exact parser alone (CSV, or JSON lines `readAs: 'text'`),
+   * each decoded by itself; a CSV header line (the first non-blank one, when the piece has
+   * none yet) goes to `header`. Returns the number of its last line.
+   */
+  textBlock(
+    buf: Buffer,
+    len: number,
+    base: number,
+    lineNo: number,
+    isTail: boolean,
+    header: (line: string, lineNo: number) => void,
+  ): number {
+    if (isTail) this.closeSpan(); // the cursor stops before an unterminated line: no span holds it
+    let a = 0;
+    while (a < len) {
+      const nl = isTail ? -1 : buf.indexOf(10, a);
+      const e = nl < 0 || nl >= len ? len : nl;
+      lineNo++;
+      const offset = base + a;
+      if (!isTail && offset >= this.spanCut) this.nextSlot(offset);
+      const s = buf.toString('utf8', a, e);
+      if (!this.parser.ready) header(s, lineNo);
+      else {
+        this.exactLines++;
+        const before = this.trades.count;
+        this.exact(s, 0, s.length, lineNo, offset);
+        if (this.trades.count > before) this.kept(offset, offset + (e - a) + 1);
+      }
+      a = e + 1;
+    }
+    return lineNo;
   }
 
   /** A block of whole JSON lines (see `BlockHandler`); returns the number of its last line. */
   jsonBlock(buf: Buffer, len: number, base: number, lineNo: number, isTail: boolean): number {
     if (isTail) {
+      this.closeSpan(); // the cursor stops before an unterminated line: no span holds it
       this.slow(buf, 0, len, lineNo + 1, base);
       return lineNo + 1;
     }
@@ -210,9 +297,14 @@ class PieceParse {
     const sum = this.sum;
     const cutoff = this.cutoff;
     const trades = this.trades;
+    let cut = this.spanCut - base; // the next slot's first line starts at or after this
     let a = 0;
     while (a < len) {
       lineNo++;
+      if (a >= cut) {
+        this.nextSlot(base + a);
+        cut = this.spanCut - base;
+      }
       let e = this.exactLeft > 0 ? UNSURE : fast.scan(block, a, view);
       if (e !== UNSURE) {
         if (bs < a) {
@@ -230,6 +322,8 @@ class PieceParse {
         if (ts >= cutoff) {
           const size = fast.size;
           trades.push(fast.groupId(block), ts, fast.pnl * size, fast.entry * size);
+          if (trades.count - 1 === this.spanFrom) this.spanStart = base + a;
+          this.spanEnd = base + e + 1;
         } else this.beforeWindow++;
       } else if (fast.kind === ByteLine.Unresolved) sum.unresolved++;
       else sum.blank++;
@@ -273,6 +367,7 @@ export function primeParser(): void {
     groupBy: 'sport',
     maxTs: Infinity,
     cutoff: 0,
+    spanBytes: 1 << 12, // so that the lines that begin a span's slot are among those primed
   };
   new PieceParse(job).jsonBlock(priming, priming.length, 0, 0, false);
 }
@@ -308,30 +403,27 @@ export function parseChunk(job: ChunkJob): ChunkResult {
       job.end,
     );
   } else {
-    res = readLines(
+    const header = (line: string, lineNo: number): void => {
+      if (line.trim() === '') return;
+      const missing = parser.header(line, 0, line.length);
+      csvHeader = line;
+      if (missing.length > 0)
+        throw new TradeLogError(
+          `${job.path}:${lineNo}: the CSV header lacks column(s) ${missing.join(', ')}; it has ${parser.foundFields().join(', ')} (set strategy.fields / strategy.groupBy in the config, or --group-by)`,
+        );
+    };
+    res = readLineBlocks(
       job.path,
       job.start,
       0,
-      (s, a, b, lineNo, offsetOf) => {
-        if (!parser.ready) {
-          if (s.slice(a, b).trim() === '') return;
-          const missing = parser.header(s, a, b);
-          csvHeader = s.slice(a, b);
-          if (missing.length > 0)
-            throw new TradeLogError(
-              `${job.path}:${lineNo}: the CSV header lacks column(s) ${missing.join(', ')}; it has ${parser.foundFields().join(', ')} (set strategy.fields / strategy.groupBy in the config, or --group-by)`,
-            );
-          return;
-        }
-        p.exactLines++;
-        p.exact(s, a, b, lineNo, 0, offsetOf);
-      },
+      (buf, len, base, lineNo, isTail) => p.textBlock(buf, len, base, lineNo, isTail, header),
       onTail,
       onOversized,
       job.maxLineBytes,
       job.end,
     );
   }
+  p.closeSpan();
   const fast = p.fast;
   return {
     trades: p.trades.a,
@@ -349,5 +441,6 @@ export function parseChunk(job: ChunkJob): ChunkResult {
     missingFields: parser.missingFields(fast.seenMask),
     foundFields: parser.foundFields(),
     exactLines: p.exactLines,
+    spans: p.spans,
   };
 }

@@ -8,11 +8,11 @@ import { PARALLEL_MIN_BYTES, scanThreads } from './scan-pool-start.js';
 import type { WindowAggregate } from '../evaluate/window-aggregate.js';
 
 /**
- * Receives every trade counted in the window (the incremental cursor keeps them per day), a run
- * of records at a time: records `from` to `to - 1` of `t`, each [group index into `groups`, ts,
- * pnl × size, entry × size], in file order.
+ * Receives where the trades counted in the window are in the log, a piece at a time in file
+ * order: flat [start, end, min ts, max ts] per span (see `ChunkResult.spans`), some of them past
+ * a snapshot taken while the piece is replayed (the incremental cursor drops those).
  */
-export type TradeSink = (t: Float64Array, from: number, to: number, groups: readonly string[]) => void;
+export type SpanSink = (spans: readonly number[]) => void;
 
 /** Where to start and what to feed. */
 export interface ScanInput {
@@ -25,7 +25,7 @@ export interface ScanInput {
   readonly startLine?: number;
   /** CSV header line when resuming a CSV scan past it. */
   readonly csvHeader?: string;
-  readonly sink?: TradeSink;
+  readonly onSpans?: SpanSink;
   /** A trade stamped after this (ms) is a `future_timestamp` bad line. Default: none is. */
   readonly maxTs?: number;
   /** Longest line read (bytes); a longer one is an `oversized` bad line. Default 16 MiB. */
@@ -41,6 +41,8 @@ export interface ScanInput {
   readonly threads?: number;
   /** Bytes per piece parsed at a time. Default `CHUNK_BYTES`. */
   readonly chunkBytes?: number;
+  /** Span slot size (see `ChunkResult.spans`). Default `SPAN_BYTES`. */
+  readonly spanBytes?: number;
 }
 
 /** A scan's result, plus the CSV header it read. */
@@ -97,7 +99,7 @@ function pieceStarts(path: string, start: number, end: number, chunkBytes: numbe
  * snapshot points are those of one pass through the file.
  */
 export function scanTradeLog(input: ScanInput): ScanResult {
-  const { options, aggregate, issues, sink } = input;
+  const { options, aggregate, issues, onSpans } = input;
   const start = input.start ?? 0;
   const end = statSync(input.path).size;
   const chunkBytes = input.chunkBytes ?? CHUNK_BYTES;
@@ -112,6 +114,7 @@ export function scanTradeLog(input: ScanInput): ScanResult {
     maxTs: input.maxTs ?? Infinity,
     cutoff: aggregate.cutoff,
     ...(input.maxLineBytes !== undefined ? { maxLineBytes: input.maxLineBytes } : {}),
+    ...(input.spanBytes !== undefined ? { spanBytes: input.spanBytes } : {}),
   };
   const jobs = starts.map((s, k) => ({
     ...base,
@@ -136,12 +139,10 @@ export function scanTradeLog(input: ScanInput): ScanResult {
     const before = structuredClone(issues.summary);
     let i = 0;
     const replayTo = (upto: number): void => {
-      if (upto > i) {
-        aggregate.addRecords(t, i, upto, names);
-        sink?.(t, i, upto, names);
-      }
+      if (upto > i) aggregate.addRecords(t, i, upto, names);
       i = Math.max(i, upto);
     };
+    if (r.spans.length > 0) onSpans?.(r.spans);
     const at = (m: ChunkMark): void => {
       replayTo(m.at);
       issues.combine(before, m.issues, line);
