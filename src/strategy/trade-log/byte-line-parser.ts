@@ -56,11 +56,6 @@ function sameKey(v: DataView, b: Uint8Array, at: number, g: Uint8Array, w: Int32
   return true;
 }
 
-/** JSON whitespace inside a line (space, tab, CR). */
-function ws(c: number): boolean {
-  return c === 32 || c === 9 || c === 13;
-}
-
 /**
  * The evaluator's fast path for JSON trade lines: reads a line's bytes where they lie in the
  * read buffer, without decoding a string or building an object. It vouches only for plain lines:
@@ -164,7 +159,7 @@ export class ByteLineParser {
   scan(b: Uint8Array, a: number, view: DataView): number {
     let i = a;
     let c = b[i] as number;
-    while (ws(c)) c = b[++i] as number;
+    while (c <= 32 && (c === 32 || c === 9 || c === 13)) c = b[++i] as number; // JSON whitespace
     if (c === 10) {
       this.kind = ByteLine.Blank;
       return i;
@@ -173,7 +168,7 @@ export class ByteLineParser {
     const t = this.#type;
     t[0] = t[1] = t[2] = t[3] = t[4] = t[5] = ABSENT;
     c = b[++i] as number;
-    while (ws(c)) c = b[++i] as number;
+    while (c <= 32 && (c === 32 || c === 9 || c === 13)) c = b[++i] as number; // JSON whitespace
     let key = 0;
     let seen = 0; // bit per slot the line has
     let tsv = NaN; // the time, when parsed as it was read
@@ -205,10 +200,10 @@ export class ByteLineParser {
       key++;
       i = k1 + 1;
       c = b[i] as number;
-      while (ws(c)) c = b[++i] as number;
+      while (c <= 32 && (c === 32 || c === 9 || c === 13)) c = b[++i] as number; // JSON whitespace
       if (c !== 58) return UNSURE; // :
       c = b[++i] as number;
-      while (ws(c)) c = b[++i] as number;
+      while (c <= 32 && (c === 32 || c === 9 || c === 13)) c = b[++i] as number; // JSON whitespace
       // the value
       let ty: number;
       const v0 = i;
@@ -306,15 +301,15 @@ export class ByteLineParser {
         seen |= 1 << slot;
       }
       c = b[i] as number;
-      while (ws(c)) c = b[++i] as number;
+      while (c <= 32 && (c === 32 || c === 9 || c === 13)) c = b[++i] as number; // JSON whitespace
       if (c === 44) {
         c = b[++i] as number;
-        while (ws(c)) c = b[++i] as number;
+        while (c <= 32 && (c === 32 || c === 9 || c === 13)) c = b[++i] as number; // JSON whitespace
         continue;
       }
       if (c !== 125) return UNSURE; // }
       c = b[++i] as number;
-      while (ws(c)) c = b[++i] as number;
+      while (c <= 32 && (c === 32 || c === 9 || c === 13)) c = b[++i] as number; // JSON whitespace
       if (c !== 10) return UNSURE;
       break;
     }

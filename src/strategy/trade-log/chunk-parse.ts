@@ -87,15 +87,34 @@ const RECORD = 4;
 /** Lines of a piece that go to the exact parser first (it collects the field names they have). */
 const EXACT_FIRST = 20;
 
+/** Record arrays whose piece was replayed, for the next pieces parsed on this thread. */
+const spareTrades: Float64Array[] = [];
+/** At most this many are kept (the threads parse at most a few pieces ahead of the replay). */
+const MAX_SPARE_TRADES = 8;
+
+/**
+ * Gives back a piece's record array once nothing reads it any more (after its replay): the
+ * next piece parsed on this thread fills it instead of a new one (about 1 MB, zeroed, per
+ * piece otherwise, and the collections they cause).
+ */
+export function recycleTrades(a: Float64Array): void {
+  if (spareTrades.length < MAX_SPARE_TRADES && a.buffer.byteLength > 0) spareTrades.push(a);
+}
+
 /** The growing record array of a piece's trades in the window. */
 class Trades {
   a: Float64Array;
   count = 0;
 
-  /** Room for about as many trades as `bytes` of seed-format lines hold (it grows if need be). */
+  /**
+   * Room for about as many trades as `bytes` of seed-format lines hold (it grows if need be): a
+   * recycled array when one is long enough, else a new one.
+   */
   constructor(bytes: number) {
     const n = Number.isFinite(bytes) ? Math.ceil(bytes / 64) : 4096;
-    this.a = new Float64Array(RECORD * Math.min(Math.max(n, 1024), 1 << 20));
+    const want = RECORD * Math.min(Math.max(n, 1024), 1 << 20);
+    const spare = spareTrades.pop();
+    this.a = spare !== undefined && spare.length >= want ? spare : new Float64Array(want);
   }
 
   push(gid: number, ts: number, pnl: number, cost: number): void {

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseIsoMs } from './iso-time.js';
+import fc from 'fast-check';
+import { parseIsoBytes, parseIsoMs } from './iso-time.js';
 import { parseNumber } from './number-parse.js';
 
 describe('parseIsoMs', () => {
@@ -73,5 +74,39 @@ describe('parseNumber', () => {
     for (const s of ['', '-', 'abc', '1-2', '1.2.3', 'NaN', 'Infinity', '0x10', '1e']) {
       assert.ok(Number.isNaN(parseNumber(s, 0, s.length)), s);
     }
+  });
+});
+
+describe('parseIsoBytes', () => {
+  it('gives what parseIsoMs gives, line after line in the same minute or not (its minute cache)', () => {
+    const base = '2026-05-05T03:49:12.345Z';
+    // one character of a time in the same minute or the next changed to anything: the minute
+    // cache must never answer for bytes it did not read
+    const variant = fc
+      .record({
+        minute: fc.constantFrom('03:49', '03:50', '13:49', '23:59'),
+        day: fc.constantFrom('2026-05-05', '2026-02-29', '2024-02-29', '2026-12-31'),
+        at: fc.integer({ min: 0, max: 23 }),
+        ch: fc.constantFrom('0', '5', '6', '9', ':', '.', 'Z', 'z', '+', ' ', 'T', 'x', '\u00e9'),
+        change: fc.boolean(),
+      })
+      .map(({ minute, day, at, ch, change }) => {
+        const s = `${day}T${minute}${base.slice(16)}`;
+        return change ? s.slice(0, at) + ch + s.slice(at + 1) : s;
+      });
+    fc.assert(
+      fc.property(fc.array(variant, { minLength: 1, maxLength: 30 }), (times) => {
+        for (const t of times) {
+          const b = Buffer.from(`"${t}"`, 'utf8');
+          const want = parseIsoMs(t);
+          const got = parseIsoBytes(b, 1, b.length - 1);
+          assert.ok(
+            Object.is(got, want) || (Number.isNaN(got) && Number.isNaN(want)),
+            `${t}: ${got} vs ${want}`,
+          );
+        }
+      }),
+      { numRuns: 400 },
+    );
   });
 });

@@ -102,6 +102,10 @@ export function parseIsoMs(s: string, start = 0, end = s.length): number {
   return ms - sign * (oh * 3_600_000 + om * 60_000);
 }
 
+/** The last valid minute (`YYYY-MM-DDTHH:MM`, as bytes, any separator) `parseIsoBytes` read, and its ms. */
+const lastMinute = new Uint8Array(16);
+let lastMinuteMs = NaN;
+
 /** The last valid date (`YYYY-MM-DD`, as bytes) `parseIsoBytes` read, and its ms. */
 const lastDateBytes = new Uint8Array(10);
 let lastDateBytesMs = NaN;
@@ -121,6 +125,32 @@ function digitsAt(b: Uint8Array, at: number, n: number): number {
  * the same formats, the same result to the millisecond, without decoding a string.
  */
 export function parseIsoBytes(b: Uint8Array, start: number, end: number): number {
+  // The usual case, `YYYY-MM-DDTHH:MM:SS.sssZ` in the same minute as the last one read: only the
+  // seconds are read (the minute's ms were worked out below for the same 16 bytes).
+  if (end - start === 24 && lastMinuteMs === lastMinuteMs) {
+    let same = true;
+    for (let k = 15; same && k >= 0; k--) same = b[start + k] === lastMinute[k];
+    if (same && b[start + 16] === 58 && b[start + 19] === 46 && b[start + 23] === 90) {
+      const s1 = (b[start + 17] as number) - 48;
+      const s2 = (b[start + 18] as number) - 48;
+      const f1 = (b[start + 20] as number) - 48;
+      const f2 = (b[start + 21] as number) - 48;
+      const f3 = (b[start + 22] as number) - 48;
+      if (
+        s1 >= 0 &&
+        s1 <= 5 &&
+        s2 >= 0 &&
+        s2 <= 9 &&
+        f1 >= 0 &&
+        f1 <= 9 &&
+        f2 >= 0 &&
+        f2 <= 9 &&
+        f3 >= 0 &&
+        f3 <= 9
+      )
+        return lastMinuteMs + (s1 * 10 + s2) * 1000 + (f1 * 100 + f2 * 10 + f3);
+    }
+  }
   if (end - start < 10) return NaN;
   let ms: number;
   let same = lastDateBytesMs === lastDateBytesMs;
@@ -147,6 +177,10 @@ export function parseIsoBytes(b: Uint8Array, start: number, end: number): number
   if (h < 0 || h > 23 || b[i + 2] !== 58 || mi < 0 || mi > 59) return NaN;
   ms += h * 3_600_000 + mi * 60_000;
   i += 5;
+  if (i === start + 16) {
+    for (let k = 0; k < 16; k++) lastMinute[k] = b[start + k] as number;
+    lastMinuteMs = ms;
+  }
   if (i < end && b[i] === 58) {
     if (i + 3 > end) return NaN;
     const sec = digitsAt(b, i + 1, 2);

@@ -1,6 +1,6 @@
 import type { EvaluationOptions } from '../evaluate/evaluation-options.js';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
-import type { ChunkJob, ChunkMark } from './chunk-parse.js';
+import { recycleTrades, type ChunkJob, type ChunkMark } from './chunk-parse.js';
 import type { IssueReport } from './issue-report.js';
 import type { ReadLinesResult } from './line-reader.js';
 import { forEachChunk } from './scan-pool.js';
@@ -169,6 +169,7 @@ export function scanTradeLog(input: ScanInput): ScanResult {
     bytesRead += r.bytesRead;
     missing = missing === undefined ? r.missingFields : missing.filter((f) => r.missingFields.includes(f));
     for (const f of r.foundFields) if (found.size < 40) found.add(f);
+    recycleTrades(t); // replayed: nothing reads these records any more
   });
   const res: ScanResult = {
     endOffset,
