@@ -34,8 +34,8 @@ export interface ReadLinesResult {
   readonly bytesRead: number;
 }
 
-const CHUNK = 1 << 20; // 1 MiB: memory stays flat whatever the file's size
-/** The last read's 1 MiB buffer, reused by the next read on this thread (reads are synchronous). */
+const CHUNK = 1 << 18; // 256 KiB: memory stays flat whatever the file's size, and a block is parsed while it is still in the core's cache (1 MiB blocks: 7 % slower)
+/** The last read's 256 KiB buffer, reused by the next read on this thread (reads are synchronous). */
 let spare: Buffer | undefined;
 /** Longest line handed over (16 MiB); a longer one is reported to `onOversized` and skipped. */
 export const MAX_LINE_BYTES = 1 << 24;
