@@ -448,6 +448,37 @@ describe('evaluateStrategies: incremental', () => {
     );
   });
 
+  it('reads the spans of a CSV log again with its header (CRLF lines, quoted cells), to the bit', () => {
+    const cursorPath = join(dir, 'cursor.json');
+    const p = join(dir, 'trades.csv');
+    const row = (i: number): string =>
+      `${new Date(NOW - 33 * DAY + i * 1_800_000).toISOString()},"${i % 2 === 0 ? 'A' : 'B, Inc'}",1,${((i % 9) - 4) / 3},${1 + (i % 4)},50\r\n`;
+    let text = 'ts,sport,resolved,pnl_c,size,entry_price_c\r\n';
+    for (let i = 0; i < 1500; i++) text += row(i);
+    writeFileSync(p, text);
+    const params = {
+      tradesPath: p,
+      statePath: join(dir, 's.json'),
+      options: { minN: 1 },
+      cursorPath,
+      spanBytes: 700,
+    };
+    evaluateStrategies({ ...params, now: NOW });
+    for (const [k, later] of [0.4, 1.1, 2.7].entries()) {
+      appendFileSync(p, row(1500 + k));
+      const inc = evaluateStrategies({ ...params, now: NOW + later * DAY });
+      assert.equal(inc.read.mode, 'incremental');
+      assert.ok(inc.read.rereadBytes > 0 && inc.read.rereadBytes < 3 * 700, `${inc.read.rereadBytes}`);
+      const full = evaluateStrategies({
+        ...params,
+        now: NOW + later * DAY,
+        cursorPath: null,
+        statePath: join(dir, 'f.json'),
+      });
+      assert.deepEqual(inc.entries, full.entries);
+    }
+  });
+
   it('reads a version 4 cursor as none and deletes its day files; a changed line limit also means a full read', () => {
     const cursorPath = join(dir, 'cursor.json');
     write('trades.jsonl', trades('A', 50, 1, 2 * DAY));
