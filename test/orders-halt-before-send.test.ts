@@ -218,6 +218,41 @@ describe('the executor confirms new risk just before the send', () => {
     assert.equal(breaker.stats().successes, 0);
   });
 
+  it('a vetoed resend is no call either: the breaker around the send counts the failure before it, no success', async () => {
+    const breaker = new CircuitBreaker({
+      name: 'orders',
+      rule: new ConsecutiveRule(2),
+      isFailure: isDependencyFailure,
+      clock: rig.clock,
+    });
+    let calls = 0;
+    const exchange = new Proxy(rig.exchange, {
+      get(target, prop) {
+        if (prop === 'createOrder')
+          return async (...args: Parameters<typeof target.createOrder>) => {
+            calls++;
+            if (calls === 1) {
+              await otherKs.trip({ reason: 'watchdog: no heartbeat', by: 'watchdog' });
+              throw new ccxt.RateLimitExceeded('429 slow down'); // refused unprocessed: resent after a backoff
+            }
+            return target.createOrder(...args);
+          };
+        const v = Reflect.get(target, prop, target) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const policy = wrap(
+      new RetryPolicy({ sideEffect: true, maxAttempts: 3, classify: classifyOrderFailure, timers }),
+      breaker,
+      new TimeoutPolicy({ ms: 2_000, mode: 'abandon', timers }),
+    );
+    const ex = rig.executor({ gate: undefined, killSwitch: ks, exchange, policy });
+    assert.equal((await ex.submit(intent('k1'))).status, 'denied');
+    assert.equal(calls, 1, 'no second send');
+    const st = breaker.stats();
+    assert.deepEqual([st.successes, st.failures], [0, 1], 'the veto of the resend counted nothing');
+  });
+
   it('reduce-only orders pass a halt; a confirm that throws denies new risk', async () => {
     await otherKs.trip({ reason: 'halt', by: 'watchdog' });
     // the bot's cache has not seen the trip: its gate allows, the confirm decides

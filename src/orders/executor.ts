@@ -1,7 +1,7 @@
 import type { CreateOrderRequest, Order } from '../exchange/index.js';
 import type { FailureClass } from '../resilience/index.js';
 import { OrderTracker, type OrderSyncResult } from './order-tracker.js';
-import { AmbiguousOutcomeError, TimeoutError, neverAbortedSignal } from '../resilience/index.js';
+import { AmbiguousOutcomeError, NOT_A_CALL, TimeoutError, neverAbortedSignal } from '../resilience/index.js';
 import type { AmbiguousResolution } from '../resilience/index.js';
 import { clientOrderIdFor } from './client-order-id.js';
 import { alertIfDlqGrew } from './dlq-growth-alert.js';
@@ -40,6 +40,8 @@ const NOT_READY: GateDecision = Object.freeze({ allow: false, reason: 'reconcili
 /** Thrown in the send callback when the check just before the send denies: nothing was sent. Not retried, not a dependency failure. */
 class SendVetoed extends Error {
   readonly code = 'E_SEND_VETOED';
+  /** Nothing was sent: a circuit breaker around the send counts no call (and frees a probe). */
+  readonly [NOT_A_CALL] = true;
   readonly decision: GateDecision;
   constructor(decision: GateDecision) {
     super(`the check before the send denied: ${decision.reason}`);
@@ -398,7 +400,7 @@ export class Executor {
             attempts++;
             sentAt = t;
           }
-          // a resend is confirmed again after its backoff (inside the breaker: see #confirm)
+          // a resend is confirmed again after its backoff; a veto here is no call to the breaker
           if (attempt > 0 && confirms) await this.#confirm(intent);
           return o.exchange.createOrder({ ...request, sentAt }, { signal: s });
         },
@@ -433,8 +435,9 @@ export class Executor {
 
   /**
    * The check before the send; throws `SendVetoed` on a denial (a check that throws denies). The
-   * first send's check runs outside the policy; a resend's runs inside it, after the backoff, where
-   * the breaker counts a veto as a success (left as is: see docs/orders.md).
+   * first send's check runs outside the policy; a resend's runs inside it, after the backoff, and
+   * its veto is marked `NOT_A_CALL`, so the breaker counts neither a success nor a failure and a
+   * half-open probe it held goes to the next real call.
    */
   async #confirm(intent: OrderIntent): Promise<void> {
     let d: GateDecision;

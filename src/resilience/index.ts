@@ -18,6 +18,7 @@ export * from './errors/circuit-open-error.js';
 export * from './errors/timeout-error.js';
 export * from './errors/bulkhead-full-error.js';
 export * from './errors/ambiguous-outcome-error.js';
+export * from './errors/not-a-call.js';
 export * from './taxonomy/failure-class.js';
 export * from './taxonomy/classify-error.js';
 export * from './taxonomy/ccxt-errors.js';

@@ -132,6 +132,11 @@ export class BreakerStateMachine {
     else if (succeeded >= this.#o.halfOpenProbes) this.close(now, 'probe-succeeded');
   }
 
+  /** A probe of `generation` never called the dependency: its slot is given back, nothing is judged. */
+  cancelProbe(slot: number, generation: number): void {
+    if (generation === this.#generation) this.#probes.cancel(slot);
+  }
+
   /** When (epoch ms) a call would be admitted: now if it would, null when forced open until released. */
   retryAfter(now: number): number | null {
     const s = this.#state;

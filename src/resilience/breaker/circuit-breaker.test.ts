@@ -5,6 +5,7 @@ import { constantBackoff, exponentialBackoff } from '../retry/backoff.js';
 import type { StateChangeEvent } from './breaker-types.js';
 import { CircuitBreaker } from './circuit-breaker.js';
 import { CircuitOpenError } from '../errors/circuit-open-error.js';
+import { NOT_A_CALL, isNotACall } from '../errors/not-a-call.js';
 import { ConsecutiveRule } from './consecutive-rule.js';
 import { CountWindowRule } from './count-window-rule.js';
 import { isolateAll } from './isolation.js';
@@ -318,5 +319,61 @@ describe('CircuitBreaker', () => {
     assert.throws(() => new CircuitBreaker({ openMs: -1 }), /openMs.*-1/);
     assert.throws(() => new CircuitBreaker({ halfOpenProbes: 0 }), /halfOpenProbes.*0/);
     assert.throws(() => new CountWindowRule({ size: 10, failureRate: 2 }), /failureRate.*2/);
+  });
+});
+
+describe('CircuitBreaker: an error marked NOT_A_CALL (the dependency was never called)', () => {
+  const notACall = (): Error => Object.assign(new Error('vetoed before the call'), { [NOT_A_CALL]: true });
+
+  it('is neither a success nor a failure, and its trip rule never sees it', async () => {
+    const b = new CircuitBreaker({ rule: new ConsecutiveRule(2), clock: new ManualClock(0) });
+    await failTimes(b, 1);
+    await assert.rejects(
+      b.execute(() => Promise.reject(notACall())),
+      /vetoed/,
+    );
+    assert.equal(isNotACall(null), false);
+    await failTimes(b, 1);
+    assert.equal(b.state, 'open', 'the two failures were consecutive: the veto between them is no call');
+    assert.deepEqual([b.stats().successes, b.stats().failures], [0, 2]);
+  });
+
+  it('gives a half-open probe slot back: the next real call probes, and only it decides', async () => {
+    const clock = new ManualClock(0);
+    const b = new CircuitBreaker({ rule: new ConsecutiveRule(1), openMs: 1000, halfOpenProbes: 1, clock });
+    await failTimes(b, 1);
+    clock.advance(1000);
+    assert.equal(b.state, 'half-open');
+    await assert.rejects(
+      b.execute(() => Promise.reject(notACall())),
+      /vetoed/,
+    );
+    assert.equal(b.state, 'half-open', 'a veto closes nothing and reopens nothing');
+    assert.equal(b.allows(), true, 'the slot is free again');
+    await b.execute(ok);
+    assert.equal(b.state, 'closed', 'the real probe closed it');
+    assert.deepEqual([b.stats().successes, b.stats().failures], [1, 1]);
+  });
+
+  it('a synchronous throw and a probe of an earlier half-open period are given back too, once', async () => {
+    const clock = new ManualClock(0);
+    const b = new CircuitBreaker({ rule: new ConsecutiveRule(1), openMs: 1000, halfOpenProbes: 2, clock });
+    await failTimes(b, 1);
+    clock.advance(1000);
+    await assert.rejects(
+      b.execute(() => {
+        throw notACall();
+      }),
+      /vetoed/,
+    );
+    let release!: () => void;
+    const slow = b.execute(() => new Promise<void>((r) => (release = r)));
+    await b.execute(ok);
+    assert.equal(b.state, 'half-open', 'one of two probes succeeded, one runs');
+    release();
+    await slow;
+    assert.equal(b.state, 'closed');
+    assert.equal(isNotACall(notACall()), true);
+    assert.equal(isNotACall(new Error('x')), false);
   });
 });

@@ -19,6 +19,7 @@ import type { RejectingState } from '../errors/circuit-open-error.js';
 import { OpenRejections } from './open-rejections.js';
 import type { Subscribe } from '../../util/event.js';
 import { applyFallback, contextOf, type FallbackOptions } from '../fallback.js';
+import { isNotACall } from '../errors/not-a-call.js';
 import { fusedCall, fusedFailure, fusedSuccess, type Fusable } from '../fused-call.js';
 import type { Isolatable, Isolation } from './isolation.js';
 import {
@@ -253,8 +254,16 @@ export class CircuitBreaker implements Policy, Isolatable, Fusable {
     return result;
   }
 
-  /** Counts a finished call; `slot` >= 0 marks a half-open probe of `generation`. */
+  /**
+   * Counts a finished call; `slot` >= 0 marks a half-open probe of `generation`. An error marked
+   * `NOT_A_CALL` (the function never called the dependency) is not counted: a probe's slot is
+   * given back.
+   */
   #settle(threw: boolean, value: unknown, start: number, slot: number, generation: number): void {
+    if (threw && isNotACall(value)) {
+      if (slot >= 0) this.#m.cancelProbe(slot, generation);
+      return;
+    }
     const timed = this.#timed || slot >= 0;
     const now = timed || this.#ruleTime ? this.#clock.now() : 0;
     const durationMs = timed && !Number.isNaN(start) ? now - start : 0;

@@ -4,6 +4,8 @@ export class HalfOpenProbes {
   readonly #starts: Float64Array;
   #admitted = 0;
   #succeeded = 0;
+  /** Slots given back by `cancel`, below `#admitted`'s high mark, to be let in again. */
+  readonly #freed: number[] = [];
 
   constructor(limit: number) {
     this.limit = limit;
@@ -13,8 +15,10 @@ export class HalfOpenProbes {
   /** Lets a probe in, returning its slot; -1 once `limit` probes were let in this period. */
   admit(now: number): number {
     if (this.#admitted >= this.limit) return -1;
-    this.#starts[this.#admitted] = now;
-    return this.#admitted++;
+    const slot = this.#freed.pop() ?? this.#admitted;
+    this.#starts[slot] = now;
+    this.#admitted++;
+    return slot;
   }
 
   /** Marks the probe in `slot` finished; returns how many probes have succeeded so far. */
@@ -24,9 +28,20 @@ export class HalfOpenProbes {
     return this.#succeeded;
   }
 
+  /**
+   * Gives back the slot of a probe that never called the dependency (see `NOT_A_CALL`): it is not
+   * counted as let in, so the next call is admitted as a probe in its place.
+   */
+  cancel(slot: number): void {
+    if (Number.isNaN(this.#starts[slot] as number)) return; // already finished or given back
+    this.#starts[slot] = NaN;
+    this.#admitted--;
+    this.#freed.push(slot);
+  }
+
   /** True when a probe still running started `boundMs` or more before `now`. */
   hung(now: number, boundMs: number): boolean {
-    for (let i = 0; i < this.#admitted; i++) {
+    for (let i = 0; i < this.limit; i++) {
       const started = this.#starts[i] as number;
       if (!Number.isNaN(started) && now - started >= boundMs) return true;
     }
@@ -45,6 +60,7 @@ export class HalfOpenProbes {
   reset(): void {
     this.#admitted = 0;
     this.#succeeded = 0;
+    this.#freed.length = 0;
     this.#starts.fill(NaN);
   }
 }
