@@ -171,7 +171,11 @@ describe('the executor confirms new risk just before the send', () => {
     assert.equal(rig.sim.allOrders().length, 0);
   });
 
-  it('a trip during a retry backoff stops the resend', async () => {
+  /**
+   * The rig's exchange, whose first send trips the kill switch from the other actor and is then
+   * refused before it was processed (a 429: safe to resend, so the policy retries after a backoff).
+   */
+  function tripsOnFirstSend(): { exchange: Rig['exchange']; calls: () => number } {
     let calls = 0;
     const exchange = new Proxy(rig.exchange, {
       get(target, prop) {
@@ -179,7 +183,6 @@ describe('the executor confirms new risk just before the send', () => {
           return async (...args: Parameters<typeof target.createOrder>) => {
             calls++;
             if (calls === 1) {
-              // refused before it was processed: safe to resend, so the policy retries after a backoff
               await otherKs.trip({ reason: 'watchdog: no heartbeat', by: 'watchdog' });
               throw new ccxt.RateLimitExceeded('429 slow down');
             }
@@ -189,10 +192,15 @@ describe('the executor confirms new risk just before the send', () => {
         return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
       },
     });
+    return { exchange, calls: () => calls };
+  }
+
+  it('a trip during a retry backoff stops the resend', async () => {
+    const { exchange, calls } = tripsOnFirstSend();
     const ex = rig.executor({ gate: undefined, killSwitch: ks, exchange });
     const r = await ex.submit(intent('k1'));
     assert.equal(r.status, 'denied');
-    assert.equal(calls, 1, 'no second send');
+    assert.equal(calls(), 1, 'no second send');
     assert.equal((await rig.stores.orders.get('k1'))?.state, 'denied');
   });
 
@@ -225,22 +233,7 @@ describe('the executor confirms new risk just before the send', () => {
       isFailure: isDependencyFailure,
       clock: rig.clock,
     });
-    let calls = 0;
-    const exchange = new Proxy(rig.exchange, {
-      get(target, prop) {
-        if (prop === 'createOrder')
-          return async (...args: Parameters<typeof target.createOrder>) => {
-            calls++;
-            if (calls === 1) {
-              await otherKs.trip({ reason: 'watchdog: no heartbeat', by: 'watchdog' });
-              throw new ccxt.RateLimitExceeded('429 slow down'); // refused unprocessed: resent after a backoff
-            }
-            return target.createOrder(...args);
-          };
-        const v = Reflect.get(target, prop, target) as unknown;
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
-    });
+    const { exchange, calls } = tripsOnFirstSend();
     const policy = wrap(
       new RetryPolicy({ sideEffect: true, maxAttempts: 3, classify: classifyOrderFailure, timers }),
       breaker,
@@ -248,7 +241,7 @@ describe('the executor confirms new risk just before the send', () => {
     );
     const ex = rig.executor({ gate: undefined, killSwitch: ks, exchange, policy });
     assert.equal((await ex.submit(intent('k1'))).status, 'denied');
-    assert.equal(calls, 1, 'no second send');
+    assert.equal(calls(), 1, 'no second send');
     const st = breaker.stats();
     assert.deepEqual([st.successes, st.failures], [0, 1], 'the veto of the resend counted nothing');
   });
