@@ -252,6 +252,7 @@ describe('evaluateStrategies: bad input', () => {
     assert.throws(() => evalAt(NOW, { options: { minN: 0 } }), /minN must be an integer >= 1 \(got 0\)/);
     assert.throws(() => evalAt(NOW, { options: { windowDays: -1 } }), /windowDays/);
     assert.throws(() => evalAt(NOW, { options: { trip: 0.1, recover: 0 } }), /recover must be >= trip/);
+    assert.throws(() => evalAt(NOW, { spanBytes: 0 }), /spanBytes must be >= 1 \(got 0\)/);
   });
 });
 
@@ -477,6 +478,34 @@ describe('evaluateStrategies: incremental', () => {
       });
       assert.deepEqual(inc.entries, full.entries);
     }
+  });
+
+  it('does not use a cursor whose spans were damaged (out of order, past the bytes read, not numbers, cut)', () => {
+    const cursorPath = join(dir, 'cursor.json');
+    const lines = Array.from({ length: 600 }, (_, i) =>
+      line('A', NOW - 31 * DAY + i * 3_600_000, ((i % 5) - 2) / 3),
+    );
+    const p = write('trades.jsonl', lines);
+    evalAt(NOW, { cursorPath, spanBytes: 2048 });
+    const good = readFileSync(cursorPath, 'utf8');
+    const c = JSON.parse(good) as { spans: number[]; offset: number };
+    const later = NOW + DAY / 2;
+    const want = evalAt(later, { cursorPath: null, statePath: join(dir, 'full.json') }).entries;
+    for (const spans of [
+      [c.spans[4], c.spans[5], ...c.spans.slice(2, 4), ...c.spans.slice(0, 2), ...c.spans.slice(6)], // out of order
+      [...c.spans.slice(0, -3), c.offset + 1, ...c.spans.slice(-2)], // past the bytes read
+      c.spans.map(String),
+      c.spans.slice(1),
+      {},
+    ]) {
+      writeFileSync(cursorPath, JSON.stringify({ ...c, spans }));
+      const r = evalAt(later, { cursorPath, spanBytes: 2048 });
+      assert.equal(r.read.fullReason, 'cursor_damaged', JSON.stringify(spans).slice(0, 60));
+      assert.deepEqual(r.entries, want);
+    }
+    writeFileSync(cursorPath, good);
+    appendFileSync(p, `${line('A', later - 1000, 1)}\n`);
+    assert.equal(evalAt(later, { cursorPath, spanBytes: 2048 }).read.mode, 'incremental');
   });
 
   it('reads a version 4 cursor as none and deletes its day files; a changed line limit also means a full read', () => {

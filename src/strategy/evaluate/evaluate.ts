@@ -229,7 +229,6 @@ function evaluate(p: EvaluateParams, noCursorReason: string | undefined): Evalua
         ...(p.maxLineBytes !== undefined ? { maxLineBytes: p.maxLineBytes } : {}),
         ...(p.spanBytes !== undefined ? { spanBytes: p.spanBytes } : {}),
       },
-      ...(p.spanBytes !== undefined ? { spanBytes: p.spanBytes } : {}),
     },
     aggregate,
   );

@@ -27,10 +27,8 @@ export interface CursorRunParams {
   readonly full: boolean;
   /** Why no cursor is used, when the caller knows (it is locked by another run). */
   readonly noCursorReason?: string;
-  /** How the log is parsed, to read a span of it again. */
+  /** How the log is parsed (its span slot size too), to read a span of it again. */
   readonly job: SpanJob;
-  /** Span slot size the scan uses (default `SPAN_BYTES`). */
-  readonly spanBytes?: number;
 }
 
 /**
@@ -62,7 +60,7 @@ export class CursorRun {
   constructor(p: CursorRunParams, aggregate: WindowAggregate) {
     this.#p = p;
     this.#aggregate = aggregate;
-    this.#spanBytes = p.spanBytes ?? SPAN_BYTES;
+    this.#spanBytes = p.job.spanBytes ?? SPAN_BYTES;
     let mode: 'full' | 'incremental' = 'full';
     let fullReason = p.noCursorReason;
     let start = 0;

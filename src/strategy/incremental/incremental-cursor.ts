@@ -58,7 +58,36 @@ export function prefixChecksum(path: string, offset: number): string {
 
 /** Why a cursor cannot be used (the evaluator then reads the whole log). */
 export type CursorRejection =
-  'no_cursor' | 'options_changed' | 'file_replaced' | 'file_shrunk' | 'prefix_changed' | 'now_before_cursor';
+  | 'no_cursor'
+  | 'cursor_damaged'
+  | 'options_changed'
+  | 'file_replaced'
+  | 'file_shrunk'
+  | 'prefix_changed'
+  | 'now_before_cursor';
+
+/**
+ * Whether `spans` is what a run writes: [start, end, first bucket, last bucket] each, numbers,
+ * in file order, inside the bytes read. A span missing or moved would leave trades of the
+ * boundary bucket out without a word, so a cursor with anything else is not used.
+ */
+function validSpans(spans: unknown, offset: number): boolean {
+  if (!Array.isArray(spans) || spans.length % 4 !== 0 || !Number.isSafeInteger(offset)) return false;
+  if (!spans.every((x) => Number.isSafeInteger(x))) return false;
+  const n = spans as number[];
+  let prevEnd = 0;
+  for (let i = 0; i < n.length; i += 4) {
+    const [start, end, first, last] = [n[i], n[i + 1], n[i + 2], n[i + 3]] as [
+      number,
+      number,
+      number,
+      number,
+    ];
+    if (!(start >= prevEnd && start < end && end <= offset && first <= last)) return false;
+    prevEnd = end;
+  }
+  return true;
+}
 
 /** Loads a cursor and checks it still describes a prefix of the log. */
 export function loadCursor(
@@ -73,8 +102,8 @@ export function loadCursor(
   } catch {
     return { ok: false, reason: 'no_cursor' };
   }
-  if (c?.version !== 5 || c.trades !== tradesPath || !Array.isArray(c.spans))
-    return { ok: false, reason: 'no_cursor' };
+  if (c?.version !== 5 || c.trades !== tradesPath) return { ok: false, reason: 'no_cursor' };
+  if (!validSpans(c.spans, c.offset)) return { ok: false, reason: 'cursor_damaged' };
   if (c.fingerprint !== fingerprint) return { ok: false, reason: 'options_changed' };
   if (now < c.now) return { ok: false, reason: 'now_before_cursor' };
   const st = statSync(tradesPath);

@@ -224,8 +224,8 @@ class PieceParse {
     };
   }
 
-  /** One line through the exact parser; it starts at file offset `offset`. */
-  exact(s: string, a: number, b: number, lineNo: number, offset: number): LineResult {
+  /** One line through the exact parser; its bytes are [offset, end) of the file, newline excluded. */
+  exact(s: string, a: number, b: number, lineNo: number, offset: number, end: number): LineResult {
     const parser = this.parser;
     const sum = this.sum;
     const r = parser.parse(s, a, b);
@@ -243,6 +243,7 @@ class PieceParse {
       }
       const size = parser.size;
       this.trades.push(this.lastId, ts, parser.pnl * size, parser.entry * size);
+      this.kept(offset, end + 1);
     } else if (r === LineResult.Unresolved) sum.unresolved++;
     else if (r === LineResult.Blank) sum.blank++;
     else {
@@ -259,9 +260,7 @@ class PieceParse {
   slow(buf: Buffer, a: number, e: number, lineNo: number, offset: number): void {
     this.exactLines++;
     const s = buf.toString('utf8', a, e);
-    const before = this.trades.count;
-    if (this.exact(s, 0, s.length, lineNo, offset) !== LineResult.Blank) this.exactLeft--;
-    if (this.trades.count > before) this.kept(offset, offset + (e - a) + 1);
+    if (this.exact(s, 0, s.length, lineNo, offset, offset + (e - a)) !== LineResult.Blank) this.exactLeft--;
   }
 
   /**
@@ -289,9 +288,7 @@ class PieceParse {
       if (!this.parser.ready) header(s, lineNo);
       else {
         this.exactLines++;
-        const before = this.trades.count;
-        this.exact(s, 0, s.length, lineNo, offset);
-        if (this.trades.count > before) this.kept(offset, offset + (e - a) + 1);
+        this.exact(s, 0, s.length, lineNo, offset, offset + (e - a));
       }
       a = e + 1;
     }
@@ -341,8 +338,7 @@ class PieceParse {
         if (ts >= cutoff) {
           const size = fast.size;
           trades.push(fast.groupId(block), ts, fast.pnl * size, fast.entry * size);
-          if (trades.count - 1 === this.spanFrom) this.spanStart = base + a;
-          this.spanEnd = base + e + 1;
+          this.kept(base + a, base + e + 1);
         } else this.beforeWindow++;
       } else if (fast.kind === ByteLine.Unresolved) sum.unresolved++;
       else sum.blank++;
